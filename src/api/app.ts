@@ -1,0 +1,23 @@
+import { Hono } from 'hono';
+import type { Registry } from '../lib/metrics.js';
+
+export interface OpsAppOptions {
+  registry: Registry;
+  /** True once the store answers and every organization's migrations are done. */
+  ready: () => Promise<boolean>;
+  version: string;
+}
+
+/** Liveness, readiness and Gridscope's own metrics. */
+export function opsApp(opts: OpsAppOptions): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json({ status: 'ok', version: opts.version }));
+  app.get('/readyz', async (c) => {
+    const ready = await opts.ready().catch(() => false);
+    return c.json({ status: ready ? 'ready' : 'not ready' }, ready ? 200 : 503);
+  });
+  app.get('/metrics', (c) =>
+    c.body(opts.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
+  return app;
+}

@@ -1,0 +1,82 @@
+import { toAppError } from '../../lib/errors.js';
+import type { Counter } from '../../lib/metrics.js';
+import { splitNanos } from '../../lib/nanos.js';
+import type { Store } from '../../store/index.js';
+import type { Converted } from './convert-common.js';
+import { decodeJson, decodeProtobuf } from './decode.js';
+import { logsToRows } from './logs-rows.js';
+import { metricsToRows } from './metrics-rows.js';
+import type { Signal } from './proto.js';
+import type { ExportOutcome } from './responses.js';
+import { tracesToRows } from './traces-rows.js';
+import type { LogsRequest, MetricsRequest, TracesRequest } from './model.js';
+
+export type Transport = 'grpc' | 'http';
+export type Encoding = 'protobuf' | 'json';
+
+export interface IngestCounters {
+  received: Counter;
+  accepted: Counter;
+  rejected: Counter;
+  refused: Counter;
+}
+
+/** Wall-clock nanoseconds as a decimal string; injected so tests can fix "now". */
+export type NowNanos = () => string;
+
+export const systemNowNanos: NowNanos = () => (BigInt(Date.now()) * 1_000_000n).toString();
+
+/**
+ * One export request's path, shared by gRPC and HTTP: decode, convert to rows, queue for
+ * the store, and answer once the rows are committed.
+ */
+export class OtlpPipeline {
+  constructor(
+    private readonly store: Store,
+    private readonly counters: IngestCounters,
+    private readonly now: NowNanos = systemNowNanos,
+  ) {}
+
+  decode(signal: Signal, encoding: Encoding, body: Uint8Array): unknown {
+    return encoding === 'json'
+      ? decodeJson(signal, Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'))
+      : decodeProtobuf(signal, body);
+  }
+
+  convert(signal: Signal, request: unknown): Converted {
+    switch (signal) {
+      case 'traces':
+        return tracesToRows(request as TracesRequest);
+      case 'logs':
+        return logsToRows(request as LogsRequest, splitNanos(this.now()));
+      case 'metrics':
+        return metricsToRows(request as MetricsRequest);
+    }
+  }
+
+  /** Decodes and stores one request for `org`; throws AppError when nothing was stored. */
+  async export(
+    signal: Signal,
+    transport: Transport,
+    org: string,
+    encoding: Encoding,
+    body: Uint8Array,
+  ): Promise<ExportOutcome> {
+    const labels = { signal, transport };
+    const converted = this.convert(signal, this.decode(signal, encoding, body));
+    const items = converted.accepted + converted.rejected;
+    this.counters.received.inc(labels, items);
+    if (converted.rejected > 0) this.counters.rejected.inc(labels, converted.rejected);
+    if (converted.accepted > 0) {
+      try {
+        await this.store.write(org, converted.parts);
+      } catch (err) {
+        const e = toAppError(err);
+        this.counters.refused.inc({ ...labels, reason: e.code.toLowerCase() }, converted.accepted);
+        throw e;
+      }
+      this.counters.accepted.inc(labels, converted.accepted);
+    }
+    return { rejected: converted.rejected, message: converted.message };
+  }
+}

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { AppError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { TableName } from './tables.js';
+import { writeRows, type WriteOptions, type WriteResult } from './writer.js';
+
+/** When a table's batch is written: whichever limit is reached first. */
+export interface BatchLimits {
+  maxRows: number;
+  maxBytes: number;
+  maxDelayMs: number;
+}
+
+export interface BatchObserver {
+  onBatch(table: TableName, rows: number, bytes: number, seconds: number, result: WriteResult): void;
+}
+
+/** Rows of one request for one table, waiting to be written. */
+interface Entry {
+  body: string;
+  rows: number;
+  bytes: number;
+  resolve: () => void;
+  reject: (err: AppError) => void;
+}
+
+/**
+ * A byte budget shared by every batch: what is queued or being written. A request takes
+ * its whole size up front or is refused, so a full queue refuses requests and never drops
+ * rows it has accepted.
+ */
+export class QueueBudget {
+  private used = 0;
+  constructor(readonly maxBytes: number) {}
+
+  tryTake(bytes: number): boolean {
+    if (this.used + bytes > this.maxBytes) return false;
+    this.used += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes);
+  }
+
+  get bytes(): number {
+    return this.used;
+  }
+}
+
+/**
+ * Collects rows for one table of one database from concurrent requests and writes them as
+ * one insert. One insert per table is in flight at a time; rows arriving meanwhile form
+ * the next batch. Each entry's promise settles when its rows are committed or have failed.
+ */
+export class TableBatcher {
+  private pending: Entry[] = [];
+  private pendingRows = 0;
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(
+    private readonly clients: () => ClickHouseClient,
+    readonly database: string,
+    readonly table: TableName,
+    private readonly limits: BatchLimits,
+    private readonly writeOptions: WriteOptions,
+    private readonly budget: QueueBudget,
+    private readonly observer: BatchObserver,
+    private readonly log: Logger,
+  ) {}
+
+  /** Queues rows whose bytes the caller has already taken from the budget. */
+  add(body: string, rows: number, bytes: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ body, rows, bytes, resolve, reject });
+      this.pendingRows += rows;
+      this.pendingBytes += bytes;
+      if (this.pendingRows >= this.limits.maxRows || this.pendingBytes >= this.limits.maxBytes) {
+        this.kick();
+      } else if (!this.timer) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.kick();
+        }, this.limits.maxDelayMs);
+      }
+    });
+  }
+
+  /** Writes everything queued now, and resolves when nothing is left. */
+  async drain(): Promise<void> {
+    while (this.pending.length > 0 || this.inFlight) {
+      this.kick();
+      await this.inFlight;
+    }
+  }
+
+  private kick(): void {
+    if (this.inFlight || this.pending.length === 0) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const entries = this.takeBatch();
+    this.inFlight = this.write(entries).finally(() => {
+      this.inFlight = undefined;
+      if (this.pendingRows >= this.limits.maxRows || this.pendingBytes >= this.limits.maxBytes) {
+        this.kick();
+      } else if (this.pending.length > 0 && !this.timer) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.kick();
+        }, this.limits.maxDelayMs);
+      }
+    });
+  }
+
+  private takeBatch(): Entry[] {
+    const out: Entry[] = [];
+    let rows = 0;
+    let bytes = 0;
+    while (this.pending.length > 0) {
+      const next = this.pending[0]!;
+      if (out.length > 0 && (rows + next.rows > this.limits.maxRows || bytes + next.bytes > this.limits.maxBytes))
+        break;
+      out.push(next);
+      this.pending.shift();
+      rows += next.rows;
+      bytes += next.bytes;
+    }
+    this.pendingRows -= rows;
+    this.pendingBytes -= bytes;
+    return out;
+  }
+
+  private async write(entries: Entry[]): Promise<void> {
+    const token = randomUUID();
+    const result = await this.writeTimed(entries, token);
+    if (result.status === 'failure' && entries.length > 1) {
+      // The rows of one request could not be read; write each request on its own so the
+      // others are stored and only the offending one fails.
+      this.log.warn({ table: this.table, err: result.error.message }, 'batch rejected; writing requests one by one');
+      for (let i = 0; i < entries.length; i++) {
+        const one = entries[i]!;
+        this.settle([one], await this.writeTimed([one], `${token}-${i}`));
+      }
+      return;
+    }
+    this.settle(entries, result);
+  }
+
+  private async writeTimed(entries: Entry[], token: string): Promise<WriteResult> {
+    const body = entries.length === 1 ? entries[0]!.body : entries.map((e) => e.body).join('');
+    const rows = entries.reduce((n, e) => n + e.rows, 0);
+    const started = performance.now();
+    const result = await writeRows(this.clients(), this.database, this.table, body, token, this.writeOptions);
+    this.observer.onBatch(this.table, rows, body.length, (performance.now() - started) / 1000, result);
+    return result;
+  }
+
+  private settle(entries: Entry[], result: WriteResult): void {
+    for (const e of entries) {
+      this.budget.give(e.bytes);
+      if (result.status === 'success') {
+        e.resolve();
+      } else if (result.status === 'retryable') {
+        this.log.error({ table: this.table, err: result.error.message }, 'insert failed after retries');
+        e.reject(new AppError('UNAVAILABLE', `storage is unavailable: ${result.error.message}`, { cause: result.error, retryAfterSeconds: 5 }));
+      } else {
+        this.log.error({ table: this.table, err: result.error.message }, 'rows could not be stored');
+        e.reject(new AppError('INTERNAL', `rows could not be stored: ${result.error.message}`, { cause: result.error }));
+      }
+    }
+  }
+}

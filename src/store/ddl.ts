@@ -1,0 +1,79 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** How DDL is generated: for one server (or the embedded engine), or for a cluster. */
+export interface DdlTarget {
+  /** The database of the organization. */
+  database: string;
+  /** With a cluster name, DDL runs ON CLUSTER and tables use replicated engines. */
+  cluster?: string | undefined;
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Backquotes an identifier that has already been checked against the allowed shape. */
+export function quoteIdentifier(name: string): string {
+  if (!IDENTIFIER.test(name)) throw new Error(`not a valid identifier: ${JSON.stringify(name)}`);
+  return '`' + name + '`';
+}
+
+const CLUSTER_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/** Fills a schema template's placeholders for the target. */
+export function renderDdl(template: string, target: DdlTarget): string {
+  const cluster = target.cluster;
+  if (cluster !== undefined && !CLUSTER_NAME.test(cluster)) {
+    throw new Error(`not a valid cluster name: ${JSON.stringify(cluster)}`);
+  }
+  const db = quoteIdentifier(target.database);
+  return template
+    .replaceAll('{{db}}', db)
+    .replaceAll('{{on_cluster}}', cluster ? `ON CLUSTER '${cluster}'` : '')
+    .replaceAll('{{dedup_window}}', 'non_replicated_deduplication_window = 1000')
+    .replace(/\{\{engine:(\w+)\}\}/g, (_m, engine: string) =>
+      cluster
+        ? `Replicated${engine}('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')`
+        : `${engine}()`,
+    );
+}
+
+/** Splits a schema file into statements: each ends with `;` at the end of a line. */
+export function splitStatements(sql: string): string[] {
+  const withoutComments = sql
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n');
+  return withoutComments
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function schemaDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'schema');
+    if (existsSync(join(candidate, '0000_database.sql'))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error('schema/ directory not found');
+}
+
+/** The numbered migrations in schema/, in order; version 0 is the bootstrap. */
+export function loadMigrations(dir: string = schemaDir()): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({
+      version: Number(f.slice(0, 4)),
+      name: f.slice(5, -4),
+      sql: readFileSync(join(dir, f), 'utf8'),
+    }));
+}

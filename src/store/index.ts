@@ -1,0 +1,20 @@
+// Public API of the store: the only code that talks to ClickHouse.
+export { Store, ORG_ID, type StoreOptions, type TableRows } from './store.js';
+export { BASELINE_SETTINGS, statementSettings, type Backend } from './client.js';
+export { renderDdl, splitStatements, loadMigrations, type DdlTarget } from './ddl.js';
+export { ttlClause, type Retention } from './retention.js';
+export { type BatchLimits, type BatchObserver, QueueBudget } from './batcher.js';
+export { type WriteResult, type WriteOptions } from './writer.js';
+export {
+  TABLE_COLUMNS,
+  TABLE_NAMES,
+  TRACES_COLUMNS,
+  LOGS_COLUMNS,
+  GAUGE_COLUMNS,
+  SUM_COLUMNS,
+  HISTOGRAM_COLUMNS,
+  EXPONENTIAL_HISTOGRAM_COLUMNS,
+  SUMMARY_COLUMNS,
+  type TableName,
+} from './tables.js';
+export { tsvString, quoted, mapText, stringArrayText, rawArrayText, floatText } from './tsv.js';

@@ -1,0 +1,74 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { z } from 'zod';
+import { statementSettings } from './client.js';
+import { quoteIdentifier, type DdlTarget } from './ddl.js';
+
+/** Days to keep each signal; 0 keeps data forever. */
+export interface Retention {
+  tracesDays: number;
+  logsDays: number;
+  metricsDays: number;
+}
+
+/** Each table's TTL time expression and the signal whose retention applies to it. */
+const TTL_COLUMNS: readonly { table: string; time: string; signal: keyof Retention }[] = [
+  { table: 'otel_traces', time: 'toDateTime(Timestamp)', signal: 'tracesDays' },
+  { table: 'otel_traces_trace_id_ts', time: 'toDateTime(Start)', signal: 'tracesDays' },
+  { table: 'otel_logs', time: 'TimestampTime', signal: 'logsDays' },
+  { table: 'otel_metrics_gauge', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },
+  { table: 'otel_metrics_sum', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },
+  { table: 'otel_metrics_histogram', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },
+  {
+    table: 'otel_metrics_exponential_histogram',
+    time: 'toDateTime(TimeUnix)',
+    signal: 'metricsDays',
+  },
+  { table: 'otel_metrics_summary', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },
+];
+
+const TableRow = z.object({ name: z.string(), engine_full: z.string() });
+
+/** The TTL clause for a table, or null for none. */
+export function ttlClause(time: string, days: number): string | null {
+  if (!Number.isInteger(days) || days < 0) throw new Error(`invalid retention days: ${days}`);
+  return days === 0 ? null : `${time} + toIntervalDay(${days})`;
+}
+
+/**
+ * Makes each table's TTL match the configured retention. Retention is configuration rather
+ * than schema, so it is reconciled at every start instead of living in a migration; only
+ * tables whose TTL differs are altered, and existing parts are not rewritten (old data is
+ * dropped by whole parts as merges and TTL passes reach it).
+ */
+export async function applyRetention(
+  client: ClickHouseClient,
+  target: DdlTarget,
+  retention: Retention,
+): Promise<string[]> {
+  const rs = await client.query({
+    query:
+      'SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN {names:Array(String)}',
+    query_params: { db: target.database, names: TTL_COLUMNS.map((t) => t.table) },
+    format: 'JSONEachRow',
+    clickhouse_settings: statementSettings(),
+  });
+  const current = new Map(z.array(TableRow).parse(await rs.json()).map((r) => [r.name, r]));
+  const db = quoteIdentifier(target.database);
+  const onCluster = target.cluster ? ` ON CLUSTER '${target.cluster}'` : '';
+  const changed: string[] = [];
+  for (const t of TTL_COLUMNS) {
+    const row = current.get(t.table);
+    if (!row) continue;
+    const wanted = ttlClause(t.time, retention[t.signal]);
+    const has = /\bTTL\b/.test(row.engine_full);
+    if (wanted === null ? !has : row.engine_full.includes(`toIntervalDay(${retention[t.signal]})`))
+      continue;
+    const action = wanted === null ? 'REMOVE TTL' : `MODIFY TTL ${wanted}`;
+    await client.command({
+      query: `ALTER TABLE ${db}.${quoteIdentifier(t.table)}${onCluster} ${action}`,
+      clickhouse_settings: statementSettings({ materialize_ttl_after_modify: 0 }),
+    });
+    changed.push(t.table);
+  }
+  return changed;
+}

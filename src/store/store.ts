@@ -1,0 +1,151 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { AppError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { statementSettings, openClient, type Backend } from './client.js';
+import { TableBatcher, QueueBudget, type BatchLimits, type BatchObserver } from './batcher.js';
+import { migrate } from './migrations.js';
+import { applyRetention, type Retention } from './retention.js';
+import type { TableName } from './tables.js';
+import type { WriteOptions } from './writer.js';
+
+export interface StoreOptions {
+  backend: Backend;
+  /** Database of organization `org` is `${databasePrefix}${org}`. */
+  databasePrefix: string;
+  cluster?: string | undefined;
+  retention: Retention;
+  batch: BatchLimits;
+  write: WriteOptions;
+  queueMaxBytes: number;
+  /** Sessions used for inserts; the embedded engine runs one statement per session at a time. */
+  insertConnections: number;
+  observer: BatchObserver;
+  log: Logger;
+}
+
+/** Organization ids become part of a database name, so they are kept to a safe shape. */
+export const ORG_ID = /^[a-z0-9][a-z0-9_]{0,62}$/;
+
+/** Rows of one request for one table. */
+export interface TableRows {
+  table: TableName;
+  body: string;
+  rows: number;
+}
+
+/**
+ * The one gateway to ClickHouse: every statement Gridscope runs goes through here, and
+ * every read and write names its organization.
+ */
+export class Store {
+  private readonly insertClients: ClickHouseClient[];
+  private readonly readClient: ClickHouseClient;
+  private nextInsertClient = 0;
+  private readonly batchers = new Map<string, TableBatcher>();
+  private readonly migrated = new Map<string, Promise<void>>();
+  readonly budget: QueueBudget;
+
+  constructor(private readonly opts: StoreOptions) {
+    this.readClient = openClient(opts.backend);
+    this.insertClients = Array.from({ length: Math.max(1, opts.insertConnections) }, () =>
+      openClient(opts.backend),
+    );
+    this.budget = new QueueBudget(opts.queueMaxBytes);
+  }
+
+  /** The database holding an organization's telemetry. */
+  database(org: string): string {
+    if (!ORG_ID.test(org)) throw new AppError('VALIDATION', `invalid organization id: ${JSON.stringify(org)}`);
+    return this.opts.databasePrefix + org;
+  }
+
+  /** Creates or migrates an organization's database and applies its retention; once per org. */
+  prepareOrg(org: string): Promise<void> {
+    let p = this.migrated.get(org);
+    if (!p) {
+      p = this.migrateOrg(org);
+      this.migrated.set(org, p);
+      p.catch(() => this.migrated.delete(org));
+    }
+    return p;
+  }
+
+  private async migrateOrg(org: string): Promise<void> {
+    const target = { database: this.database(org), cluster: this.opts.cluster };
+    const applied = await migrate(this.readClient, target);
+    const ttl = await applyRetention(this.readClient, target, this.opts.retention);
+    this.opts.log.info({ org, database: target.database, applied, ttlChanged: ttl }, 'organization schema ready');
+  }
+
+  /**
+   * Queues a request's rows for their tables and resolves once all are committed. The whole
+   * request is refused with UNAVAILABLE when the queue cannot take it.
+   */
+  async write(org: string, parts: readonly TableRows[]): Promise<void> {
+    const database = this.database(org);
+    await this.prepareOrg(org);
+    let total = 0;
+    for (const p of parts) total += p.body.length;
+    if (total > this.budget.maxBytes) {
+      throw new AppError('LIMIT_EXCEEDED', `request needs ${total} bytes of queue, more than the whole queue (${this.budget.maxBytes})`);
+    }
+    if (!this.budget.tryTake(total)) {
+      throw new AppError('LIMIT_EXCEEDED', 'ingest queue is full; retry later', { retryAfterSeconds: 1 });
+    }
+    await Promise.all(
+      parts.map((p) => this.batcher(database, p.table).add(p.body, p.rows, p.body.length)),
+    );
+  }
+
+  /** Runs a read and returns its rows; parameters are bound, `{db:Identifier}` is the org's database. */
+  async query(org: string, sql: string, params: Record<string, unknown> = {}): Promise<unknown[]> {
+    const rs = await this.readClient.query({
+      query: sql,
+      query_params: { ...params, db: this.database(org) },
+      format: 'JSONEachRow',
+      clickhouse_settings: statementSettings(),
+    });
+    return rs.json();
+  }
+
+  /** True when the engine answers. */
+  async ping(): Promise<boolean> {
+    const r = await this.readClient.ping();
+    return r.success;
+  }
+
+  /** Writes every queued row now and waits for it. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.batchers.values()].map((b) => b.drain()));
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    await Promise.all([this.readClient, ...this.insertClients].map((c) => c.close()));
+  }
+
+  private batcher(database: string, table: TableName): TableBatcher {
+    const key = `${database}.${table}`;
+    let b = this.batchers.get(key);
+    if (!b) {
+      b = new TableBatcher(
+        () => this.pickInsertClient(),
+        database,
+        table,
+        this.opts.batch,
+        this.opts.write,
+        this.budget,
+        this.opts.observer,
+        this.opts.log,
+      );
+      this.batchers.set(key, b);
+    }
+    return b;
+  }
+
+  private pickInsertClient(): ClickHouseClient {
+    const c = this.insertClients[this.nextInsertClient % this.insertClients.length]!;
+    this.nextInsertClient++;
+    return c;
+  }
+}
