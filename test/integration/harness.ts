@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { startGridscope, type Gridscope } from '../../src/main.js';
+
+export const silentLog = pino({ level: 'silent' });
+
+/** A fresh data directory under the system temp dir; one per test file (chDB binds one per process). */
+export function tempDataDir(name: string): string {
+  return mkdtempSync(join(tmpdir(), `gridscope-${name}-`));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Flags for an in-process server on ephemeral loopback ports. */
+export function testConfig(dataDir: string, flags: Record<string, string> = {}): Config {
+  return loadConfig(
+    {
+      'data-dir': dataDir,
+      'otlp-grpc-addr': '127.0.0.1:0',
+      'otlp-http-addr': '127.0.0.1:0',
+      'http-addr': '127.0.0.1:0',
+      'batch-max-delay-ms': '20',
+      'log-level': 'silent',
+      ...flags,
+    },
+    {},
+  );
+}
+
+export async function startTestServer(dataDir: string, flags: Record<string, string> = {}): Promise<Gridscope> {
+  return startGridscope(testConfig(dataDir, flags), silentLog);
+}
+
+export function urls(gs: Gridscope) {
+  return {
+    grpc: `http://127.0.0.1:${gs.ports.otlpGrpc}`,
+    http: `http://127.0.0.1:${gs.ports.otlpHttp}`,
+    ops: `http://127.0.0.1:${gs.ports.http}`,
+  };
+}
+
+/** Rows of a SELECT against an organization's database; `{db:Identifier}` names it. */
+export async function rows<T = Record<string, unknown>>(
+  gs: Gridscope,
+  sql: string,
+  params: Record<string, unknown> = {},
+  org = 'default',
+): Promise<T[]> {
+  return (await gs.store.query(org, sql, params)) as T[];
+}
+
+export async function count(gs: Gridscope, table: string, org = 'default'): Promise<number> {
+  const r = await rows<{ c: string | number }>(gs, `SELECT count() AS c FROM {db:Identifier}.${table}`, {}, org);
+  return Number(r[0]?.c ?? 0);
+}
