@@ -5,7 +5,13 @@ import { createRequire } from 'node:module';
 import { opsApp } from './api/index.js';
 import type { Config } from './config/index.js';
 import { IngestAuth } from './ingest/auth.js';
-import { bindGrpc, otlpGrpcServer, otlpHttpApp, OtlpPipeline, type NowNanos } from './ingest/otlp/index.js';
+import {
+  bindGrpc,
+  otlpGrpcServer,
+  otlpHttpApp,
+  OtlpPipeline,
+  type NowNanos,
+} from './ingest/otlp/index.js';
 import type { Logger } from './lib/logger.js';
 import { Registry } from './lib/metrics.js';
 import { Store, type Backend } from './store/index.js';
@@ -26,7 +32,10 @@ function splitAddr(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
 }
 
-function listen(app: { fetch: (req: Request) => Response | Promise<Response> }, addr: string): Promise<ServerType> {
+function listen(
+  app: { fetch: (req: Request) => Response | Promise<Response> },
+  addr: string,
+): Promise<ServerType> {
   const { host, port } = splitAddr(addr);
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
@@ -56,17 +65,44 @@ function closeGrpc(server: GrpcServer, timeoutMs: number): Promise<void> {
 }
 
 /** Starts the store, migrations and the three listeners. */
-export async function startGridscope(config: Config, log: Logger, now?: NowNanos): Promise<Gridscope> {
+export async function startGridscope(
+  config: Config,
+  log: Logger,
+  now?: NowNanos,
+): Promise<Gridscope> {
   const registry = new Registry();
   const counters = {
-    received: registry.counter('gridscope_otlp_items_received_total', 'Spans, log records and metric points received, per signal and transport.'),
-    accepted: registry.counter('gridscope_otlp_items_accepted_total', 'Items committed to storage.'),
-    rejected: registry.counter('gridscope_otlp_items_rejected_total', 'Items refused as invalid and reported in partial_success.'),
-    refused: registry.counter('gridscope_otlp_items_refused_total', 'Valid items of requests answered with an error (queue full, storage unavailable).'),
+    received: registry.counter(
+      'gridscope_otlp_items_received_total',
+      'Spans, log records and metric points received, per signal and transport.',
+    ),
+    accepted: registry.counter(
+      'gridscope_otlp_items_accepted_total',
+      'Items committed to storage.',
+    ),
+    rejected: registry.counter(
+      'gridscope_otlp_items_rejected_total',
+      'Items refused as invalid and reported in partial_success.',
+    ),
+    refused: registry.counter(
+      'gridscope_otlp_items_refused_total',
+      'Valid items of requests answered with an error (queue full, storage unavailable).',
+    ),
   };
-  const batchRows = registry.histogram('gridscope_store_batch_rows', 'Rows per insert.', [100, 1000, 5000, 10000, 25000, 50000, 100000]);
-  const insertSeconds = registry.histogram('gridscope_store_insert_duration_seconds', 'Time to write one batch, retries included.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
-  const insertResults = registry.counter('gridscope_store_inserts_total', 'Inserts by table and result.');
+  const batchRows = registry.histogram(
+    'gridscope_store_batch_rows',
+    'Rows per insert.',
+    [100, 1000, 5000, 10000, 25000, 50000, 100000],
+  );
+  const insertSeconds = registry.histogram(
+    'gridscope_store_insert_duration_seconds',
+    'Time to write one batch, retries included.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  );
+  const insertResults = registry.counter(
+    'gridscope_store_inserts_total',
+    'Inserts by table and result.',
+  );
 
   const backend: Backend = config.clickhouseUrl
     ? { kind: 'server', url: config.clickhouseUrl }
@@ -80,7 +116,11 @@ export async function startGridscope(config: Config, log: Logger, now?: NowNanos
       logsDays: config.retentionLogsDays,
       metricsDays: config.retentionMetricsDays,
     },
-    batch: { maxRows: config.batchMaxRows, maxBytes: config.batchMaxBytes, maxDelayMs: config.batchMaxDelayMs },
+    batch: {
+      maxRows: config.batchMaxRows,
+      maxBytes: config.batchMaxBytes,
+      maxDelayMs: config.batchMaxDelayMs,
+    },
     write: { retries: config.insertRetries, retryDelayMs: 200 },
     queueMaxBytes: config.queueMaxBytes,
     insertConnections: config.insertConnections,
@@ -93,15 +133,34 @@ export async function startGridscope(config: Config, log: Logger, now?: NowNanos
     },
     log: log.child({ module: 'store' }),
   });
-  registry.gauge('gridscope_ingest_queue_bytes', 'Row bytes queued or being written.', () => store.budget.bytes);
-  registry.gauge('gridscope_ingest_queue_max_bytes', 'Queue limit in bytes.', () => store.budget.maxBytes);
+  registry.gauge(
+    'gridscope_ingest_queue_bytes',
+    'Row bytes queued or being written.',
+    () => store.budget.bytes,
+  );
+  registry.gauge(
+    'gridscope_ingest_queue_max_bytes',
+    'Queue limit in bytes.',
+    () => store.budget.maxBytes,
+  );
 
   const auth = new IngestAuth(config.ingestTokens, config.defaultOrg);
   let ready = false;
-  const migrations = Promise.all(auth.organizations().map((org) => store.prepareOrg(org))).then(() => {
-    ready = true;
-  });
-  const pipeline = new OtlpPipeline(store, counters, now);
+  const migrations = Promise.all(auth.organizations().map((org) => store.prepareOrg(org))).then(
+    () => {
+      ready = true;
+    },
+  );
+  const pipeline = new OtlpPipeline(
+    store,
+    counters,
+    {
+      traces: config.retentionTracesDays,
+      logs: config.retentionLogsDays,
+      metrics: config.retentionMetricsDays,
+    },
+    now,
+  );
 
   const opsServer = await listen(
     opsApp({ registry, version: pkg.version, ready: async () => ready && (await store.ping()) }),
@@ -110,15 +169,28 @@ export async function startGridscope(config: Config, log: Logger, now?: NowNanos
   // Migrations must finish before the receivers listen: nothing is accepted that cannot be stored.
   await migrations;
   const httpServer = await listen(
-    otlpHttpApp({ pipeline, auth, maxRequestBytes: config.maxRequestBytes, log: log.child({ module: 'otlp-http' }) }),
+    otlpHttpApp({
+      pipeline,
+      auth,
+      maxRequestBytes: config.maxRequestBytes,
+      log: log.child({ module: 'otlp-http' }),
+    }),
     config.otlpHttpAddr,
   );
-  const grpcServer = otlpGrpcServer({ pipeline, auth, maxRequestBytes: config.maxRequestBytes, log: log.child({ module: 'otlp-grpc' }) });
+  const grpcServer = otlpGrpcServer({
+    pipeline,
+    auth,
+    maxRequestBytes: config.maxRequestBytes,
+    log: log.child({ module: 'otlp-grpc' }),
+  });
   const grpcPort = await bindGrpc(grpcServer, config.otlpGrpcAddr);
 
   log.info(
     {
-      storage: backend.kind === 'embedded' ? { embedded: backend.dataDir } : { server: redactUrl(backend.url) },
+      storage:
+        backend.kind === 'embedded'
+          ? { embedded: backend.dataDir }
+          : { server: redactUrl(backend.url) },
       otlpGrpc: grpcPort,
       otlpHttp: portOf(httpServer),
       http: portOf(opsServer),
@@ -137,7 +209,10 @@ export async function startGridscope(config: Config, log: Logger, now?: NowNanos
       closing ??= (async () => {
         ready = false;
         // Stop taking requests; those in flight still get their answer once their rows commit.
-        const stopped = Promise.all([closeHttp(httpServer), closeGrpc(grpcServer, config.shutdownTimeoutMs)]);
+        const stopped = Promise.all([
+          closeHttp(httpServer),
+          closeGrpc(grpcServer, config.shutdownTimeoutMs),
+        ]);
         await store.drain();
         await stopped;
         await store.close();

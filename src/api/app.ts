@@ -17,7 +17,9 @@ export function opsApp(opts: OpsAppOptions): Hono {
     return c.json({ status: ready ? 'ready' : 'not ready' }, ready ? 200 : 503);
   });
   app.get('/metrics', (c) =>
-    c.body(opts.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+    c.body(opts.registry.render(), 200, {
+      'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+    }),
   );
   return app;
 }

@@ -20,18 +20,22 @@ const SIZE_UNITS: Record<string, number> = {
 export function parseSize(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new Error(`not a size: ${JSON.stringify(text)} (use bytes or KiB, MiB, GiB)`);
+  if (!m || unit === undefined)
+    throw new Error(`not a size: ${JSON.stringify(text)} (use bytes or KiB, MiB, GiB)`);
   return Math.floor(Number(m[1]) * unit);
 }
 
-const size = z.union([z.number().int().positive(), z.string().transform((s, ctx) => {
-  try {
-    return parseSize(s);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
-  }
-})]);
+const size = z.union([
+  z.number().int().positive(),
+  z.string().transform((s, ctx) => {
+    try {
+      return parseSize(s);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  }),
+]);
 const count = z.coerce.number().int().min(0);
 const positive = z.coerce.number().int().positive();
 const addr = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port');
@@ -40,11 +44,16 @@ const orgId = z.string().regex(/^[a-z0-9][a-z0-9_]{0,62}$/, 'lower-case letters,
 /** Parses `TOKEN=ORG,TOKEN=ORG`. */
 export function parseTokens(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const pair of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const i = pair.lastIndexOf('=');
-    if (i <= 0 || i === pair.length - 1) throw new Error(`ingest token entry must be TOKEN=ORG: ${pair.slice(0, 4)}…`);
+    if (i <= 0 || i === pair.length - 1)
+      throw new Error(`ingest token entry must be TOKEN=ORG: ${pair.slice(0, 4)}…`);
     const org = pair.slice(i + 1);
-    if (!orgId.safeParse(org).success) throw new Error(`invalid organization id in ingest tokens: ${JSON.stringify(org)}`);
+    if (!orgId.safeParse(org).success)
+      throw new Error(`invalid organization id in ingest tokens: ${JSON.stringify(org)}`);
     out.set(pair.slice(0, i), org);
   }
   return out;
@@ -59,42 +68,105 @@ export interface FlagSpec {
 /** Every flag of `gridscope serve`, in the order --help lists them. */
 export const FLAGS: readonly FlagSpec[] = [
   { name: 'data-dir', help: 'directory of the embedded ClickHouse engine', default: './data' },
-  { name: 'clickhouse-url', help: 'use a ClickHouse server instead, e.g. http://user:pass@host:8123' },
-  { name: 'clickhouse-cluster', help: 'generate DDL ON CLUSTER with replicated engines for this cluster' },
-  { name: 'database-prefix', help: 'an organization ORG is stored in database PREFIX+ORG', default: 'gridscope_' },
-  { name: 'default-org', help: 'organization of requests when no ingest tokens are configured', default: 'default' },
-  { name: 'ingest-tokens', help: 'TOKEN=ORG,TOKEN=ORG; when set, OTLP requests need Authorization: Bearer TOKEN' },
+  {
+    name: 'clickhouse-url',
+    help: 'use a ClickHouse server instead, e.g. http://user:pass@host:8123',
+  },
+  {
+    name: 'clickhouse-cluster',
+    help: 'generate DDL ON CLUSTER with replicated engines for this cluster',
+  },
+  {
+    name: 'database-prefix',
+    help: 'an organization ORG is stored in database PREFIX+ORG',
+    default: 'gridscope_',
+  },
+  {
+    name: 'default-org',
+    help: 'organization of requests when no ingest tokens are configured',
+    default: 'default',
+  },
+  {
+    name: 'ingest-tokens',
+    help: 'TOKEN=ORG,TOKEN=ORG; when set, OTLP requests need Authorization: Bearer TOKEN',
+  },
   { name: 'otlp-grpc-addr', help: 'OTLP/gRPC listen address', default: '0.0.0.0:4317' },
   { name: 'otlp-http-addr', help: 'OTLP/HTTP listen address', default: '0.0.0.0:4318' },
-  { name: 'http-addr', help: 'health, readiness and /metrics listen address', default: '0.0.0.0:8080' },
-  { name: 'retention-traces-days', help: 'days to keep spans (0 keeps them forever)', default: '30' },
-  { name: 'retention-logs-days', help: 'days to keep log records (0 keeps them forever)', default: '30' },
-  { name: 'retention-metrics-days', help: 'days to keep metric points (0 keeps them forever)', default: '90' },
-  { name: 'max-request-bytes', help: 'largest OTLP request, after decompression (413 / RESOURCE_EXHAUSTED)', default: '64MiB' },
-  { name: 'queue-max-bytes', help: 'row bytes queued or being written before requests are refused (429 / UNAVAILABLE)', default: '256MiB' },
+  {
+    name: 'http-addr',
+    help: 'health, readiness and /metrics listen address',
+    default: '0.0.0.0:8080',
+  },
+  {
+    name: 'retention-traces-days',
+    help: 'days to keep spans (0 keeps them forever)',
+    default: '30',
+  },
+  {
+    name: 'retention-logs-days',
+    help: 'days to keep log records (0 keeps them forever)',
+    default: '30',
+  },
+  {
+    name: 'retention-metrics-days',
+    help: 'days to keep metric points (0 keeps them forever)',
+    default: '90',
+  },
+  {
+    name: 'max-request-bytes',
+    help: 'largest OTLP request, after decompression (413 / RESOURCE_EXHAUSTED)',
+    default: '64MiB',
+  },
+  {
+    name: 'queue-max-bytes',
+    help: 'row bytes queued or being written before requests are refused (429 / UNAVAILABLE)',
+    default: '256MiB',
+  },
   { name: 'batch-max-rows', help: 'a table batch is written at this many rows', default: '50000' },
-  { name: 'batch-max-bytes', help: 'a table batch is written at this many bytes of rows', default: '16MiB' },
-  { name: 'batch-max-delay-ms', help: 'a table batch is written at the latest this long after its first row', default: '200' },
-  { name: 'insert-retries', help: 'retries of a failed insert, with the same deduplication token', default: '3' },
+  {
+    name: 'batch-max-bytes',
+    help: 'a table batch is written at this many bytes of rows',
+    default: '16MiB',
+  },
+  {
+    name: 'batch-max-delay-ms',
+    help: 'a table batch is written at the latest this long after its first row',
+    default: '200',
+  },
+  {
+    name: 'insert-retries',
+    help: 'retries of a failed insert, with the same deduplication token',
+    default: '3',
+  },
   { name: 'insert-connections', help: 'engine sessions used for inserts', default: '2' },
-  { name: 'shutdown-timeout-ms', help: 'longest wait for queued rows to be written on SIGTERM', default: '30000' },
+  {
+    name: 'shutdown-timeout-ms',
+    help: 'longest wait for queued rows to be written on SIGTERM',
+    default: '30000',
+  },
   { name: 'log-level', help: 'trace, debug, info, warn, error or fatal', default: 'info' },
 ];
 
 export const Config = z.object({
   dataDir: z.string().min(1),
   clickhouseUrl: z.url().optional(),
-  clickhouseCluster: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+  clickhouseCluster: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .optional(),
   databasePrefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
   defaultOrg: orgId,
-  ingestTokens: z.string().optional().transform((s, ctx) => {
-    try {
-      return parseTokens(s ?? '');
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message });
-      return z.NEVER;
-    }
-  }),
+  ingestTokens: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      try {
+        return parseTokens(s ?? '');
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
   otlpGrpcAddr: addr,
   otlpHttpAddr: addr,
   httpAddr: addr,
@@ -117,7 +189,10 @@ const camel = (flag: string) => flag.replace(/-([a-z])/g, (_m, c: string) => c.t
 const envName = (flag: string) => 'GRIDSCOPE_' + flag.toUpperCase().replace(/-/g, '_');
 
 /** Builds the configuration from flag values and the environment; throws with every problem named. */
-export function loadConfig(flags: Readonly<Record<string, string | undefined>>, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  flags: Readonly<Record<string, string | undefined>>,
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
   const raw: Record<string, string | undefined> = {};
   for (const f of FLAGS) raw[camel(f.name)] = flags[f.name] ?? env[envName(f.name)] ?? f.default;
   const parsed = Config.safeParse(raw);

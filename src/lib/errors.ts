@@ -63,7 +63,8 @@ const GRPC_STATUS: Record<ErrorCode, number> = {
  * clients retry, honouring RetryInfo); a limit the request itself breaks is RESOURCE_EXHAUSTED.
  */
 export function grpcStatus(err: AppError): number {
-  if (err.code === 'LIMIT_EXCEEDED' && err.retryAfterSeconds !== undefined) return GRPC_STATUS.UNAVAILABLE;
+  if (err.code === 'LIMIT_EXCEEDED' && err.retryAfterSeconds !== undefined)
+    return GRPC_STATUS.UNAVAILABLE;
   return GRPC_STATUS[err.code];
 }
 

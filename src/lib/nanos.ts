@@ -80,9 +80,7 @@ const PAD_NANOS = '000000000';
 export function dateTime64Text(t: SecNanos): string {
   const s = String(t.sec);
   const n = String(t.nanos);
-  return (
-    (s.length < 10 ? PAD_SEC.slice(s.length) + s : s) + '.' + PAD_NANOS.slice(n.length) + n
-  );
+  return (s.length < 10 ? PAD_SEC.slice(s.length) + s : s) + '.' + PAD_NANOS.slice(n.length) + n;
 }
 
 /** Nanoseconds between two times, as a number (exact for spans shorter than ~104 days). */

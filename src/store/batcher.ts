@@ -13,7 +13,13 @@ export interface BatchLimits {
 }
 
 export interface BatchObserver {
-  onBatch(table: TableName, rows: number, bytes: number, seconds: number, result: WriteResult): void;
+  onBatch(
+    table: TableName,
+    rows: number,
+    bytes: number,
+    seconds: number,
+    result: WriteResult,
+  ): void;
 }
 
 /** Rows of one request for one table, waiting to be written. */
@@ -123,7 +129,10 @@ export class TableBatcher {
     let bytes = 0;
     while (this.pending.length > 0) {
       const next = this.pending[0]!;
-      if (out.length > 0 && (rows + next.rows > this.limits.maxRows || bytes + next.bytes > this.limits.maxBytes))
+      if (
+        out.length > 0 &&
+        (rows + next.rows > this.limits.maxRows || bytes + next.bytes > this.limits.maxBytes)
+      )
         break;
       out.push(next);
       this.pending.shift();
@@ -141,7 +150,10 @@ export class TableBatcher {
     if (result.status === 'failure' && entries.length > 1) {
       // The rows of one request could not be read; write each request on its own so the
       // others are stored and only the offending one fails.
-      this.log.warn({ table: this.table, err: result.error.message }, 'batch rejected; writing requests one by one');
+      this.log.warn(
+        { table: this.table, err: result.error.message },
+        'batch rejected; writing requests one by one',
+      );
       for (let i = 0; i < entries.length; i++) {
         const one = entries[i]!;
         this.settle([one], await this.writeTimed([one], `${token}-${i}`));
@@ -155,8 +167,21 @@ export class TableBatcher {
     const body = entries.length === 1 ? entries[0]!.body : entries.map((e) => e.body).join('');
     const rows = entries.reduce((n, e) => n + e.rows, 0);
     const started = performance.now();
-    const result = await writeRows(this.clients(), this.database, this.table, body, token, this.writeOptions);
-    this.observer.onBatch(this.table, rows, body.length, (performance.now() - started) / 1000, result);
+    const result = await writeRows(
+      this.clients(),
+      this.database,
+      this.table,
+      body,
+      token,
+      this.writeOptions,
+    );
+    this.observer.onBatch(
+      this.table,
+      rows,
+      body.length,
+      (performance.now() - started) / 1000,
+      result,
+    );
     return result;
   }
 
@@ -166,11 +191,26 @@ export class TableBatcher {
       if (result.status === 'success') {
         e.resolve();
       } else if (result.status === 'retryable') {
-        this.log.error({ table: this.table, err: result.error.message }, 'insert failed after retries');
-        e.reject(new AppError('UNAVAILABLE', `storage is unavailable: ${result.error.message}`, { cause: result.error, retryAfterSeconds: 5 }));
+        this.log.error(
+          { table: this.table, err: result.error.message },
+          'insert failed after retries',
+        );
+        e.reject(
+          new AppError('UNAVAILABLE', `storage is unavailable: ${result.error.message}`, {
+            cause: result.error,
+            retryAfterSeconds: 5,
+          }),
+        );
       } else {
-        this.log.error({ table: this.table, err: result.error.message }, 'rows could not be stored');
-        e.reject(new AppError('INTERNAL', `rows could not be stored: ${result.error.message}`, { cause: result.error }));
+        this.log.error(
+          { table: this.table, err: result.error.message },
+          'rows could not be stored',
+        );
+        e.reject(
+          new AppError('INTERNAL', `rows could not be stored: ${result.error.message}`, {
+            cause: result.error,
+          }),
+        );
       }
     }
   }

@@ -24,7 +24,12 @@ export async function migrate(client: ClickHouseClient, target: DdlTarget): Prom
     format: 'JSONEachRow',
     clickhouse_settings: statementSettings(),
   });
-  const applied = new Set(z.array(AppliedRow).parse(await rs.json()).map((r) => r.Version));
+  const applied = new Set(
+    z
+      .array(AppliedRow)
+      .parse(await rs.json())
+      .map((r) => r.Version),
+  );
   const done: number[] = [];
   for (const m of migrations) {
     if (m.version === 0 || applied.has(m.version)) continue;

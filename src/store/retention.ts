@@ -52,7 +52,12 @@ export async function applyRetention(
     format: 'JSONEachRow',
     clickhouse_settings: statementSettings(),
   });
-  const current = new Map(z.array(TableRow).parse(await rs.json()).map((r) => [r.name, r]));
+  const current = new Map(
+    z
+      .array(TableRow)
+      .parse(await rs.json())
+      .map((r) => [r.name, r]),
+  );
   const db = quoteIdentifier(target.database);
   const onCluster = target.cluster ? ` ON CLUSTER '${target.cluster}'` : '';
   const changed: string[] = [];

@@ -55,7 +55,8 @@ export class Store {
 
   /** The database holding an organization's telemetry. */
   database(org: string): string {
-    if (!ORG_ID.test(org)) throw new AppError('VALIDATION', `invalid organization id: ${JSON.stringify(org)}`);
+    if (!ORG_ID.test(org))
+      throw new AppError('VALIDATION', `invalid organization id: ${JSON.stringify(org)}`);
     return this.opts.databasePrefix + org;
   }
 
@@ -74,7 +75,10 @@ export class Store {
     const target = { database: this.database(org), cluster: this.opts.cluster };
     const applied = await migrate(this.readClient, target);
     const ttl = await applyRetention(this.readClient, target, this.opts.retention);
-    this.opts.log.info({ org, database: target.database, applied, ttlChanged: ttl }, 'organization schema ready');
+    this.opts.log.info(
+      { org, database: target.database, applied, ttlChanged: ttl },
+      'organization schema ready',
+    );
   }
 
   /**
@@ -87,10 +91,15 @@ export class Store {
     let total = 0;
     for (const p of parts) total += p.body.length;
     if (total > this.budget.maxBytes) {
-      throw new AppError('LIMIT_EXCEEDED', `request needs ${total} bytes of queue, more than the whole queue (${this.budget.maxBytes})`);
+      throw new AppError(
+        'LIMIT_EXCEEDED',
+        `request needs ${total} bytes of queue, more than the whole queue (${this.budget.maxBytes})`,
+      );
     }
     if (!this.budget.tryTake(total)) {
-      throw new AppError('LIMIT_EXCEEDED', 'ingest queue is full; retry later', { retryAfterSeconds: 1 });
+      throw new AppError('LIMIT_EXCEEDED', 'ingest queue is full; retry later', {
+        retryAfterSeconds: 1,
+      });
     }
     await Promise.all(
       parts.map((p) => this.batcher(database, p.table).add(p.body, p.rows, p.body.length)),

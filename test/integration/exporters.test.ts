@@ -5,9 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
-import { DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  DataPointType,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import type { Gridscope } from '../../src/main.js';
-import { exportLogs, exportMetrics, exportSpans, TRANSPORTS, type Transport } from './otel-exporters.js';
+import {
+  exportLogs,
+  exportMetrics,
+  exportSpans,
+  TRANSPORTS,
+  type Transport,
+} from './otel-exporters.js';
 import { removeDir, rows, startTestServer, tempDataDir, urls } from './harness.js';
 import { hrNanos, makeLogs, makeMetrics, makeSpans, SCHEMA_URL } from './telemetry.js';
 
@@ -24,7 +34,13 @@ afterAll(async () => {
   removeDir(dir);
 });
 
-const OTLP_KIND = ['SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
+const OTLP_KIND = [
+  'SPAN_KIND_INTERNAL',
+  'SPAN_KIND_SERVER',
+  'SPAN_KIND_CLIENT',
+  'SPAN_KIND_PRODUCER',
+  'SPAN_KIND_CONSUMER',
+];
 const serviceFor = (t: Transport, signal: string) => `${signal}-${t.replace('/', '-')}`;
 
 /** Attribute values as the exporter schema stores them: text, with arrays as JSON. */
@@ -59,8 +75,12 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
       expect(r['SpanName']).toBe(span.name);
       expect(r['SpanKind']).toBe(OTLP_KIND[span.kind]);
       expect(r['ts']).toBe(hrNanos(span.startTime));
-      expect(String(r['Duration'])).toBe((BigInt(hrNanos(span.endTime)) - BigInt(hrNanos(span.startTime))).toString());
-      expect(r['StatusCode']).toBe(['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'][span.status.code]);
+      expect(String(r['Duration'])).toBe(
+        (BigInt(hrNanos(span.endTime)) - BigInt(hrNanos(span.startTime))).toString(),
+      );
+      expect(r['StatusCode']).toBe(
+        ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'][span.status.code],
+      );
       expect(r['StatusMessage']).toBe(span.status.message ?? '');
       expect(r['SpanAttributes']).toEqual(attrMap(span.attributes));
       expect(r['ResourceAttributes']).toEqual(attrMap(span.resource.attributes));
@@ -79,9 +99,13 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
       expect(r['DroppedLinksCount']).toBe(span.droppedLinksCount);
     }
     // The trace-id lookup table is filled by its materialized view.
-    const lookup = await rows(gs, 'SELECT TraceId FROM {db:Identifier}.otel_traces_trace_id_ts WHERE TraceId = {t:String}', {
-      t: spans[0]!.spanContext().traceId,
-    });
+    const lookup = await rows(
+      gs,
+      'SELECT TraceId FROM {db:Identifier}.otel_traces_trace_id_ts WHERE TraceId = {t:String}',
+      {
+        t: spans[0]!.spanContext().traceId,
+      },
+    );
     expect(lookup.length).toBeGreaterThan(0);
   });
 
@@ -155,7 +179,11 @@ it('accepts gzip-compressed requests from the exporters', async () => {
     const spans = makeSpans(service);
     const result = await exportSpans(transport, urls(gs), spans, { compression: 'gzip' });
     expect(result.code, `${transport}: ${String(result.error)}`).toBe(ExportResultCode.SUCCESS);
-    const stored = await rows(gs, 'SELECT SpanId FROM {db:Identifier}.otel_traces WHERE ServiceName = {s:String}', { s: service });
+    const stored = await rows(
+      gs,
+      'SELECT SpanId FROM {db:Identifier}.otel_traces WHERE ServiceName = {s:String}',
+      { s: service },
+    );
     expect(stored).toHaveLength(spans.length);
   }
 });
@@ -193,26 +221,42 @@ async function expectMetricsStored(metrics: ResourceMetrics, service: string): P
         case DataPointType.SUM:
           expect(r['Value']).toBe(dp.value);
           expect(r['IsMonotonic']).toBe(m.isMonotonic);
-          expect(r['AggregationTemporality']).toBe(m.aggregationTemporality === 0 ? 1 : 2);
+          expect(r['AggregationTemporality']).toBe(
+            m.aggregationTemporality === AggregationTemporality.DELTA ? 1 : 2,
+          );
           break;
         case DataPointType.GAUGE:
           expect(r['Value']).toBe(dp.value);
           break;
         case DataPointType.HISTOGRAM: {
-          const h = dp.value as { count: number; sum: number; min: number; max: number; buckets: { boundaries: number[]; counts: number[] } };
+          const h = dp.value as {
+            count: number;
+            sum: number;
+            min: number;
+            max: number;
+            buckets: { boundaries: number[]; counts: number[] };
+          };
           expect(Number(r['Count'])).toBe(h.count);
           expect(r['Sum']).toBe(h.sum);
           expect(r['Min']).toBe(h.min);
           expect(r['Max']).toBe(h.max);
           expect(r['ExplicitBounds']).toEqual(h.buckets.boundaries);
           expect((r['BucketCounts'] as unknown[]).map(Number)).toEqual(h.buckets.counts);
-          expect(r['AggregationTemporality']).toBe(m.aggregationTemporality === 0 ? 1 : 2);
+          expect(r['AggregationTemporality']).toBe(
+            m.aggregationTemporality === AggregationTemporality.DELTA ? 1 : 2,
+          );
           break;
         }
         case DataPointType.EXPONENTIAL_HISTOGRAM: {
           const e = dp.value as {
-            count: number; sum: number; min: number; max: number; scale: number; zeroCount: number;
-            positive: { offset: number; bucketCounts: number[] }; negative: { offset: number; bucketCounts: number[] };
+            count: number;
+            sum: number;
+            min: number;
+            max: number;
+            scale: number;
+            zeroCount: number;
+            positive: { offset: number; bucketCounts: number[] };
+            negative: { offset: number; bucketCounts: number[] };
           };
           expect(Number(r['Count'])).toBe(e.count);
           expect(r['Sum']).toBe(e.sum);
@@ -221,9 +265,13 @@ async function expectMetricsStored(metrics: ResourceMetrics, service: string): P
           expect(r['Scale']).toBe(e.scale);
           expect(Number(r['ZeroCount'])).toBe(e.zeroCount);
           expect(r['PositiveOffset']).toBe(e.positive.offset);
-          expect((r['PositiveBucketCounts'] as unknown[]).map(Number)).toEqual(e.positive.bucketCounts);
+          expect((r['PositiveBucketCounts'] as unknown[]).map(Number)).toEqual(
+            e.positive.bucketCounts,
+          );
           expect(r['NegativeOffset']).toBe(e.negative.offset);
-          expect((r['NegativeBucketCounts'] as unknown[]).map(Number)).toEqual(e.negative.bucketCounts);
+          expect((r['NegativeBucketCounts'] as unknown[]).map(Number)).toEqual(
+            e.negative.bucketCounts,
+          );
           break;
         }
       }

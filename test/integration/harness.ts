@@ -1,8 +1,10 @@
+import * as grpc from '@grpc/grpc-js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config/index.js';
+import { GRPC_SERVICES, type Signal } from '../../src/ingest/otlp/proto.js';
 import { startGridscope, type Gridscope } from '../../src/main.js';
 
 export const silentLog = pino({ level: 'silent' });
@@ -32,7 +34,10 @@ export function testConfig(dataDir: string, flags: Record<string, string> = {}):
   );
 }
 
-export async function startTestServer(dataDir: string, flags: Record<string, string> = {}): Promise<Gridscope> {
+export async function startTestServer(
+  dataDir: string,
+  flags: Record<string, string> = {},
+): Promise<Gridscope> {
   return startGridscope(testConfig(dataDir, flags), silentLog);
 }
 
@@ -55,6 +60,71 @@ export async function rows<T = Record<string, unknown>>(
 }
 
 export async function count(gs: Gridscope, table: string, org = 'default'): Promise<number> {
-  const r = await rows<{ c: string | number }>(gs, `SELECT count() AS c FROM {db:Identifier}.${table}`, {}, org);
+  const r = await rows<{ c: string | number }>(
+    gs,
+    `SELECT count() AS c FROM {db:Identifier}.${table}`,
+    {},
+    org,
+  );
   return Number(r[0]?.c ?? 0);
+}
+
+export {
+  StatusType,
+  RetryInfoType,
+  REQUEST_TYPES,
+  RESPONSE_TYPES,
+} from '../../src/ingest/otlp/proto.js';
+
+export interface GrpcReply {
+  error: grpc.ServiceError | null;
+  response: Buffer | undefined;
+}
+
+/** One raw gRPC Export call with pre-encoded bytes, as an OTLP exporter would make it. */
+export function grpcExport(
+  target: string,
+  signal: Signal,
+  body: Uint8Array,
+  metadata: Record<string, string> = {},
+  options: grpc.ClientOptions = {},
+): Promise<GrpcReply> {
+  const client = new grpc.Client(
+    target.replace(/^http:\/\//, ''),
+    grpc.credentials.createInsecure(),
+    options,
+  );
+  const md = new grpc.Metadata();
+  for (const [k, v] of Object.entries(metadata)) md.set(k, v);
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      `/${GRPC_SERVICES[signal]}/Export`,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from(body),
+      md,
+      (error, response) => {
+        client.close();
+        resolve({ error, response });
+      },
+    );
+  });
+}
+
+/** POSTs to an OTLP/HTTP path. */
+export function postOtlp(
+  gs: Gridscope,
+  signal: Signal,
+  body: NonNullable<RequestInit['body']>,
+  headers: Record<string, string>,
+): Promise<Response> {
+  return fetch(`${urls(gs).http}/v1/${signal}`, { method: 'POST', body, headers });
+}
+
+/** Nanoseconds since the epoch, now minus `agoSeconds`, as a decimal string. */
+export function nanosAgo(agoSeconds = 60, extraNanos = 123_456_789): string {
+  return (
+    BigInt(Math.floor(Date.now() / 1000) - agoSeconds) * 1_000_000_000n +
+    BigInt(extraNanos)
+  ).toString();
 }

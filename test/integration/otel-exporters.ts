@@ -55,7 +55,12 @@ async function sendOnce<T>(exporter: Exporter<T>, items: T): Promise<ExportResul
   }
 }
 
-export function exportSpans(t: Transport, ep: Endpoints, spans: ReadableSpan[], o: ExportOptions = {}) {
+export function exportSpans(
+  t: Transport,
+  ep: Endpoints,
+  spans: ReadableSpan[],
+  o: ExportOptions = {},
+) {
   const compression = (o.compression ?? 'none') as never;
   const exporter =
     t === 'grpc'
@@ -66,7 +71,12 @@ export function exportSpans(t: Transport, ep: Endpoints, spans: ReadableSpan[], 
   return sendOnce(exporter, spans);
 }
 
-export function exportLogs(t: Transport, ep: Endpoints, logs: ReadableLogRecord[], o: ExportOptions = {}) {
+export function exportLogs(
+  t: Transport,
+  ep: Endpoints,
+  logs: ReadableLogRecord[],
+  o: ExportOptions = {},
+) {
   const compression = (o.compression ?? 'none') as never;
   const exporter =
     t === 'grpc'
@@ -77,7 +87,12 @@ export function exportLogs(t: Transport, ep: Endpoints, logs: ReadableLogRecord[
   return sendOnce(exporter, logs);
 }
 
-export function exportMetrics(t: Transport, ep: Endpoints, metrics: ResourceMetrics, o: ExportOptions = {}) {
+export function exportMetrics(
+  t: Transport,
+  ep: Endpoints,
+  metrics: ResourceMetrics,
+  o: ExportOptions = {},
+) {
   const compression = (o.compression ?? 'none') as never;
   const exporter =
     t === 'grpc'

@@ -1,5 +1,13 @@
 /** Telemetry made with the OpenTelemetry JS SDKs, for the exporters to send. */
-import { context, createTraceState, SpanKind, SpanStatusCode, trace, TraceFlags, type HrTime } from '@opentelemetry/api';
+import {
+  context,
+  createTraceState,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type HrTime,
+} from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -43,7 +51,10 @@ export const SCHEMA_URL = 'https://opentelemetry.io/schemas/1.26.0';
 export function makeSpans(service: string): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': service, 'deployment.environment.name': 'test' }),
+    resource: resourceFromAttributes({
+      'service.name': service,
+      'deployment.environment.name': 'test',
+    }),
     spanProcessors: [new SimpleSpanProcessor(memory)],
   });
   const tracer = provider.getTracer('gridscope.test', '1.2.3', { schemaUrl: SCHEMA_URL });
@@ -69,18 +80,30 @@ export function makeSpans(service: string): ReadableSpan[] {
       },
       links: [
         {
-          context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 },
+          context: {
+            traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+            spanId: '00f067aa0ba902b7',
+            traceFlags: 1,
+          },
           attributes: { 'link.reason': 'batch' },
         },
       ],
     },
     remoteParent,
   );
-  server.addEvent('validation failed', { 'field': 'price', 'tab\there': 'quote\'s "here"' }, plus(t0, 1_000));
+  server.addEvent(
+    'validation failed',
+    { field: 'price', 'tab\there': 'quote\'s "here"' },
+    plus(t0, 1_000),
+  );
   server.setStatus({ code: SpanStatusCode.ERROR, message: 'price out of range' });
   const client = tracer.startSpan(
     'SELECT bids',
-    { kind: SpanKind.CLIENT, startTime: plus(t0, 2_000), attributes: { 'db.system.name': 'postgresql' } },
+    {
+      kind: SpanKind.CLIENT,
+      startTime: plus(t0, 2_000),
+      attributes: { 'db.system.name': 'postgresql' },
+    },
     trace.setSpan(context.active(), server),
   );
   client.end(plus(t0, 7_654_321));
@@ -110,7 +133,7 @@ export async function makeLogs(service: string): Promise<ReadableLogRecord[]> {
     severityNumber: SeverityNumber.WARN,
     severityText: 'WARN',
     body: 'order book\tlagging\nby 3 ticks',
-    attributes: { 'market': 'EPEX', 'retries': 3, 'ratio': 0.25, 'ok': true },
+    attributes: { market: 'EPEX', retries: 3, ratio: 0.25, ok: true },
     context: spanCtx,
   });
   logger.emit({
@@ -129,7 +152,8 @@ export async function makeLogs(service: string): Promise<ReadableLogRecord[]> {
   });
   await provider.forceFlush();
   const records = [...memory.getFinishedLogRecords()];
-  if (records.length !== 3) throw new Error(`expected 3 log records from the SDK, got ${records.length}`);
+  if (records.length !== 3)
+    throw new Error(`expected 3 log records from the SDK, got ${records.length}`);
   return records;
 }
 
@@ -146,7 +170,10 @@ class CollectingReader extends MetricReader {
  * A counter, an up-down counter, an explicit-bucket histogram, an exponential histogram,
  * a gauge and an observable gauge, collected once with the given temporality.
  */
-export async function makeMetrics(service: string, temporality: 'cumulative' | 'delta' = 'cumulative'): Promise<ResourceMetrics> {
+export async function makeMetrics(
+  service: string,
+  temporality: 'cumulative' | 'delta' = 'cumulative',
+): Promise<ResourceMetrics> {
   const reader = new CollectingReader({
     aggregationTemporalitySelector: () =>
       temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE,
@@ -155,15 +182,24 @@ export async function makeMetrics(service: string, temporality: 'cumulative' | '
     resource: resourceFromAttributes({ 'service.name': service }),
     readers: [reader],
     views: [
-      { instrumentName: 'bid.latency.exp', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } },
+      {
+        instrumentName: 'bid.latency.exp',
+        aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM },
+      },
       {
         instrumentName: 'bid.latency',
-        aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [10, 50, 100] } },
+        aggregation: {
+          type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+          options: { boundaries: [10, 50, 100] },
+        },
       },
     ],
   });
   const meter = provider.getMeter('gridscope.test.metrics', '2.0.0', { schemaUrl: SCHEMA_URL });
-  const bids = meter.createCounter('bids.received', { unit: '{bid}', description: 'Bids received' });
+  const bids = meter.createCounter('bids.received', {
+    unit: '{bid}',
+    description: 'Bids received',
+  });
   bids.add(3, { market: 'EPEX' });
   bids.add(2, { market: 'EPEX' });
   bids.add(7, { market: 'NordPool' });

@@ -20,7 +20,10 @@ export interface ResourceText {
   dropped: number;
 }
 
-export function resourceText(resource: Resource | null | undefined, schemaUrl: string | undefined): ResourceText {
+export function resourceText(
+  resource: Resource | null | undefined,
+  schemaUrl: string | undefined,
+): ResourceText {
   return {
     serviceName: tsvString(stringAttribute(resource?.attributes, 'service.name')),
     attributes: attributesText(resource?.attributes),
@@ -38,7 +41,10 @@ export interface ScopeText {
   dropped: number;
 }
 
-export function scopeText(scope: Scope | null | undefined, schemaUrl: string | undefined): ScopeText {
+export function scopeText(
+  scope: Scope | null | undefined,
+  schemaUrl: string | undefined,
+): ScopeText {
   return {
     name: tsvString(scope?.name ?? ''),
     version: tsvString(scope?.version ?? ''),
@@ -82,13 +88,18 @@ export class RowCollector {
       .slice(0, MAX_MESSAGES)
       .map(([r, n]) => (n > 1 ? `${r} (${n} items)` : r))
       .join('; ');
-    const more = reasons.length > MAX_MESSAGES ? `; and ${reasons.length - MAX_MESSAGES} more kinds` : '';
+    const more =
+      reasons.length > MAX_MESSAGES ? `; and ${reasons.length - MAX_MESSAGES} more kinds` : '';
     return { parts, accepted: this.accepted, rejected: this.rejected, message: message + more };
   }
 }
 
 /** Checks an id's length; `allowEmpty` for optional ids such as a parent span id. */
-export function validId(id: Uint8Array | null | undefined, length: number, allowEmpty: boolean): boolean {
+export function validId(
+  id: Uint8Array | null | undefined,
+  length: number,
+  allowEmpty: boolean,
+): boolean {
   const n = id?.length ?? 0;
   if (n === 0) return allowEmpty;
   if (n !== length) return false;

@@ -6,7 +6,11 @@ export function decodeProtobuf(signal: Signal, body: Uint8Array): unknown {
   try {
     return REQUEST_TYPES[signal].decode(body);
   } catch (err) {
-    throw new AppError('VALIDATION', `request body is not a valid ${signal} export request: ${(err as Error).message}`, { cause: err });
+    throw new AppError(
+      'VALIDATION',
+      `request body is not a valid ${signal} export request: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -23,16 +27,22 @@ export function decodeJson(signal: Signal, text: string): unknown {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new AppError('VALIDATION', `request body is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new AppError('VALIDATION', `request body is not valid JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new AppError('VALIDATION', 'request body must be a JSON object');
   }
   hexIdsToBytes(parsed);
   try {
-    return REQUEST_TYPES[signal].fromObject(parsed as Record<string, unknown>);
+    return REQUEST_TYPES[signal].fromObject(parsed);
   } catch (err) {
-    throw new AppError('VALIDATION', `request body is not a valid ${signal} export request: ${(err as Error).message}`, { cause: err });
+    throw new AppError(
+      'VALIDATION',
+      `request body is not a valid ${signal} export request: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 

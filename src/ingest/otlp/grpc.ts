@@ -51,7 +51,8 @@ export function otlpGrpcServer(opts: OtlpGrpcOptions): grpc.Server {
         } catch (err) {
           const e = toAppError(err);
           const code = grpcStatus(e);
-          if (code === grpc.status.INTERNAL) opts.log.error({ err: e, signal }, 'export failed');
+          if (code === Number(grpc.status.INTERNAL))
+            opts.log.error({ err: e, signal }, 'export failed');
           const trailer = new grpc.Metadata();
           trailer.set('grpc-status-details-bin', Buffer.from(statusProto(e)));
           callback({ code, details: e.message, metadata: trailer });

@@ -34,7 +34,7 @@ async function readBody(c: Context, limit: number): Promise<Buffer> {
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of stream) {
+  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
     if (size > limit) throw tooLarge(limit);
     chunks.push(chunk);
@@ -46,7 +46,11 @@ function tooLarge(limit: number): AppError {
   return new AppError('LIMIT_EXCEEDED', `request body is larger than the limit of ${limit} bytes`);
 }
 
-async function decompress(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
+async function decompress(
+  body: Buffer,
+  encoding: string | undefined,
+  limit: number,
+): Promise<Buffer> {
   const enc = (encoding ?? 'identity').trim().toLowerCase();
   if (enc === 'identity' || enc === '') return body;
   const inflater = enc === 'gzip' ? gunzipAsync : enc === 'deflate' ? inflateAsync : null;

@@ -6,7 +6,13 @@ import {
   splitNanos,
   uint64Text,
 } from '../../lib/nanos.js';
-import { floatText, rawArrayText, stringArrayText, tsvString, type TableName } from '../../store/index.js';
+import {
+  floatText,
+  rawArrayText,
+  stringArrayText,
+  tsvString,
+  type TableName,
+} from '../../store/index.js';
 import { attributesText, hexId } from './attributes.js';
 import {
   RowCollector,
@@ -27,46 +33,62 @@ interface PointLike {
   exemplars?: readonly Exemplar[];
 }
 
-/** Rows for the five otel_metrics_* tables, each in its column order in store/tables.ts. */
-export function metricsToRows(req: MetricsRequest): Converted {
+/**
+ * Rows for the five otel_metrics_* tables, each in its column order in store/tables.ts.
+ * Points older than `expiredBeforeSec` (Unix seconds; 0 for none) are refused: retention
+ * would drop them right after they were acknowledged.
+ */
+export function metricsToRows(req: MetricsRequest, expiredBeforeSec = 0): Converted {
   const out = new RowCollector();
   for (const rm of req.resourceMetrics ?? []) {
     const res = resourceText(rm.resource, rm.schemaUrl);
     for (const sm of rm.scopeMetrics ?? []) {
       const scope = scopeText(sm.scope, sm.schemaUrl);
-      for (const metric of sm.metrics ?? []) convertMetric(out, res, scope, metric);
+      for (const metric of sm.metrics ?? [])
+        convertMetric(out, res, scope, metric, expiredBeforeSec);
     }
   }
   return out.result();
 }
 
-function convertMetric(out: RowCollector, res: ResourceText, scope: ScopeText, m: Metric): void {
+function convertMetric(
+  out: RowCollector,
+  res: ResourceText,
+  scope: ScopeText,
+  m: Metric,
+  expiredBeforeSec: number,
+): void {
   const points = pointsOf(m);
   if (points.length === 0) return;
   if (!m.name) {
     for (let i = 0; i < points.length; i++) out.reject('metric name is empty');
     return;
   }
-  const metricHead =
-    res.attributes +
-    '\t' + res.schemaUrl +
-    '\t' + res.dropped +
-    '\t' + scope.name +
-    '\t' + scope.version +
-    '\t' + scope.attributes +
-    '\t' + scope.dropped +
-    '\t' + scope.schemaUrl +
-    '\t' + res.serviceName +
-    '\t' + tsvString(m.name) +
-    '\t' + tsvString(m.description ?? '') +
-    '\t' + tsvString(m.unit ?? '') +
-    '\t' + attributesText(m.metadata);
+  const metricHead = [
+    res.attributes,
+    res.schemaUrl,
+    res.dropped,
+    scope.name,
+    scope.version,
+    scope.attributes,
+    scope.dropped,
+    scope.schemaUrl,
+    res.serviceName,
+    tsvString(m.name),
+    tsvString(m.description ?? ''),
+    tsvString(m.unit ?? ''),
+    attributesText(m.metadata),
+  ].join('\t');
 
   const head = (p: PointLike): string | null => {
     const time = splitNanos(p.timeUnixNano);
     const start = splitNanos(p.startTimeUnixNano);
     if (isZero(time) || !inRange(time)) {
       out.reject('metric data point time_unix_nano is missing or out of range');
+      return null;
+    }
+    if (time.sec < expiredBeforeSec) {
+      out.reject('metric data point time is older than the retention period');
       return null;
     }
     if (!inRange(start)) {
@@ -79,13 +101,13 @@ function convertMetric(out: RowCollector, res: ResourceText, scope: ScopeText, m
         return null;
       }
     }
-    return (
-      metricHead +
-      '\t' + attributesText(p.attributes) +
-      '\t' + dateTime64Text(start) +
-      '\t' + dateTime64Text(time) +
-      '\t' + (p.flags ?? 0)
-    );
+    return [
+      metricHead,
+      attributesText(p.attributes),
+      dateTime64Text(start),
+      dateTime64Text(time),
+      p.flags ?? 0,
+    ].join('\t');
   };
 
   switch (m.data) {
@@ -93,7 +115,9 @@ function convertMetric(out: RowCollector, res: ResourceText, scope: ScopeText, m
     case 'sum': {
       const sum = m.data === 'sum' ? m.sum : null;
       const table: TableName = sum ? 'otel_metrics_sum' : 'otel_metrics_gauge';
-      const tail = sum ? '\t' + (sum.aggregationTemporality ?? 0) + '\t' + (sum.isMonotonic ? 'true' : 'false') : '';
+      const tail = sum
+        ? '\t' + (sum.aggregationTemporality ?? 0) + '\t' + (sum.isMonotonic ? 'true' : 'false')
+        : '';
       for (const p of (sum ?? m.gauge)?.dataPoints ?? []) {
         const h = head(p);
         if (h === null) continue;
@@ -114,15 +138,17 @@ function convertMetric(out: RowCollector, res: ResourceText, scope: ScopeText, m
         }
         out.add(
           'otel_metrics_histogram',
-          h +
-            '\t' + uint64Text(p.count) +
-            '\t' + floatText(optional(p.sum)) +
-            '\t' + rawArrayText((p.bucketCounts ?? []).map(uint64Text)) +
-            '\t' + rawArrayText((p.explicitBounds ?? []).map(floatText)) +
-            '\t' + exemplarsText(p.exemplars) +
-            '\t' + floatText(optional(p.min)) +
-            '\t' + floatText(optional(p.max)) +
-            '\t' + temporality,
+          [
+            h,
+            uint64Text(p.count),
+            floatText(optional(p.sum)),
+            rawArrayText((p.bucketCounts ?? []).map(uint64Text)),
+            rawArrayText((p.explicitBounds ?? []).map(floatText)),
+            exemplarsText(p.exemplars),
+            floatText(optional(p.min)),
+            floatText(optional(p.max)),
+            temporality,
+          ].join('\t'),
         );
       }
       return;
@@ -134,20 +160,22 @@ function convertMetric(out: RowCollector, res: ResourceText, scope: ScopeText, m
         if (h === null) continue;
         out.add(
           'otel_metrics_exponential_histogram',
-          h +
-            '\t' + uint64Text(p.count) +
-            '\t' + floatText(optional(p.sum)) +
-            '\t' + (p.scale ?? 0) +
-            '\t' + uint64Text(p.zeroCount) +
-            '\t' + (p.positive?.offset ?? 0) +
-            '\t' + rawArrayText((p.positive?.bucketCounts ?? []).map(uint64Text)) +
-            '\t' + (p.negative?.offset ?? 0) +
-            '\t' + rawArrayText((p.negative?.bucketCounts ?? []).map(uint64Text)) +
-            '\t' + exemplarsText(p.exemplars) +
-            '\t' + floatText(optional(p.min)) +
-            '\t' + floatText(optional(p.max)) +
-            '\t' + temporality +
-            '\t' + floatText(p.zeroThreshold ?? 0),
+          [
+            h,
+            uint64Text(p.count),
+            floatText(optional(p.sum)),
+            p.scale ?? 0,
+            uint64Text(p.zeroCount),
+            p.positive?.offset ?? 0,
+            rawArrayText((p.positive?.bucketCounts ?? []).map(uint64Text)),
+            p.negative?.offset ?? 0,
+            rawArrayText((p.negative?.bucketCounts ?? []).map(uint64Text)),
+            exemplarsText(p.exemplars),
+            floatText(optional(p.min)),
+            floatText(optional(p.max)),
+            temporality,
+            floatText(p.zeroThreshold ?? 0),
+          ].join('\t'),
         );
       }
       return;
@@ -159,11 +187,13 @@ function convertMetric(out: RowCollector, res: ResourceText, scope: ScopeText, m
         const q = p.quantileValues ?? [];
         out.add(
           'otel_metrics_summary',
-          h +
-            '\t' + uint64Text(p.count) +
-            '\t' + floatText(p.sum ?? 0) +
-            '\t' + rawArrayText(q.map((v) => floatText(v.quantile ?? 0))) +
-            '\t' + rawArrayText(q.map((v) => floatText(v.value ?? 0))),
+          [
+            h,
+            uint64Text(p.count),
+            floatText(p.sum ?? 0),
+            rawArrayText(q.map((v) => floatText(v.quantile ?? 0))),
+            rawArrayText(q.map((v) => floatText(v.value ?? 0))),
+          ].join('\t'),
         );
       }
       return;
@@ -206,11 +236,13 @@ function histogramProblem(p: HistogramDataPoint): string | null {
 /** The five Exemplars.* columns. */
 function exemplarsText(exemplars: readonly Exemplar[] | undefined): string {
   const ex = exemplars ?? [];
-  return (
-    rawArrayText(ex.map((e) => attributesText(e.filteredAttributes))) +
-    '\t' + rawArrayText(ex.map((e) => "'" + dateTime64Text(splitNanos(e.timeUnixNano)) + "'")) +
-    '\t' + rawArrayText(ex.map((e) => floatText(e.value === 'asInt' ? int64Number(e.asInt) : (e.asDouble ?? 0)))) +
-    '\t' + stringArrayText(ex.map((e) => hexId(e.spanId))) +
-    '\t' + stringArrayText(ex.map((e) => hexId(e.traceId)))
-  );
+  return [
+    rawArrayText(ex.map((e) => attributesText(e.filteredAttributes))),
+    rawArrayText(ex.map((e) => "'" + dateTime64Text(splitNanos(e.timeUnixNano)) + "'")),
+    rawArrayText(
+      ex.map((e) => floatText(e.value === 'asInt' ? int64Number(e.asInt) : (e.asDouble ?? 0))),
+    ),
+    stringArrayText(ex.map((e) => hexId(e.spanId))),
+    stringArrayText(ex.map((e) => hexId(e.traceId))),
+  ].join('\t');
 }

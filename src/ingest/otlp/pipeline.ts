@@ -30,27 +30,38 @@ export const systemNowNanos: NowNanos = () => (BigInt(Date.now()) * 1_000_000n).
  * One export request's path, shared by gRPC and HTTP: decode, convert to rows, queue for
  * the store, and answer once the rows are committed.
  */
+/** Days each signal is kept; 0 keeps it forever. */
+export type RetentionDays = Record<Signal, number>;
+
 export class OtlpPipeline {
   constructor(
     private readonly store: Store,
     private readonly counters: IngestCounters,
+    private readonly retention: RetentionDays,
     private readonly now: NowNanos = systemNowNanos,
   ) {}
 
   decode(signal: Signal, encoding: Encoding, body: Uint8Array): unknown {
     return encoding === 'json'
-      ? decodeJson(signal, Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'))
+      ? decodeJson(
+          signal,
+          Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
+        )
       : decodeProtobuf(signal, body);
   }
 
   convert(signal: Signal, request: unknown): Converted {
+    const now = splitNanos(this.now());
+    const days = this.retention[signal];
+    // Items that retention would drop at once are refused and reported instead.
+    const expiredBefore = days > 0 ? now.sec - days * 86_400 : 0;
     switch (signal) {
       case 'traces':
-        return tracesToRows(request as TracesRequest);
+        return tracesToRows(request as TracesRequest, expiredBefore);
       case 'logs':
-        return logsToRows(request as LogsRequest, splitNanos(this.now()));
+        return logsToRows(request as LogsRequest, now, expiredBefore);
       case 'metrics':
-        return metricsToRows(request as MetricsRequest);
+        return metricsToRows(request as MetricsRequest, expiredBefore);
     }
   }
 

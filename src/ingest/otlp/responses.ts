@@ -1,4 +1,5 @@
-import { AppError, grpcStatus } from '../../lib/errors.js';
+import type { AppError } from '../../lib/errors.js';
+import { grpcStatus } from '../../lib/errors.js';
 import { RESPONSE_TYPES, RetryInfoType, StatusType, type Signal } from './proto.js';
 
 /** The rejected-count field of each signal's partial success message. */
@@ -14,10 +15,16 @@ export interface ExportOutcome {
 }
 
 /** The Export*ServiceResponse as a plain object in protobuf's JSON shape. */
-export function exportResponseObject(signal: Signal, outcome: ExportOutcome): Record<string, unknown> {
+export function exportResponseObject(
+  signal: Signal,
+  outcome: ExportOutcome,
+): Record<string, unknown> {
   if (outcome.rejected === 0 && outcome.message === '') return {};
   return {
-    partialSuccess: { [REJECTED_FIELD[signal]]: String(outcome.rejected), errorMessage: outcome.message },
+    partialSuccess: {
+      [REJECTED_FIELD[signal]]: String(outcome.rejected),
+      errorMessage: outcome.message,
+    },
   };
 }
 
@@ -28,7 +35,11 @@ export function exportResponseProto(signal: Signal, outcome: ExportOutcome): Uin
 }
 
 /** A google.rpc.Status for an error; retryable errors carry a RetryInfo detail. */
-export function statusObject(err: AppError): { code: number; message: string; details: { type_url: string; value: Uint8Array }[] } {
+export function statusObject(err: AppError): {
+  code: number;
+  message: string;
+  details: { type_url: string; value: Uint8Array }[];
+} {
   const details: { type_url: string; value: Uint8Array }[] = [];
   if (err.retryAfterSeconds !== undefined) {
     details.push({
@@ -48,7 +59,8 @@ export function statusProto(err: AppError): Uint8Array {
     StatusType.fromObject({
       code: s.code,
       message: s.message,
-      details: s.details.map((d) => ({ typeUrl: d.type_url, value: d.value })),
+      // protobufjs ships its own google.protobuf.Any, which keeps the field name type_url.
+      details: s.details,
     }),
   ).finish();
 }
@@ -59,8 +71,14 @@ export function statusJson(err: AppError): string {
   return JSON.stringify({
     code: s.code,
     message: s.message,
-    details: err.retryAfterSeconds !== undefined
-      ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${err.retryAfterSeconds}s` }]
-      : [],
+    details:
+      err.retryAfterSeconds !== undefined
+        ? [
+            {
+              '@type': 'type.googleapis.com/google.rpc.RetryInfo',
+              retryDelay: `${err.retryAfterSeconds}s`,
+            },
+          ]
+        : [],
   });
 }

@@ -1,7 +1,13 @@
 import { dateTime64Text, diffNanos, inRange, isZero, splitNanos } from '../../lib/nanos.js';
 import { rawArrayText, stringArrayText, tsvString } from '../../store/index.js';
 import { attributesText, hexId } from './attributes.js';
-import { RowCollector, resourceText, scopeText, validId, type Converted } from './convert-common.js';
+import {
+  RowCollector,
+  resourceText,
+  scopeText,
+  validId,
+  type Converted,
+} from './convert-common.js';
 import type { Span, TracesRequest } from './model.js';
 
 const SPAN_KINDS = [
@@ -14,15 +20,19 @@ const SPAN_KINDS = [
 ];
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
-/** Rows for otel_traces, in TRACES_COLUMNS order; spans that cannot be stored are counted and named. */
-export function tracesToRows(req: TracesRequest): Converted {
+/**
+ * Rows for otel_traces, in TRACES_COLUMNS order; spans that cannot be stored are counted
+ * and named. Spans starting before `expiredBeforeSec` (Unix seconds; 0 for none) are
+ * refused: retention would drop them right after they were acknowledged.
+ */
+export function tracesToRows(req: TracesRequest, expiredBeforeSec = 0): Converted {
   const out = new RowCollector();
   for (const rs of req.resourceSpans ?? []) {
     const res = resourceText(rs.resource, rs.schemaUrl);
     for (const ss of rs.scopeSpans ?? []) {
       const scope = scopeText(ss.scope, ss.schemaUrl);
       for (const span of ss.spans ?? []) {
-        const problem = spanProblem(span);
+        const problem = spanProblem(span, expiredBeforeSec);
         if (problem) {
           out.reject(problem);
           continue;
@@ -34,40 +44,42 @@ export function tracesToRows(req: TracesRequest): Converted {
         const status = span.status;
         out.add(
           'otel_traces',
-          dateTime64Text(start) +
-            '\t' + hexId(span.traceId) +
-            '\t' + hexId(span.spanId) +
-            '\t' + hexId(span.parentSpanId) +
-            '\t' + tsvString(span.traceState ?? '') +
-            '\t' + tsvString(span.name ?? '') +
-            '\t' + (SPAN_KINDS[span.kind ?? 0] ?? SPAN_KINDS[0]) +
-            '\t' + res.serviceName +
-            '\t' + res.attributes +
-            '\t' + scope.name +
-            '\t' + scope.version +
-            '\t' + attributesText(span.attributes) +
-            '\t' + diffNanos(end, start) +
-            '\t' + (STATUS_CODES[status?.code ?? 0] ?? STATUS_CODES[0]) +
-            '\t' + tsvString(status?.message ?? '') +
-            '\t' + rawArrayText(events.map((e) => "'" + dateTime64Text(splitNanos(e.timeUnixNano)) + "'")) +
-            '\t' + stringArrayText(events.map((e) => e.name ?? '')) +
-            '\t' + rawArrayText(events.map((e) => attributesText(e.attributes))) +
-            '\t' + stringArrayText(links.map((l) => hexId(l.traceId))) +
-            '\t' + stringArrayText(links.map((l) => hexId(l.spanId))) +
-            '\t' + stringArrayText(links.map((l) => l.traceState ?? '')) +
-            '\t' + rawArrayText(links.map((l) => attributesText(l.attributes))) +
-            '\t' + (span.flags ?? 0) +
-            '\t' + (span.droppedAttributesCount ?? 0) +
-            '\t' + (span.droppedEventsCount ?? 0) +
-            '\t' + (span.droppedLinksCount ?? 0) +
-            '\t' + rawArrayText(events.map((e) => e.droppedAttributesCount ?? 0)) +
-            '\t' + rawArrayText(links.map((l) => l.flags ?? 0)) +
-            '\t' + rawArrayText(links.map((l) => l.droppedAttributesCount ?? 0)) +
-            '\t' + res.schemaUrl +
-            '\t' + res.dropped +
-            '\t' + scope.schemaUrl +
-            '\t' + scope.attributes +
-            '\t' + scope.dropped,
+          [
+            dateTime64Text(start),
+            hexId(span.traceId),
+            hexId(span.spanId),
+            hexId(span.parentSpanId),
+            tsvString(span.traceState ?? ''),
+            tsvString(span.name ?? ''),
+            SPAN_KINDS[span.kind ?? 0] ?? SPAN_KINDS[0],
+            res.serviceName,
+            res.attributes,
+            scope.name,
+            scope.version,
+            attributesText(span.attributes),
+            diffNanos(end, start),
+            STATUS_CODES[status?.code ?? 0] ?? STATUS_CODES[0],
+            tsvString(status?.message ?? ''),
+            rawArrayText(events.map((e) => "'" + dateTime64Text(splitNanos(e.timeUnixNano)) + "'")),
+            stringArrayText(events.map((e) => e.name ?? '')),
+            rawArrayText(events.map((e) => attributesText(e.attributes))),
+            stringArrayText(links.map((l) => hexId(l.traceId))),
+            stringArrayText(links.map((l) => hexId(l.spanId))),
+            stringArrayText(links.map((l) => l.traceState ?? '')),
+            rawArrayText(links.map((l) => attributesText(l.attributes))),
+            span.flags ?? 0,
+            span.droppedAttributesCount ?? 0,
+            span.droppedEventsCount ?? 0,
+            span.droppedLinksCount ?? 0,
+            rawArrayText(events.map((e) => e.droppedAttributesCount ?? 0)),
+            rawArrayText(links.map((l) => l.flags ?? 0)),
+            rawArrayText(links.map((l) => l.droppedAttributesCount ?? 0)),
+            res.schemaUrl,
+            res.dropped,
+            scope.schemaUrl,
+            scope.attributes,
+            scope.dropped,
+          ].join('\t'),
         );
       }
     }
@@ -75,14 +87,17 @@ export function tracesToRows(req: TracesRequest): Converted {
   return out.result();
 }
 
-function spanProblem(span: Span): string | null {
+function spanProblem(span: Span, expiredBeforeSec: number): string | null {
   if (!validId(span.traceId, 16, false)) return 'span trace_id must be 16 bytes and not all zero';
   if (!validId(span.spanId, 8, false)) return 'span span_id must be 8 bytes and not all zero';
   if (!validId(span.parentSpanId, 8, true)) return 'span parent_span_id must be empty or 8 bytes';
   const start = splitNanos(span.startTimeUnixNano);
   const end = splitNanos(span.endTimeUnixNano);
-  if (isZero(start) || !inRange(start)) return 'span start_time_unix_nano is missing or out of range';
-  if (!inRange(end) || diffNanos(end, start) < 0) return 'span end_time_unix_nano is before its start';
+  if (isZero(start) || !inRange(start))
+    return 'span start_time_unix_nano is missing or out of range';
+  if (!inRange(end) || diffNanos(end, start) < 0)
+    return 'span end_time_unix_nano is before its start';
+  if (start.sec < expiredBeforeSec) return 'span start time is older than the retention period';
   for (const l of span.links ?? []) {
     if (!validId(l.traceId, 16, false) || !validId(l.spanId, 8, false))
       return 'span link ids must be 16 and 8 bytes';

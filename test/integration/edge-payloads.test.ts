@@ -1,0 +1,368 @@
+/**
+ * Hand-made OTLP payloads at the edges of the protocol: gzip, 64-bit integers as JSON
+ * numbers and strings, empty requests, invalid ids (partial success), undecodable bodies
+ * (400, nothing written), unsupported content types, and a summary metric (which the JS
+ * SDK cannot produce).
+ */
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gridscope } from '../../src/main.js';
+import {
+  count,
+  grpcExport,
+  nanosAgo,
+  postOtlp,
+  removeDir,
+  REQUEST_TYPES,
+  RESPONSE_TYPES,
+  rows,
+  startTestServer,
+  StatusType,
+  tempDataDir,
+  urls,
+} from './harness.js';
+
+let gs: Gridscope;
+let dir: string;
+
+beforeAll(async () => {
+  dir = tempDataDir('edge');
+  gs = await startTestServer(dir);
+});
+
+afterAll(async () => {
+  await gs?.close();
+  removeDir(dir);
+});
+
+const PROTO = { 'content-type': 'application/x-protobuf' };
+const JSON_CT = { 'content-type': 'application/json' };
+
+function logRequest(service: string, records: Record<string, unknown>[]) {
+  return {
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeLogs: [{ scope: { name: 'edge' }, logRecords: records }],
+      },
+    ],
+  };
+}
+
+function spanRequest(service: string, spans: Record<string, unknown>[]) {
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeSpans: [{ spans }],
+      },
+    ],
+  };
+}
+
+const TRACE_ID = '5b8efff798038103d269b633813fc60c';
+const SPAN_ID = 'eee19b7ec3c1b174';
+
+describe('OTLP/HTTP JSON', () => {
+  it('reads 64-bit integers given as JSON strings and as JSON numbers', async () => {
+    const asString = nanosAgo(60, 123_456_789);
+    // Beyond 2^53, yet a multiple of 4096 and so exactly representable as a JSON number.
+    const exact = BigInt(nanosAgo(120, 0)) - (BigInt(nanosAgo(120, 0)) % 4096n);
+    const asNumber = Number(exact);
+    expect(BigInt(asNumber)).toBe(exact);
+    const body = logRequest('json-ints', [
+      { timeUnixNano: asString, body: { intValue: '9007199254740993' }, severityNumber: 9 },
+      { timeUnixNano: asNumber, body: { intValue: 42 }, severityNumber: 13 },
+    ]);
+    const res = await postOtlp(gs, 'logs', JSON.stringify(body), JSON_CT);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({});
+    const stored = await rows<{ ts: string; Body: string; SeverityNumber: number }>(
+      gs,
+      `SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS ts, Body, SeverityNumber
+       FROM {db:Identifier}.otel_logs WHERE ServiceName = 'json-ints' ORDER BY SeverityNumber`,
+    );
+    expect(stored).toEqual([
+      { ts: asString, Body: '9007199254740993', SeverityNumber: 9 },
+      { ts: exact.toString(), Body: '42', SeverityNumber: 13 },
+    ]);
+  });
+
+  it('takes hex ids, integer enums, and ignores unknown fields', async () => {
+    const start = nanosAgo(30, 5);
+    const body = spanRequest('json-spans', [
+      {
+        traceId: TRACE_ID,
+        spanId: SPAN_ID,
+        parentSpanId: '',
+        name: 'op',
+        kind: 3,
+        startTimeUnixNano: start,
+        endTimeUnixNano: (BigInt(start) + 2500n).toString(),
+        status: { code: 1 },
+        someFutureField: { nested: true },
+      },
+    ]);
+    const res = await postOtlp(gs, 'traces', JSON.stringify({ ...body, extra: 1 }), JSON_CT);
+    expect(res.status).toBe(200);
+    const stored = await rows(
+      gs,
+      `SELECT TraceId, SpanId, SpanKind, StatusCode, Duration FROM {db:Identifier}.otel_traces WHERE ServiceName = 'json-spans'`,
+    );
+    expect(stored).toEqual([
+      {
+        TraceId: TRACE_ID,
+        SpanId: SPAN_ID,
+        SpanKind: 'SPAN_KIND_CLIENT',
+        StatusCode: 'STATUS_CODE_OK',
+        Duration: 2500,
+      },
+    ]);
+  });
+
+  it('answers an empty request with an empty response', async () => {
+    for (const body of ['{}', JSON.stringify({ resourceSpans: [] })]) {
+      const res = await postOtlp(gs, 'traces', body, JSON_CT);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({});
+    }
+  });
+
+  it('stores the valid items and reports invalid ids as partial success', async () => {
+    const t = nanosAgo(20);
+    const body = logRequest('partial', [
+      { timeUnixNano: t, body: { stringValue: 'good' }, traceId: TRACE_ID, spanId: SPAN_ID },
+      { timeUnixNano: t, body: { stringValue: 'short trace id' }, traceId: 'abcd' },
+      { timeUnixNano: t, body: { stringValue: 'not hex' }, traceId: 'zz'.repeat(16) },
+      { timeUnixNano: t, body: { stringValue: 'also good' } },
+    ]);
+    const res = await postOtlp(gs, 'logs', JSON.stringify(body), JSON_CT);
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as {
+      partialSuccess: { rejectedLogRecords: string; errorMessage: string };
+    };
+    expect(answer.partialSuccess.rejectedLogRecords).toBe('2');
+    expect(answer.partialSuccess.errorMessage).toContain('trace_id must be empty or 16 bytes');
+    const stored = await rows<{ Body: string }>(
+      gs,
+      `SELECT Body FROM {db:Identifier}.otel_logs WHERE ServiceName = 'partial' ORDER BY Body`,
+    );
+    expect(stored.map((r) => r.Body)).toEqual(['also good', 'good']);
+  });
+
+  it('answers invalid JSON with 400 and a google.rpc.Status, writing nothing', async () => {
+    const before = await count(gs, 'otel_logs');
+    for (const body of ['{"resourceLogs": [', '[1,2]', '{"resourceLogs": 5}']) {
+      const res = await postOtlp(gs, 'logs', body, JSON_CT);
+      expect(res.status, body).toBe(400);
+      const status = (await res.json()) as { code: number; message: string };
+      expect(status.code).toBe(3);
+      expect(status.message.length).toBeGreaterThan(0);
+    }
+    expect(await count(gs, 'otel_logs')).toBe(before);
+  });
+});
+
+describe('OTLP/HTTP protobuf', () => {
+  it('accepts a gzip-compressed body', async () => {
+    const req = REQUEST_TYPES.logs.fromObject(
+      logRequest('gzip-proto', [{ timeUnixNano: nanosAgo(10), body: { stringValue: 'zipped' } }]),
+    );
+    const bytes = REQUEST_TYPES.logs.encode(req).finish();
+    const res = await postOtlp(gs, 'logs', gzipSync(bytes), {
+      ...PROTO,
+      'content-encoding': 'gzip',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-protobuf');
+    const decoded = RESPONSE_TYPES.logs.decode(new Uint8Array(await res.arrayBuffer())) as {
+      partialSuccess?: unknown;
+    };
+    expect(decoded.partialSuccess ?? null).toBeNull();
+    expect(
+      await rows(gs, `SELECT Body FROM {db:Identifier}.otel_logs WHERE ServiceName = 'gzip-proto'`),
+    ).toEqual([{ Body: 'zipped' }]);
+  });
+
+  it('answers an empty body with an empty response', async () => {
+    const res = await postOtlp(gs, 'metrics', new Uint8Array(0), PROTO);
+    expect(res.status).toBe(200);
+    expect((await res.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it('answers garbage with 400 and a google.rpc.Status, writing nothing', async () => {
+    const before = await count(gs, 'otel_traces');
+    const garbage = Buffer.from('this is not protobuf at all \xff\xff\xff\xff', 'latin1');
+    const res = await postOtlp(gs, 'traces', garbage, PROTO);
+    expect(res.status).toBe(400);
+    const status = StatusType.decode(new Uint8Array(await res.arrayBuffer())) as unknown as {
+      code: number;
+      message: string;
+    };
+    expect(status.code).toBe(3);
+    expect(status.message).toMatch(/not a valid traces export request/);
+    expect(await count(gs, 'otel_traces')).toBe(before);
+  });
+
+  it('answers a body that claims gzip but is not with 400', async () => {
+    const res = await postOtlp(gs, 'logs', Buffer.from('plain'), {
+      ...PROTO,
+      'content-encoding': 'gzip',
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('refuses other content types with 415', async () => {
+    const res = await postOtlp(gs, 'logs', 'x', { 'content-type': 'text/plain' });
+    expect(res.status).toBe(415);
+  });
+
+  it('stores a summary metric with its quantiles', async () => {
+    const t = nanosAgo(5, 1);
+    const req = REQUEST_TYPES.metrics.fromObject({
+      resourceMetrics: [
+        {
+          resource: {
+            attributes: [{ key: 'service.name', value: { stringValue: 'summary-svc' } }],
+          },
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: 'rpc.duration',
+                  unit: 's',
+                  summary: {
+                    dataPoints: [
+                      {
+                        timeUnixNano: t,
+                        startTimeUnixNano: nanosAgo(65),
+                        count: '10',
+                        sum: 4.5,
+                        quantileValues: [
+                          { quantile: 0.5, value: 0.3 },
+                          { quantile: 0.99, value: 1.2 },
+                        ],
+                        attributes: [{ key: 'method', value: { stringValue: 'Bid' } }],
+                      },
+                    ],
+                  },
+                },
+                // A point with no time cannot be stored and is reported.
+                { name: 'no.time', gauge: { dataPoints: [{ asDouble: 1 }] } },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const res = await postOtlp(gs, 'metrics', REQUEST_TYPES.metrics.encode(req).finish(), PROTO);
+    expect(res.status).toBe(200);
+    const answer = RESPONSE_TYPES.metrics.toObject(
+      RESPONSE_TYPES.metrics.decode(new Uint8Array(await res.arrayBuffer())),
+      { longs: String },
+    ) as {
+      partialSuccess: { rejectedDataPoints: string; errorMessage: string };
+    };
+    expect(answer.partialSuccess.rejectedDataPoints).toBe('1');
+    expect(answer.partialSuccess.errorMessage).toMatch(/time_unix_nano is missing/);
+    const stored = await rows(
+      gs,
+      `SELECT toFloat64(Count) AS Count, Sum, ValueAtQuantiles.Quantile AS q, ValueAtQuantiles.Value AS v, Attributes, toString(toUnixTimestamp64Nano(TimeUnix)) AS t
+       FROM {db:Identifier}.otel_metrics_summary WHERE ServiceName = 'summary-svc'`,
+    );
+    expect(stored).toEqual([
+      { Count: 10, Sum: 4.5, q: [0.5, 0.99], v: [0.3, 1.2], Attributes: { method: 'Bid' }, t },
+    ]);
+  });
+});
+
+describe('OTLP/gRPC', () => {
+  it('answers undecodable bytes with INVALID_ARGUMENT, writing nothing', async () => {
+    const before = await count(gs, 'otel_logs');
+    const reply = await grpcExport(
+      urls(gs).grpc,
+      'logs',
+      Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]),
+    );
+    expect(reply.error?.code).toBe(3);
+    expect(await count(gs, 'otel_logs')).toBe(before);
+  });
+
+  it('answers an empty request with an empty response', async () => {
+    const reply = await grpcExport(urls(gs).grpc, 'traces', new Uint8Array(0));
+    expect(reply.error).toBeNull();
+    expect(reply.response?.length).toBe(0);
+  });
+
+  it('reports invalid spans as partial success', async () => {
+    const start = nanosAgo(15);
+    const req = REQUEST_TYPES.traces.fromObject(
+      spanRequest('grpc-partial', [
+        {
+          traceId: Buffer.from(TRACE_ID, 'hex'),
+          spanId: Buffer.from(SPAN_ID, 'hex'),
+          name: 'ok',
+          startTimeUnixNano: start,
+          endTimeUnixNano: start,
+        },
+        {
+          traceId: Buffer.alloc(16),
+          spanId: Buffer.from(SPAN_ID, 'hex'),
+          name: 'zero trace id',
+          startTimeUnixNano: start,
+          endTimeUnixNano: start,
+        },
+        {
+          traceId: Buffer.from(TRACE_ID, 'hex'),
+          spanId: Buffer.from(SPAN_ID, 'hex'),
+          name: 'ends before start',
+          startTimeUnixNano: start,
+          endTimeUnixNano: '1',
+        },
+      ]),
+    );
+    const reply = await grpcExport(
+      urls(gs).grpc,
+      'traces',
+      REQUEST_TYPES.traces.encode(req).finish(),
+    );
+    expect(reply.error).toBeNull();
+    const answer = RESPONSE_TYPES.traces.toObject(RESPONSE_TYPES.traces.decode(reply.response!), {
+      longs: String,
+    }) as {
+      partialSuccess: { rejectedSpans: string; errorMessage: string };
+    };
+    expect(answer.partialSuccess.rejectedSpans).toBe('2');
+    expect(answer.partialSuccess.errorMessage).toMatch(/trace_id must be 16 bytes/);
+    expect(answer.partialSuccess.errorMessage).toMatch(/before its start/);
+    expect(
+      await rows(
+        gs,
+        `SELECT SpanName FROM {db:Identifier}.otel_traces WHERE ServiceName = 'grpc-partial'`,
+      ),
+    ).toEqual([{ SpanName: 'ok' }]);
+  });
+});
+
+describe('retention', () => {
+  it('refuses items older than the retention period instead of acknowledging and dropping them', async () => {
+    // The default retention keeps logs 30 days.
+    const old = (BigInt(Math.floor(Date.now() / 1000) - 31 * 86_400) * 1_000_000_000n).toString();
+    const body = logRequest('too-old', [
+      { timeUnixNano: old, body: { stringValue: 'expired' } },
+      { timeUnixNano: nanosAgo(60), body: { stringValue: 'fresh' } },
+    ]);
+    const res = await postOtlp(gs, 'logs', JSON.stringify(body), JSON_CT);
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as {
+      partialSuccess: { rejectedLogRecords: string; errorMessage: string };
+    };
+    expect(answer.partialSuccess).toEqual({
+      rejectedLogRecords: '1',
+      errorMessage: 'log record time is older than the retention period',
+    });
+    expect(
+      await rows(gs, `SELECT Body FROM {db:Identifier}.otel_logs WHERE ServiceName = 'too-old'`),
+    ).toEqual([{ Body: 'fresh' }]);
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * Size limits, the bounded queue and ingest tokens, over both transports. Servers run one
+ * after another on one data directory (the embedded engine binds one per process).
+ */
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { Gridscope } from '../../src/main.js';
+import {
+  count,
+  grpcExport,
+  nanosAgo,
+  postOtlp,
+  removeDir,
+  REQUEST_TYPES,
+  RetryInfoType,
+  rows,
+  startTestServer,
+  StatusType,
+  tempDataDir,
+  urls,
+} from './harness.js';
+import { exportLogs, TRANSPORTS } from './otel-exporters.js';
+import { makeLogs } from './telemetry.js';
+
+const dir = tempDataDir('limits');
+afterAll(() => removeDir(dir));
+
+const PROTO = { 'content-type': 'application/x-protobuf' };
+
+function logsBytes(service: string, n: number, bodySize = 100): Uint8Array {
+  const t = nanosAgo(30);
+  const req = REQUEST_TYPES.logs.fromObject({
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeLogs: [
+          {
+            logRecords: Array.from({ length: n }, (_, i) => ({
+              timeUnixNano: t,
+              body: { stringValue: `${i} ${'x'.repeat(bodySize)}` },
+            })),
+          },
+        ],
+      },
+    ],
+  });
+  return REQUEST_TYPES.logs.encode(req).finish();
+}
+
+const serviceCount = (gs: Gridscope, service: string, org = 'default') =>
+  rows<{ c: number }>(
+    gs,
+    'SELECT toUInt32(count()) AS c FROM {db:Identifier}.otel_logs WHERE ServiceName = {s:String}',
+    { s: service },
+    org,
+  ).then((r) => r[0]!.c);
+
+describe('request size limit', () => {
+  let gs: Gridscope;
+  beforeAll(async () => {
+    gs = await startTestServer(dir, { 'max-request-bytes': '64KiB' });
+  });
+  afterAll(() => gs.close());
+
+  it('answers an oversize HTTP body with 413 and writes nothing', async () => {
+    const res = await postOtlp(gs, 'logs', logsBytes('oversize', 1000), PROTO);
+    expect(res.status).toBe(413);
+    expect(await serviceCount(gs, 'oversize')).toBe(0);
+  });
+
+  it('applies the limit after decompression', async () => {
+    const bomb = gzipSync(logsBytes('gzip-bomb', 2000, 1000));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const res = await postOtlp(gs, 'logs', bomb, { ...PROTO, 'content-encoding': 'gzip' });
+    expect(res.status).toBe(413);
+    expect(await serviceCount(gs, 'gzip-bomb')).toBe(0);
+  });
+
+  it('answers an oversize gRPC message with RESOURCE_EXHAUSTED, also when compressed', async () => {
+    const plain = await grpcExport(urls(gs).grpc, 'logs', logsBytes('oversize-grpc', 1000));
+    expect(plain.error?.code).toBe(8);
+    const zipped = await grpcExport(
+      urls(gs).grpc,
+      'logs',
+      logsBytes('oversize-grpc', 2000, 1000),
+      {},
+      {
+        'grpc.default_compression_algorithm': 2,
+      },
+    );
+    expect(zipped.error?.code).toBe(8);
+    expect(await serviceCount(gs, 'oversize-grpc')).toBe(0);
+  });
+
+  it('accepts a request just under the limit', async () => {
+    const res = await postOtlp(gs, 'logs', logsBytes('under-limit', 100), PROTO);
+    expect(res.status).toBe(200);
+    expect(await serviceCount(gs, 'under-limit')).toBe(100);
+  });
+});
+
+describe('full queue', () => {
+  let gs: Gridscope;
+  beforeAll(async () => {
+    // One request's rows fill most of the queue and wait 2 s for their batch to be written.
+    gs = await startTestServer(dir, {
+      'queue-max-bytes': '24KiB',
+      'batch-max-delay-ms': '2000',
+      'batch-max-rows': '100000',
+    });
+  });
+  afterAll(() => gs.close());
+
+  it('refuses new requests with 429 / UNAVAILABLE and a retry delay, and keeps what it accepted', async () => {
+    const first = postOtlp(gs, 'logs', logsBytes('queued', 60), PROTO);
+    // Let the first request reach the queue.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gs.store.budget.bytes).toBeGreaterThan(12 * 1024);
+
+    const refused = await postOtlp(gs, 'logs', logsBytes('refused', 60), PROTO);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    const status = StatusType.decode(new Uint8Array(await refused.arrayBuffer())) as unknown as {
+      details: { type_url: string; value: Uint8Array }[];
+    };
+    expect(status.details[0]?.type_url).toBe('type.googleapis.com/google.rpc.RetryInfo');
+
+    const grpcRefused = await grpcExport(urls(gs).grpc, 'logs', logsBytes('refused', 60));
+    expect(grpcRefused.error?.code).toBe(14);
+    const details = grpcRefused.error!.metadata.get('grpc-status-details-bin')[0] as Buffer;
+    const st = StatusType.decode(details) as unknown as {
+      details: { typeUrl: string; value: Uint8Array }[];
+    };
+    const retry = RetryInfoType.toObject(RetryInfoType.decode(st.details[0]!.value), {
+      longs: Number,
+    }) as {
+      retryDelay: { seconds: number };
+    };
+    expect(retry.retryDelay.seconds).toBe(1);
+
+    // Gridscope keeps serving: health answers while the queue is full.
+    expect((await fetch(`${urls(gs).ops}/healthz`)).status).toBe(200);
+
+    expect((await first).status).toBe(200);
+    expect(await serviceCount(gs, 'queued')).toBe(60);
+    expect(await serviceCount(gs, 'refused')).toBe(0);
+    expect(gs.store.budget.bytes).toBe(0);
+    const metrics = await (await fetch(`${urls(gs).ops}/metrics`)).text();
+    expect(metrics).toMatch(
+      /gridscope_otlp_items_refused_total\{reason="limit_exceeded",signal="logs",transport="http"\} 60/,
+    );
+  });
+});
+
+describe('ingest tokens', () => {
+  let gs: Gridscope;
+  beforeAll(async () => {
+    gs = await startTestServer(dir, { 'ingest-tokens': 'tok-alpha=alpha,tok-beta=beta' });
+  });
+  afterAll(() => gs.close());
+
+  it('refuses requests without a valid token and writes nothing', async () => {
+    const before = await count(gs, 'otel_logs', 'alpha');
+    const beforeDefault = await count(gs, 'otel_logs', 'default');
+    for (const headers of [
+      PROTO,
+      { ...PROTO, authorization: 'Bearer nope' },
+      { ...PROTO, authorization: 'tok-alpha' },
+    ]) {
+      const res = await postOtlp(gs, 'logs', logsBytes('no-token', 3), headers);
+      expect(res.status).toBe(401);
+    }
+    const noToken = await grpcExport(urls(gs).grpc, 'logs', logsBytes('no-token', 3));
+    expect(noToken.error?.code).toBe(16);
+    const wrong = await grpcExport(urls(gs).grpc, 'logs', logsBytes('no-token', 3), {
+      authorization: 'Bearer nope',
+    });
+    expect(wrong.error?.code).toBe(16);
+    expect(await count(gs, 'otel_logs', 'alpha')).toBe(before);
+    expect(await count(gs, 'otel_logs', 'default')).toBe(beforeDefault);
+  });
+
+  it('writes each organization into its own database, over every transport', async () => {
+    for (const transport of TRANSPORTS) {
+      const alpha = await exportLogs(transport, urls(gs), await makeLogs(`tenant-${transport}`), {
+        token: 'tok-alpha',
+      });
+      expect(alpha.code, String(alpha.error)).toBe(ExportResultCode.SUCCESS);
+      const beta = await exportLogs(transport, urls(gs), await makeLogs(`tenant-${transport}`), {
+        token: 'tok-beta',
+      });
+      expect(beta.code, String(beta.error)).toBe(ExportResultCode.SUCCESS);
+      const unauth = await exportLogs(transport, urls(gs), await makeLogs(`tenant-${transport}`));
+      expect(unauth.code).toBe(ExportResultCode.FAILED);
+      expect(await serviceCount(gs, `tenant-${transport}`, 'alpha')).toBe(3);
+      expect(await serviceCount(gs, `tenant-${transport}`, 'beta')).toBe(3);
+    }
+    const databases = await rows<{ name: string }>(
+      gs,
+      "SELECT name FROM system.databases WHERE name LIKE 'gridscope_%' ORDER BY name",
+    );
+    expect(databases.map((d) => d.name)).toEqual(
+      expect.arrayContaining(['gridscope_alpha', 'gridscope_beta']),
+    );
+  });
+});

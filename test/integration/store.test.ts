@@ -1,0 +1,217 @@
+/**
+ * The store against the real embedded engine: per-statement settings, deduplicated
+ * retries, migrations, retention, and how batches fail.
+ */
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { openClient, statementSettings } from '../../src/store/client.js';
+import { migrate } from '../../src/store/migrations.js';
+import { applyRetention } from '../../src/store/retention.js';
+import { writeRows } from '../../src/store/writer.js';
+import { Store } from '../../src/store/index.js';
+import type { AppError } from '../../src/lib/errors.js';
+import { removeDir, silentLog, tempDataDir } from './harness.js';
+
+const dir = tempDataDir('store');
+let client: ClickHouseClient;
+const target = { database: 'gridscope_storetest' };
+
+beforeAll(async () => {
+  client = openClient({ kind: 'embedded', dataDir: dir });
+  await migrate(client, target);
+});
+
+afterAll(async () => {
+  await client.close();
+  removeDir(dir);
+});
+
+async function scalar(sql: string, settings = statementSettings()): Promise<unknown> {
+  const rs = await client.query({
+    query: sql,
+    format: 'JSONEachRow',
+    clickhouse_settings: settings,
+  });
+  const r = await rs.json<Record<string, unknown>>();
+  return Object.values(r[0]!)[0];
+}
+
+const logLine = (service: string, body: string) =>
+  `1764000000.000000001\t\t\t0\tINFO\t9\t${service}\t${body}\t\t{}\t\t\t\t{}\t{}\t\t1764000000.000000002\t0\tstring\t0\t0\t0\n`;
+
+const countService = (service: string) =>
+  scalar(
+    `SELECT toUInt32(count()) FROM gridscope_storetest.otel_logs WHERE ServiceName = '${service}'`,
+  );
+
+const fastRetry = { retries: 1, retryDelayMs: 10 };
+
+describe('statement settings', () => {
+  it('shows why: the embedded session keeps a setting after the statement that set it', async () => {
+    await client.insert({
+      table: 'gridscope_storetest.otel_logs',
+      columns: ['ServiceName'],
+      values: Readable.from(['leftover\n'], { objectMode: false }),
+      format: 'TabSeparated',
+      clickhouse_settings: { insert_deduplication_token: 'left-behind' },
+    });
+    expect(await scalar("SELECT getSetting('insert_deduplication_token')", {})).toBe('left-behind');
+  });
+
+  it('runs every statement with the baseline, so no token outlives its insert', async () => {
+    const first = await writeRows(
+      client,
+      target.database,
+      'otel_logs',
+      logLine('tokens', 'one'),
+      'token-1',
+      fastRetry,
+    );
+    expect(first.status).toBe('success');
+    expect(await scalar("SELECT getSetting('insert_deduplication_token')")).toBe('');
+    // A different batch right after a token insert is stored, not taken for a duplicate.
+    const second = await writeRows(
+      client,
+      target.database,
+      'otel_logs',
+      logLine('tokens', 'two'),
+      'token-2',
+      fastRetry,
+    );
+    expect(second.status).toBe('success');
+    expect(await countService('tokens')).toBe(2);
+  });
+
+  it('stores a retried batch once', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const r = await writeRows(
+        client,
+        target.database,
+        'otel_logs',
+        logLine('retried', 'same'),
+        'batch-42',
+        fastRetry,
+      );
+      expect(r.status).toBe('success');
+    }
+    expect(await countService('retried')).toBe(1);
+  });
+
+  it('stores identical rows of two different batches twice', async () => {
+    await writeRows(
+      client,
+      target.database,
+      'otel_logs',
+      logLine('twins', 'same'),
+      'batch-a',
+      fastRetry,
+    );
+    await writeRows(
+      client,
+      target.database,
+      'otel_logs',
+      logLine('twins', 'same'),
+      'batch-b',
+      fastRetry,
+    );
+    expect(await countService('twins')).toBe(2);
+  });
+
+  it('reports unreadable rows as a failure without retrying, and a missing table as retryable', async () => {
+    const bad = await writeRows(
+      client,
+      target.database,
+      'otel_logs',
+      'not\ta\tvalid\trow\n',
+      'bad-1',
+      fastRetry,
+    );
+    expect(bad.status).toBe('failure');
+    const missing = await writeRows(
+      client,
+      'no_such_db',
+      'otel_logs',
+      logLine('x', 'y'),
+      'missing-1',
+      fastRetry,
+    );
+    expect(missing.status).toBe('retryable');
+  });
+});
+
+describe('migrations and retention', () => {
+  it('applies each migration once and records it', async () => {
+    expect(await migrate(client, target)).toEqual([]);
+    const rs = await client.query({
+      query: 'SELECT Version, Name FROM gridscope_storetest.gridscope_migrations ORDER BY Version',
+      format: 'JSONEachRow',
+    });
+    expect(await rs.json()).toEqual([
+      { Version: 1, Name: 'otel_logs' },
+      { Version: 2, Name: 'otel_traces' },
+      { Version: 3, Name: 'otel_metrics' },
+    ]);
+  });
+
+  it('sets, keeps and removes TTLs to match the configured retention', async () => {
+    const engine = (table: string) =>
+      scalar(
+        `SELECT engine_full FROM system.tables WHERE database = 'gridscope_storetest' AND name = '${table}'`,
+      ) as Promise<string>;
+    const changed = await applyRetention(client, target, {
+      tracesDays: 3,
+      logsDays: 7,
+      metricsDays: 0,
+    });
+    expect(changed).toEqual(
+      expect.arrayContaining(['otel_logs', 'otel_traces', 'otel_traces_trace_id_ts']),
+    );
+    expect(await engine('otel_logs')).toMatch(/TTL TimestampTime \+ toIntervalDay\(7\)/);
+    expect(await engine('otel_traces')).toMatch(
+      /TTL toDateTime\(Timestamp\) \+ toIntervalDay\(3\)/,
+    );
+    expect(await engine('otel_metrics_sum')).not.toMatch(/TTL/);
+    expect(
+      await applyRetention(client, target, { tracesDays: 3, logsDays: 7, metricsDays: 0 }),
+    ).toEqual([]);
+    await applyRetention(client, target, { tracesDays: 3, logsDays: 0, metricsDays: 0 });
+    expect(await engine('otel_logs')).not.toMatch(/TTL/);
+    expect(await scalar("SELECT getSetting('materialize_ttl_after_modify')")).toBe(true);
+  });
+});
+
+describe('batches', () => {
+  it('isolates a request whose rows cannot be read, storing the others of its batch', async () => {
+    const store = new Store({
+      backend: { kind: 'embedded', dataDir: dir },
+      databasePrefix: 'gridscope_',
+      retention: { tracesDays: 0, logsDays: 0, metricsDays: 0 },
+      batch: { maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 50 },
+      write: fastRetry,
+      queueMaxBytes: 1 << 20,
+      insertConnections: 1,
+      observer: { onBatch: () => undefined },
+      log: silentLog,
+    });
+    try {
+      await store.prepareOrg('storetest');
+      const results = await Promise.allSettled([
+        store.write('storetest', [
+          { table: 'otel_logs', body: logLine('batch-good', 'a'), rows: 1 },
+        ]),
+        store.write('storetest', [{ table: 'otel_logs', body: 'broken\trow\n', rows: 1 }]),
+        store.write('storetest', [
+          { table: 'otel_logs', body: logLine('batch-good', 'b'), rows: 1 },
+        ]),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const reason = (results[1] as PromiseRejectedResult).reason as AppError;
+      expect(reason.code).toBe('INTERNAL');
+      expect(await countService('batch-good')).toBe(2);
+      expect(store.budget.bytes).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});

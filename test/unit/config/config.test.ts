@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { FLAGS, helpText, loadConfig, parseSize, parseTokens } from '../../../src/config/index.js';
+
+describe('configuration', () => {
+  it('uses the documented defaults', () => {
+    const c = loadConfig({}, {});
+    expect(c.dataDir).toBe('./data');
+    expect(c.otlpGrpcAddr).toBe('0.0.0.0:4317');
+    expect(c.otlpHttpAddr).toBe('0.0.0.0:4318');
+    expect(c.httpAddr).toBe('0.0.0.0:8080');
+    expect(c.maxRequestBytes).toBe(64 * 1024 * 1024);
+    expect(c.ingestTokens.size).toBe(0);
+  });
+
+  it('reads GRIDSCOPE_* variables, with flags taking precedence', () => {
+    const env = {
+      GRIDSCOPE_DATA_DIR: '/env',
+      GRIDSCOPE_QUEUE_MAX_BYTES: '1MiB',
+      GRIDSCOPE_INGEST_TOKENS: 'a=one,b=two',
+    };
+    const c = loadConfig({ 'data-dir': '/flag' }, env);
+    expect(c.dataDir).toBe('/flag');
+    expect(c.queueMaxBytes).toBe(1024 * 1024);
+    expect([...c.ingestTokens]).toEqual([
+      ['a', 'one'],
+      ['b', 'two'],
+    ]);
+  });
+
+  it('names every invalid flag', () => {
+    expect(() =>
+      loadConfig(
+        { 'http-addr': 'nope', 'batch-max-rows': '-1', 'queue-max-bytes': '12 parsecs' },
+        {},
+      ),
+    ).toThrow(/--http-addr: must be host:port[\s\S]*--queue-max-bytes[\s\S]*--batch-max-rows/);
+  });
+
+  it.each([
+    ['1024', 1024],
+    ['64MiB', 64 * 1024 * 1024],
+    ['1.5KiB', 1536],
+    ['2GB', 2e9],
+  ])('parses the size %s', (text, bytes) => {
+    expect(parseSize(text)).toBe(bytes);
+  });
+
+  it('refuses malformed tokens and organization ids', () => {
+    expect(() => parseTokens('justatoken')).toThrow(/TOKEN=ORG/);
+    expect(() => parseTokens('t=Bad-Org')).toThrow(/invalid organization id/);
+    expect(parseTokens('t=with=equals=org_1').get('t=with=equals')).toBe('org_1');
+  });
+
+  it('lists every flag and its variable in --help', () => {
+    const help = helpText();
+    for (const f of FLAGS) {
+      expect(help).toContain(`--${f.name}`);
+      expect(help).toContain(`GRIDSCOPE_${f.name.toUpperCase().replace(/-/g, '_')}`);
+    }
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { loadMigrations, renderDdl, splitStatements } from '../../../src/store/ddl.js';
+
+const migrations = loadMigrations();
+const all = migrations.map((m) => m.sql).join('\n');
+
+describe('schema DDL', () => {
+  it('has numbered migrations starting with the bootstrap', () => {
+    expect(migrations.map((m) => m.version)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('renders for one server with plain engines and no cluster clause', () => {
+    const sql = renderDdl(all, { database: 'gridscope_default' });
+    expect(sql).not.toMatch(/\{\{/);
+    expect(sql).not.toMatch(/ON CLUSTER|Replicated/);
+    expect(sql).toMatch(/CREATE TABLE IF NOT EXISTS `gridscope_default`\.otel_logs\s+\(/);
+    expect(sql).toMatch(/ENGINE = AggregatingMergeTree\(\)/);
+  });
+
+  it('renders for a cluster: every statement ON CLUSTER, every table replicated', () => {
+    const sql = renderDdl(all, { database: 'gridscope_acme', cluster: 'prod_cluster' });
+    const statements = splitStatements(sql);
+    expect(statements.length).toBe(11);
+    for (const s of statements) {
+      expect(s, s.slice(0, 60)).toMatch(/ON CLUSTER 'prod_cluster'/);
+      if (/^CREATE TABLE/.test(s)) {
+        expect(s).toMatch(
+          /ENGINE = Replicated(Aggregating)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'\)/,
+        );
+      }
+    }
+    expect(statements.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'))).toHaveLength(1);
+  });
+
+  it('refuses identifiers and cluster names that could change the statement', () => {
+    expect(() => renderDdl(all, { database: 'x`; DROP TABLE y' })).toThrow(
+      /not a valid identifier/,
+    );
+    expect(() => renderDdl(all, { database: 'ok', cluster: "c' ; --" })).toThrow(
+      /not a valid cluster name/,
+    );
+  });
+
+  it('splits statements at semicolons that end a line, ignoring comment lines', () => {
+    expect(splitStatements("-- a; comment\nSELECT 1;\nSELECT ';' ;\n")).toEqual([
+      'SELECT 1',
+      "SELECT ';'",
+    ]);
+  });
+});
