@@ -1,6 +1,7 @@
 -- Traces and the trace-id lookup table with its materialized view, column-compatible with
--- the OpenTelemetry Collector ClickHouse exporter (v0.151). Columns after Links are
--- Gridscope additions for OTLP fields the exporter drops.
+-- the OpenTelemetry Collector ClickHouse exporter (v0.151). Gridscope adds, for OTLP fields
+-- the exporter drops: Events.DroppedAttrCount, Links.Flags, Links.DroppedAttrCount, and the
+-- columns from Flags to ScopeDroppedAttrCount.
 CREATE TABLE IF NOT EXISTS {{db}}.otel_traces {{on_cluster}} (
     Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
     TraceId String CODEC(ZSTD(1)),

@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
       const timer = setTimeout(() => {
         logger.error('shutdown timed out');
         process.exit(1);
-      }, config.shutdownTimeoutMs + 5000);
+      }, config.shutdownTimeoutMs);
       timer.unref();
       app.close().then(resolve, (err: unknown) => {
         logger.error({ err }, 'shutdown failed');

@@ -1,7 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { opsApp } from './api/index.js';
 import type { Config } from './config/index.js';
 import { IngestAuth } from './ingest/auth.js';
@@ -14,9 +13,8 @@ import {
 } from './ingest/otlp/index.js';
 import type { Logger } from './lib/logger.js';
 import { Registry } from './lib/metrics.js';
+import { packageVersion } from './lib/paths.js';
 import { Store, type Backend } from './store/index.js';
-
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
 
 /** A running Gridscope: its bound ports and how to stop it. */
 export interface Gridscope {
@@ -163,7 +161,11 @@ export async function startGridscope(
   );
 
   const opsServer = await listen(
-    opsApp({ registry, version: pkg.version, ready: async () => ready && (await store.ping()) }),
+    opsApp({
+      registry,
+      version: packageVersion(),
+      ready: async () => ready && (await store.ping()),
+    }),
     config.httpAddr,
   );
   // Migrations must finish before the receivers listen: nothing is accepted that cannot be stored.

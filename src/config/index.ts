@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ORG_ID } from '../lib/ids.js';
 
 /**
  * The one place that reads flags and the environment. Every flag `--some-name` can also be
@@ -39,7 +40,7 @@ const size = z.union([
 const count = z.coerce.number().int().min(0);
 const positive = z.coerce.number().int().positive();
 const addr = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port');
-const orgId = z.string().regex(/^[a-z0-9][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _');
+const orgId = z.string().regex(ORG_ID, 'lower-case letters, digits and _');
 
 /** Parses `TOKEN=ORG,TOKEN=ORG`. */
 export function parseTokens(text: string): Map<string, string> {
@@ -141,48 +142,58 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'insert-connections', help: 'engine sessions used for inserts', default: '2' },
   {
     name: 'shutdown-timeout-ms',
-    help: 'longest wait for queued rows to be written on SIGTERM',
+    help: 'on SIGTERM, longest wait for queued rows to be written and answered before exiting',
     default: '30000',
   },
-  { name: 'log-level', help: 'trace, debug, info, warn, error or fatal', default: 'info' },
+  { name: 'log-level', help: 'trace, debug, info, warn, error, fatal or silent', default: 'info' },
 ];
 
-export const Config = z.object({
-  dataDir: z.string().min(1),
-  clickhouseUrl: z.url().optional(),
-  clickhouseCluster: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/)
-    .optional(),
-  databasePrefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
-  defaultOrg: orgId,
-  ingestTokens: z
-    .string()
-    .optional()
-    .transform((s, ctx) => {
-      try {
-        return parseTokens(s ?? '');
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: (e as Error).message });
-        return z.NEVER;
-      }
-    }),
-  otlpGrpcAddr: addr,
-  otlpHttpAddr: addr,
-  httpAddr: addr,
-  retentionTracesDays: count,
-  retentionLogsDays: count,
-  retentionMetricsDays: count,
-  maxRequestBytes: size,
-  queueMaxBytes: size,
-  batchMaxRows: positive,
-  batchMaxBytes: size,
-  batchMaxDelayMs: positive,
-  insertRetries: count,
-  insertConnections: positive,
-  shutdownTimeoutMs: positive,
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
-});
+export const Config = z
+  .object({
+    dataDir: z.string().min(1),
+    clickhouseUrl: z.url().optional(),
+    clickhouseCluster: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .optional(),
+    databasePrefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+    defaultOrg: orgId,
+    ingestTokens: z
+      .string()
+      .optional()
+      .transform((s, ctx) => {
+        try {
+          return parseTokens(s ?? '');
+        } catch (e) {
+          ctx.addIssue({ code: 'custom', message: (e as Error).message });
+          return z.NEVER;
+        }
+      }),
+    otlpGrpcAddr: addr,
+    otlpHttpAddr: addr,
+    httpAddr: addr,
+    retentionTracesDays: count,
+    retentionLogsDays: count,
+    retentionMetricsDays: count,
+    maxRequestBytes: size,
+    queueMaxBytes: size,
+    batchMaxRows: positive,
+    batchMaxBytes: size,
+    batchMaxDelayMs: positive,
+    insertRetries: count,
+    insertConnections: positive,
+    shutdownTimeoutMs: positive,
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+  })
+  .superRefine((c, ctx) => {
+    if (c.clickhouseCluster !== undefined && c.clickhouseUrl === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clickhouseCluster'],
+        message: 'needs --clickhouse-url: the embedded engine is not a cluster',
+      });
+    }
+  });
 export type Config = z.infer<typeof Config>;
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

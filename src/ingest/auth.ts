@@ -8,7 +8,7 @@ function digest(token: string): string {
 /**
  * Maps ingest tokens to organizations. With no tokens configured every request belongs to
  * the default organization; with tokens, a request must carry `Authorization: Bearer TOKEN`.
- * Tokens are held only as SHA-256 digests.
+ * This map keeps only SHA-256 digests of the tokens.
  */
 export class IngestAuth {
   private readonly byDigest = new Map<string, string>();
@@ -24,9 +24,9 @@ export class IngestAuth {
     return this.byDigest.size > 0;
   }
 
-  /** Every organization a token maps to, plus the default. */
+  /** The organizations requests can belong to: those of the tokens, or else the default. */
   organizations(): string[] {
-    return [...new Set([this.defaultOrg, ...this.byDigest.values()])];
+    return this.enabled ? [...new Set(this.byDigest.values())] : [this.defaultOrg];
   }
 
   /** The organization of a request, from its Authorization header value. */

@@ -178,7 +178,7 @@ export class TableBatcher {
     this.observer.onBatch(
       this.table,
       rows,
-      body.length,
+      entries.reduce((n, e) => n + e.bytes, 0),
       (performance.now() - started) / 1000,
       result,
     );

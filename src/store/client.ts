@@ -4,8 +4,9 @@ import {
   type ClickHouseClientConfigOptions,
   type ClickHouseSettings,
 } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type * as ChdbConnectionModule from 'chdb/connection';
 import { resolve } from 'node:path';
 
 /** Where the data lives: the embedded engine in a directory, or a ClickHouse server. */
@@ -42,8 +43,11 @@ export function openClient(backend: Backend): ClickHouseClient {
   }
   const dir = resolve(backend.dataDir);
   mkdirSync(dir, { recursive: true });
-  // chdb types its connection against its own copy of @clickhouse/client-common; the
-  // contract is the same.
+  // The engine's native library loads only when the embedded store is used. chdb types its
+  // connection against its own copy of @clickhouse/client-common; the contract is the same.
+  const { createChdbConnection } = createRequire(import.meta.url)(
+    'chdb/connection',
+  ) as typeof ChdbConnectionModule;
   const connection = createChdbConnection({ path: dir }) as unknown as NonNullable<
     ClickHouseClientConfigOptions['connection']
   >;

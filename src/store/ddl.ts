@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../lib/paths.js';
 
 /** How DDL is generated: for one server (or the embedded engine), or for a cluster. */
 export interface DdlTarget {
@@ -56,18 +56,8 @@ export function splitStatements(sql: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-function schemaDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'schema');
-    if (existsSync(join(candidate, '0000_database.sql'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('schema/ directory not found');
-}
-
 /** The numbered migrations in schema/, in order; version 0 is the bootstrap. */
-export function loadMigrations(dir: string = schemaDir()): Migration[] {
+export function loadMigrations(dir: string = join(packageRoot(), 'schema')): Migration[] {
   return readdirSync(dir)
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
     .sort()

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { AppError } from '../lib/errors.js';
+import { ORG_ID } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { statementSettings, openClient, type Backend } from './client.js';
 import { TableBatcher, QueueBudget, type BatchLimits, type BatchObserver } from './batcher.js';
@@ -22,9 +23,6 @@ export interface StoreOptions {
   observer: BatchObserver;
   log: Logger;
 }
-
-/** Organization ids become part of a database name, so they are kept to a safe shape. */
-export const ORG_ID = /^[a-z0-9][a-z0-9_]{0,62}$/;
 
 /** Rows of one request for one table. */
 export interface TableRows {
@@ -88,8 +86,8 @@ export class Store {
   async write(org: string, parts: readonly TableRows[]): Promise<void> {
     const database = this.database(org);
     await this.prepareOrg(org);
-    let total = 0;
-    for (const p of parts) total += p.body.length;
+    const sizes = parts.map((p) => Buffer.byteLength(p.body));
+    const total = sizes.reduce((a, b) => a + b, 0);
     if (total > this.budget.maxBytes) {
       throw new AppError(
         'LIMIT_EXCEEDED',
@@ -102,7 +100,7 @@ export class Store {
       });
     }
     await Promise.all(
-      parts.map((p) => this.batcher(database, p.table).add(p.body, p.rows, p.body.length)),
+      parts.map((p, i) => this.batcher(database, p.table).add(p.body, p.rows, sizes[i]!)),
     );
   }
 

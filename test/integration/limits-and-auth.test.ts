@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { Gridscope } from '../../src/main.js';
+import { openClient } from '../../src/store/client.js';
 import {
   count,
   grpcExport,
@@ -156,7 +157,10 @@ describe('full queue', () => {
 describe('ingest tokens', () => {
   let gs: Gridscope;
   beforeAll(async () => {
-    gs = await startTestServer(dir, { 'ingest-tokens': 'tok-alpha=alpha,tok-beta=beta' });
+    gs = await startTestServer(dir, {
+      'ingest-tokens': 'tok-alpha=alpha,tok-beta=beta',
+      'insert-retries': '1',
+    });
   });
   afterAll(() => gs.close());
 
@@ -203,5 +207,26 @@ describe('ingest tokens', () => {
     expect(databases.map((d) => d.name)).toEqual(
       expect.arrayContaining(['gridscope_alpha', 'gridscope_beta']),
     );
+  });
+});
+
+describe('storage failure', () => {
+  let gs: Gridscope;
+  beforeAll(async () => {
+    gs = await startTestServer(dir, { 'ingest-tokens': 'tok-gamma=gamma', 'insert-retries': '1' });
+  });
+  afterAll(() => gs.close());
+
+  it('answers 503 / UNAVAILABLE with a retry delay when inserts keep failing', async () => {
+    const admin = openClient({ kind: 'embedded', dataDir: dir });
+    await admin.command({ query: 'DROP TABLE gridscope_gamma.otel_logs' });
+    await admin.close();
+    const auth = { authorization: 'Bearer tok-gamma' };
+    const res = await postOtlp(gs, 'logs', logsBytes('lost-table', 5), { ...PROTO, ...auth });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    const reply = await grpcExport(urls(gs).grpc, 'logs', logsBytes('lost-table', 5), auth);
+    expect(reply.error?.code).toBe(14);
+    expect(gs.store.budget.bytes).toBe(0);
   });
 });

@@ -70,11 +70,11 @@ export function otlpHttpApp(opts: OtlpHttpOptions): Hono {
 
   const handle = async (c: Context, signal: Signal) => {
     const encoding = encodingOf(c.req.header('content-type'));
-    if (!encoding) {
-      return c.text('Content-Type must be application/x-protobuf or application/json', 415);
-    }
     try {
       const org = opts.auth.resolve(c.req.header('authorization'));
+      if (!encoding) {
+        return c.text('Content-Type must be application/x-protobuf or application/json', 415);
+      }
       const raw = await readBody(c, opts.maxRequestBytes);
       const body = await decompress(raw, c.req.header('content-encoding'), opts.maxRequestBytes);
       const outcome = await opts.pipeline.export(signal, 'http', org, encoding, body);
@@ -88,7 +88,7 @@ export function otlpHttpApp(opts: OtlpHttpOptions): Hono {
       if (status >= 500) log.error({ err: e, signal }, 'export failed');
       const headers: Record<string, string> = {};
       if (e.retryAfterSeconds !== undefined) headers['retry-after'] = String(e.retryAfterSeconds);
-      if (encoding === 'json') {
+      if (encoding !== 'protobuf') {
         headers['content-type'] = 'application/json';
         return c.body(statusJson(e), status as 400, headers);
       }

@@ -100,6 +100,10 @@ function convertMetric(
         out.reject('exemplar trace_id and span_id must be empty or 16 and 8 bytes');
         return null;
       }
+      if (!inRange(splitNanos(e.timeUnixNano))) {
+        out.reject('exemplar time_unix_nano is out of range');
+        return null;
+      }
     }
     return [
       metricHead,

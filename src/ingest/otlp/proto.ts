@@ -1,25 +1,13 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import protobuf from 'protobufjs';
+import { packageRoot } from '../../lib/paths.js';
 
 /** The signals OTLP carries. */
 export type Signal = 'traces' | 'metrics' | 'logs';
 export const SIGNALS: readonly Signal[] = ['traces', 'metrics', 'logs'];
 
-/** Finds `proto/` at the package root, from `src/` or from the compiled `dist/src/`. */
-function protoDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'proto');
-    if (existsSync(join(candidate, 'opentelemetry'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('proto/ directory not found above ' + fileURLToPath(import.meta.url));
-}
-
 function loadRoot(): protobuf.Root {
-  const base = protoDir();
+  const base = join(packageRoot(), 'proto');
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => join(base, target);
   root.loadSync(

@@ -36,6 +36,14 @@ describe('configuration', () => {
     ).toThrow(/--http-addr: must be host:port[\s\S]*--queue-max-bytes[\s\S]*--batch-max-rows/);
   });
 
+  it('refuses a cluster without a ClickHouse server', () => {
+    expect(() => loadConfig({ 'clickhouse-cluster': 'c1' }, {})).toThrow(
+      /--clickhouse-cluster: needs --clickhouse-url/,
+    );
+    const c = loadConfig({ 'clickhouse-cluster': 'c1', 'clickhouse-url': 'http://ch:8123' }, {});
+    expect(c.clickhouseCluster).toBe('c1');
+  });
+
   it.each([
     ['1024', 1024],
     ['64MiB', 64 * 1024 * 1024],

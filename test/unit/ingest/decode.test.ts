@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { decodeJson, decodeProtobuf } from '../../../src/ingest/otlp/decode.js';
 import { logsToRows } from '../../../src/ingest/otlp/logs-rows.js';
 import { tracesToRows } from '../../../src/ingest/otlp/traces-rows.js';
+import { metricsToRows } from '../../../src/ingest/otlp/metrics-rows.js';
 import { anyValueText } from '../../../src/ingest/otlp/attributes.js';
 import { splitNanos } from '../../../src/lib/nanos.js';
 import { AppError } from '../../../src/lib/errors.js';
-import type { LogsRequest, TracesRequest } from '../../../src/ingest/otlp/model.js';
+import type { LogsRequest, MetricsRequest, TracesRequest } from '../../../src/ingest/otlp/model.js';
 
 describe('OTLP/JSON decoding', () => {
   it('turns hex ids into bytes and marks ids that are not hex', () => {
@@ -110,5 +111,56 @@ describe('log rows', () => {
     expect(lines[0]!.split('\t')[0]).toBe('1700000000.000000005');
     expect(lines[1]!.split('\t')[0]).toBe('1800000000.000000000');
     expect(lines[1]!.split('\t')[16]).toBe('1800000000.000000000');
+  });
+});
+
+describe('metric rows', () => {
+  it('refuses points whose exemplar time cannot be stored, and mismatched histogram buckets', () => {
+    const req = decodeJson(
+      'metrics',
+      JSON.stringify({
+        resourceMetrics: [
+          {
+            scopeMetrics: [
+              {
+                metrics: [
+                  {
+                    name: 'g',
+                    gauge: {
+                      dataPoints: [
+                        {
+                          timeUnixNano: '1700000000000000000',
+                          asDouble: 1,
+                          exemplars: [{ timeUnixNano: '18446744073709551615', asDouble: 2 }],
+                        },
+                        { timeUnixNano: '1700000000000000000', asDouble: 3 },
+                      ],
+                    },
+                  },
+                  {
+                    name: 'h',
+                    histogram: {
+                      dataPoints: [
+                        {
+                          timeUnixNano: '1700000000000000000',
+                          count: '3',
+                          bucketCounts: ['1', '2'],
+                          explicitBounds: [1, 2],
+                        },
+                      ],
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    ) as MetricsRequest;
+    const out = metricsToRows(req);
+    expect(out.accepted).toBe(1);
+    expect(out.rejected).toBe(2);
+    expect(out.message).toContain('exemplar time_unix_nano is out of range');
+    expect(out.message).toContain('one more element than explicit_bounds');
   });
 });
