@@ -27,6 +27,8 @@ interface Entry {
   body: string;
   rows: number;
   bytes: number;
+  /** performance.now() when the rows were queued. */
+  arrivedAt: number;
   resolve: () => void;
   reject: (err: AppError) => void;
 }
@@ -81,17 +83,10 @@ export class TableBatcher {
   /** Queues rows whose bytes the caller has already taken from the budget. */
   add(body: string, rows: number, bytes: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ body, rows, bytes, resolve, reject });
+      this.pending.push({ body, rows, bytes, arrivedAt: performance.now(), resolve, reject });
       this.pendingRows += rows;
       this.pendingBytes += bytes;
-      if (this.pendingRows >= this.limits.maxRows || this.pendingBytes >= this.limits.maxBytes) {
-        this.kick();
-      } else if (!this.timer) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.kick();
-        }, this.limits.maxDelayMs);
-      }
+      this.schedule();
     });
   }
 
@@ -100,6 +95,26 @@ export class TableBatcher {
     while (this.pending.length > 0 || this.inFlight) {
       this.kick();
       await this.inFlight;
+    }
+  }
+
+  /**
+   * Starts an insert when the pending rows reach a limit or the oldest of them has waited
+   * maxDelayMs, and otherwise sets a timer for when it will have. While an insert is in
+   * flight nothing starts; its end schedules again.
+   */
+  private schedule(): void {
+    if (this.inFlight || this.pending.length === 0) return;
+    const full =
+      this.pendingRows >= this.limits.maxRows || this.pendingBytes >= this.limits.maxBytes;
+    const wait = this.limits.maxDelayMs - (performance.now() - this.pending[0]!.arrivedAt);
+    if (full || wait <= 0) {
+      this.kick();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.schedule();
+      }, wait);
     }
   }
 
@@ -112,14 +127,7 @@ export class TableBatcher {
     const entries = this.takeBatch();
     this.inFlight = this.write(entries).finally(() => {
       this.inFlight = undefined;
-      if (this.pendingRows >= this.limits.maxRows || this.pendingBytes >= this.limits.maxBytes) {
-        this.kick();
-      } else if (this.pending.length > 0 && !this.timer) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.kick();
-        }, this.limits.maxDelayMs);
-      }
+      this.schedule();
     });
   }
 

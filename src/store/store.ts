@@ -1,4 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { AppError } from '../lib/errors.js';
 import { ORG_ID } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
@@ -43,7 +45,15 @@ export class Store {
   private readonly migrated = new Map<string, Promise<void>>();
   readonly budget: QueueBudget;
 
+  private readonly spoolDir: string | undefined;
+
   constructor(private readonly opts: StoreOptions) {
+    if (opts.backend.kind === 'embedded') {
+      // Batch files for INSERT ... FROM INFILE; anything left by a crash is stale.
+      this.spoolDir = join(resolve(opts.backend.dataDir), 'spool');
+      rmSync(this.spoolDir, { recursive: true, force: true });
+      mkdirSync(this.spoolDir, { recursive: true });
+    }
     this.readClient = openClient(opts.backend);
     this.insertClients = Array.from({ length: Math.max(1, opts.insertConnections) }, () =>
       openClient(opts.backend),
@@ -140,7 +150,7 @@ export class Store {
         database,
         table,
         this.opts.batch,
-        this.opts.write,
+        { ...this.opts.write, spoolDir: this.spoolDir },
         this.budget,
         this.opts.observer,
         this.opts.log,

@@ -1,6 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { randomUUID } from 'node:crypto';
+import { unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { statementSettings } from './client.js';
+import { quoteIdentifier } from './ddl.js';
 import type { TableName } from './tables.js';
 import { TABLE_COLUMNS } from './tables.js';
 
@@ -15,6 +19,12 @@ export interface WriteOptions {
   retries: number;
   /** Delay before the first retry; doubles each time. */
   retryDelayMs: number;
+  /**
+   * For the embedded engine: a directory for batch files. The engine reads a file with
+   * INSERT ... FROM INFILE about three times faster than the same rows inlined in the
+   * statement, which is how the embedded connection passes an insert body.
+   */
+  spoolDir?: string | undefined;
 }
 
 /** ClickHouse error codes that say the data itself could not be read; retrying will not help. */
@@ -54,22 +64,50 @@ export async function writeRows(
   token: string,
   opts: WriteOptions,
 ): Promise<WriteResult> {
-  let lastError: Error = new Error('not attempted');
-  for (let attempt = 0; attempt <= opts.retries; attempt++) {
-    if (attempt > 0) await sleep(opts.retryDelayMs * 2 ** (attempt - 1));
-    try {
-      await client.insert({
+  const columns = TABLE_COLUMNS[table];
+  const settings = statementSettings({ insert_deduplication_token: token });
+  let insert: () => Promise<unknown>;
+  let file: string | undefined;
+  if (opts.spoolDir) {
+    file = join(opts.spoolDir, `${randomUUID()}.tsv`);
+    await writeFile(file, body);
+    const query = `INSERT INTO ${quoteIdentifier(database)}.${quoteIdentifier(table)} (${columns.map(quoteColumn).join(', ')}) FROM INFILE ${stringLiteral(file)} FORMAT TabSeparated`;
+    insert = () => client.command({ query, clickhouse_settings: settings });
+  } else {
+    insert = () =>
+      client.insert({
         table: `${database}.${table}`,
-        columns: TABLE_COLUMNS[table] as [string, ...string[]],
+        columns: columns as [string, ...string[]],
         values: Readable.from([body], { objectMode: false }),
         format: 'TabSeparated',
-        clickhouse_settings: statementSettings({ insert_deduplication_token: token }),
+        clickhouse_settings: settings,
       });
-      return { status: 'success' };
-    } catch (err) {
-      lastError = err instanceof Error ? err : new Error(String(err));
-      if (isDataError(err)) return { status: 'failure', error: lastError };
-    }
   }
-  return { status: 'retryable', error: lastError };
+  try {
+    let lastError: Error = new Error('not attempted');
+    for (let attempt = 0; attempt <= opts.retries; attempt++) {
+      if (attempt > 0) await sleep(opts.retryDelayMs * 2 ** (attempt - 1));
+      try {
+        await insert();
+        return { status: 'success' };
+      } catch (err) {
+        lastError = err instanceof Error ? err : new Error(String(err));
+        if (isDataError(err)) return { status: 'failure', error: lastError };
+      }
+    }
+    return { status: 'retryable', error: lastError };
+  } finally {
+    if (file) await unlink(file).catch(() => undefined);
+  }
+}
+
+/** A ClickHouse string literal; used only for the spool file path, which Gridscope makes. */
+function stringLiteral(s: string): string {
+  return "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";
+}
+
+/** Backquotes a column name such as `Events.Timestamp`. */
+function quoteColumn(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) throw new Error(`unexpected column name ${name}`);
+  return '`' + name + '`';
 }

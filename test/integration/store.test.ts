@@ -2,6 +2,8 @@
  * The store against the real embedded engine: per-statement settings, deduplicated
  * retries, migrations, retention, and how batches fail.
  */
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -58,15 +60,23 @@ describe('statement settings', () => {
     });
     expect(await scalar("SELECT getSetting('insert_deduplication_token')", {})).toBe('left-behind');
   });
+});
 
+const spoolDir = join(dir, 'spool-test');
+mkdirSync(spoolDir, { recursive: true });
+
+describe.each([
+  ['inline', { ...fastRetry }],
+  ['infile', { ...fastRetry, spoolDir }],
+])('writing rows (%s)', (mode, opts) => {
   it('runs every statement with the baseline, so no token outlives its insert', async () => {
     const first = await writeRows(
       client,
       target.database,
       'otel_logs',
-      logLine('tokens', 'one'),
-      'token-1',
-      fastRetry,
+      logLine(`tokens-${mode}`, 'one'),
+      `token-1-${mode}`,
+      opts,
     );
     expect(first.status).toBe('success');
     expect(await scalar("SELECT getSetting('insert_deduplication_token')")).toBe('');
@@ -75,12 +85,12 @@ describe('statement settings', () => {
       client,
       target.database,
       'otel_logs',
-      logLine('tokens', 'two'),
-      'token-2',
-      fastRetry,
+      logLine(`tokens-${mode}`, 'two'),
+      `token-2-${mode}`,
+      opts,
     );
     expect(second.status).toBe('success');
-    expect(await countService('tokens')).toBe(2);
+    expect(await countService(`tokens-${mode}`)).toBe(2);
   });
 
   it('stores a retried batch once', async () => {
@@ -89,13 +99,13 @@ describe('statement settings', () => {
         client,
         target.database,
         'otel_logs',
-        logLine('retried', 'same'),
-        'batch-42',
-        fastRetry,
+        logLine(`retried-${mode}`, 'same'),
+        `batch-42-${mode}`,
+        opts,
       );
       expect(r.status).toBe('success');
     }
-    expect(await countService('retried')).toBe(1);
+    expect(await countService(`retried-${mode}`)).toBe(1);
   });
 
   it('stores identical rows of two different batches twice', async () => {
@@ -103,19 +113,19 @@ describe('statement settings', () => {
       client,
       target.database,
       'otel_logs',
-      logLine('twins', 'same'),
-      'batch-a',
-      fastRetry,
+      logLine(`twins-${mode}`, 'same'),
+      `batch-a-${mode}`,
+      opts,
     );
     await writeRows(
       client,
       target.database,
       'otel_logs',
-      logLine('twins', 'same'),
-      'batch-b',
-      fastRetry,
+      logLine(`twins-${mode}`, 'same'),
+      `batch-b-${mode}`,
+      opts,
     );
-    expect(await countService('twins')).toBe(2);
+    expect(await countService(`twins-${mode}`)).toBe(2);
   });
 
   it('reports unreadable rows as a failure without retrying, and a missing table as retryable', async () => {
@@ -124,8 +134,8 @@ describe('statement settings', () => {
       target.database,
       'otel_logs',
       'not\ta\tvalid\trow\n',
-      'bad-1',
-      fastRetry,
+      `bad-1-${mode}`,
+      opts,
     );
     expect(bad.status).toBe('failure');
     const missing = await writeRows(
@@ -133,10 +143,14 @@ describe('statement settings', () => {
       'no_such_db',
       'otel_logs',
       logLine('x', 'y'),
-      'missing-1',
-      fastRetry,
+      `missing-1-${mode}`,
+      opts,
     );
     expect(missing.status).toBe('retryable');
+  });
+
+  it('leaves no batch files behind', () => {
+    expect(readdirSync(spoolDir)).toEqual([]);
   });
 });
 

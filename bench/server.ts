@@ -1,0 +1,195 @@
+/**
+ * Gridscope under test, in a child process of its own so that its resident memory (the
+ * embedded engine included) is measured alone. Loopback addresses only.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export interface Ports {
+  otlpGrpc: number;
+  otlpHttp: number;
+  http: number;
+}
+
+export interface MemorySample {
+  /** Milliseconds since the sampler started. */
+  atMs: number;
+  rssBytes: number;
+}
+
+/** A port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** VmRSS and VmHWM of a process in bytes, from /proc; null once it has exited. */
+export function procMemory(pid: number): { rss: number; hwm: number } | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const kb = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Samples a process's RSS at a fixed interval until stopped; memory stays bounded. */
+export class RssSampler {
+  readonly samples: MemorySample[] = [];
+  private readonly started = performance.now();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly pid: number,
+    intervalMs: number,
+    private readonly maxSamples = 20_000,
+  ) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  private sample(): void {
+    const m = procMemory(this.pid);
+    if (!m || this.samples.length >= this.maxSamples) return;
+    this.samples.push({ atMs: performance.now() - this.started, rssBytes: m.rss });
+  }
+
+  latest(): number {
+    return this.samples.at(-1)?.rssBytes ?? 0;
+  }
+
+  maxRss(): number {
+    return this.samples.reduce((m, s) => Math.max(m, s.rssBytes), 0);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+export interface ServerChild {
+  pid: number;
+  ports: Ports;
+  /** Sends SIGTERM and resolves with the exit code once the process has exited. */
+  stop(timeoutMs: number): Promise<number | null>;
+  /** Prometheus text from /metrics. */
+  metrics(): Promise<string>;
+  /** Ends the process at once; for an interrupted benchmark only. */
+  kill(): void;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/**
+ * Starts `gridscope serve` on free loopback ports with `--log-level warn`, forwards its
+ * output to our stderr, and resolves once GET /readyz answers 200.
+ */
+export async function startServer(
+  cwd: string,
+  dataDir: string,
+  extraArgs: readonly string[],
+  onSpawn: (child: ChildProcess) => void,
+  readyTimeoutMs = 120_000,
+): Promise<ServerChild> {
+  const ports: Ports = {
+    otlpGrpc: await freePort(),
+    otlpHttp: await freePort(),
+    http: await freePort(),
+  };
+  const args = [
+    '--import',
+    'tsx',
+    'src/cli.ts',
+    'serve',
+    '--data-dir',
+    dataDir,
+    '--otlp-grpc-addr',
+    `127.0.0.1:${ports.otlpGrpc}`,
+    '--otlp-http-addr',
+    `127.0.0.1:${ports.otlpHttp}`,
+    '--http-addr',
+    `127.0.0.1:${ports.http}`,
+    '--log-level',
+    'warn',
+    ...extraArgs,
+  ];
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  onSpawn(child);
+  const forward = (chunk: Buffer) => process.stderr.write(`[server] ${chunk.toString('utf8')}`);
+  child.stdout.on('data', forward);
+  child.stderr.on('data', forward);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start the server process');
+  const done = exited(child);
+
+  const base = `http://127.0.0.1:${ports.http}`;
+  const deadline = performance.now() + readyTimeoutMs;
+  let ready = false;
+  while (!ready && performance.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `server exited before it was ready (code ${child.exitCode}, signal ${child.signalCode})`,
+      );
+    }
+    try {
+      const r = await fetch(`${base}/readyz`);
+      ready = r.status === 200;
+      await r.body?.cancel();
+    } catch {
+      // not listening yet
+    }
+    if (!ready) await sleep(200);
+  }
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new Error(`server not ready after ${readyTimeoutMs} ms`);
+  }
+
+  return {
+    pid,
+    ports,
+    async stop(timeoutMs: number) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const code = await done;
+      clearTimeout(timer);
+      return code;
+    },
+    async metrics() {
+      const r = await fetch(`${base}/metrics`);
+      return r.text();
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Sum of a Prometheus series' values over every label set that includes `labels`. */
+export function seriesSum(text: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue;
+    const ok = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
+    if (!ok) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) total += value;
+  }
+  return total;
+}
