@@ -2,7 +2,7 @@
  * Gridscope under test, in a child process of its own so that its resident memory (the
  * embedded engine included) is measured alone. Loopback addresses only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -97,7 +97,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 /**
- * Starts `gridscope serve` on free loopback ports with `--log-level warn`, forwards its
+ * Builds and starts `gridscope serve` (dist/src/cli.js) on free loopback ports with `--log-level warn`, forwards its
  * output to our stderr, and resolves once GET /readyz answers 200.
  */
 export async function startServer(
@@ -112,10 +112,13 @@ export async function startServer(
     otlpHttp: await freePort(),
     http: await freePort(),
   };
+  // The compiled build, as `npm start` runs it; build it first so it matches the sources.
+  execFileSync('npm', ['run', '--silent', 'build'], {
+    cwd,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const args = [
-    '--import',
-    'tsx',
-    'src/cli.ts',
+    'dist/src/cli.js',
     'serve',
     '--data-dir',
     dataDir,

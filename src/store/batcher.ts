@@ -24,7 +24,7 @@ export interface BatchObserver {
 
 /** Rows of one request for one table, waiting to be written. */
 interface Entry {
-  body: string;
+  body: Uint8Array;
   rows: number;
   bytes: number;
   /** performance.now() when the rows were queued. */
@@ -81,7 +81,7 @@ export class TableBatcher {
   ) {}
 
   /** Queues rows whose bytes the caller has already taken from the budget. */
-  add(body: string, rows: number, bytes: number): Promise<void> {
+  add(body: Uint8Array, rows: number, bytes: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ body, rows, bytes, arrivedAt: performance.now(), resolve, reject });
       this.pendingRows += rows;
@@ -172,7 +172,8 @@ export class TableBatcher {
   }
 
   private async writeTimed(entries: Entry[], token: string): Promise<WriteResult> {
-    const body = entries.length === 1 ? entries[0]!.body : entries.map((e) => e.body).join('');
+    const body =
+      entries.length === 1 ? entries[0]!.body : Buffer.concat(entries.map((e) => e.body));
     const rows = entries.reduce((n, e) => n + e.rows, 0);
     const started = performance.now();
     const result = await writeRows(

@@ -17,4 +17,5 @@ export {
   SUMMARY_COLUMNS,
   type TableName,
 } from './tables.js';
-export { tsvString, quoted, mapText, stringArrayText, rawArrayText, floatText } from './tsv.js';
+export { floatText } from './tsv.js';
+export { TsvWriter } from './tsv-writer.js';

@@ -29,7 +29,8 @@ export interface StoreOptions {
 /** Rows of one request for one table. */
 export interface TableRows {
   table: TableName;
-  body: string;
+  /** TabSeparated rows, UTF-8, each ending in a newline. */
+  body: Uint8Array;
   rows: number;
 }
 
@@ -96,8 +97,7 @@ export class Store {
   async write(org: string, parts: readonly TableRows[]): Promise<void> {
     const database = this.database(org);
     await this.prepareOrg(org);
-    const sizes = parts.map((p) => Buffer.byteLength(p.body));
-    const total = sizes.reduce((a, b) => a + b, 0);
+    const total = parts.reduce((n, p) => n + p.body.length, 0);
     if (total > this.budget.maxBytes) {
       throw new AppError(
         'LIMIT_EXCEEDED',
@@ -110,7 +110,7 @@ export class Store {
       });
     }
     await Promise.all(
-      parts.map((p, i) => this.batcher(database, p.table).add(p.body, p.rows, sizes[i]!)),
+      parts.map((p) => this.batcher(database, p.table).add(p.body, p.rows, p.body.length)),
     );
   }
 

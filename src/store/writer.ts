@@ -60,7 +60,7 @@ export async function writeRows(
   client: ClickHouseClient,
   database: string,
   table: TableName,
-  body: string,
+  body: Uint8Array,
   token: string,
   opts: WriteOptions,
 ): Promise<WriteResult> {
@@ -78,7 +78,9 @@ export async function writeRows(
       client.insert({
         table: `${database}.${table}`,
         columns: columns as [string, ...string[]],
-        values: Readable.from([body], { objectMode: false }),
+        values: Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)], {
+          objectMode: false,
+        }),
         format: 'TabSeparated',
         clickhouse_settings: settings,
       });

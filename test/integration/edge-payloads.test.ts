@@ -200,7 +200,7 @@ describe('OTLP/HTTP protobuf', () => {
       message: string;
     };
     expect(status.code).toBe(3);
-    expect(status.message).toMatch(/not a valid traces export request/);
+    expect(status.message).toMatch(/not a valid OTLP protobuf message/);
     expect(await count(gs, 'otel_traces')).toBe(before);
   });
 

@@ -40,7 +40,9 @@ async function scalar(sql: string, settings = statementSettings()): Promise<unkn
 }
 
 const logLine = (service: string, body: string) =>
-  `1764000000.000000001\t\t\t0\tINFO\t9\t${service}\t${body}\t\t{}\t\t\t\t{}\t{}\t\t1764000000.000000002\t0\tstring\t0\t0\t0\n`;
+  Buffer.from(
+    `1764000000.000000001\t\t\t0\tINFO\t9\t${service}\t${body}\t\t{}\t\t\t\t{}\t{}\t\t1764000000.000000002\t0\tstring\t0\t0\t0\n`,
+  );
 
 const countService = (service: string) =>
   scalar(
@@ -133,7 +135,7 @@ describe.each([
       client,
       target.database,
       'otel_logs',
-      'not\ta\tvalid\trow\n',
+      Buffer.from('not\ta\tvalid\trow\n'),
       `bad-1-${mode}`,
       opts,
     );
@@ -214,7 +216,9 @@ describe('batches', () => {
         store.write('storetest', [
           { table: 'otel_logs', body: logLine('batch-good', 'a'), rows: 1 },
         ]),
-        store.write('storetest', [{ table: 'otel_logs', body: 'broken\trow\n', rows: 1 }]),
+        store.write('storetest', [
+          { table: 'otel_logs', body: Buffer.from('broken\trow\n'), rows: 1 },
+        ]),
         store.write('storetest', [
           { table: 'otel_logs', body: logLine('batch-good', 'b'), rows: 1 },
         ]),

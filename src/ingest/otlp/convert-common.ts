@@ -1,6 +1,6 @@
-import { tsvString, type TableName, type TableRows } from '../../store/index.js';
-import { attributesText, stringAttribute } from './attributes.js';
-import type { Resource, Scope } from './model.js';
+import { TsvWriter, type TableName, type TableRows } from '../../store/index.js';
+import { findServiceName, writeAnyValue, writeAttributes } from './wire-values.js';
+import { expectWire, WIRE_LEN, WIRE_VARINT, type Range, type WireReader } from './wire.js';
 
 /** The result of turning one export request into rows. */
 export interface Converted {
@@ -12,76 +12,46 @@ export interface Converted {
   message: string;
 }
 
-/** Resource fields, already in TSV text, shared by every row of the resource. */
-export interface ResourceText {
-  serviceName: string;
-  attributes: string;
-  schemaUrl: string;
-  dropped: number;
-}
-
-export function resourceText(
-  resource: Resource | null | undefined,
-  schemaUrl: string | undefined,
-): ResourceText {
-  return {
-    serviceName: tsvString(stringAttribute(resource?.attributes, 'service.name')),
-    attributes: attributesText(resource?.attributes),
-    schemaUrl: tsvString(schemaUrl ?? ''),
-    dropped: resource?.droppedAttributesCount ?? 0,
-  };
-}
-
-/** Scope fields, already in TSV text. */
-export interface ScopeText {
-  name: string;
-  version: string;
-  attributes: string;
-  schemaUrl: string;
-  dropped: number;
-}
-
-export function scopeText(
-  scope: Scope | null | undefined,
-  schemaUrl: string | undefined,
-): ScopeText {
-  return {
-    name: tsvString(scope?.name ?? ''),
-    version: tsvString(scope?.version ?? ''),
-    attributes: attributesText(scope?.attributes),
-    schemaUrl: tsvString(schemaUrl ?? ''),
-    dropped: scope?.droppedAttributesCount ?? 0,
-  };
-}
-
 const MAX_MESSAGES = 5;
 
-/** Collects rows per table and the reasons items were refused. */
+/** Collects rows per table, as TSV bytes, and the reasons items were refused. */
 export class RowCollector {
-  private readonly lines = new Map<TableName, string[]>();
+  private readonly writers = new Map<TableName, { w: TsvWriter; rows: number }>();
+
+  /** `sizeHint`: expected bytes of rows per table, to spare the writers regrowing. */
+  constructor(private readonly sizeHint = 64 * 1024) {}
+
   private readonly reasons = new Map<string, number>();
   accepted = 0;
   rejected = 0;
 
-  add(table: TableName, line: string): void {
-    let l = this.lines.get(table);
-    if (!l) {
-      l = [];
-      this.lines.set(table, l);
+  /** The writer for a table's rows; a row is kept by `commit` or dropped by `reject`. */
+  writer(table: TableName): TsvWriter {
+    let entry = this.writers.get(table);
+    if (!entry) {
+      entry = { w: new TsvWriter(this.sizeHint), rows: 0 };
+      this.writers.set(table, entry);
     }
-    l.push(line);
+    return entry.w;
+  }
+
+  /** Ends the row being written to `table`. */
+  commit(table: TableName): void {
+    const entry = this.writers.get(table)!;
+    entry.w.byte(0x0a);
+    entry.rows++;
     this.accepted++;
   }
 
-  reject(reason: string): void {
-    this.rejected++;
-    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
+  reject(reason: string, count = 1): void {
+    this.rejected += count;
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + count);
   }
 
   result(): Converted {
     const parts: TableRows[] = [];
-    for (const [table, l] of this.lines) {
-      parts.push({ table, body: l.join('\n') + '\n', rows: l.length });
+    for (const [table, { w, rows }] of this.writers) {
+      if (rows > 0) parts.push({ table, body: w.finish(), rows });
     }
     const reasons = [...this.reasons.entries()];
     const message = reasons
@@ -94,16 +64,159 @@ export class RowCollector {
   }
 }
 
+/** Renders text pieces once (resource and scope fields shared by many rows). */
+function render(fn: (w: TsvWriter) => void): Uint8Array {
+  const w = new TsvWriter(256);
+  fn(w);
+  return w.finish().slice();
+}
+
+/** Resource fields in row text, shared by every row of the resource. */
+export interface ResourceText {
+  serviceName: Uint8Array;
+  attributes: Uint8Array;
+  schemaUrl: Uint8Array;
+  dropped: number;
+}
+
+/** Scope fields in row text, shared by every row of the scope. */
+export interface ScopeText {
+  name: Uint8Array;
+  version: Uint8Array;
+  attributes: Uint8Array;
+  schemaUrl: Uint8Array;
+  dropped: number;
+}
+
+/**
+ * A Resource* or Scope* group message: its field 1 (the resource or scope), every field 2
+ * (the children: scope groups, spans, log records or metrics) and field 3 (schema_url).
+ * Encoders write schema_url after the children, so the group is scanned before use.
+ */
+export interface Group {
+  head: Range | null;
+  children: Range[];
+  schemaUrl: Range;
+}
+
+export function scanGroup(r: WireReader, start: number, end: number): Group {
+  const group: Group = { head: null, children: [], schemaUrl: { start: 0, end: 0 } };
+  r.at(start, end);
+  while (r.more()) {
+    const t = r.tag();
+    const f = t >>> 3;
+    if (f >= 1 && f <= 3) {
+      expectWire(t, WIRE_LEN);
+      const e = r.len();
+      const range = { start: r.pos, end: e };
+      if (f === 1) group.head = range;
+      else if (f === 2) group.children.push(range);
+      else group.schemaUrl = range;
+      r.pos = e;
+    } else {
+      r.skip(t & 7);
+    }
+  }
+  return group;
+}
+
+/** Every field-1 message of an Export*ServiceRequest: its resource groups. */
+export function scanRequest(r: WireReader): Range[] {
+  const out: Range[] = [];
+  while (r.more()) {
+    const t = r.tag();
+    if (t >>> 3 === 1) {
+      expectWire(t, WIRE_LEN);
+      const e = r.len();
+      out.push({ start: r.pos, end: e });
+      r.pos = e;
+    } else {
+      r.skip(t & 7);
+    }
+  }
+  return out;
+}
+
+const EMPTY = new Uint8Array(0);
+const EMPTY_MAP = Uint8Array.from([0x7b, 0x7d]);
+
+/** Renders a Resource (attributes = 1, dropped_attributes_count = 2). */
+export function resourceText(r: WireReader, group: Group): ResourceText {
+  const buf = r.buf;
+  const url = render((w) => w.tsv(buf, group.schemaUrl.start, group.schemaUrl.end));
+  const head = group.head;
+  if (!head) return { serviceName: EMPTY, attributes: EMPTY_MAP, schemaUrl: url, dropped: 0 };
+  const service = findServiceName(r, head.start, head.end, 1);
+  return {
+    serviceName: service
+      ? render((w) => writeAnyValue(w, r, service[0], service[1], 'tsv'))
+      : EMPTY,
+    attributes: render((w) => writeAttributes(w, r, head.start, head.end, 1)),
+    schemaUrl: url,
+    dropped: varintField(r, head, 2),
+  };
+}
+
+/** Renders an InstrumentationScope (name 1, version 2, attributes 3, dropped 4). */
+export function scopeText(r: WireReader, group: Group): ScopeText {
+  const buf = r.buf;
+  const url = render((w) => w.tsv(buf, group.schemaUrl.start, group.schemaUrl.end));
+  const head = group.head;
+  if (!head) {
+    return { name: EMPTY, version: EMPTY, attributes: EMPTY_MAP, schemaUrl: url, dropped: 0 };
+  }
+  const name = bytesField(r, head, 1);
+  const version = bytesField(r, head, 2);
+  return {
+    name: render((w) => w.tsv(buf, name.start, name.end)),
+    version: render((w) => w.tsv(buf, version.start, version.end)),
+    attributes: render((w) => writeAttributes(w, r, head.start, head.end, 3)),
+    schemaUrl: url,
+    dropped: varintField(r, head, 4),
+  };
+}
+
+/** The last occurrence of a length-delimited field in a message, or an empty range. */
+export function bytesField(r: WireReader, msg: Range, field: number): Range {
+  const out = { start: 0, end: 0 };
+  r.at(msg.start, msg.end);
+  while (r.more()) {
+    const t = r.tag();
+    if (t >>> 3 === field) {
+      expectWire(t, WIRE_LEN);
+      const e = r.len();
+      out.start = r.pos;
+      out.end = e;
+      r.pos = e;
+    } else {
+      r.skip(t & 7);
+    }
+  }
+  return out;
+}
+
+/** The last occurrence of a varint field (uint32) in a message, or 0. */
+export function varintField(r: WireReader, msg: Range, field: number): number {
+  let v = 0;
+  r.at(msg.start, msg.end);
+  while (r.more()) {
+    const t = r.tag();
+    if (t >>> 3 === field) {
+      expectWire(t, WIRE_VARINT);
+      v = r.varint32();
+    } else {
+      r.skip(t & 7);
+    }
+  }
+  return v;
+}
+
 /** Checks an id's length; `allowEmpty` for optional ids such as a parent span id. */
-export function validId(
-  id: Uint8Array | null | undefined,
-  length: number,
-  allowEmpty: boolean,
-): boolean {
-  const n = id?.length ?? 0;
+export function validId(buf: Uint8Array, id: Range, length: number, allowEmpty: boolean): boolean {
+  const n = id.end - id.start;
   if (n === 0) return allowEmpty;
   if (n !== length) return false;
   if (allowEmpty) return true;
-  for (let i = 0; i < n; i++) if (id![i] !== 0) return true;
+  for (let i = id.start; i < id.end; i++) if (buf[i] !== 0) return true;
   return false; // a required id of all zeros is invalid per the OTLP specification
 }

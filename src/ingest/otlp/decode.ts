@@ -1,28 +1,15 @@
 import { AppError } from '../../lib/errors.js';
 import { REQUEST_TYPES, type Signal } from './proto.js';
 
-/** Decodes a binary protobuf export request; an undecodable body is a VALIDATION error. */
-export function decodeProtobuf(signal: Signal, body: Uint8Array): unknown {
-  try {
-    return REQUEST_TYPES[signal].decode(body);
-  } catch (err) {
-    throw new AppError(
-      'VALIDATION',
-      `request body is not a valid ${signal} export request: ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
-}
-
 /** Hex id fields of OTLP/JSON, which protobuf's JSON mapping would read as base64. */
 const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
 /**
- * Decodes an OTLP/JSON export request: lowerCamelCase names, hex trace and span ids, enums
- * as integers (names also accepted), 64-bit integers as strings or numbers, unknown fields
- * ignored.
+ * Turns an OTLP/JSON export request into the protobuf encoding the converters read:
+ * lowerCamelCase names, hex trace and span ids, enums as integers (names also accepted),
+ * 64-bit integers as strings or numbers, unknown fields ignored.
  */
-export function decodeJson(signal: Signal, text: string): unknown {
+export function jsonToProtobuf(signal: Signal, text: string): Uint8Array {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -36,7 +23,8 @@ export function decodeJson(signal: Signal, text: string): unknown {
   }
   hexIdsToBytes(parsed);
   try {
-    return REQUEST_TYPES[signal].fromObject(parsed);
+    const type = REQUEST_TYPES[signal];
+    return type.encode(type.fromObject(parsed)).finish();
   } catch (err) {
     throw new AppError(
       'VALIDATION',

@@ -1,101 +1,194 @@
-import { dateTime64Text, inRange, isZero, splitNanos, type SecNanos } from '../../lib/nanos.js';
-import { tsvString } from '../../store/index.js';
-import { anyValueText, attributesText, hexId } from './attributes.js';
+import { inRange, isZero, splitNanos, type SecNanos } from '../../lib/nanos.js';
 import {
   RowCollector,
   resourceText,
+  scanGroup,
+  scanRequest,
   scopeText,
   validId,
   type Converted,
 } from './convert-common.js';
-import type { AnyValue, LogRecord, LogsRequest } from './model.js';
-
-const BODY_TYPES: Record<string, string> = {
-  stringValue: 'string',
-  boolValue: 'bool',
-  intValue: 'int',
-  doubleValue: 'double',
-  bytesValue: 'bytes',
-  arrayValue: 'array',
-  kvlistValue: 'map',
-};
-
-function bodyType(body: AnyValue | null | undefined): string {
-  return (body?.value && BODY_TYPES[body.value]) || '';
-}
+import { writeAnyValue, writeAttributes, type ValueKind } from './wire-values.js';
+import { expectWire, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire.js';
 
 /**
- * Rows for otel_logs, in LOGS_COLUMNS order. A record without a time takes its observed
- * time, and one without either takes `receivedAt`, as the time Gridscope observed it.
- * Records older than `expiredBeforeSec` (Unix seconds; 0 for none) are refused: retention
- * would drop them right after they were acknowledged.
+ * Rows for otel_logs, in LOGS_COLUMNS order, read straight from an encoded
+ * ExportLogsServiceRequest. A record without a time takes its observed time, and one
+ * without either takes `receivedAt`, as the time Gridscope observed it. Records older than
+ * `expiredBeforeSec` (Unix seconds; 0 for none) are refused: retention would drop them
+ * right after they were acknowledged. Throws a VALIDATION AppError for malformed bytes.
  */
 export function logsToRows(
-  req: LogsRequest,
+  body: Uint8Array,
   receivedAt: SecNanos,
   expiredBeforeSec = 0,
 ): Converted {
-  const out = new RowCollector();
-  for (const rl of req.resourceLogs ?? []) {
-    const res = resourceText(rl.resource, rl.schemaUrl);
-    for (const sl of rl.scopeLogs ?? []) {
-      const scope = scopeText(sl.scope, sl.schemaUrl);
-      for (const rec of sl.logRecords ?? []) {
-        const problem = logProblem(rec);
-        if (problem) {
-          out.reject(problem);
+  // Rows take about twice the request's bytes: attributes repeat per row, ids become hex.
+  const out = new RowCollector(Math.max(64 * 1024, body.length * 2));
+  const r = new WireReader(body);
+  const buf = body;
+  const id = { start: 0, end: 0 };
+  const span = { start: 0, end: 0 };
+  for (const rl of scanRequest(r)) {
+    const resourceGroup = scanGroup(r, rl.start, rl.end);
+    const res = resourceText(r, resourceGroup);
+    for (const sl of resourceGroup.children) {
+      const scopeGroup = scanGroup(r, sl.start, sl.end);
+      const scope = scopeText(r, scopeGroup);
+      for (const rec of scopeGroup.children) {
+        let timeLo = 0;
+        let timeHi = 0;
+        let obsLo = 0;
+        let obsHi = 0;
+        let severity = 0;
+        let sevStart = 0;
+        let sevEnd = 0;
+        let bodyStart = -1;
+        let bodyEnd = -1;
+        let dropped = 0;
+        let flags = 0;
+        let eventStart = 0;
+        let eventEnd = 0;
+        id.start = id.end = span.start = span.end = 0;
+        r.at(rec.start, rec.end);
+        while (r.more()) {
+          const t = r.tag();
+          switch (t >>> 3) {
+            case 1:
+              expectWire(t, WIRE_I64);
+              r.fixed64();
+              timeLo = r.lo;
+              timeHi = r.hi;
+              break;
+            case 2:
+              expectWire(t, WIRE_VARINT);
+              severity = r.varint32();
+              break;
+            case 3:
+              expectWire(t, WIRE_LEN);
+              sevEnd = r.len();
+              sevStart = r.pos;
+              r.pos = sevEnd;
+              break;
+            case 5:
+              expectWire(t, WIRE_LEN);
+              bodyEnd = r.len();
+              bodyStart = r.pos;
+              r.pos = bodyEnd;
+              break;
+            case 7:
+              expectWire(t, WIRE_VARINT);
+              dropped = r.varint32();
+              break;
+            case 8:
+              expectWire(t, WIRE_I32);
+              flags = r.fixed32();
+              break;
+            case 9:
+              expectWire(t, WIRE_LEN);
+              id.end = r.len();
+              id.start = r.pos;
+              r.pos = id.end;
+              break;
+            case 10:
+              expectWire(t, WIRE_LEN);
+              span.end = r.len();
+              span.start = r.pos;
+              r.pos = span.end;
+              break;
+            case 11:
+              expectWire(t, WIRE_I64);
+              r.fixed64();
+              obsLo = r.lo;
+              obsHi = r.hi;
+              break;
+            case 12:
+              expectWire(t, WIRE_LEN);
+              eventEnd = r.len();
+              eventStart = r.pos;
+              r.pos = eventEnd;
+              break;
+            default:
+              r.skip(t & 7);
+          }
+        }
+        if (!validId(buf, id, 16, true)) {
+          out.reject('log record trace_id must be empty or 16 bytes');
           continue;
         }
-        let observed = splitNanos(rec.observedTimeUnixNano);
+        if (!validId(buf, span, 8, true)) {
+          out.reject('log record span_id must be empty or 8 bytes');
+          continue;
+        }
+        if (severity > 24) {
+          out.reject('log record severity_number must be 0 to 24');
+          continue;
+        }
+        let observed = splitNanos({ low: obsLo, high: obsHi });
+        let time = splitNanos({ low: timeLo, high: timeHi });
+        if (!inRange(time)) {
+          out.reject('log record time_unix_nano is out of range');
+          continue;
+        }
+        if (!inRange(observed)) {
+          out.reject('log record observed_time_unix_nano is out of range');
+          continue;
+        }
         if (isZero(observed)) observed = receivedAt;
-        let time = splitNanos(rec.timeUnixNano);
         if (isZero(time)) time = observed;
         if (time.sec < expiredBeforeSec) {
           out.reject('log record time is older than the retention period');
           continue;
         }
-        const flags = rec.flags ?? 0;
-        out.add(
-          'otel_logs',
-          [
-            dateTime64Text(time),
-            hexId(rec.traceId),
-            hexId(rec.spanId),
-            flags & 0xff,
-            tsvString(rec.severityText ?? ''),
-            rec.severityNumber ?? 0,
-            res.serviceName,
-            tsvString(anyValueText(rec.body)),
-            res.schemaUrl,
-            res.attributes,
-            scope.schemaUrl,
-            scope.name,
-            scope.version,
-            scope.attributes,
-            attributesText(rec.attributes),
-            tsvString(rec.eventName ?? ''),
-            dateTime64Text(observed),
-            flags,
-            bodyType(rec.body),
-            rec.droppedAttributesCount ?? 0,
-            res.dropped,
-            scope.dropped,
-          ].join('\t'),
-        );
+
+        const w = out.writer('otel_logs');
+        w.dateTime64(time.sec, time.nanos);
+        w.tab();
+        w.hex(buf, id.start, id.end);
+        w.tab();
+        w.hex(buf, span.start, span.end);
+        w.tab();
+        w.ascii(String(flags & 0xff));
+        w.tab();
+        w.tsv(buf, sevStart, sevEnd);
+        w.tab();
+        w.ascii(String(severity));
+        w.tab();
+        w.bytes(res.serviceName);
+        w.tab();
+        let kind: ValueKind = '';
+        if (bodyStart >= 0) kind = writeAnyValue(w, r, bodyStart, bodyEnd, 'tsv');
+        w.tab();
+        w.bytes(res.schemaUrl);
+        w.tab();
+        w.bytes(res.attributes);
+        w.tab();
+        w.bytes(scope.schemaUrl);
+        w.tab();
+        w.bytes(scope.name);
+        w.tab();
+        w.bytes(scope.version);
+        w.tab();
+        w.bytes(scope.attributes);
+        w.tab();
+        writeAttributes(w, r, rec.start, rec.end, 6);
+        w.tab();
+        w.tsv(buf, eventStart, eventEnd);
+        w.tab();
+        w.dateTime64(observed.sec, observed.nanos);
+        w.tab();
+        w.ascii(String(flags));
+        w.tab();
+        w.ascii(kind);
+        w.tab();
+        w.ascii(String(dropped));
+        w.tab();
+        w.ascii(String(res.dropped));
+        w.tab();
+        w.ascii(String(scope.dropped));
+        out.commit('otel_logs');
       }
     }
   }
   return out.result();
-}
-
-function logProblem(rec: LogRecord): string | null {
-  if (!validId(rec.traceId, 16, true)) return 'log record trace_id must be empty or 16 bytes';
-  if (!validId(rec.spanId, 8, true)) return 'log record span_id must be empty or 8 bytes';
-  if (!inRange(splitNanos(rec.timeUnixNano))) return 'log record time_unix_nano is out of range';
-  if (!inRange(splitNanos(rec.observedTimeUnixNano)))
-    return 'log record observed_time_unix_nano is out of range';
-  const sev = rec.severityNumber ?? 0;
-  if (!Number.isInteger(sev) || sev < 0 || sev > 24)
-    return 'log record severity_number must be 0 to 24';
-  return null;
 }

@@ -1,252 +1,581 @@
-import {
-  dateTime64Text,
-  inRange,
-  int64Number,
-  isZero,
-  splitNanos,
-  uint64Text,
-} from '../../lib/nanos.js';
-import {
-  floatText,
-  rawArrayText,
-  stringArrayText,
-  tsvString,
-  type TableName,
-} from '../../store/index.js';
-import { attributesText, hexId } from './attributes.js';
+import { inRange, int64Number, isZero, splitNanos, uint64Text } from '../../lib/nanos.js';
+import { floatText, TsvWriter, type TableName } from '../../store/index.js';
 import {
   RowCollector,
   resourceText,
+  scanGroup,
+  scanRequest,
   scopeText,
   validId,
   type Converted,
   type ResourceText,
   type ScopeText,
 } from './convert-common.js';
-import type { Exemplar, HistogramDataPoint, Metric, MetricsRequest } from './model.js';
+import { writeAttributes } from './wire-values.js';
+import {
+  expectWire,
+  WIRE_I64,
+  WIRE_LEN,
+  WIRE_VARINT,
+  WireReader,
+  zigzag32,
+  type Range,
+} from './wire.js';
 
-interface PointLike {
-  attributes?: Parameters<typeof attributesText>[0];
-  startTimeUnixNano?: Parameters<typeof splitNanos>[0];
-  timeUnixNano?: Parameters<typeof splitNanos>[0];
-  flags?: number;
-  exemplars?: readonly Exemplar[];
+type PointKind = 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary';
+
+/** Metric.data field numbers, and where each kind's point fields are. */
+const DATA_FIELDS: Record<number, PointKind> = {
+  5: 'gauge',
+  7: 'sum',
+  9: 'histogram',
+  10: 'exponentialHistogram',
+  11: 'summary',
+};
+const TABLES: Record<PointKind, TableName> = {
+  gauge: 'otel_metrics_gauge',
+  sum: 'otel_metrics_sum',
+  histogram: 'otel_metrics_histogram',
+  exponentialHistogram: 'otel_metrics_exponential_histogram',
+  summary: 'otel_metrics_summary',
+};
+/** Field numbers of attributes, flags and exemplars in each point message. */
+const POINT_FIELDS: Record<PointKind, { attributes: number; flags: number; exemplars: number }> = {
+  gauge: { attributes: 7, flags: 8, exemplars: 5 },
+  sum: { attributes: 7, flags: 8, exemplars: 5 },
+  histogram: { attributes: 9, flags: 10, exemplars: 8 },
+  exponentialHistogram: { attributes: 1, flags: 10, exemplars: 11 },
+  summary: { attributes: 7, flags: 8, exemplars: 0 },
+};
+
+function readLen(r: WireReader): Range {
+  const end = r.len();
+  const out = { start: r.pos, end };
+  r.pos = end;
+  return out;
 }
 
-/**
- * Rows for the five otel_metrics_* tables, each in its column order in store/tables.ts.
- * Points older than `expiredBeforeSec` (Unix seconds; 0 for none) are refused: retention
- * would drop them right after they were acknowledged.
- */
-export function metricsToRows(req: MetricsRequest, expiredBeforeSec = 0): Converted {
-  const out = new RowCollector();
-  for (const rm of req.resourceMetrics ?? []) {
-    const res = resourceText(rm.resource, rm.schemaUrl);
-    for (const sm of rm.scopeMetrics ?? []) {
-      const scope = scopeText(sm.scope, sm.schemaUrl);
-      for (const metric of sm.metrics ?? [])
-        convertMetric(out, res, scope, metric, expiredBeforeSec);
+/** Reads a repeated fixed64 field occurrence, packed or not, as decimal texts. */
+function readFixed64s(r: WireReader, tag: number, into: string[]): void {
+  if ((tag & 7) === WIRE_LEN) {
+    const end = r.len();
+    while (r.pos < end) {
+      r.fixed64();
+      into.push(uint64Text({ low: r.lo, high: r.hi }));
+    }
+  } else {
+    expectWire(tag, WIRE_I64);
+    r.fixed64();
+    into.push(uint64Text({ low: r.lo, high: r.hi }));
+  }
+}
+
+/** Reads a repeated uint64 (varint) field occurrence, packed or not, as decimal texts. */
+function readVarints(r: WireReader, tag: number, into: string[]): void {
+  if ((tag & 7) === WIRE_LEN) {
+    const end = r.len();
+    while (r.pos < end) {
+      r.varint64();
+      into.push(uint64Text({ low: r.lo, high: r.hi }));
+    }
+  } else {
+    expectWire(tag, WIRE_VARINT);
+    r.varint64();
+    into.push(uint64Text({ low: r.lo, high: r.hi }));
+  }
+}
+
+/** Reads a repeated double field occurrence, packed or not. */
+function readDoubles(r: WireReader, tag: number, into: number[]): void {
+  if ((tag & 7) === WIRE_LEN) {
+    const end = r.len();
+    while (r.pos < end) into.push(r.double());
+  } else {
+    expectWire(tag, WIRE_I64);
+    into.push(r.double());
+  }
+}
+
+/** The fields of any point kind, as read in one pass; unused ones stay at their defaults. */
+interface Point {
+  startLo: number;
+  startHi: number;
+  timeLo: number;
+  timeHi: number;
+  flags: number;
+  exemplars: Range[];
+  value: number;
+  count: string;
+  sum: number;
+  min: number;
+  max: number;
+  bucketCounts: string[];
+  bounds: number[];
+  scale: number;
+  zeroCount: string;
+  zeroThreshold: number;
+  positive: Range | null;
+  negative: Range | null;
+  quantiles: Range[];
+}
+
+function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
+  const pt: Point = {
+    startLo: 0,
+    startHi: 0,
+    timeLo: 0,
+    timeHi: 0,
+    flags: 0,
+    exemplars: [],
+    value: 0,
+    count: '0',
+    sum: 0,
+    min: 0,
+    max: 0,
+    bucketCounts: [],
+    bounds: [],
+    scale: 0,
+    zeroCount: '0',
+    zeroThreshold: 0,
+    positive: null,
+    negative: null,
+    quantiles: [],
+  };
+  const fields = POINT_FIELDS[kind];
+  r.at(p.start, p.end);
+  while (r.more()) {
+    const t = r.tag();
+    const f = t >>> 3;
+    if (f === 2 || f === 3) {
+      expectWire(t, WIRE_I64);
+      r.fixed64();
+      if (f === 2) {
+        pt.startLo = r.lo;
+        pt.startHi = r.hi;
+      } else {
+        pt.timeLo = r.lo;
+        pt.timeHi = r.hi;
+      }
+    } else if (f === fields.flags) {
+      expectWire(t, WIRE_VARINT);
+      pt.flags = r.varint32();
+    } else if (f === fields.exemplars) {
+      expectWire(t, WIRE_LEN);
+      pt.exemplars.push(readLen(r));
+    } else if (f === fields.attributes) {
+      r.skip(t & 7);
+    } else if (kind === 'gauge' || kind === 'sum') {
+      if (f === 4) {
+        expectWire(t, WIRE_I64);
+        pt.value = r.double();
+      } else if (f === 6) {
+        expectWire(t, WIRE_I64);
+        r.fixed64();
+        pt.value = int64Number({ low: r.lo, high: r.hi });
+      } else r.skip(t & 7);
+    } else {
+      // Histogram, exponential histogram and summary share count (4) and sum (5).
+      if (f === 4) {
+        expectWire(t, WIRE_I64);
+        r.fixed64();
+        pt.count = uint64Text({ low: r.lo, high: r.hi });
+      } else if (f === 5) {
+        expectWire(t, WIRE_I64);
+        pt.sum = r.double();
+      } else if (kind === 'histogram') {
+        if (f === 6) readFixed64s(r, t, pt.bucketCounts);
+        else if (f === 7) readDoubles(r, t, pt.bounds);
+        else if (f === 11 || f === 12) {
+          expectWire(t, WIRE_I64);
+          if (f === 11) pt.min = r.double();
+          else pt.max = r.double();
+        } else r.skip(t & 7);
+      } else if (kind === 'exponentialHistogram') {
+        if (f === 6) {
+          expectWire(t, WIRE_VARINT);
+          pt.scale = zigzag32(r.varint32());
+        } else if (f === 7) {
+          expectWire(t, WIRE_I64);
+          r.fixed64();
+          pt.zeroCount = uint64Text({ low: r.lo, high: r.hi });
+        } else if (f === 8 || f === 9) {
+          expectWire(t, WIRE_LEN);
+          if (f === 8) pt.positive = readLen(r);
+          else pt.negative = readLen(r);
+        } else if (f === 12 || f === 13 || f === 14) {
+          expectWire(t, WIRE_I64);
+          const d = r.double();
+          if (f === 12) pt.min = d;
+          else if (f === 13) pt.max = d;
+          else pt.zeroThreshold = d;
+        } else r.skip(t & 7);
+      } else if (f === 6) {
+        expectWire(t, WIRE_LEN);
+        pt.quantiles.push(readLen(r));
+      } else r.skip(t & 7);
     }
   }
-  return out.result();
+  return pt;
+}
+
+/** Writes an exponential histogram's Buckets (offset 1, bucket_counts 2) as two columns. */
+function writeBuckets(w: TsvWriter, r: WireReader, b: Range | null): void {
+  let offset = 0;
+  const counts: string[] = [];
+  if (b) {
+    r.at(b.start, b.end);
+    while (r.more()) {
+      const t = r.tag();
+      if (t >>> 3 === 1) {
+        expectWire(t, WIRE_VARINT);
+        offset = zigzag32(r.varint32());
+      } else if (t >>> 3 === 2) readVarints(r, t, counts);
+      else r.skip(t & 7);
+    }
+  }
+  w.ascii(String(offset));
+  w.tab();
+  w.ascii('[' + counts.join(',') + ']');
+}
+
+/** Exemplar fields: filtered attributes 7, time 2, as_double 3, as_int 6, span id 4, trace id 5. */
+interface Exemplar {
+  range: Range;
+  time: { sec: number; nanos: number };
+  value: number;
+  spanId: Range;
+  traceId: Range;
+}
+
+function readExemplar(r: WireReader, e: Range): Exemplar {
+  const x: Exemplar = {
+    range: e,
+    time: { sec: 0, nanos: 0 },
+    value: 0,
+    spanId: { start: 0, end: 0 },
+    traceId: { start: 0, end: 0 },
+  };
+  r.at(e.start, e.end);
+  while (r.more()) {
+    const t = r.tag();
+    switch (t >>> 3) {
+      case 2:
+        expectWire(t, WIRE_I64);
+        r.fixed64();
+        x.time = splitNanos({ low: r.lo, high: r.hi });
+        break;
+      case 3:
+        expectWire(t, WIRE_I64);
+        x.value = r.double();
+        break;
+      case 6:
+        expectWire(t, WIRE_I64);
+        r.fixed64();
+        x.value = int64Number({ low: r.lo, high: r.hi });
+        break;
+      case 4:
+        expectWire(t, WIRE_LEN);
+        x.spanId = readLen(r);
+        break;
+      case 5:
+        expectWire(t, WIRE_LEN);
+        x.traceId = readLen(r);
+        break;
+      default:
+        r.skip(t & 7);
+    }
+  }
+  return x;
+}
+
+/** The five Exemplars.* columns. */
+function writeExemplars(w: TsvWriter, r: WireReader, ex: Exemplar[]): void {
+  const buf = r.buf;
+  const list = (fn: (x: Exemplar) => void) => {
+    w.byte(0x5b);
+    ex.forEach((x, i) => {
+      if (i > 0) w.byte(0x2c);
+      fn(x);
+    });
+    w.byte(0x5d);
+  };
+  list((x) => writeAttributes(w, r, x.range.start, x.range.end, 7));
+  w.tab();
+  list((x) => {
+    w.byte(0x27);
+    w.dateTime64(x.time.sec, x.time.nanos);
+    w.byte(0x27);
+  });
+  w.tab();
+  list((x) => w.ascii(floatText(x.value)));
+  w.tab();
+  list((x) => {
+    w.byte(0x27);
+    w.hex(buf, x.spanId.start, x.spanId.end);
+    w.byte(0x27);
+  });
+  w.tab();
+  list((x) => {
+    w.byte(0x27);
+    w.hex(buf, x.traceId.start, x.traceId.end);
+    w.byte(0x27);
+  });
+}
+
+/** The metric fields before the point's own, in row text. */
+function metricHead(
+  r: WireReader,
+  res: ResourceText,
+  scope: ScopeText,
+  m: Range,
+  name: Range,
+  description: Range,
+  unit: Range,
+): Uint8Array {
+  const w = new TsvWriter(1024);
+  const buf = r.buf;
+  w.bytes(res.attributes);
+  w.tab();
+  w.bytes(res.schemaUrl);
+  w.tab();
+  w.ascii(String(res.dropped));
+  w.tab();
+  w.bytes(scope.name);
+  w.tab();
+  w.bytes(scope.version);
+  w.tab();
+  w.bytes(scope.attributes);
+  w.tab();
+  w.ascii(String(scope.dropped));
+  w.tab();
+  w.bytes(scope.schemaUrl);
+  w.tab();
+  w.bytes(res.serviceName);
+  w.tab();
+  w.tsv(buf, name.start, name.end);
+  w.tab();
+  w.tsv(buf, description.start, description.end);
+  w.tab();
+  w.tsv(buf, unit.start, unit.end);
+  w.tab();
+  writeAttributes(w, r, m.start, m.end, 12);
+  w.tab();
+  return w.finish().slice();
 }
 
 function convertMetric(
   out: RowCollector,
+  r: WireReader,
   res: ResourceText,
   scope: ScopeText,
-  m: Metric,
+  m: Range,
   expiredBeforeSec: number,
 ): void {
-  const points = pointsOf(m);
+  const buf = r.buf;
+  let name: Range = { start: 0, end: 0 };
+  let description: Range = { start: 0, end: 0 };
+  let unit: Range = { start: 0, end: 0 };
+  let kind: PointKind | null = null;
+  let data: Range | null = null;
+  r.at(m.start, m.end);
+  while (r.more()) {
+    const t = r.tag();
+    const f = t >>> 3;
+    if (f >= 1 && f <= 3) {
+      expectWire(t, WIRE_LEN);
+      const v = readLen(r);
+      if (f === 1) name = v;
+      else if (f === 2) description = v;
+      else unit = v;
+    } else if (DATA_FIELDS[f]) {
+      expectWire(t, WIRE_LEN);
+      kind = DATA_FIELDS[f];
+      data = readLen(r);
+    } else {
+      r.skip(t & 7);
+    }
+  }
+  if (!kind || !data) return;
+
+  const points: Range[] = [];
+  let temporality = 0;
+  let monotonic = false;
+  r.at(data.start, data.end);
+  while (r.more()) {
+    const t = r.tag();
+    const f = t >>> 3;
+    if (f === 1) {
+      expectWire(t, WIRE_LEN);
+      points.push(readLen(r));
+    } else if (f === 2 && kind !== 'gauge' && kind !== 'summary') {
+      expectWire(t, WIRE_VARINT);
+      temporality = r.varint32();
+    } else if (f === 3 && kind === 'sum') {
+      expectWire(t, WIRE_VARINT);
+      monotonic = r.varint32() !== 0;
+    } else {
+      r.skip(t & 7);
+    }
+  }
   if (points.length === 0) return;
-  if (!m.name) {
-    for (let i = 0; i < points.length; i++) out.reject('metric name is empty');
+  if (name.end === name.start) {
+    out.reject('metric name is empty', points.length);
     return;
   }
-  const metricHead = [
-    res.attributes,
-    res.schemaUrl,
-    res.dropped,
-    scope.name,
-    scope.version,
-    scope.attributes,
-    scope.dropped,
-    scope.schemaUrl,
-    res.serviceName,
-    tsvString(m.name),
-    tsvString(m.description ?? ''),
-    tsvString(m.unit ?? ''),
-    attributesText(m.metadata),
-  ].join('\t');
+  const head = metricHead(r, res, scope, m, name, description, unit);
+  const table = TABLES[kind];
+  const fields = POINT_FIELDS[kind];
 
-  const head = (p: PointLike): string | null => {
-    const time = splitNanos(p.timeUnixNano);
-    const start = splitNanos(p.startTimeUnixNano);
+  for (const p of points) {
+    const pt = readPoint(r, kind, p);
+    const time = splitNanos({ low: pt.timeLo, high: pt.timeHi });
+    const start = splitNanos({ low: pt.startLo, high: pt.startHi });
     if (isZero(time) || !inRange(time)) {
       out.reject('metric data point time_unix_nano is missing or out of range');
-      return null;
+      continue;
     }
     if (time.sec < expiredBeforeSec) {
       out.reject('metric data point time is older than the retention period');
-      return null;
+      continue;
     }
     if (!inRange(start)) {
       out.reject('metric data point start_time_unix_nano is out of range');
-      return null;
+      continue;
     }
-    for (const e of p.exemplars ?? []) {
-      if (!validId(e.traceId, 16, true) || !validId(e.spanId, 8, true)) {
-        out.reject('exemplar trace_id and span_id must be empty or 16 and 8 bytes');
-        return null;
-      }
-      if (!inRange(splitNanos(e.timeUnixNano))) {
-        out.reject('exemplar time_unix_nano is out of range');
-        return null;
-      }
+    const exemplars = pt.exemplars.map((e) => readExemplar(r, e));
+    if (
+      exemplars.some((e) => !validId(buf, e.traceId, 16, true) || !validId(buf, e.spanId, 8, true))
+    ) {
+      out.reject('exemplar trace_id and span_id must be empty or 16 and 8 bytes');
+      continue;
     }
-    return [
-      metricHead,
-      attributesText(p.attributes),
-      dateTime64Text(start),
-      dateTime64Text(time),
-      p.flags ?? 0,
-    ].join('\t');
-  };
+    if (exemplars.some((e) => !inRange(e.time))) {
+      out.reject('exemplar time_unix_nano is out of range');
+      continue;
+    }
+    if (
+      kind === 'histogram' &&
+      pt.bucketCounts.length !== 0 &&
+      pt.bucketCounts.length !== pt.bounds.length + 1
+    ) {
+      out.reject('histogram bucket_counts must have one more element than explicit_bounds');
+      continue;
+    }
 
-  switch (m.data) {
-    case 'gauge':
-    case 'sum': {
-      const sum = m.data === 'sum' ? m.sum : null;
-      const table: TableName = sum ? 'otel_metrics_sum' : 'otel_metrics_gauge';
-      const tail = sum
-        ? '\t' + (sum.aggregationTemporality ?? 0) + '\t' + (sum.isMonotonic ? 'true' : 'false')
-        : '';
-      for (const p of (sum ?? m.gauge)?.dataPoints ?? []) {
-        const h = head(p);
-        if (h === null) continue;
-        const value = p.value === 'asInt' ? int64Number(p.asInt) : (p.asDouble ?? 0);
-        out.add(table, h + '\t' + floatText(value) + '\t' + exemplarsText(p.exemplars) + tail);
-      }
-      return;
-    }
-    case 'histogram': {
-      const temporality = m.histogram?.aggregationTemporality ?? 0;
-      for (const p of m.histogram?.dataPoints ?? []) {
-        const h = head(p);
-        if (h === null) continue;
-        const problem = histogramProblem(p);
-        if (problem) {
-          out.reject(problem);
-          continue;
+    const w = out.writer(table);
+    w.bytes(head);
+    writeAttributes(w, r, p.start, p.end, fields.attributes);
+    w.tab();
+    w.dateTime64(start.sec, start.nanos);
+    w.tab();
+    w.dateTime64(time.sec, time.nanos);
+    w.tab();
+    w.ascii(String(pt.flags));
+    w.tab();
+    switch (kind) {
+      case 'gauge':
+      case 'sum':
+        w.ascii(floatText(pt.value));
+        w.tab();
+        writeExemplars(w, r, exemplars);
+        if (kind === 'sum') {
+          w.tab();
+          w.ascii(String(temporality));
+          w.tab();
+          w.ascii(monotonic ? 'true' : 'false');
         }
-        out.add(
-          'otel_metrics_histogram',
-          [
-            h,
-            uint64Text(p.count),
-            floatText(optional(p.sum)),
-            rawArrayText((p.bucketCounts ?? []).map(uint64Text)),
-            rawArrayText((p.explicitBounds ?? []).map(floatText)),
-            exemplarsText(p.exemplars),
-            floatText(optional(p.min)),
-            floatText(optional(p.max)),
-            temporality,
-          ].join('\t'),
-        );
+        break;
+      case 'histogram':
+        w.ascii(pt.count);
+        w.tab();
+        w.ascii(floatText(pt.sum));
+        w.tab();
+        w.ascii('[' + pt.bucketCounts.join(',') + ']');
+        w.tab();
+        w.ascii('[' + pt.bounds.map(floatText).join(',') + ']');
+        w.tab();
+        writeExemplars(w, r, exemplars);
+        w.tab();
+        w.ascii(floatText(pt.min));
+        w.tab();
+        w.ascii(floatText(pt.max));
+        w.tab();
+        w.ascii(String(temporality));
+        break;
+      case 'exponentialHistogram':
+        w.ascii(pt.count);
+        w.tab();
+        w.ascii(floatText(pt.sum));
+        w.tab();
+        w.ascii(String(pt.scale));
+        w.tab();
+        w.ascii(pt.zeroCount);
+        w.tab();
+        writeBuckets(w, r, pt.positive);
+        w.tab();
+        writeBuckets(w, r, pt.negative);
+        w.tab();
+        writeExemplars(w, r, exemplars);
+        w.tab();
+        w.ascii(floatText(pt.min));
+        w.tab();
+        w.ascii(floatText(pt.max));
+        w.tab();
+        w.ascii(String(temporality));
+        w.tab();
+        w.ascii(floatText(pt.zeroThreshold));
+        break;
+      case 'summary': {
+        w.ascii(pt.count);
+        w.tab();
+        w.ascii(floatText(pt.sum));
+        const q: number[] = [];
+        const v: number[] = [];
+        for (const qr of pt.quantiles) {
+          let quantile = 0;
+          let value = 0;
+          r.at(qr.start, qr.end);
+          while (r.more()) {
+            const t = r.tag();
+            if (t >>> 3 === 1 || t >>> 3 === 2) {
+              expectWire(t, WIRE_I64);
+              if (t >>> 3 === 1) quantile = r.double();
+              else value = r.double();
+            } else r.skip(t & 7);
+          }
+          q.push(quantile);
+          v.push(value);
+        }
+        w.tab();
+        w.ascii('[' + q.map(floatText).join(',') + ']');
+        w.tab();
+        w.ascii('[' + v.map(floatText).join(',') + ']');
+        break;
       }
-      return;
     }
-    case 'exponentialHistogram': {
-      const temporality = m.exponentialHistogram?.aggregationTemporality ?? 0;
-      for (const p of m.exponentialHistogram?.dataPoints ?? []) {
-        const h = head(p);
-        if (h === null) continue;
-        out.add(
-          'otel_metrics_exponential_histogram',
-          [
-            h,
-            uint64Text(p.count),
-            floatText(optional(p.sum)),
-            p.scale ?? 0,
-            uint64Text(p.zeroCount),
-            p.positive?.offset ?? 0,
-            rawArrayText((p.positive?.bucketCounts ?? []).map(uint64Text)),
-            p.negative?.offset ?? 0,
-            rawArrayText((p.negative?.bucketCounts ?? []).map(uint64Text)),
-            exemplarsText(p.exemplars),
-            floatText(optional(p.min)),
-            floatText(optional(p.max)),
-            temporality,
-            floatText(p.zeroThreshold ?? 0),
-          ].join('\t'),
-        );
-      }
-      return;
-    }
-    case 'summary': {
-      for (const p of m.summary?.dataPoints ?? []) {
-        const h = head(p);
-        if (h === null) continue;
-        const q = p.quantileValues ?? [];
-        out.add(
-          'otel_metrics_summary',
-          [
-            h,
-            uint64Text(p.count),
-            floatText(p.sum ?? 0),
-            rawArrayText(q.map((v) => floatText(v.quantile ?? 0))),
-            rawArrayText(q.map((v) => floatText(v.value ?? 0))),
-          ].join('\t'),
-        );
-      }
-      return;
-    }
-    default:
-      return;
+    out.commit(table);
   }
 }
 
-function pointsOf(m: Metric): readonly unknown[] {
-  switch (m.data) {
-    case 'gauge':
-      return m.gauge?.dataPoints ?? [];
-    case 'sum':
-      return m.sum?.dataPoints ?? [];
-    case 'histogram':
-      return m.histogram?.dataPoints ?? [];
-    case 'exponentialHistogram':
-      return m.exponentialHistogram?.dataPoints ?? [];
-    case 'summary':
-      return m.summary?.dataPoints ?? [];
-    default:
-      return [];
+/**
+ * Rows for the five otel_metrics_* tables, each in its column order in store/tables.ts,
+ * read straight from an encoded ExportMetricsServiceRequest. Points older than
+ * `expiredBeforeSec` (Unix seconds; 0 for none) are refused: retention would drop them
+ * right after they were acknowledged. Absent optional doubles (sum, min, max) are stored as
+ * 0, as the Collector exporter does. Throws a VALIDATION AppError for malformed bytes.
+ */
+export function metricsToRows(body: Uint8Array, expiredBeforeSec = 0): Converted {
+  // Rows take about twice the request's bytes: attributes repeat per row, ids become hex.
+  const out = new RowCollector(Math.max(64 * 1024, body.length * 2));
+  const r = new WireReader(body);
+  for (const rm of scanRequest(r)) {
+    const resourceGroup = scanGroup(r, rm.start, rm.end);
+    const res = resourceText(r, resourceGroup);
+    for (const sm of resourceGroup.children) {
+      const scopeGroup = scanGroup(r, sm.start, sm.end);
+      const scope = scopeText(r, scopeGroup);
+      for (const m of scopeGroup.children) convertMetric(out, r, res, scope, m, expiredBeforeSec);
+    }
   }
-}
-
-/** An absent optional double (sum, min, max) is stored as 0, as the Collector exporter does. */
-function optional(v: number | null | undefined): number {
-  return typeof v === 'number' ? v : 0;
-}
-
-function histogramProblem(p: HistogramDataPoint): string | null {
-  const buckets = p.bucketCounts?.length ?? 0;
-  const bounds = p.explicitBounds?.length ?? 0;
-  if (buckets !== 0 && buckets !== bounds + 1)
-    return 'histogram bucket_counts must have one more element than explicit_bounds';
-  return null;
-}
-
-/** The five Exemplars.* columns. */
-function exemplarsText(exemplars: readonly Exemplar[] | undefined): string {
-  const ex = exemplars ?? [];
-  return [
-    rawArrayText(ex.map((e) => attributesText(e.filteredAttributes))),
-    rawArrayText(ex.map((e) => "'" + dateTime64Text(splitNanos(e.timeUnixNano)) + "'")),
-    rawArrayText(
-      ex.map((e) => floatText(e.value === 'asInt' ? int64Number(e.asInt) : (e.asDouble ?? 0))),
-    ),
-    stringArrayText(ex.map((e) => hexId(e.spanId))),
-    stringArrayText(ex.map((e) => hexId(e.traceId))),
-  ].join('\t');
+  return out.result();
 }

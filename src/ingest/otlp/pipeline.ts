@@ -3,13 +3,12 @@ import type { Counter } from '../../lib/metrics.js';
 import { splitNanos } from '../../lib/nanos.js';
 import type { Store } from '../../store/index.js';
 import type { Converted } from './convert-common.js';
-import { decodeJson, decodeProtobuf } from './decode.js';
+import { jsonToProtobuf } from './decode.js';
 import { logsToRows } from './logs-rows.js';
 import { metricsToRows } from './metrics-rows.js';
 import type { Signal } from './proto.js';
 import type { ExportOutcome } from './responses.js';
 import { tracesToRows } from './traces-rows.js';
-import type { LogsRequest, MetricsRequest, TracesRequest } from './model.js';
 
 export type Transport = 'grpc' | 'http';
 export type Encoding = 'protobuf' | 'json';
@@ -41,27 +40,28 @@ export class OtlpPipeline {
     private readonly now: NowNanos = systemNowNanos,
   ) {}
 
-  decode(signal: Signal, encoding: Encoding, body: Uint8Array): unknown {
+  /** The request as protobuf bytes: OTLP/JSON is re-encoded, protobuf passes as it is. */
+  protobuf(signal: Signal, encoding: Encoding, body: Uint8Array): Uint8Array {
     return encoding === 'json'
-      ? decodeJson(
+      ? jsonToProtobuf(
           signal,
           Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
         )
-      : decodeProtobuf(signal, body);
+      : body;
   }
 
-  convert(signal: Signal, request: unknown): Converted {
+  convert(signal: Signal, request: Uint8Array): Converted {
     const now = splitNanos(this.now());
     const days = this.retention[signal];
     // Items that retention would drop at once are refused and reported instead.
     const expiredBefore = days > 0 ? now.sec - days * 86_400 : 0;
     switch (signal) {
       case 'traces':
-        return tracesToRows(request as TracesRequest, expiredBefore);
+        return tracesToRows(request, expiredBefore);
       case 'logs':
-        return logsToRows(request as LogsRequest, now, expiredBefore);
+        return logsToRows(request, now, expiredBefore);
       case 'metrics':
-        return metricsToRows(request as MetricsRequest, expiredBefore);
+        return metricsToRows(request, expiredBefore);
     }
   }
 
@@ -74,7 +74,7 @@ export class OtlpPipeline {
     body: Uint8Array,
   ): Promise<ExportOutcome> {
     const labels = { signal, transport };
-    const converted = this.convert(signal, this.decode(signal, encoding, body));
+    const converted = this.convert(signal, this.protobuf(signal, encoding, body));
     const items = converted.accepted + converted.rejected;
     this.counters.received.inc(labels, items);
     if (converted.rejected > 0) this.counters.rejected.inc(labels, converted.rejected);

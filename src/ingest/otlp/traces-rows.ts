@@ -1,14 +1,24 @@
-import { dateTime64Text, diffNanos, inRange, isZero, splitNanos } from '../../lib/nanos.js';
-import { rawArrayText, stringArrayText, tsvString } from '../../store/index.js';
-import { attributesText, hexId } from './attributes.js';
+import { diffNanos, inRange, isZero, splitNanos, type SecNanos } from '../../lib/nanos.js';
+import type { TsvWriter } from '../../store/index.js';
 import {
   RowCollector,
   resourceText,
+  scanGroup,
+  scanRequest,
   scopeText,
   validId,
   type Converted,
 } from './convert-common.js';
-import type { Span, TracesRequest } from './model.js';
+import { writeAttributes } from './wire-values.js';
+import {
+  expectWire,
+  WIRE_I32,
+  WIRE_I64,
+  WIRE_LEN,
+  WIRE_VARINT,
+  WireReader,
+  type Range,
+} from './wire.js';
 
 const SPAN_KINDS = [
   'SPAN_KIND_UNSPECIFIED',
@@ -20,90 +30,369 @@ const SPAN_KINDS = [
 ];
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
+// Span field numbers.
+const EVENTS = 11;
+const LINKS = 13;
+
+/** One span's fields, as read in the first pass over it. */
+interface SpanFields {
+  traceId: Range;
+  spanId: Range;
+  parentId: Range;
+  traceState: Range;
+  name: Range;
+  kind: number;
+  start: SecNanos;
+  end: SecNanos;
+  dropped: number;
+  droppedEvents: number;
+  droppedLinks: number;
+  statusCode: number;
+  statusMessage: Range;
+  flags: number;
+  events: Range[];
+  links: Range[];
+}
+
+function range(): Range {
+  return { start: 0, end: 0 };
+}
+
+function readLen(r: WireReader, into: Range): void {
+  into.end = r.len();
+  into.start = r.pos;
+  r.pos = into.end;
+}
+
+function readSpan(r: WireReader, s: Range): SpanFields {
+  const f: SpanFields = {
+    traceId: range(),
+    spanId: range(),
+    parentId: range(),
+    traceState: range(),
+    name: range(),
+    kind: 0,
+    start: { sec: 0, nanos: 0 },
+    end: { sec: 0, nanos: 0 },
+    dropped: 0,
+    droppedEvents: 0,
+    droppedLinks: 0,
+    statusCode: 0,
+    statusMessage: range(),
+    flags: 0,
+    events: [],
+    links: [],
+  };
+  r.at(s.start, s.end);
+  while (r.more()) {
+    const t = r.tag();
+    switch (t >>> 3) {
+      case 1:
+        expectWire(t, WIRE_LEN);
+        readLen(r, f.traceId);
+        break;
+      case 2:
+        expectWire(t, WIRE_LEN);
+        readLen(r, f.spanId);
+        break;
+      case 3:
+        expectWire(t, WIRE_LEN);
+        readLen(r, f.traceState);
+        break;
+      case 4:
+        expectWire(t, WIRE_LEN);
+        readLen(r, f.parentId);
+        break;
+      case 5:
+        expectWire(t, WIRE_LEN);
+        readLen(r, f.name);
+        break;
+      case 6:
+        expectWire(t, WIRE_VARINT);
+        f.kind = r.varint32();
+        break;
+      case 7:
+        expectWire(t, WIRE_I64);
+        r.fixed64();
+        f.start = splitNanos({ low: r.lo, high: r.hi });
+        break;
+      case 8:
+        expectWire(t, WIRE_I64);
+        r.fixed64();
+        f.end = splitNanos({ low: r.lo, high: r.hi });
+        break;
+      case 10:
+        expectWire(t, WIRE_VARINT);
+        f.dropped = r.varint32();
+        break;
+      case EVENTS:
+      case LINKS: {
+        expectWire(t, WIRE_LEN);
+        const e = range();
+        readLen(r, e);
+        (t >>> 3 === EVENTS ? f.events : f.links).push(e);
+        break;
+      }
+      case 12:
+        expectWire(t, WIRE_VARINT);
+        f.droppedEvents = r.varint32();
+        break;
+      case 14:
+        expectWire(t, WIRE_VARINT);
+        f.droppedLinks = r.varint32();
+        break;
+      case 15: {
+        expectWire(t, WIRE_LEN);
+        const end = r.len();
+        while (r.pos < end) {
+          const st = r.tag();
+          if (st >>> 3 === 2) {
+            expectWire(st, WIRE_LEN);
+            readLen(r, f.statusMessage);
+          } else if (st >>> 3 === 3) {
+            expectWire(st, WIRE_VARINT);
+            f.statusCode = r.varint32();
+          } else {
+            r.skip(st & 7);
+          }
+        }
+        break;
+      }
+      case 16:
+        expectWire(t, WIRE_I32);
+        f.flags = r.fixed32();
+        break;
+      default:
+        r.skip(t & 7);
+    }
+  }
+  return f;
+}
+
+/** An event's fields: time 1, name 2, attributes 3, dropped 4. */
+interface EventFields {
+  time: SecNanos;
+  name: Range;
+  dropped: number;
+}
+
+function readEvent(r: WireReader, e: Range): EventFields {
+  const f: EventFields = { time: { sec: 0, nanos: 0 }, name: range(), dropped: 0 };
+  r.at(e.start, e.end);
+  while (r.more()) {
+    const t = r.tag();
+    switch (t >>> 3) {
+      case 1:
+        expectWire(t, WIRE_I64);
+        r.fixed64();
+        f.time = splitNanos({ low: r.lo, high: r.hi });
+        break;
+      case 2:
+        expectWire(t, WIRE_LEN);
+        readLen(r, f.name);
+        break;
+      case 4:
+        expectWire(t, WIRE_VARINT);
+        f.dropped = r.varint32();
+        break;
+      default:
+        r.skip(t & 7);
+    }
+  }
+  return f;
+}
+
+/** A link's fields: trace id 1, span id 2, trace state 3, attributes 4, dropped 5, flags 6. */
+interface LinkFields {
+  traceId: Range;
+  spanId: Range;
+  traceState: Range;
+  dropped: number;
+  flags: number;
+}
+
+function readLink(r: WireReader, l: Range): LinkFields {
+  const f: LinkFields = {
+    traceId: range(),
+    spanId: range(),
+    traceState: range(),
+    dropped: 0,
+    flags: 0,
+  };
+  r.at(l.start, l.end);
+  while (r.more()) {
+    const t = r.tag();
+    switch (t >>> 3) {
+      case 1:
+        expectWire(t, WIRE_LEN);
+        readLen(r, f.traceId);
+        break;
+      case 2:
+        expectWire(t, WIRE_LEN);
+        readLen(r, f.spanId);
+        break;
+      case 3:
+        expectWire(t, WIRE_LEN);
+        readLen(r, f.traceState);
+        break;
+      case 5:
+        expectWire(t, WIRE_VARINT);
+        f.dropped = r.varint32();
+        break;
+      case 6:
+        expectWire(t, WIRE_I32);
+        f.flags = r.fixed32();
+        break;
+      default:
+        r.skip(t & 7);
+    }
+  }
+  return f;
+}
+
+function spanProblem(
+  buf: Uint8Array,
+  f: SpanFields,
+  events: EventFields[],
+  links: LinkFields[],
+  expiredBeforeSec: number,
+): string | null {
+  if (!validId(buf, f.traceId, 16, false)) return 'span trace_id must be 16 bytes and not all zero';
+  if (!validId(buf, f.spanId, 8, false)) return 'span span_id must be 8 bytes and not all zero';
+  if (!validId(buf, f.parentId, 8, true)) return 'span parent_span_id must be empty or 8 bytes';
+  if (isZero(f.start) || !inRange(f.start))
+    return 'span start_time_unix_nano is missing or out of range';
+  if (!inRange(f.end) || diffNanos(f.end, f.start) < 0)
+    return 'span end_time_unix_nano is before its start';
+  if (f.start.sec < expiredBeforeSec) return 'span start time is older than the retention period';
+  for (const l of links) {
+    if (!validId(buf, l.traceId, 16, false) || !validId(buf, l.spanId, 8, false))
+      return 'span link ids must be 16 and 8 bytes';
+  }
+  for (const e of events) if (!inRange(e.time)) return 'span event time is out of range';
+  return null;
+}
+
+/** Writes `[a,b,c]` with one element per item. */
+function array<T>(w: TsvWriter, items: readonly T[], element: (item: T, i: number) => void): void {
+  w.byte(0x5b);
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) w.byte(0x2c);
+    element(items[i]!, i);
+  }
+  w.byte(0x5d);
+}
+
 /**
- * Rows for otel_traces, in TRACES_COLUMNS order; spans that cannot be stored are counted
- * and named. Spans starting before `expiredBeforeSec` (Unix seconds; 0 for none) are
- * refused: retention would drop them right after they were acknowledged.
+ * Rows for otel_traces, in TRACES_COLUMNS order, read straight from an encoded
+ * ExportTraceServiceRequest; spans that cannot be stored are counted and named. Spans
+ * starting before `expiredBeforeSec` (Unix seconds; 0 for none) are refused: retention
+ * would drop them right after they were acknowledged. Throws a VALIDATION AppError for
+ * malformed bytes.
  */
-export function tracesToRows(req: TracesRequest, expiredBeforeSec = 0): Converted {
-  const out = new RowCollector();
-  for (const rs of req.resourceSpans ?? []) {
-    const res = resourceText(rs.resource, rs.schemaUrl);
-    for (const ss of rs.scopeSpans ?? []) {
-      const scope = scopeText(ss.scope, ss.schemaUrl);
-      for (const span of ss.spans ?? []) {
-        const problem = spanProblem(span, expiredBeforeSec);
+export function tracesToRows(body: Uint8Array, expiredBeforeSec = 0): Converted {
+  // Rows take about twice the request's bytes: attributes repeat per row, ids become hex.
+  const out = new RowCollector(Math.max(64 * 1024, body.length * 2));
+  const r = new WireReader(body);
+  const buf = body;
+  for (const rs of scanRequest(r)) {
+    const resourceGroup = scanGroup(r, rs.start, rs.end);
+    const res = resourceText(r, resourceGroup);
+    for (const ss of resourceGroup.children) {
+      const scopeGroup = scanGroup(r, ss.start, ss.end);
+      const scope = scopeText(r, scopeGroup);
+      for (const s of scopeGroup.children) {
+        const f = readSpan(r, s);
+        const events = f.events.map((e) => readEvent(r, e));
+        const links = f.links.map((l) => readLink(r, l));
+        const problem = spanProblem(buf, f, events, links, expiredBeforeSec);
         if (problem) {
           out.reject(problem);
           continue;
         }
-        const start = splitNanos(span.startTimeUnixNano);
-        const end = splitNanos(span.endTimeUnixNano);
-        const events = span.events ?? [];
-        const links = span.links ?? [];
-        const status = span.status;
-        out.add(
-          'otel_traces',
-          [
-            dateTime64Text(start),
-            hexId(span.traceId),
-            hexId(span.spanId),
-            hexId(span.parentSpanId),
-            tsvString(span.traceState ?? ''),
-            tsvString(span.name ?? ''),
-            SPAN_KINDS[span.kind ?? 0] ?? SPAN_KINDS[0],
-            res.serviceName,
-            res.attributes,
-            scope.name,
-            scope.version,
-            attributesText(span.attributes),
-            diffNanos(end, start),
-            STATUS_CODES[status?.code ?? 0] ?? STATUS_CODES[0],
-            tsvString(status?.message ?? ''),
-            rawArrayText(events.map((e) => "'" + dateTime64Text(splitNanos(e.timeUnixNano)) + "'")),
-            stringArrayText(events.map((e) => e.name ?? '')),
-            rawArrayText(events.map((e) => attributesText(e.attributes))),
-            stringArrayText(links.map((l) => hexId(l.traceId))),
-            stringArrayText(links.map((l) => hexId(l.spanId))),
-            stringArrayText(links.map((l) => l.traceState ?? '')),
-            rawArrayText(links.map((l) => attributesText(l.attributes))),
-            span.flags ?? 0,
-            span.droppedAttributesCount ?? 0,
-            span.droppedEventsCount ?? 0,
-            span.droppedLinksCount ?? 0,
-            rawArrayText(events.map((e) => e.droppedAttributesCount ?? 0)),
-            rawArrayText(links.map((l) => l.flags ?? 0)),
-            rawArrayText(links.map((l) => l.droppedAttributesCount ?? 0)),
-            res.schemaUrl,
-            res.dropped,
-            scope.schemaUrl,
-            scope.attributes,
-            scope.dropped,
-          ].join('\t'),
-        );
+        const w = out.writer('otel_traces');
+        w.dateTime64(f.start.sec, f.start.nanos);
+        w.tab();
+        w.hex(buf, f.traceId.start, f.traceId.end);
+        w.tab();
+        w.hex(buf, f.spanId.start, f.spanId.end);
+        w.tab();
+        w.hex(buf, f.parentId.start, f.parentId.end);
+        w.tab();
+        w.tsv(buf, f.traceState.start, f.traceState.end);
+        w.tab();
+        w.tsv(buf, f.name.start, f.name.end);
+        w.tab();
+        w.ascii(SPAN_KINDS[f.kind] ?? SPAN_KINDS[0]!);
+        w.tab();
+        w.bytes(res.serviceName);
+        w.tab();
+        w.bytes(res.attributes);
+        w.tab();
+        w.bytes(scope.name);
+        w.tab();
+        w.bytes(scope.version);
+        w.tab();
+        writeAttributes(w, r, s.start, s.end, 9);
+        w.tab();
+        w.ascii(String(diffNanos(f.end, f.start)));
+        w.tab();
+        w.ascii(STATUS_CODES[f.statusCode] ?? STATUS_CODES[0]!);
+        w.tab();
+        w.tsv(buf, f.statusMessage.start, f.statusMessage.end);
+        w.tab();
+        array(w, events, (e) => {
+          w.byte(0x27);
+          w.dateTime64(e.time.sec, e.time.nanos);
+          w.byte(0x27);
+        });
+        w.tab();
+        array(w, events, (e) => w.quoted(buf, e.name.start, e.name.end));
+        w.tab();
+        array(w, f.events, (e) => writeAttributes(w, r, e.start, e.end, 3));
+        w.tab();
+        array(w, links, (l) => {
+          w.byte(0x27);
+          w.hex(buf, l.traceId.start, l.traceId.end);
+          w.byte(0x27);
+        });
+        w.tab();
+        array(w, links, (l) => {
+          w.byte(0x27);
+          w.hex(buf, l.spanId.start, l.spanId.end);
+          w.byte(0x27);
+        });
+        w.tab();
+        array(w, links, (l) => w.quoted(buf, l.traceState.start, l.traceState.end));
+        w.tab();
+        array(w, f.links, (l) => writeAttributes(w, r, l.start, l.end, 4));
+        w.tab();
+        w.ascii(String(f.flags));
+        w.tab();
+        w.ascii(String(f.dropped));
+        w.tab();
+        w.ascii(String(f.droppedEvents));
+        w.tab();
+        w.ascii(String(f.droppedLinks));
+        w.tab();
+        array(w, events, (e) => w.ascii(String(e.dropped)));
+        w.tab();
+        array(w, links, (l) => w.ascii(String(l.flags)));
+        w.tab();
+        array(w, links, (l) => w.ascii(String(l.dropped)));
+        w.tab();
+        w.bytes(res.schemaUrl);
+        w.tab();
+        w.ascii(String(res.dropped));
+        w.tab();
+        w.bytes(scope.schemaUrl);
+        w.tab();
+        w.bytes(scope.attributes);
+        w.tab();
+        w.ascii(String(scope.dropped));
+        out.commit('otel_traces');
       }
     }
   }
   return out.result();
-}
-
-function spanProblem(span: Span, expiredBeforeSec: number): string | null {
-  if (!validId(span.traceId, 16, false)) return 'span trace_id must be 16 bytes and not all zero';
-  if (!validId(span.spanId, 8, false)) return 'span span_id must be 8 bytes and not all zero';
-  if (!validId(span.parentSpanId, 8, true)) return 'span parent_span_id must be empty or 8 bytes';
-  const start = splitNanos(span.startTimeUnixNano);
-  const end = splitNanos(span.endTimeUnixNano);
-  if (isZero(start) || !inRange(start))
-    return 'span start_time_unix_nano is missing or out of range';
-  if (!inRange(end) || diffNanos(end, start) < 0)
-    return 'span end_time_unix_nano is before its start';
-  if (start.sec < expiredBeforeSec) return 'span start time is older than the retention period';
-  for (const l of span.links ?? []) {
-    if (!validId(l.traceId, 16, false) || !validId(l.spanId, 8, false))
-      return 'span link ids must be 16 and 8 bytes';
-  }
-  for (const e of span.events ?? []) {
-    if (!inRange(splitNanos(e.timeUnixNano))) return 'span event time is out of range';
-  }
-  return null;
 }

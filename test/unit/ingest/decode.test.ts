@@ -1,16 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJson, decodeProtobuf } from '../../../src/ingest/otlp/decode.js';
+import { jsonToProtobuf } from '../../../src/ingest/otlp/decode.js';
 import { logsToRows } from '../../../src/ingest/otlp/logs-rows.js';
-import { tracesToRows } from '../../../src/ingest/otlp/traces-rows.js';
 import { metricsToRows } from '../../../src/ingest/otlp/metrics-rows.js';
-import { anyValueText } from '../../../src/ingest/otlp/attributes.js';
-import { splitNanos } from '../../../src/lib/nanos.js';
+import { tracesToRows } from '../../../src/ingest/otlp/traces-rows.js';
 import { AppError } from '../../../src/lib/errors.js';
-import type { LogsRequest, MetricsRequest, TracesRequest } from '../../../src/ingest/otlp/model.js';
+import { splitNanos } from '../../../src/lib/nanos.js';
+import type { Converted } from '../../../src/ingest/otlp/convert-common.js';
 
-describe('OTLP/JSON decoding', () => {
-  it('turns hex ids into bytes and marks ids that are not hex', () => {
-    const req = decodeJson(
+const rowsOf = (c: Converted) =>
+  c.parts.flatMap((p) =>
+    Buffer.from(p.body)
+      .toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.split('\t')),
+  );
+
+const logs = (records: unknown[], resourceAttributes: unknown[] = []) =>
+  jsonToProtobuf(
+    'logs',
+    JSON.stringify({
+      resourceLogs: [
+        { resource: { attributes: resourceAttributes }, scopeLogs: [{ logRecords: records }] },
+      ],
+    }),
+  );
+
+const NOW = splitNanos('1800000000000000000');
+
+describe('OTLP/JSON', () => {
+  it('turns hex ids into bytes and refuses ids that are not hex', () => {
+    const body = jsonToProtobuf(
       'traces',
       JSON.stringify({
         resourceSpans: [
@@ -36,87 +56,119 @@ describe('OTLP/JSON decoding', () => {
           },
         ],
       }),
-    ) as TracesRequest;
-    const spans = req.resourceSpans![0]!.scopeSpans![0]!.spans!;
-    expect(Buffer.from(spans[0]!.traceId!).toString('hex')).toBe(
-      '0102030405060708090a0b0c0d0e0f10',
     );
-    expect(spans[1]!.traceId!.length).toBe(1);
-    const converted = tracesToRows(req);
+    const converted = tracesToRows(body);
     expect(converted.accepted).toBe(1);
     expect(converted.rejected).toBe(1);
+    expect(rowsOf(converted)[0]![1]).toBe('0102030405060708090a0b0c0d0e0f10');
   });
 
   it('refuses input that is not an export request with a VALIDATION error', () => {
     for (const text of ['', 'null', '"x"', '{"resourceLogs":"x"}']) {
-      expect(() => decodeJson('logs', text), text).toThrow(AppError);
+      expect(() => jsonToProtobuf('logs', text), text).toThrow(AppError);
     }
-    expect(() => decodeProtobuf('logs', Buffer.from([0xff, 0xff]))).toThrow(
-      /not a valid logs export request/,
-    );
   });
 });
 
-describe('AnyValue text', () => {
-  it('writes every value type as the exporter schema stores it', () => {
-    expect(anyValueText({ value: 'stringValue', stringValue: 'x' })).toBe('x');
-    expect(anyValueText({ value: 'boolValue', boolValue: true })).toBe('true');
-    expect(anyValueText({ value: 'intValue', intValue: '-9223372036854775808' })).toBe(
-      '-9223372036854775808',
+describe('reading the wire', () => {
+  it('refuses truncated and malformed protobuf with a VALIDATION error', () => {
+    const good = logs([{ timeUnixNano: '1700000000000000000', body: { stringValue: 'x' } }]);
+    expect(logsToRows(good, NOW).accepted).toBe(1);
+    for (const bad of [
+      good.subarray(0, good.length - 3),
+      Buffer.from([0xff, 0xff]),
+      Buffer.from([0x0b]),
+    ]) {
+      expect(() => logsToRows(bad, NOW)).toThrow(/not a valid OTLP protobuf message/);
+    }
+  });
+
+  it('skips fields it does not know', () => {
+    // Field 99 (varint) before the resource logs.
+    const unknown = Buffer.concat([
+      Buffer.from([0x98, 0x06, 0x01]),
+      logs([{ timeUnixNano: '1700000000000000000' }]),
+    ]);
+    expect(logsToRows(unknown, NOW).accepted).toBe(1);
+  });
+});
+
+describe('values', () => {
+  it('writes every AnyValue type as the exporter schema stores it', () => {
+    const attrs = [
+      { key: 's', value: { stringValue: "it's\ta\\b" } },
+      { key: 'b', value: { boolValue: true } },
+      { key: 'i', value: { intValue: '-9223372036854775808' } },
+      { key: 'd', value: { doubleValue: 1.5 } },
+      { key: 'y', value: { bytesValue: Buffer.from('hi').toString('base64') } },
+      { key: 'a', value: { arrayValue: { values: [{ intValue: 1 }, { stringValue: 'a' }] } } },
+      { key: 'm', value: { kvlistValue: { values: [{ key: 'k', value: { boolValue: false } }] } } },
+      { key: 'none' },
+    ];
+    const [row] = rowsOf(
+      logsToRows(logs([{ timeUnixNano: '1700000000000000000', attributes: attrs }]), NOW),
     );
-    expect(anyValueText({ value: 'doubleValue', doubleValue: 1.5 })).toBe('1.5');
-    expect(anyValueText({ value: 'bytesValue', bytesValue: Buffer.from('hi') })).toBe('aGk=');
-    expect(
-      anyValueText({
-        value: 'arrayValue',
-        arrayValue: {
-          values: [
-            { value: 'intValue', intValue: 1 },
-            { value: 'stringValue', stringValue: 'a' },
-          ],
-        },
-      }),
-    ).toBe('[1,"a"]');
-    expect(
-      anyValueText({
-        value: 'kvlistValue',
-        kvlistValue: { values: [{ key: 'k', value: { value: 'boolValue', boolValue: false } }] },
-      }),
-    ).toBe('{"k":false}');
-    expect(anyValueText(undefined)).toBe('');
+    expect(row![14]).toBe(
+      "{'s':'it\\'s\\ta\\\\b','b':'true','i':'-9223372036854775808','d':'1.5','y':'aGk=','a':'[1,\"a\"]','m':'{\"k\":false}','none':''}",
+    );
+  });
+
+  it('writes a body of each type and names its type', () => {
+    const rows = rowsOf(
+      logsToRows(
+        logs([
+          { timeUnixNano: '1700000000000000001', body: { stringValue: 'tab\there' } },
+          {
+            timeUnixNano: '1700000000000000002',
+            body: { kvlistValue: { values: [{ key: 'k', value: { stringValue: 'v' } }] } },
+          },
+          { timeUnixNano: '1700000000000000003' },
+        ]),
+        NOW,
+      ),
+    );
+    expect(rows.map((r) => [r[7], r[18]])).toEqual([
+      ['tab\\there', 'string'],
+      ['{"k":"v"}', 'map'],
+      ['', ''],
+    ]);
+  });
+
+  it('takes service.name from the resource', () => {
+    const [row] = rowsOf(
+      logsToRows(
+        logs(
+          [{ timeUnixNano: '1700000000000000000' }],
+          [{ key: 'service.name', value: { stringValue: 'svc\n1' } }],
+        ),
+        NOW,
+      ),
+    );
+    expect(row![6]).toBe('svc\\n1');
+    expect(row![9]).toBe("{'service.name':'svc\\n1'}");
   });
 });
 
 describe('log rows', () => {
   it('falls back to the observed time, then the receive time, for a record without a time', () => {
-    const req = decodeJson(
-      'logs',
-      JSON.stringify({
-        resourceLogs: [
-          {
-            scopeLogs: [
-              {
-                logRecords: [
-                  { observedTimeUnixNano: '1700000000000000005', body: { stringValue: 'a' } },
-                  { body: { stringValue: 'b' } },
-                ],
-              },
-            ],
-          },
-        ],
-      }),
-    ) as LogsRequest;
-    const out = logsToRows(req, splitNanos('1800000000000000000'));
-    const lines = out.parts[0]!.body.trim().split('\n');
-    expect(lines[0]!.split('\t')[0]).toBe('1700000000.000000005');
-    expect(lines[1]!.split('\t')[0]).toBe('1800000000.000000000');
-    expect(lines[1]!.split('\t')[16]).toBe('1800000000.000000000');
+    const rows = rowsOf(
+      logsToRows(
+        logs([
+          { observedTimeUnixNano: '1700000000000000005', body: { stringValue: 'a' } },
+          { body: { stringValue: 'b' } },
+        ]),
+        NOW,
+      ),
+    );
+    expect(rows[0]![0]).toBe('1700000000.000000005');
+    expect(rows[1]![0]).toBe('1800000000.000000000');
+    expect(rows[1]![16]).toBe('1800000000.000000000');
   });
 });
 
 describe('metric rows', () => {
   it('refuses points whose exemplar time cannot be stored, and mismatched histogram buckets', () => {
-    const req = decodeJson(
+    const body = jsonToProtobuf(
       'metrics',
       JSON.stringify({
         resourceMetrics: [
@@ -156,11 +208,40 @@ describe('metric rows', () => {
           },
         ],
       }),
-    ) as MetricsRequest;
-    const out = metricsToRows(req);
+    );
+    const out = metricsToRows(body);
     expect(out.accepted).toBe(1);
     expect(out.rejected).toBe(2);
     expect(out.message).toContain('exemplar time_unix_nano is out of range');
     expect(out.message).toContain('one more element than explicit_bounds');
+  });
+
+  it('reads packed and unpacked repeated numbers alike', () => {
+    // histogram point: time (3, fixed64), count (4), bucket_counts unpacked (6, wire type 1) x2,
+    // explicit_bounds packed (7).
+    const point = Buffer.concat([
+      Buffer.from([0x19]),
+      Buffer.from('00e4bd3ae5a4971b', 'hex'),
+      Buffer.from([0x21]),
+      Buffer.from('0300000000000000', 'hex'),
+      Buffer.from([0x31]),
+      Buffer.from('0100000000000000', 'hex'),
+      Buffer.from([0x31]),
+      Buffer.from('0200000000000000', 'hex'),
+      Buffer.from([0x3a, 0x08]),
+      Buffer.from('000000000000f83f', 'hex'),
+    ]);
+    const lenPrefixed = (tag: number, b: Buffer) =>
+      Buffer.concat([Buffer.from([tag, b.length]), b]);
+    const histogram = lenPrefixed(0x0a, point); // Histogram.data_points
+    const metric = Buffer.concat([
+      lenPrefixed(0x0a, Buffer.from('h')),
+      lenPrefixed(0x4a, histogram),
+    ]);
+    const request = lenPrefixed(0x0a, lenPrefixed(0x12, lenPrefixed(0x12, metric)));
+    const out = metricsToRows(request);
+    expect(out.message).toBe('');
+    const row = rowsOf(out)[0]!;
+    expect(row.slice(17, 21)).toEqual(['3', '0', '[1,2]', '[1.5]']);
   });
 });
