@@ -132,7 +132,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'batch-max-delay-ms',
     help: 'a table batch is written at the latest this long after its first row',
-    default: '200',
+    default: '50',
   },
   {
     name: 'insert-retries',
