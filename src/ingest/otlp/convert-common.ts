@@ -107,12 +107,10 @@ export function scanGroup(r: WireReader, start: number, end: number): Group {
     const f = t >>> 3;
     if (f >= 1 && f <= 3) {
       expectWire(t, WIRE_LEN);
-      const e = r.len();
-      const range = { start: r.pos, end: e };
+      const range = r.range();
       if (f === 1) group.head = range;
       else if (f === 2) group.children.push(range);
       else group.schemaUrl = range;
-      r.pos = e;
     } else {
       r.skip(t & 7);
     }
@@ -127,9 +125,7 @@ export function scanRequest(r: WireReader): Range[] {
     const t = r.tag();
     if (t >>> 3 === 1) {
       expectWire(t, WIRE_LEN);
-      const e = r.len();
-      out.push({ start: r.pos, end: e });
-      r.pos = e;
+      out.push(r.range());
     } else {
       r.skip(t & 7);
     }
@@ -178,16 +174,13 @@ export function scopeText(r: WireReader, group: Group): ScopeText {
 
 /** The last occurrence of a length-delimited field in a message, or an empty range. */
 export function bytesField(r: WireReader, msg: Range, field: number): Range {
-  const out = { start: 0, end: 0 };
+  let out = { start: 0, end: 0 };
   r.at(msg.start, msg.end);
   while (r.more()) {
     const t = r.tag();
     if (t >>> 3 === field) {
       expectWire(t, WIRE_LEN);
-      const e = r.len();
-      out.start = r.pos;
-      out.end = e;
-      r.pos = e;
+      out = r.range();
     } else {
       r.skip(t & 7);
     }

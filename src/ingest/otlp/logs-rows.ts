@@ -11,6 +11,8 @@ import {
 import { writeAnyValue, writeAttributes, type ValueKind } from './wire-values.js';
 import { expectWire, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire.js';
 
+const NO_RANGE = { start: 0, end: 0 };
+
 /**
  * Rows for otel_logs, in LOGS_COLUMNS order, read straight from an encoded
  * ExportLogsServiceRequest. A record without a time takes its observed time, and one
@@ -27,8 +29,6 @@ export function logsToRows(
   const out = new RowCollector(Math.max(64 * 1024, body.length * 2));
   const r = new WireReader(body);
   const buf = body;
-  const id = { start: 0, end: 0 };
-  const span = { start: 0, end: 0 };
   for (const rl of scanRequest(r)) {
     const resourceGroup = scanGroup(r, rl.start, rl.end);
     const res = resourceText(r, resourceGroup);
@@ -49,7 +49,8 @@ export function logsToRows(
         let flags = 0;
         let eventStart = 0;
         let eventEnd = 0;
-        id.start = id.end = span.start = span.end = 0;
+        let id = NO_RANGE;
+        let span = NO_RANGE;
         r.at(rec.start, rec.end);
         while (r.more()) {
           const t = r.tag();
@@ -66,15 +67,11 @@ export function logsToRows(
               break;
             case 3:
               expectWire(t, WIRE_LEN);
-              sevEnd = r.len();
-              sevStart = r.pos;
-              r.pos = sevEnd;
+              ({ start: sevStart, end: sevEnd } = r.range());
               break;
             case 5:
               expectWire(t, WIRE_LEN);
-              bodyEnd = r.len();
-              bodyStart = r.pos;
-              r.pos = bodyEnd;
+              ({ start: bodyStart, end: bodyEnd } = r.range());
               break;
             case 7:
               expectWire(t, WIRE_VARINT);
@@ -86,15 +83,11 @@ export function logsToRows(
               break;
             case 9:
               expectWire(t, WIRE_LEN);
-              id.end = r.len();
-              id.start = r.pos;
-              r.pos = id.end;
+              id = r.range();
               break;
             case 10:
               expectWire(t, WIRE_LEN);
-              span.end = r.len();
-              span.start = r.pos;
-              r.pos = span.end;
+              span = r.range();
               break;
             case 11:
               expectWire(t, WIRE_I64);
@@ -104,9 +97,7 @@ export function logsToRows(
               break;
             case 12:
               expectWire(t, WIRE_LEN);
-              eventEnd = r.len();
-              eventStart = r.pos;
-              r.pos = eventEnd;
+              ({ start: eventStart, end: eventEnd } = r.range());
               break;
             default:
               r.skip(t & 7);

@@ -48,13 +48,6 @@ const POINT_FIELDS: Record<PointKind, { attributes: number; flags: number; exemp
   summary: { attributes: 7, flags: 8, exemplars: 0 },
 };
 
-function readLen(r: WireReader): Range {
-  const end = r.len();
-  const out = { start: r.pos, end };
-  r.pos = end;
-  return out;
-}
-
 /** Reads a repeated fixed64 field occurrence, packed or not, as decimal texts. */
 function readFixed64s(r: WireReader, tag: number, into: string[]): void {
   if ((tag & 7) === WIRE_LEN) {
@@ -161,7 +154,7 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
       pt.flags = r.varint32();
     } else if (f === fields.exemplars) {
       expectWire(t, WIRE_LEN);
-      pt.exemplars.push(readLen(r));
+      pt.exemplars.push(r.range());
     } else if (f === fields.attributes) {
       r.skip(t & 7);
     } else if (kind === 'gauge' || kind === 'sum') {
@@ -200,8 +193,8 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
           pt.zeroCount = uint64Text({ low: r.lo, high: r.hi });
         } else if (f === 8 || f === 9) {
           expectWire(t, WIRE_LEN);
-          if (f === 8) pt.positive = readLen(r);
-          else pt.negative = readLen(r);
+          if (f === 8) pt.positive = r.range();
+          else pt.negative = r.range();
         } else if (f === 12 || f === 13 || f === 14) {
           expectWire(t, WIRE_I64);
           const d = r.double();
@@ -211,7 +204,7 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
         } else r.skip(t & 7);
       } else if (f === 6) {
         expectWire(t, WIRE_LEN);
-        pt.quantiles.push(readLen(r));
+        pt.quantiles.push(r.range());
       } else r.skip(t & 7);
     }
   }
@@ -275,11 +268,11 @@ function readExemplar(r: WireReader, e: Range): Exemplar {
         break;
       case 4:
         expectWire(t, WIRE_LEN);
-        x.spanId = readLen(r);
+        x.spanId = r.range();
         break;
       case 5:
         expectWire(t, WIRE_LEN);
-        x.traceId = readLen(r);
+        x.traceId = r.range();
         break;
       default:
         r.skip(t & 7);
@@ -383,14 +376,14 @@ function convertMetric(
     const f = t >>> 3;
     if (f >= 1 && f <= 3) {
       expectWire(t, WIRE_LEN);
-      const v = readLen(r);
+      const v = r.range();
       if (f === 1) name = v;
       else if (f === 2) description = v;
       else unit = v;
     } else if (DATA_FIELDS[f]) {
       expectWire(t, WIRE_LEN);
       kind = DATA_FIELDS[f];
-      data = readLen(r);
+      data = r.range();
     } else {
       r.skip(t & 7);
     }
@@ -406,7 +399,7 @@ function convertMetric(
     const f = t >>> 3;
     if (f === 1) {
       expectWire(t, WIRE_LEN);
-      points.push(readLen(r));
+      points.push(r.range());
     } else if (f === 2 && kind !== 'gauge' && kind !== 'summary') {
       expectWire(t, WIRE_VARINT);
       temporality = r.varint32();

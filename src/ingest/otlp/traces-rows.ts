@@ -54,23 +54,17 @@ interface SpanFields {
   links: Range[];
 }
 
-function range(): Range {
+function empty(): Range {
   return { start: 0, end: 0 };
-}
-
-function readLen(r: WireReader, into: Range): void {
-  into.end = r.len();
-  into.start = r.pos;
-  r.pos = into.end;
 }
 
 function readSpan(r: WireReader, s: Range): SpanFields {
   const f: SpanFields = {
-    traceId: range(),
-    spanId: range(),
-    parentId: range(),
-    traceState: range(),
-    name: range(),
+    traceId: empty(),
+    spanId: empty(),
+    parentId: empty(),
+    traceState: empty(),
+    name: empty(),
     kind: 0,
     start: { sec: 0, nanos: 0 },
     end: { sec: 0, nanos: 0 },
@@ -78,7 +72,7 @@ function readSpan(r: WireReader, s: Range): SpanFields {
     droppedEvents: 0,
     droppedLinks: 0,
     statusCode: 0,
-    statusMessage: range(),
+    statusMessage: empty(),
     flags: 0,
     events: [],
     links: [],
@@ -89,23 +83,23 @@ function readSpan(r: WireReader, s: Range): SpanFields {
     switch (t >>> 3) {
       case 1:
         expectWire(t, WIRE_LEN);
-        readLen(r, f.traceId);
+        f.traceId = r.range();
         break;
       case 2:
         expectWire(t, WIRE_LEN);
-        readLen(r, f.spanId);
+        f.spanId = r.range();
         break;
       case 3:
         expectWire(t, WIRE_LEN);
-        readLen(r, f.traceState);
+        f.traceState = r.range();
         break;
       case 4:
         expectWire(t, WIRE_LEN);
-        readLen(r, f.parentId);
+        f.parentId = r.range();
         break;
       case 5:
         expectWire(t, WIRE_LEN);
-        readLen(r, f.name);
+        f.name = r.range();
         break;
       case 6:
         expectWire(t, WIRE_VARINT);
@@ -128,9 +122,7 @@ function readSpan(r: WireReader, s: Range): SpanFields {
       case EVENTS:
       case LINKS: {
         expectWire(t, WIRE_LEN);
-        const e = range();
-        readLen(r, e);
-        (t >>> 3 === EVENTS ? f.events : f.links).push(e);
+        (t >>> 3 === EVENTS ? f.events : f.links).push(r.range());
         break;
       }
       case 12:
@@ -148,7 +140,7 @@ function readSpan(r: WireReader, s: Range): SpanFields {
           const st = r.tag();
           if (st >>> 3 === 2) {
             expectWire(st, WIRE_LEN);
-            readLen(r, f.statusMessage);
+            f.statusMessage = r.range();
           } else if (st >>> 3 === 3) {
             expectWire(st, WIRE_VARINT);
             f.statusCode = r.varint32();
@@ -177,7 +169,7 @@ interface EventFields {
 }
 
 function readEvent(r: WireReader, e: Range): EventFields {
-  const f: EventFields = { time: { sec: 0, nanos: 0 }, name: range(), dropped: 0 };
+  const f: EventFields = { time: { sec: 0, nanos: 0 }, name: empty(), dropped: 0 };
   r.at(e.start, e.end);
   while (r.more()) {
     const t = r.tag();
@@ -189,7 +181,7 @@ function readEvent(r: WireReader, e: Range): EventFields {
         break;
       case 2:
         expectWire(t, WIRE_LEN);
-        readLen(r, f.name);
+        f.name = r.range();
         break;
       case 4:
         expectWire(t, WIRE_VARINT);
@@ -213,9 +205,9 @@ interface LinkFields {
 
 function readLink(r: WireReader, l: Range): LinkFields {
   const f: LinkFields = {
-    traceId: range(),
-    spanId: range(),
-    traceState: range(),
+    traceId: empty(),
+    spanId: empty(),
+    traceState: empty(),
     dropped: 0,
     flags: 0,
   };
@@ -225,15 +217,15 @@ function readLink(r: WireReader, l: Range): LinkFields {
     switch (t >>> 3) {
       case 1:
         expectWire(t, WIRE_LEN);
-        readLen(r, f.traceId);
+        f.traceId = r.range();
         break;
       case 2:
         expectWire(t, WIRE_LEN);
-        readLen(r, f.spanId);
+        f.spanId = r.range();
         break;
       case 3:
         expectWire(t, WIRE_LEN);
-        readLen(r, f.traceState);
+        f.traceState = r.range();
         break;
       case 5:
         expectWire(t, WIRE_VARINT);

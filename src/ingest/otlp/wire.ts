@@ -122,6 +122,14 @@ export class WireReader {
     return end;
   }
 
+  /** Reads a length-delimited value and returns its range, moving past it. */
+  range(): Range {
+    const end = this.len();
+    const out = { start: this.pos, end };
+    this.pos = end;
+    return out;
+  }
+
   skip(wireType: number): void {
     switch (wireType) {
       case WIRE_VARINT:
