@@ -17,5 +17,4 @@ export {
   SUMMARY_COLUMNS,
   type TableName,
 } from './tables.js';
-export { floatText } from './tsv.js';
-export { TsvWriter } from './tsv-writer.js';
+export { TsvWriter, floatText } from './tsv-writer.js';

@@ -158,3 +158,11 @@ export class TsvWriter {
     this.pos = p;
   }
 }
+
+/** A Float64 value as ClickHouse reads it: nan, inf and -inf included. */
+export function floatText(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  return String(v);
+}
