@@ -59,15 +59,17 @@ export class QueueBudget {
 
 /**
  * Collects rows for one table of one database from concurrent requests and writes them as
- * one insert. One insert per table is in flight at a time; rows arriving meanwhile form
- * the next batch. Each entry's promise settles when its rows are committed or have failed.
+ * one insert. Rows arriving while an insert is in flight form the next batch; a second
+ * insert of the same table starts alongside only with a full batch (up to
+ * `maxInFlight`), so the engine keeps busy under load without writing small batches. Each
+ * entry's promise settles when its rows are committed or have failed.
  */
 export class TableBatcher {
   private pending: Entry[] = [];
   private pendingRows = 0;
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly clients: () => ClickHouseClient,
@@ -78,6 +80,7 @@ export class TableBatcher {
     private readonly budget: QueueBudget,
     private readonly observer: BatchObserver,
     private readonly log: Logger,
+    private readonly maxInFlight = 1,
   ) {}
 
   /** Queues rows whose bytes the caller has already taken from the budget. */
@@ -92,24 +95,29 @@ export class TableBatcher {
 
   /** Writes everything queued now, and resolves when nothing is left. */
   async drain(): Promise<void> {
-    while (this.pending.length > 0 || this.inFlight) {
-      this.kick();
-      await this.inFlight;
+    while (this.pending.length > 0 || this.inFlight.size > 0) {
+      if (this.inFlight.size === 0) this.start();
+      await Promise.race(this.inFlight);
     }
   }
 
   /**
-   * Starts an insert when the pending rows reach a limit or the oldest of them has waited
-   * maxDelayMs, and otherwise sets a timer for when it will have. While an insert is in
-   * flight nothing starts; its end schedules again.
+   * Starts an insert when the pending rows reach a limit, or when nothing is in flight and
+   * the oldest of them has waited maxDelayMs; otherwise sets a timer for when it will have.
+   * The end of an insert schedules again.
    */
   private schedule(): void {
-    if (this.inFlight || this.pending.length === 0) return;
+    if (this.pending.length === 0 || this.inFlight.size >= this.maxInFlight) return;
     const full =
       this.pendingRows >= this.limits.maxRows || this.pendingBytes >= this.limits.maxBytes;
+    if (full) {
+      this.start();
+      return;
+    }
+    if (this.inFlight.size > 0) return;
     const wait = this.limits.maxDelayMs - (performance.now() - this.pending[0]!.arrivedAt);
-    if (full || wait <= 0) {
-      this.kick();
+    if (wait <= 0) {
+      this.start();
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -118,17 +126,19 @@ export class TableBatcher {
     }
   }
 
-  private kick(): void {
-    if (this.inFlight || this.pending.length === 0) return;
+  private start(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
     const entries = this.takeBatch();
-    this.inFlight = this.write(entries).finally(() => {
-      this.inFlight = undefined;
+    const p: Promise<void> = this.write(entries).finally(() => {
+      this.inFlight.delete(p);
       this.schedule();
     });
+    this.inFlight.add(p);
+    // A full batch may leave another full one behind.
+    this.schedule();
   }
 
   private takeBatch(): Entry[] {

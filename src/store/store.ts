@@ -154,6 +154,7 @@ export class Store {
         this.budget,
         this.opts.observer,
         this.opts.log,
+        this.insertClients.length,
       );
       this.batchers.set(key, b);
     }
