@@ -69,20 +69,6 @@ export function inRange(t: SecNanos): boolean {
   return Number.isFinite(t.sec) && t.sec >= 0 && t.sec < MAX_DATETIME64_9_SEC;
 }
 
-const PAD_SEC = '0000000000';
-const PAD_NANOS = '000000000';
-
-/**
- * Text for a DateTime64(9) column: zero-padded seconds, a dot, nine digits of nanoseconds.
- * ClickHouse reads plain integers and short numbers in date-time columns heuristically;
- * this fixed-width form is read as a Unix time every time.
- */
-export function dateTime64Text(t: SecNanos): string {
-  const s = String(t.sec);
-  const n = String(t.nanos);
-  return (s.length < 10 ? PAD_SEC.slice(s.length) + s : s) + '.' + PAD_NANOS.slice(n.length) + n;
-}
-
 /** Nanoseconds between two times, as a number (exact for spans shorter than ~104 days). */
 export function diffNanos(end: SecNanos, start: SecNanos): number {
   return (end.sec - start.sec) * BILLION + (end.nanos - start.nanos);

@@ -1,7 +1,6 @@
 import Long from 'long';
 import { describe, expect, it } from 'vitest';
 import {
-  dateTime64Text,
   diffNanos,
   inRange,
   int64Text,
@@ -10,7 +9,11 @@ import {
   uint64Text,
 } from '../../../src/lib/nanos.js';
 
-const text = (v: Parameters<typeof splitNanos>[0]) => dateTime64Text(splitNanos(v));
+/** Seconds and nanoseconds in the fixed-width form the rows use. */
+const text = (v: Parameters<typeof splitNanos>[0]) => {
+  const t = splitNanos(v);
+  return `${String(t.sec).padStart(10, '0')}.${String(t.nanos).padStart(9, '0')}`;
+};
 
 describe('splitNanos and dateTime64Text', () => {
   it.each([
