@@ -4,38 +4,16 @@
  */
 import { drainPending } from 'chdb';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  nanosAgo,
-  removeDir,
-  REQUEST_TYPES,
-  rows,
-  startTestServer,
-  tempDataDir,
-} from './harness.js';
+import { logsRequestBytes, removeDir, rows, startTestServer, tempDataDir } from './harness.js';
 import { startChild } from './child.js';
 
 const dir = tempDataDir('durability');
 afterAll(() => removeDir(dir));
 
 function logsBytes(service: string, request: number, n: number): Uint8Array {
-  const t = nanosAgo(60);
-  const req = REQUEST_TYPES.logs.fromObject({
-    resourceLogs: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-        scopeLogs: [
-          {
-            logRecords: Array.from({ length: n }, (_, i) => ({
-              timeUnixNano: t,
-              body: { stringValue: `request ${request} record ${i}` },
-              attributes: [{ key: 'request', value: { intValue: request } }],
-            })),
-          },
-        ],
-      },
-    ],
-  });
-  return REQUEST_TYPES.logs.encode(req).finish();
+  return logsRequestBytes(service, n, (i) => `request ${request} record ${i}`, [
+    { key: 'request', value: { intValue: request } },
+  ]);
 }
 
 function post(port: number, body: Uint8Array): Promise<number> {

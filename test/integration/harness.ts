@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { GRPC_SERVICES, type Signal } from '../../src/ingest/otlp/proto.js';
+import { GRPC_SERVICES, REQUEST_TYPES, type Signal } from '../../src/ingest/otlp/proto.js';
 import { startGridscope, type Gridscope } from '../../src/main.js';
 
 export const silentLog = pino({ level: 'silent' });
@@ -127,4 +127,31 @@ export function nanosAgo(agoSeconds = 60, extraNanos = 123_456_789): string {
     BigInt(Math.floor(Date.now() / 1000) - agoSeconds) * 1_000_000_000n +
     BigInt(extraNanos)
   ).toString();
+}
+
+/** An encoded logs export request: `n` records of one service, one second apart from `nanosAgo(60)`. */
+export function logsRequestBytes(
+  service: string,
+  n: number,
+  body: (i: number) => string = (i) => `record ${i}`,
+  attributes: { key: string; value: { intValue: number } }[] = [],
+): Uint8Array {
+  const t = nanosAgo(60);
+  const req = REQUEST_TYPES.logs.fromObject({
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeLogs: [
+          {
+            logRecords: Array.from({ length: n }, (_, i) => ({
+              timeUnixNano: t,
+              body: { stringValue: body(i) },
+              attributes,
+            })),
+          },
+        ],
+      },
+    ],
+  });
+  return REQUEST_TYPES.logs.encode(req).finish();
 }

@@ -10,10 +10,9 @@ import { openClient } from '../../src/store/client.js';
 import {
   count,
   grpcExport,
-  nanosAgo,
+  logsRequestBytes,
   postOtlp,
   removeDir,
-  REQUEST_TYPES,
   RetryInfoType,
   rows,
   startTestServer,
@@ -30,23 +29,7 @@ afterAll(() => removeDir(dir));
 const PROTO = { 'content-type': 'application/x-protobuf' };
 
 function logsBytes(service: string, n: number, bodySize = 100): Uint8Array {
-  const t = nanosAgo(30);
-  const req = REQUEST_TYPES.logs.fromObject({
-    resourceLogs: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-        scopeLogs: [
-          {
-            logRecords: Array.from({ length: n }, (_, i) => ({
-              timeUnixNano: t,
-              body: { stringValue: `${i} ${'x'.repeat(bodySize)}` },
-            })),
-          },
-        ],
-      },
-    ],
-  });
-  return REQUEST_TYPES.logs.encode(req).finish();
+  return logsRequestBytes(service, n, (i) => `${i} ${'x'.repeat(bodySize)}`);
 }
 
 const serviceCount = (gs: Gridscope, service: string, org = 'default') =>

@@ -48,33 +48,22 @@ const POINT_FIELDS: Record<PointKind, { attributes: number; flags: number; exemp
   summary: { attributes: 7, flags: 8, exemplars: 0 },
 };
 
-/** Reads a repeated fixed64 field occurrence, packed or not, as decimal texts. */
-function readFixed64s(r: WireReader, tag: number, into: string[]): void {
+/**
+ * Reads one occurrence of a repeated unsigned 64-bit field, packed or not, as decimal
+ * texts: fixed64 items (histogram bucket counts) or varint items (exponential buckets).
+ */
+function readUint64s(r: WireReader, tag: number, itemWire: number, into: string[]): void {
+  const one = () => {
+    if (itemWire === WIRE_I64) r.fixed64();
+    else r.varint64();
+    into.push(uint64Text({ low: r.lo, high: r.hi }));
+  };
   if ((tag & 7) === WIRE_LEN) {
     const end = r.len();
-    while (r.pos < end) {
-      r.fixed64();
-      into.push(uint64Text({ low: r.lo, high: r.hi }));
-    }
+    while (r.pos < end) one();
   } else {
-    expectWire(tag, WIRE_I64);
-    r.fixed64();
-    into.push(uint64Text({ low: r.lo, high: r.hi }));
-  }
-}
-
-/** Reads a repeated uint64 (varint) field occurrence, packed or not, as decimal texts. */
-function readVarints(r: WireReader, tag: number, into: string[]): void {
-  if ((tag & 7) === WIRE_LEN) {
-    const end = r.len();
-    while (r.pos < end) {
-      r.varint64();
-      into.push(uint64Text({ low: r.lo, high: r.hi }));
-    }
-  } else {
-    expectWire(tag, WIRE_VARINT);
-    r.varint64();
-    into.push(uint64Text({ low: r.lo, high: r.hi }));
+    expectWire(tag, itemWire);
+    one();
   }
 }
 
@@ -176,7 +165,7 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
         expectWire(t, WIRE_I64);
         pt.sum = r.double();
       } else if (kind === 'histogram') {
-        if (f === 6) readFixed64s(r, t, pt.bucketCounts);
+        if (f === 6) readUint64s(r, t, WIRE_I64, pt.bucketCounts);
         else if (f === 7) readDoubles(r, t, pt.bounds);
         else if (f === 11 || f === 12) {
           expectWire(t, WIRE_I64);
@@ -222,7 +211,7 @@ function writeBuckets(w: TsvWriter, r: WireReader, b: Range | null): void {
       if (t >>> 3 === 1) {
         expectWire(t, WIRE_VARINT);
         offset = zigzag32(r.varint32());
-      } else if (t >>> 3 === 2) readVarints(r, t, counts);
+      } else if (t >>> 3 === 2) readUint64s(r, t, WIRE_VARINT, counts);
       else r.skip(t & 7);
     }
   }
