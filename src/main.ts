@@ -119,7 +119,11 @@ export async function startGridscope(
       maxBytes: config.batchMaxBytes,
       maxDelayMs: config.batchMaxDelayMs,
     },
-    write: { retries: config.insertRetries, retryDelayMs: 200 },
+    write: {
+      retries: config.insertRetries,
+      retryDelayMs: 200,
+      deferSkipIndexes: config.deferSkipIndexes,
+    },
     queueMaxBytes: config.queueMaxBytes,
     insertConnections: config.insertConnections,
     observer: {
