@@ -137,8 +137,6 @@ async function insert(client: ClickHouseClient, batch: Batch, spoolDir: string):
     retries: 0,
     retryDelayMs: 0,
     spoolDir,
-    // As the server does by default (--defer-skip-indexes).
-    deferSkipIndexes: true,
   });
   if (r.status !== 'success') throw r.error;
 }

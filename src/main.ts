@@ -119,11 +119,7 @@ export async function startGridscope(
       maxBytes: config.batchMaxBytes,
       maxDelayMs: config.batchMaxDelayMs,
     },
-    write: {
-      retries: config.insertRetries,
-      retryDelayMs: 200,
-      deferSkipIndexes: config.deferSkipIndexes,
-    },
+    write: { retries: config.insertRetries, retryDelayMs: 200 },
     queueMaxBytes: config.queueMaxBytes,
     insertConnections: config.insertConnections,
     observer: {

@@ -141,11 +141,6 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: 'insert-connections', help: 'engine sessions used for inserts', default: '2' },
   {
-    name: 'defer-skip-indexes',
-    help: 'true: skip indexes are built by merges, not at insert (the server must know materialize_skip_indexes_on_insert)',
-    default: 'true',
-  },
-  {
     name: 'shutdown-timeout-ms',
     help: 'on SIGTERM, longest wait for queued rows to be written and answered before exiting',
     default: '30000',
@@ -187,7 +182,6 @@ export const Config = z
     batchMaxDelayMs: positive,
     insertRetries: count,
     insertConnections: positive,
-    deferSkipIndexes: z.enum(['true', 'false']).transform((v) => v === 'true'),
     shutdownTimeoutMs: positive,
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   })

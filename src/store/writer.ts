@@ -25,13 +25,6 @@ export interface WriteOptions {
    * statement, which is how the embedded connection passes an insert body.
    */
   spoolDir?: string | undefined;
-  /**
-   * Leave skip indexes to merges instead of building them at insert. Merges rebuild them
-   * for the merged part anyway, so building them at insert is work done twice; a part not
-   * merged yet is read without its skip indexes. Every insert of a session passes the same
-   * value, so the embedded session keeps no other.
-   */
-  deferSkipIndexes?: boolean | undefined;
 }
 
 /** ClickHouse error codes that say the data itself could not be read; retrying will not help. */
@@ -72,10 +65,7 @@ export async function writeRows(
   opts: WriteOptions,
 ): Promise<WriteResult> {
   const columns = TABLE_COLUMNS[table];
-  const settings = {
-    ...statementSettings({ insert_deduplication_token: token }),
-    ...(opts.deferSkipIndexes ? { materialize_skip_indexes_on_insert: 0 } : {}),
-  };
+  const settings = statementSettings({ insert_deduplication_token: token });
   let insert: () => Promise<unknown>;
   let file: string | undefined;
   if (opts.spoolDir) {

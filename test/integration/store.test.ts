@@ -156,37 +156,6 @@ describe.each([
   });
 });
 
-describe('skip indexes', () => {
-  const indexBytes = async (service: string) =>
-    Number(
-      await scalar(
-        `SELECT sum(secondary_indices_compressed_bytes) FROM system.parts WHERE database = 'gridscope_storetest' AND table = 'otel_logs' AND active AND name IN (SELECT _part FROM gridscope_storetest.otel_logs WHERE ServiceName = '${service}')`,
-      ),
-    );
-
-  it('builds them at insert by default, and leaves them to merges when deferred', async () => {
-    // A merge would build the deferred part's indexes; keep parts as inserted meanwhile.
-    await client.command({ query: 'SYSTEM STOP MERGES gridscope_storetest.otel_logs' });
-    await writeRows(
-      client,
-      target.database,
-      'otel_logs',
-      logLine('indexed', 'x'),
-      'idx-1',
-      fastRetry,
-    );
-    await writeRows(client, target.database, 'otel_logs', logLine('deferred', 'x'), 'idx-2', {
-      ...fastRetry,
-      spoolDir,
-      deferSkipIndexes: true,
-    });
-    expect(await indexBytes('indexed')).toBeGreaterThan(0);
-    expect(await indexBytes('deferred')).toBe(0);
-    expect(await countService('deferred')).toBe(1);
-    await client.command({ query: 'SYSTEM START MERGES gridscope_storetest.otel_logs' });
-  });
-});
-
 describe('migrations and retention', () => {
   it('applies each migration once and records it', async () => {
     expect(await migrate(client, target)).toEqual([]);
