@@ -21,6 +21,11 @@ export class RowCollector {
   /** `sizeHint`: expected bytes of rows per table, to spare the writers regrowing. */
   constructor(private readonly sizeHint = 64 * 1024) {}
 
+  /** A collector sized for a request: rows take about twice its bytes (attributes repeat per row, ids become hex). */
+  static forRequest(body: Uint8Array): RowCollector {
+    return new RowCollector(Math.max(64 * 1024, body.length * 2));
+  }
+
   private readonly reasons = new Map<string, number>();
   accepted = 0;
   rejected = 0;
@@ -135,6 +140,25 @@ export function scanRequest(r: WireReader): Range[] {
 
 const EMPTY = new Uint8Array(0);
 const EMPTY_MAP = Uint8Array.from([0x7b, 0x7d]);
+
+/**
+ * Walks an encoded Export*ServiceRequest, calling `visit` for every item (span, log record
+ * or metric) with the rendered text of its resource and scope. `visit` may move the reader.
+ */
+export function forEachItem(
+  r: WireReader,
+  visit: (item: Range, res: ResourceText, scope: ScopeText) => void,
+): void {
+  for (const rg of scanRequest(r)) {
+    const resourceGroup = scanGroup(r, rg.start, rg.end);
+    const res = resourceText(r, resourceGroup);
+    for (const sg of resourceGroup.children) {
+      const scopeGroup = scanGroup(r, sg.start, sg.end);
+      const scope = scopeText(r, scopeGroup);
+      for (const item of scopeGroup.children) visit(item, res, scope);
+    }
+  }
+}
 
 /** Renders a Resource (attributes = 1, dropped_attributes_count = 2). */
 export function resourceText(r: WireReader, group: Group): ResourceText {

@@ -1,13 +1,5 @@
 import { inRange, isZero, splitNanos, type SecNanos } from '../../lib/nanos.js';
-import {
-  RowCollector,
-  resourceText,
-  scanGroup,
-  scanRequest,
-  scopeText,
-  validId,
-  type Converted,
-} from './convert-common.js';
+import { RowCollector, forEachItem, validId, type Converted } from './convert-common.js';
 import { writeAnyValue, writeAttributes, type ValueKind } from './wire-values.js';
 import { expectWire, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire.js';
 
@@ -25,161 +17,152 @@ export function logsToRows(
   receivedAt: SecNanos,
   expiredBeforeSec = 0,
 ): Converted {
-  // Rows take about twice the request's bytes: attributes repeat per row, ids become hex.
-  const out = new RowCollector(Math.max(64 * 1024, body.length * 2));
+  const out = RowCollector.forRequest(body);
   const r = new WireReader(body);
   const buf = body;
-  for (const rl of scanRequest(r)) {
-    const resourceGroup = scanGroup(r, rl.start, rl.end);
-    const res = resourceText(r, resourceGroup);
-    for (const sl of resourceGroup.children) {
-      const scopeGroup = scanGroup(r, sl.start, sl.end);
-      const scope = scopeText(r, scopeGroup);
-      for (const rec of scopeGroup.children) {
-        let timeLo = 0;
-        let timeHi = 0;
-        let obsLo = 0;
-        let obsHi = 0;
-        let severity = 0;
-        let sevStart = 0;
-        let sevEnd = 0;
-        let bodyStart = -1;
-        let bodyEnd = -1;
-        let dropped = 0;
-        let flags = 0;
-        let eventStart = 0;
-        let eventEnd = 0;
-        let id = NO_RANGE;
-        let span = NO_RANGE;
-        r.at(rec.start, rec.end);
-        while (r.more()) {
-          const t = r.tag();
-          switch (t >>> 3) {
-            case 1:
-              expectWire(t, WIRE_I64);
-              r.fixed64();
-              timeLo = r.lo;
-              timeHi = r.hi;
-              break;
-            case 2:
-              expectWire(t, WIRE_VARINT);
-              severity = r.varint32();
-              break;
-            case 3:
-              expectWire(t, WIRE_LEN);
-              ({ start: sevStart, end: sevEnd } = r.range());
-              break;
-            case 5:
-              expectWire(t, WIRE_LEN);
-              ({ start: bodyStart, end: bodyEnd } = r.range());
-              break;
-            case 7:
-              expectWire(t, WIRE_VARINT);
-              dropped = r.varint32();
-              break;
-            case 8:
-              expectWire(t, WIRE_I32);
-              flags = r.fixed32();
-              break;
-            case 9:
-              expectWire(t, WIRE_LEN);
-              id = r.range();
-              break;
-            case 10:
-              expectWire(t, WIRE_LEN);
-              span = r.range();
-              break;
-            case 11:
-              expectWire(t, WIRE_I64);
-              r.fixed64();
-              obsLo = r.lo;
-              obsHi = r.hi;
-              break;
-            case 12:
-              expectWire(t, WIRE_LEN);
-              ({ start: eventStart, end: eventEnd } = r.range());
-              break;
-            default:
-              r.skip(t & 7);
-          }
-        }
-        if (!validId(buf, id, 16, true)) {
-          out.reject('log record trace_id must be empty or 16 bytes');
-          continue;
-        }
-        if (!validId(buf, span, 8, true)) {
-          out.reject('log record span_id must be empty or 8 bytes');
-          continue;
-        }
-        if (severity > 24) {
-          out.reject('log record severity_number must be 0 to 24');
-          continue;
-        }
-        let observed = splitNanos({ low: obsLo, high: obsHi });
-        let time = splitNanos({ low: timeLo, high: timeHi });
-        if (!inRange(time)) {
-          out.reject('log record time_unix_nano is out of range');
-          continue;
-        }
-        if (!inRange(observed)) {
-          out.reject('log record observed_time_unix_nano is out of range');
-          continue;
-        }
-        if (isZero(observed)) observed = receivedAt;
-        if (isZero(time)) time = observed;
-        if (time.sec < expiredBeforeSec) {
-          out.reject('log record time is older than the retention period');
-          continue;
-        }
-
-        const w = out.writer('otel_logs');
-        w.dateTime64(time.sec, time.nanos);
-        w.tab();
-        w.hex(buf, id.start, id.end);
-        w.tab();
-        w.hex(buf, span.start, span.end);
-        w.tab();
-        w.ascii(String(flags & 0xff));
-        w.tab();
-        w.tsv(buf, sevStart, sevEnd);
-        w.tab();
-        w.ascii(String(severity));
-        w.tab();
-        w.bytes(res.serviceName);
-        w.tab();
-        let kind: ValueKind = '';
-        if (bodyStart >= 0) kind = writeAnyValue(w, r, bodyStart, bodyEnd, 'tsv');
-        w.tab();
-        w.bytes(res.schemaUrl);
-        w.tab();
-        w.bytes(res.attributes);
-        w.tab();
-        w.bytes(scope.schemaUrl);
-        w.tab();
-        w.bytes(scope.name);
-        w.tab();
-        w.bytes(scope.version);
-        w.tab();
-        w.bytes(scope.attributes);
-        w.tab();
-        writeAttributes(w, r, rec.start, rec.end, 6);
-        w.tab();
-        w.tsv(buf, eventStart, eventEnd);
-        w.tab();
-        w.dateTime64(observed.sec, observed.nanos);
-        w.tab();
-        w.ascii(String(flags));
-        w.tab();
-        w.ascii(kind);
-        w.tab();
-        w.ascii(String(dropped));
-        w.tab();
-        w.ascii(String(res.dropped));
-        w.tab();
-        w.ascii(String(scope.dropped));
-        out.commit('otel_logs');
+  forEachItem(r, (rec, res, scope) => {
+    let timeLo = 0;
+    let timeHi = 0;
+    let obsLo = 0;
+    let obsHi = 0;
+    let severity = 0;
+    let sevStart = 0;
+    let sevEnd = 0;
+    let bodyStart = -1;
+    let bodyEnd = -1;
+    let dropped = 0;
+    let flags = 0;
+    let eventStart = 0;
+    let eventEnd = 0;
+    let id = NO_RANGE;
+    let span = NO_RANGE;
+    r.at(rec.start, rec.end);
+    while (r.more()) {
+      const t = r.tag();
+      switch (t >>> 3) {
+        case 1:
+          expectWire(t, WIRE_I64);
+          r.fixed64();
+          timeLo = r.lo;
+          timeHi = r.hi;
+          break;
+        case 2:
+          expectWire(t, WIRE_VARINT);
+          severity = r.varint32();
+          break;
+        case 3:
+          expectWire(t, WIRE_LEN);
+          ({ start: sevStart, end: sevEnd } = r.range());
+          break;
+        case 5:
+          expectWire(t, WIRE_LEN);
+          ({ start: bodyStart, end: bodyEnd } = r.range());
+          break;
+        case 7:
+          expectWire(t, WIRE_VARINT);
+          dropped = r.varint32();
+          break;
+        case 8:
+          expectWire(t, WIRE_I32);
+          flags = r.fixed32();
+          break;
+        case 9:
+          expectWire(t, WIRE_LEN);
+          id = r.range();
+          break;
+        case 10:
+          expectWire(t, WIRE_LEN);
+          span = r.range();
+          break;
+        case 11:
+          expectWire(t, WIRE_I64);
+          r.fixed64();
+          obsLo = r.lo;
+          obsHi = r.hi;
+          break;
+        case 12:
+          expectWire(t, WIRE_LEN);
+          ({ start: eventStart, end: eventEnd } = r.range());
+          break;
+        default:
+          r.skip(t & 7);
       }
     }
-  }
+    if (!validId(buf, id, 16, true)) {
+      out.reject('log record trace_id must be empty or 16 bytes');
+      return;
+    }
+    if (!validId(buf, span, 8, true)) {
+      out.reject('log record span_id must be empty or 8 bytes');
+      return;
+    }
+    if (severity > 24) {
+      out.reject('log record severity_number must be 0 to 24');
+      return;
+    }
+    let observed = splitNanos({ low: obsLo, high: obsHi });
+    let time = splitNanos({ low: timeLo, high: timeHi });
+    if (!inRange(time)) {
+      out.reject('log record time_unix_nano is out of range');
+      return;
+    }
+    if (!inRange(observed)) {
+      out.reject('log record observed_time_unix_nano is out of range');
+      return;
+    }
+    if (isZero(observed)) observed = receivedAt;
+    if (isZero(time)) time = observed;
+    if (time.sec < expiredBeforeSec) {
+      out.reject('log record time is older than the retention period');
+      return;
+    }
+
+    const w = out.writer('otel_logs');
+    w.dateTime64(time.sec, time.nanos);
+    w.tab();
+    w.hex(buf, id.start, id.end);
+    w.tab();
+    w.hex(buf, span.start, span.end);
+    w.tab();
+    w.ascii(String(flags & 0xff));
+    w.tab();
+    w.tsv(buf, sevStart, sevEnd);
+    w.tab();
+    w.ascii(String(severity));
+    w.tab();
+    w.bytes(res.serviceName);
+    w.tab();
+    let kind: ValueKind = '';
+    if (bodyStart >= 0) kind = writeAnyValue(w, r, bodyStart, bodyEnd, 'tsv');
+    w.tab();
+    w.bytes(res.schemaUrl);
+    w.tab();
+    w.bytes(res.attributes);
+    w.tab();
+    w.bytes(scope.schemaUrl);
+    w.tab();
+    w.bytes(scope.name);
+    w.tab();
+    w.bytes(scope.version);
+    w.tab();
+    w.bytes(scope.attributes);
+    w.tab();
+    writeAttributes(w, r, rec.start, rec.end, 6);
+    w.tab();
+    w.tsv(buf, eventStart, eventEnd);
+    w.tab();
+    w.dateTime64(observed.sec, observed.nanos);
+    w.tab();
+    w.ascii(String(flags));
+    w.tab();
+    w.ascii(kind);
+    w.tab();
+    w.ascii(String(dropped));
+    w.tab();
+    w.ascii(String(res.dropped));
+    w.tab();
+    w.ascii(String(scope.dropped));
+    out.commit('otel_logs');
+  });
   return out.result();
 }

@@ -2,10 +2,7 @@ import { inRange, int64Number, isZero, splitNanos, uint64Text } from '../../lib/
 import { floatText, TsvWriter, type TableName } from '../../store/index.js';
 import {
   RowCollector,
-  resourceText,
-  scanGroup,
-  scanRequest,
-  scopeText,
+  forEachItem,
   validId,
   type Converted,
   type ResourceText,
@@ -547,17 +544,8 @@ function convertMetric(
  * 0, as the Collector exporter does. Throws a VALIDATION AppError for malformed bytes.
  */
 export function metricsToRows(body: Uint8Array, expiredBeforeSec = 0): Converted {
-  // Rows take about twice the request's bytes: attributes repeat per row, ids become hex.
-  const out = new RowCollector(Math.max(64 * 1024, body.length * 2));
+  const out = RowCollector.forRequest(body);
   const r = new WireReader(body);
-  for (const rm of scanRequest(r)) {
-    const resourceGroup = scanGroup(r, rm.start, rm.end);
-    const res = resourceText(r, resourceGroup);
-    for (const sm of resourceGroup.children) {
-      const scopeGroup = scanGroup(r, sm.start, sm.end);
-      const scope = scopeText(r, scopeGroup);
-      for (const m of scopeGroup.children) convertMetric(out, r, res, scope, m, expiredBeforeSec);
-    }
-  }
+  forEachItem(r, (m, res, scope) => convertMetric(out, r, res, scope, m, expiredBeforeSec));
   return out.result();
 }

@@ -1,14 +1,6 @@
 import { diffNanos, inRange, isZero, splitNanos, type SecNanos } from '../../lib/nanos.js';
 import type { TsvWriter } from '../../store/index.js';
-import {
-  RowCollector,
-  resourceText,
-  scanGroup,
-  scanRequest,
-  scopeText,
-  validId,
-  type Converted,
-} from './convert-common.js';
+import { RowCollector, forEachItem, validId, type Converted } from './convert-common.js';
 import { writeAttributes } from './wire-values.js';
 import {
   expectWire,
@@ -283,108 +275,99 @@ function array<T>(w: TsvWriter, items: readonly T[], element: (item: T, i: numbe
  * malformed bytes.
  */
 export function tracesToRows(body: Uint8Array, expiredBeforeSec = 0): Converted {
-  // Rows take about twice the request's bytes: attributes repeat per row, ids become hex.
-  const out = new RowCollector(Math.max(64 * 1024, body.length * 2));
+  const out = RowCollector.forRequest(body);
   const r = new WireReader(body);
   const buf = body;
-  for (const rs of scanRequest(r)) {
-    const resourceGroup = scanGroup(r, rs.start, rs.end);
-    const res = resourceText(r, resourceGroup);
-    for (const ss of resourceGroup.children) {
-      const scopeGroup = scanGroup(r, ss.start, ss.end);
-      const scope = scopeText(r, scopeGroup);
-      for (const s of scopeGroup.children) {
-        const f = readSpan(r, s);
-        const events = f.events.map((e) => readEvent(r, e));
-        const links = f.links.map((l) => readLink(r, l));
-        const problem = spanProblem(buf, f, events, links, expiredBeforeSec);
-        if (problem) {
-          out.reject(problem);
-          continue;
-        }
-        const w = out.writer('otel_traces');
-        w.dateTime64(f.start.sec, f.start.nanos);
-        w.tab();
-        w.hex(buf, f.traceId.start, f.traceId.end);
-        w.tab();
-        w.hex(buf, f.spanId.start, f.spanId.end);
-        w.tab();
-        w.hex(buf, f.parentId.start, f.parentId.end);
-        w.tab();
-        w.tsv(buf, f.traceState.start, f.traceState.end);
-        w.tab();
-        w.tsv(buf, f.name.start, f.name.end);
-        w.tab();
-        w.ascii(SPAN_KINDS[f.kind] ?? SPAN_KINDS[0]!);
-        w.tab();
-        w.bytes(res.serviceName);
-        w.tab();
-        w.bytes(res.attributes);
-        w.tab();
-        w.bytes(scope.name);
-        w.tab();
-        w.bytes(scope.version);
-        w.tab();
-        writeAttributes(w, r, s.start, s.end, 9);
-        w.tab();
-        w.ascii(String(diffNanos(f.end, f.start)));
-        w.tab();
-        w.ascii(STATUS_CODES[f.statusCode] ?? STATUS_CODES[0]!);
-        w.tab();
-        w.tsv(buf, f.statusMessage.start, f.statusMessage.end);
-        w.tab();
-        array(w, events, (e) => {
-          w.byte(0x27);
-          w.dateTime64(e.time.sec, e.time.nanos);
-          w.byte(0x27);
-        });
-        w.tab();
-        array(w, events, (e) => w.quoted(buf, e.name.start, e.name.end));
-        w.tab();
-        array(w, f.events, (e) => writeAttributes(w, r, e.start, e.end, 3));
-        w.tab();
-        array(w, links, (l) => {
-          w.byte(0x27);
-          w.hex(buf, l.traceId.start, l.traceId.end);
-          w.byte(0x27);
-        });
-        w.tab();
-        array(w, links, (l) => {
-          w.byte(0x27);
-          w.hex(buf, l.spanId.start, l.spanId.end);
-          w.byte(0x27);
-        });
-        w.tab();
-        array(w, links, (l) => w.quoted(buf, l.traceState.start, l.traceState.end));
-        w.tab();
-        array(w, f.links, (l) => writeAttributes(w, r, l.start, l.end, 4));
-        w.tab();
-        w.ascii(String(f.flags));
-        w.tab();
-        w.ascii(String(f.dropped));
-        w.tab();
-        w.ascii(String(f.droppedEvents));
-        w.tab();
-        w.ascii(String(f.droppedLinks));
-        w.tab();
-        array(w, events, (e) => w.ascii(String(e.dropped)));
-        w.tab();
-        array(w, links, (l) => w.ascii(String(l.flags)));
-        w.tab();
-        array(w, links, (l) => w.ascii(String(l.dropped)));
-        w.tab();
-        w.bytes(res.schemaUrl);
-        w.tab();
-        w.ascii(String(res.dropped));
-        w.tab();
-        w.bytes(scope.schemaUrl);
-        w.tab();
-        w.bytes(scope.attributes);
-        w.tab();
-        w.ascii(String(scope.dropped));
-        out.commit('otel_traces');
-      }
+  forEachItem(r, (s, res, scope) => {
+    const f = readSpan(r, s);
+    const events = f.events.map((e) => readEvent(r, e));
+    const links = f.links.map((l) => readLink(r, l));
+    const problem = spanProblem(buf, f, events, links, expiredBeforeSec);
+    if (problem) {
+      out.reject(problem);
+      return;
     }
-  }
+    const w = out.writer('otel_traces');
+    w.dateTime64(f.start.sec, f.start.nanos);
+    w.tab();
+    w.hex(buf, f.traceId.start, f.traceId.end);
+    w.tab();
+    w.hex(buf, f.spanId.start, f.spanId.end);
+    w.tab();
+    w.hex(buf, f.parentId.start, f.parentId.end);
+    w.tab();
+    w.tsv(buf, f.traceState.start, f.traceState.end);
+    w.tab();
+    w.tsv(buf, f.name.start, f.name.end);
+    w.tab();
+    w.ascii(SPAN_KINDS[f.kind] ?? SPAN_KINDS[0]!);
+    w.tab();
+    w.bytes(res.serviceName);
+    w.tab();
+    w.bytes(res.attributes);
+    w.tab();
+    w.bytes(scope.name);
+    w.tab();
+    w.bytes(scope.version);
+    w.tab();
+    writeAttributes(w, r, s.start, s.end, 9);
+    w.tab();
+    w.ascii(String(diffNanos(f.end, f.start)));
+    w.tab();
+    w.ascii(STATUS_CODES[f.statusCode] ?? STATUS_CODES[0]!);
+    w.tab();
+    w.tsv(buf, f.statusMessage.start, f.statusMessage.end);
+    w.tab();
+    array(w, events, (e) => {
+      w.byte(0x27);
+      w.dateTime64(e.time.sec, e.time.nanos);
+      w.byte(0x27);
+    });
+    w.tab();
+    array(w, events, (e) => w.quoted(buf, e.name.start, e.name.end));
+    w.tab();
+    array(w, f.events, (e) => writeAttributes(w, r, e.start, e.end, 3));
+    w.tab();
+    array(w, links, (l) => {
+      w.byte(0x27);
+      w.hex(buf, l.traceId.start, l.traceId.end);
+      w.byte(0x27);
+    });
+    w.tab();
+    array(w, links, (l) => {
+      w.byte(0x27);
+      w.hex(buf, l.spanId.start, l.spanId.end);
+      w.byte(0x27);
+    });
+    w.tab();
+    array(w, links, (l) => w.quoted(buf, l.traceState.start, l.traceState.end));
+    w.tab();
+    array(w, f.links, (l) => writeAttributes(w, r, l.start, l.end, 4));
+    w.tab();
+    w.ascii(String(f.flags));
+    w.tab();
+    w.ascii(String(f.dropped));
+    w.tab();
+    w.ascii(String(f.droppedEvents));
+    w.tab();
+    w.ascii(String(f.droppedLinks));
+    w.tab();
+    array(w, events, (e) => w.ascii(String(e.dropped)));
+    w.tab();
+    array(w, links, (l) => w.ascii(String(l.flags)));
+    w.tab();
+    array(w, links, (l) => w.ascii(String(l.dropped)));
+    w.tab();
+    w.bytes(res.schemaUrl);
+    w.tab();
+    w.ascii(String(res.dropped));
+    w.tab();
+    w.bytes(scope.schemaUrl);
+    w.tab();
+    w.bytes(scope.attributes);
+    w.tab();
+    w.ascii(String(scope.dropped));
+    out.commit('otel_traces');
+  });
   return out.result();
 }
