@@ -44,7 +44,7 @@ const DATABASE = 'gridscope_default';
 const MAX_INSERTS_PER_SIGNAL = 100_000;
 
 /** Retention the server applies by default (--retention-*-days), in days. */
-const RETENTION = { tracesDays: 30, logsDays: 30, metricsDays: 90 };
+const RETENTION = { tracesDays: 30, logsDays: 30, metricsDays: 90, auditDays: 2557 };
 
 /** Decodes and converts one request exactly as the server's pipeline does. */
 function convert(signal: Signal, body: Uint8Array): Converted {

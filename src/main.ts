@@ -1,7 +1,13 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { AddressInfo } from 'node:net';
-import { opsApp } from './api/index.js';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { apiApp, type HealthReport } from './api/index.js';
+import { AuditLog, type ChangeContext } from './audit/index.js';
+import { ApiKeys } from './auth/index.js';
+import { Organizations } from './orgs/index.js';
+import { systemClock, type Clock } from './lib/clock.js';
 import type { Config } from './config/index.js';
 import { IngestAuth } from './ingest/auth.js';
 import {
@@ -67,7 +73,9 @@ export async function startGridscope(
   config: Config,
   log: Logger,
   now?: NowNanos,
+  clock: Clock = systemClock,
 ): Promise<Gridscope> {
+  const startedAt = clock.now();
   const registry = new Registry();
   const counters = {
     received: registry.counter(
@@ -113,6 +121,7 @@ export async function startGridscope(
       tracesDays: config.retentionTracesDays,
       logsDays: config.retentionLogsDays,
       metricsDays: config.retentionMetricsDays,
+      auditDays: config.retentionAuditDays,
     },
     batch: {
       maxRows: config.batchMaxRows,
@@ -142,13 +151,35 @@ export async function startGridscope(
     () => store.budget.maxBytes,
   );
 
-  const auth = new IngestAuth(config.ingestTokens, config.defaultOrg);
-  let ready = false;
-  const migrations = Promise.all(auth.organizations().map((org) => store.prepareOrg(org))).then(
-    () => {
-      ready = true;
-    },
+  await store.preparePlatform();
+  const audit = new AuditLog(store, clock);
+  const pinned = new Set([config.defaultOrg, ...config.ingestTokens.values()]);
+  // A deleted organization's keys stop working as soon as the key ring is rebuilt.
+  const orgs: Organizations = new Organizations(store, audit, clock, pinned, () => keys.refresh());
+  const keys: ApiKeys = new ApiKeys(
+    () => store.platform(),
+    audit,
+    clock,
+    (org) => orgs.exists(org),
   );
+  const system: ChangeContext = {
+    actor: { type: 'system', id: 'gridscope', name: 'gridscope' },
+    requestId: '',
+    clientAddress: '',
+  };
+  const auth = new IngestAuth(config.ingestTokens, config.defaultOrg, keys.ring);
+  let ready = false;
+  const migrations = (async () => {
+    for (const org of auth.organizations()) await orgs.ensure(org, system);
+    await keys.refresh();
+    await bootstrapAdmin(config, keys, system, log);
+    ready = true;
+  })();
+  // Another Gridscope on the same ClickHouse server may change keys; pick that up.
+  const keyRefresh = setInterval(() => {
+    keys.refresh().catch((err: unknown) => log.warn({ err }, 'API key refresh failed'));
+  }, 30_000);
+  keyRefresh.unref();
   const pipeline = new OtlpPipeline(
     store,
     counters,
@@ -160,11 +191,32 @@ export async function startGridscope(
     now,
   );
 
+  const version = packageVersion();
+  const health = async (): Promise<HealthReport> => {
+    const ping = await store.ping().then(
+      (ok) => ({ ok, error: ok ? null : 'store did not answer' }),
+      (err: unknown) => ({ ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
+    const { bytes, maxBytes } = store.budget;
+    return {
+      status: ping.ok && ready ? 'ok' : 'degraded',
+      version,
+      uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
+      store: { ok: ping.ok, kind: backend.kind, error: ping.error },
+      migrations: { done: ready },
+      ingestQueue: { bytes, maxBytes, utilization: maxBytes > 0 ? bytes / maxBytes : 0 },
+    };
+  };
   const opsServer = await listen(
-    opsApp({
-      registry,
-      version: packageVersion(),
-      ready: async () => ready && (await store.ping()),
+    apiApp({
+      ops: { registry, version, ready: async () => ready && (await store.ping()) },
+      deps: { orgs, keys, audit, clock, health },
+      auth: config.auth,
+      defaultOrg: config.defaultOrg,
+      rateLimit: { perSecond: config.apiRateLimit, burst: config.apiRateBurst },
+      maxBodyBytes: config.apiMaxBodyBytes,
+      corsOrigins: config.corsOrigins,
+      log: log.child({ module: 'api' }),
     }),
     config.httpAddr,
   );
@@ -197,7 +249,8 @@ export async function startGridscope(
       otlpHttp: portOf(httpServer),
       http: portOf(opsServer),
       organizations: auth.organizations(),
-      auth: auth.enabled ? 'ingest tokens' : 'none',
+      ingestAuth: auth.enabled ? 'tokens or ingest keys' : 'none',
+      apiAuth: config.auth,
     },
     'gridscope started',
   );
@@ -210,6 +263,7 @@ export async function startGridscope(
     close() {
       closing ??= (async () => {
         ready = false;
+        clearInterval(keyRefresh);
         // Stop taking requests; those in flight still get their answer once their rows commit.
         const stopped = Promise.all([
           closeHttp(httpServer),
@@ -224,6 +278,45 @@ export async function startGridscope(
       return closing;
     },
   };
+}
+
+/** The file a generated platform admin key is written to. */
+export function bootstrapKeyPath(dataDir: string): string {
+  return join(resolve(dataDir), 'bootstrap-admin.key');
+}
+
+/**
+ * Makes sure the platform has an admin key when auth is on: the one given, or a generated
+ * one written (mode 0600) to the data directory. With auth off it says so loudly.
+ */
+async function bootstrapAdmin(
+  config: Config,
+  keys: ApiKeys,
+  system: ChangeContext,
+  log: Logger,
+): Promise<void> {
+  if (config.auth === 'off') {
+    log.warn(
+      'REST API AUTH IS OFF (--auth off): every caller acts as platform admin. Use this only for local experiments.',
+    );
+    return;
+  }
+  const created = await keys.bootstrap(config.bootstrapAdminKey, system);
+  if (created === undefined) {
+    if (config.bootstrapAdminKey !== undefined && !keys.authenticate(config.bootstrapAdminKey)) {
+      log.warn('--bootstrap-admin-key ignored: a platform admin key already exists');
+    }
+    return;
+  }
+  if (config.bootstrapAdminKey !== undefined) {
+    log.info('platform admin key set from --bootstrap-admin-key');
+    return;
+  }
+  const path = bootstrapKeyPath(config.dataDir);
+  mkdirSync(resolve(config.dataDir), { recursive: true });
+  writeFileSync(path, created + '\n', { mode: 0o600 });
+  chmodSync(path, 0o600); // an older file keeps its mode through writeFileSync
+  log.warn({ path }, 'generated the platform admin key; it is in this file (mode 0600)');
 }
 
 function redactUrl(url: string): string {

@@ -84,18 +84,18 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: 'default-org',
-    help: 'organization of requests when no ingest tokens are configured',
+    help: 'organization of OTLP requests while no ingest tokens or keys exist, and of platform admin API calls naming none',
     default: 'default',
   },
   {
     name: 'ingest-tokens',
-    help: 'TOKEN=ORG,TOKEN=ORG; when set, OTLP requests need Authorization: Bearer TOKEN',
+    help: 'TOKEN=ORG,TOKEN=ORG; when set (or once an ingest API key exists), OTLP requests need Authorization: Bearer TOKEN',
   },
   { name: 'otlp-grpc-addr', help: 'OTLP/gRPC listen address', default: '0.0.0.0:4317' },
   { name: 'otlp-http-addr', help: 'OTLP/HTTP listen address', default: '0.0.0.0:4318' },
   {
     name: 'http-addr',
-    help: 'health, readiness and /metrics listen address',
+    help: 'REST API, health, readiness and /metrics listen address',
     default: '0.0.0.0:8080',
   },
   {
@@ -112,6 +112,31 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'retention-metrics-days',
     help: 'days to keep metric points (0 keeps them forever)',
     default: '90',
+  },
+  {
+    name: 'retention-audit-days',
+    help: 'days to keep audit entries (0 keeps them forever)',
+    default: '2557',
+  },
+  {
+    name: 'auth',
+    help: 'on: REST API calls need an API key; off: every call acts as platform admin (local experiments only)',
+    default: 'on',
+  },
+  {
+    name: 'bootstrap-admin-key',
+    help: 'platform admin key set at the first start (else one is generated into DATA_DIR/bootstrap-admin.key)',
+  },
+  {
+    name: 'api-rate-limit',
+    help: 'REST API requests per second per key (or per client address without a key)',
+    default: '50',
+  },
+  { name: 'api-rate-burst', help: 'REST API requests a key may make at once', default: '100' },
+  { name: 'api-max-body-bytes', help: 'largest REST API request body (413)', default: '1MiB' },
+  {
+    name: 'cors-origins',
+    help: 'origins allowed to call the REST API from a browser, comma-separated, or *',
   },
   {
     name: 'max-request-bytes',
@@ -175,6 +200,25 @@ export const Config = z
     retentionTracesDays: count,
     retentionLogsDays: count,
     retentionMetricsDays: count,
+    retentionAuditDays: count,
+    auth: z.enum(['on', 'off']),
+    bootstrapAdminKey: z
+      .string()
+      .min(24, 'must be at least 24 characters')
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+      .optional(),
+    apiRateLimit: positive,
+    apiRateBurst: positive,
+    apiMaxBodyBytes: size,
+    corsOrigins: z
+      .string()
+      .optional()
+      .transform((s) =>
+        (s ?? '')
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      ),
     maxRequestBytes: size,
     queueMaxBytes: size,
     batchMaxRows: positive,
@@ -205,7 +249,11 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): Config {
   const raw: Record<string, string | undefined> = {};
-  for (const f of FLAGS) raw[camel(f.name)] = flags[f.name] ?? env[envName(f.name)] ?? f.default;
+  for (const f of FLAGS) {
+    // An empty environment variable counts as unset, as `${VAR:-}` in compose files gives.
+    const fromEnv = env[envName(f.name)] || undefined;
+    raw[camel(f.name)] = flags[f.name] ?? fromEnv ?? f.default;
+  }
   const parsed = Config.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {

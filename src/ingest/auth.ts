@@ -5,10 +5,18 @@ function digest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** Ingest keys created through the REST API (the API key ring). */
+export interface IngestKeys {
+  /** Whether any ingest key exists, which makes a valid token necessary. */
+  hasIngestKeys(): boolean;
+  /** The organization of a usable ingest key. */
+  ingestOrg(key: string, nowMs: number): string | undefined;
+}
+
 /**
- * Maps ingest tokens to organizations. With no tokens configured every request belongs to
- * the default organization; with tokens, a request must carry `Authorization: Bearer TOKEN`.
- * This map keeps only SHA-256 digests of the tokens.
+ * Maps ingest tokens (configured, or ingest API keys) to organizations. With neither, every
+ * request belongs to the default organization; with either, a request must carry
+ * `Authorization: Bearer TOKEN`. This map keeps only SHA-256 digests of the tokens.
  */
 export class IngestAuth {
   private readonly byDigest = new Map<string, string>();
@@ -16,17 +24,18 @@ export class IngestAuth {
   constructor(
     tokens: ReadonlyMap<string, string>,
     private readonly defaultOrg: string,
+    private readonly keys?: IngestKeys,
   ) {
     for (const [token, org] of tokens) this.byDigest.set(digest(token), org);
   }
 
   get enabled(): boolean {
-    return this.byDigest.size > 0;
+    return this.byDigest.size > 0 || this.keys?.hasIngestKeys() === true;
   }
 
-  /** The organizations requests can belong to: those of the tokens, or else the default. */
+  /** The organizations configured requests can belong to: the default and the tokens'. */
   organizations(): string[] {
-    return this.enabled ? [...new Set(this.byDigest.values())] : [this.defaultOrg];
+    return [...new Set([this.defaultOrg, ...this.byDigest.values()])];
   }
 
   /** The organization of a request, from its Authorization header value. */
@@ -35,7 +44,8 @@ export class IngestAuth {
     if (!authorization) throw new AppError('UNAUTHORIZED', 'missing Authorization: Bearer token');
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!m) throw new AppError('UNAUTHORIZED', 'Authorization header must be "Bearer TOKEN"');
-    const org = this.byDigest.get(digest(m[1]!));
+    const token = m[1]!;
+    const org = this.byDigest.get(digest(token)) ?? this.keys?.ingestOrg(token, Date.now());
     if (!org) throw new AppError('UNAUTHORIZED', 'ingest token is not valid');
     return org;
   }

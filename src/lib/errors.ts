@@ -13,16 +13,19 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   /** Seconds a client should wait before retrying, for UNAVAILABLE and LIMIT_EXCEEDED. */
   readonly retryAfterSeconds: number | undefined;
+  /** Structured detail for the client, e.g. the fields that failed validation. */
+  readonly details: unknown;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+    options: { cause?: unknown; retryAfterSeconds?: number; details?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.details = options.details;
   }
 }
 

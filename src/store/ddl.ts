@@ -37,11 +37,13 @@ export function renderDdl(template: string, target: DdlTarget): string {
     .replaceAll('{{db}}', db)
     .replaceAll('{{on_cluster}}', cluster ? `ON CLUSTER '${cluster}'` : '')
     .replaceAll('{{dedup_window}}', 'non_replicated_deduplication_window = 1000')
-    .replace(/\{\{engine:(\w+)\}\}/g, (_m, engine: string) =>
-      cluster
-        ? `Replicated${engine}('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')`
-        : `${engine}()`,
-    );
+    .replace(/\{\{engine:(\w+)(?::(\w+))?\}\}/g, (_m, engine: string, arg?: string) => {
+      const args = cluster
+        ? ["'/clickhouse/tables/{shard}/{database}/{table}'", "'{replica}'"]
+        : [];
+      if (arg) args.push(arg);
+      return `${cluster ? 'Replicated' : ''}${engine}(${args.join(', ')})`;
+    });
 }
 
 /** Splits a schema file into statements: each ends with `;` at the end of a line. */
@@ -56,8 +58,22 @@ export function splitStatements(sql: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** The numbered migrations in schema/, in order; version 0 is the bootstrap. */
-export function loadMigrations(dir: string = join(packageRoot(), 'schema')): Migration[] {
+/**
+ * Which databases a migration set builds: `org` for each organization's telemetry and audit
+ * trail (schema/), `platform` for organizations and API keys (schema/platform/).
+ */
+export type MigrationSet = 'org' | 'platform';
+
+/** The directory of a migration set. */
+export function schemaDir(set: MigrationSet = 'org'): string {
+  return set === 'org' ? join(packageRoot(), 'schema') : join(packageRoot(), 'schema', set);
+}
+
+/**
+ * The numbered migrations of a directory, in order; version 0 of schema/ is the bootstrap
+ * of every set.
+ */
+export function loadMigrations(dir: string = schemaDir()): Migration[] {
   return readdirSync(dir)
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
     .sort()

@@ -18,3 +18,5 @@ export {
   type TableName,
 } from './tables.js';
 export { TsvWriter, floatText } from './tsv-writer.js';
+export { PlatformRepo, OrgRow, KeyRow } from './platform.js';
+export { AuditRepo, AuditRow, type AuditFilter } from './audit.js';

@@ -1,19 +1,30 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
-import { loadMigrations, renderDdl, splitStatements, type DdlTarget } from './ddl.js';
+import {
+  loadMigrations,
+  renderDdl,
+  schemaDir,
+  splitStatements,
+  type DdlTarget,
+  type MigrationSet,
+} from './ddl.js';
 import { statementSettings } from './client.js';
 
 const AppliedRow = z.object({ Version: z.coerce.number() });
 
 /**
- * Brings an organization's database up to the newest schema: runs the bootstrap, then every
+ * Brings a database up to the newest schema of its set: runs the bootstrap, then every
  * migration not yet recorded, recording each after its statements succeed. Statements are
  * idempotent, so a start interrupted between a statement and its record is safe to repeat.
  * Returns the versions applied now.
  */
-export async function migrate(client: ClickHouseClient, target: DdlTarget): Promise<number[]> {
-  const migrations = loadMigrations();
-  const bootstrap = migrations.find((m) => m.version === 0);
+export async function migrate(
+  client: ClickHouseClient,
+  target: DdlTarget,
+  set: MigrationSet = 'org',
+): Promise<number[]> {
+  const bootstrap = loadMigrations(schemaDir('org')).find((m) => m.version === 0);
+  const migrations = loadMigrations(schemaDir(set));
   if (!bootstrap) throw new Error('schema/0000_database.sql is missing');
   for (const statement of splitStatements(renderDdl(bootstrap.sql, target))) {
     await client.command({ query: statement, clickhouse_settings: statementSettings() });

@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { statementSettings } from './client.js';
 import { quoteIdentifier, type DdlTarget } from './ddl.js';
 
-/** Days to keep each signal; 0 keeps data forever. */
+/** Days to keep each signal and the audit trail; 0 keeps data forever. */
 export interface Retention {
   tracesDays: number;
   logsDays: number;
   metricsDays: number;
+  auditDays: number;
 }
 
 /** Each table's TTL time expression and the signal whose retention applies to it. */
@@ -24,6 +25,7 @@ const TTL_COLUMNS: readonly { table: string; time: string; signal: keyof Retenti
     signal: 'metricsDays',
   },
   { table: 'otel_metrics_summary', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },
+  { table: 'gridscope_audit_log', time: 'toDateTime(Time)', signal: 'auditDays' },
 ];
 
 const TableRow = z.object({ name: z.string(), engine_full: z.string() });

@@ -6,7 +6,10 @@ import { ORG_ID } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { statementSettings, openClient, type Backend } from './client.js';
 import { TableBatcher, QueueBudget, type BatchLimits, type BatchObserver } from './batcher.js';
+import { AuditRepo } from './audit.js';
 import { migrate } from './migrations.js';
+import { PlatformRepo } from './platform.js';
+import { Db } from './sql.js';
 import { applyRetention, type Retention } from './retention.js';
 import type { TableName } from './tables.js';
 import type { WriteOptions } from './writer.js';
@@ -47,6 +50,7 @@ export class Store {
   readonly budget: QueueBudget;
 
   private readonly spoolDir: string | undefined;
+  private platformReady: Promise<void> | undefined;
 
   constructor(private readonly opts: StoreOptions) {
     if (opts.backend.kind === 'embedded') {
@@ -67,6 +71,36 @@ export class Store {
     if (!ORG_ID.test(org))
       throw new AppError('VALIDATION', `invalid organization id: ${JSON.stringify(org)}`);
     return this.opts.databasePrefix + org;
+  }
+
+  /**
+   * The database of the installation's organizations, API keys and platform audit trail.
+   * No organization's database can have this name: organization ids do not start with `_`.
+   */
+  platformDatabase(): string {
+    return `${this.opts.databasePrefix}_platform`;
+  }
+
+  /** Creates or migrates the platform database; once. */
+  preparePlatform(): Promise<void> {
+    this.platformReady ??= (async () => {
+      const target = { database: this.platformDatabase(), cluster: this.opts.cluster };
+      await migrate(this.readClient, target, 'platform');
+      await applyRetention(this.readClient, target, this.opts.retention);
+    })();
+    this.platformReady.catch(() => (this.platformReady = undefined));
+    return this.platformReady;
+  }
+
+  /** Organizations and API keys; call preparePlatform() first. */
+  platform(): PlatformRepo {
+    return new PlatformRepo(new Db(this.readClient, this.platformDatabase()));
+  }
+
+  /** The audit trail of an organization, or of the platform with `null`. */
+  audit(org: string | null): AuditRepo {
+    const database = org === null ? this.platformDatabase() : this.database(org);
+    return new AuditRepo(new Db(this.readClient, database));
   }
 
   /** Creates or migrates an organization's database and applies its retention; once per org. */

@@ -167,6 +167,7 @@ describe('migrations and retention', () => {
       { Version: 1, Name: 'otel_logs' },
       { Version: 2, Name: 'otel_traces' },
       { Version: 3, Name: 'otel_metrics' },
+      { Version: 4, Name: 'audit_log' },
     ]);
   });
 
@@ -179,6 +180,7 @@ describe('migrations and retention', () => {
       tracesDays: 3,
       logsDays: 7,
       metricsDays: 0,
+      auditDays: 0,
     });
     expect(changed).toEqual(
       expect.arrayContaining(['otel_logs', 'otel_traces', 'otel_traces_trace_id_ts']),
@@ -189,9 +191,19 @@ describe('migrations and retention', () => {
     );
     expect(await engine('otel_metrics_sum')).not.toMatch(/TTL/);
     expect(
-      await applyRetention(client, target, { tracesDays: 3, logsDays: 7, metricsDays: 0 }),
+      await applyRetention(client, target, {
+        tracesDays: 3,
+        logsDays: 7,
+        metricsDays: 0,
+        auditDays: 0,
+      }),
     ).toEqual([]);
-    await applyRetention(client, target, { tracesDays: 3, logsDays: 0, metricsDays: 0 });
+    await applyRetention(client, target, {
+      tracesDays: 3,
+      logsDays: 0,
+      metricsDays: 0,
+      auditDays: 0,
+    });
     expect(await engine('otel_logs')).not.toMatch(/TTL/);
     expect(await scalar("SELECT getSetting('materialize_ttl_after_modify')")).toBe(true);
   });
@@ -202,7 +214,7 @@ describe('batches', () => {
     const store = new Store({
       backend: { kind: 'embedded', dataDir: dir },
       databasePrefix: 'gridscope_',
-      retention: { tracesDays: 0, logsDays: 0, metricsDays: 0 },
+      retention: { tracesDays: 0, logsDays: 0, metricsDays: 0, auditDays: 0 },
       batch: { maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 50 },
       write: fastRetry,
       queueMaxBytes: 1 << 20,

@@ -27,6 +27,19 @@ describe('configuration', () => {
     ]);
   });
 
+  it('treats an empty variable as unset and reads the API flags', () => {
+    const c = loadConfig(
+      {},
+      { GRIDSCOPE_BOOTSTRAP_ADMIN_KEY: '', GRIDSCOPE_CORS_ORIGINS: 'https://a.example, *' },
+    );
+    expect(c.bootstrapAdminKey).toBeUndefined();
+    expect(c.auth).toBe('on');
+    expect(c.corsOrigins).toEqual(['https://a.example', '*']);
+    expect(c.apiMaxBodyBytes).toBe(1024 * 1024);
+    expect(c.retentionAuditDays).toBe(2557);
+    expect(() => loadConfig({ auth: 'maybe' }, {})).toThrow(/--auth: /);
+  });
+
   it('names every invalid flag', () => {
     expect(() =>
       loadConfig(

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { loadMigrations, renderDdl, splitStatements } from '../../../src/store/ddl.js';
+import { loadMigrations, renderDdl, schemaDir, splitStatements } from '../../../src/store/ddl.js';
 
 const migrations = loadMigrations();
 const all = migrations.map((m) => m.sql).join('\n');
 
 describe('schema DDL', () => {
   it('has numbered migrations starting with the bootstrap', () => {
-    expect(migrations.map((m) => m.version)).toEqual([0, 1, 2, 3]);
+    expect(migrations.map((m) => m.version)).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('renders for one server with plain engines and no cluster clause', () => {
@@ -20,7 +20,7 @@ describe('schema DDL', () => {
   it('renders for a cluster: every statement ON CLUSTER, every table replicated', () => {
     const sql = renderDdl(all, { database: 'gridscope_acme', cluster: 'prod_cluster' });
     const statements = splitStatements(sql);
-    expect(statements.length).toBe(11);
+    expect(statements.length).toBe(12);
     for (const s of statements) {
       expect(s, s.slice(0, 60)).toMatch(/ON CLUSTER 'prod_cluster'/);
       if (/^CREATE TABLE/.test(s)) {
@@ -30,6 +30,24 @@ describe('schema DDL', () => {
       }
     }
     expect(statements.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'))).toHaveLength(1);
+  });
+
+  it('renders the platform tables for a cluster with replicated versioned engines', () => {
+    const platform = loadMigrations(schemaDir('platform'));
+    expect(platform.map((m) => m.version)).toEqual([1, 2]);
+    const sql = renderDdl(platform.map((m) => m.sql).join('\n'), {
+      database: 'gridscope__platform',
+      cluster: 'prod_cluster',
+    });
+    const statements = splitStatements(sql);
+    expect(statements).toHaveLength(3);
+    for (const s of statements) expect(s).toMatch(/ON CLUSTER 'prod_cluster'/);
+    expect(sql).toMatch(
+      /ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}', Version\)/,
+    );
+    expect(renderDdl(platform[0]!.sql, { database: 'p' })).toMatch(
+      /ENGINE = ReplacingMergeTree\(Version\)/,
+    );
   });
 
   it('refuses identifiers and cluster names that could change the statement', () => {

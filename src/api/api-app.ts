@@ -1,0 +1,134 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Principal } from '../auth/index.js';
+import { AppError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { opsApp, type OpsAppOptions } from './app.js';
+import type { ApiDeps } from './deps.js';
+import { renderDocs } from './docs.js';
+import type { ApiEnv } from './env.js';
+import { errorResponse, validationError } from './errors.js';
+import { authenticate } from './middleware/auth.js';
+import { rateLimit, TokenBuckets } from './middleware/rate-limit.js';
+import { requestId } from './middleware/request-id.js';
+import { registerCreateKey } from './routes/api-keys/create-key.js';
+import { registerGetKey } from './routes/api-keys/get-key.js';
+import { registerListKeys } from './routes/api-keys/list-keys.js';
+import { registerRevokeKey } from './routes/api-keys/revoke-key.js';
+import { registerListAuditLogs } from './routes/audit/list-audit-logs.js';
+import { registerVerifyAuditLogs } from './routes/audit/verify-audit-logs.js';
+import { registerHealthCheck } from './routes/monitoring/health-check.js';
+import { registerCreateOrg } from './routes/orgs/create-org.js';
+import { registerDeleteOrg } from './routes/orgs/delete-org.js';
+import { registerGetOrg } from './routes/orgs/get-org.js';
+import { registerListOrgs } from './routes/orgs/list-orgs.js';
+import { registerUpdateOrg } from './routes/orgs/update-org.js';
+
+export const OPENAPI_PATH = '/api/v1/openapi.json';
+
+export interface ApiAppOptions {
+  ops: OpsAppOptions;
+  deps: ApiDeps;
+  /** `off` makes every caller the platform admin. */
+  auth: 'on' | 'off';
+  defaultOrg: string;
+  rateLimit: { perSecond: number; burst: number };
+  maxBodyBytes: number;
+  /** Origins allowed by CORS; empty for none, `*` for any. */
+  corsOrigins: readonly string[];
+  log: Logger;
+}
+
+/** Every route, in the order they are matched. */
+const ROUTES = [
+  registerListOrgs,
+  registerCreateOrg,
+  registerGetOrg,
+  registerUpdateOrg,
+  registerDeleteOrg,
+  registerListKeys,
+  registerCreateKey,
+  registerGetKey,
+  registerRevokeKey,
+  registerListAuditLogs,
+  registerVerifyAuditLogs,
+  registerHealthCheck,
+];
+
+/** The HTTP app on --http-addr: health and metrics, the REST API, its OpenAPI document and docs. */
+export function apiApp(opts: ApiAppOptions): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target);
+    },
+  });
+  app.use('*', requestId());
+  app.use('*', secureHeaders());
+  if (opts.corsOrigins.length > 0) {
+    const any = opts.corsOrigins.includes('*');
+    app.use(
+      '/api/*',
+      cors({
+        origin: any ? '*' : [...opts.corsOrigins],
+        allowHeaders: ['authorization', 'content-type', 'x-request-id', 'x-gridscope-org'],
+        exposeHeaders: ['x-request-id', 'retry-after'],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use('*', async (c, next) => {
+    c.set('defaultOrg', opts.defaultOrg);
+    await next();
+  });
+  app.route('/', opsApp(opts.ops));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'an API key: Authorization: Bearer gsk_...',
+  });
+  const docConfig = {
+    openapi: '3.1.0',
+    info: {
+      title: 'Gridscope API',
+      version: opts.ops.version,
+      description:
+        'REST API of Gridscope. Errors share one envelope: {"error":{"code","message","details","requestId"}}.',
+    },
+  };
+  // Registered before the authentication middleware, so they need no key.
+  app.doc31(OPENAPI_PATH, docConfig);
+  app.get('/docs', (c) => c.html(renderDocs(app.getOpenAPI31Document(docConfig), OPENAPI_PATH)));
+
+  app.use(
+    '/api/v1/*',
+    bodyLimit({
+      maxSize: opts.maxBodyBytes,
+      onError: (c) => {
+        // The rest of the body is not read; the connection cannot carry another request.
+        c.header('connection', 'close');
+        throw new AppError(
+          'LIMIT_EXCEEDED',
+          `request body is larger than ${opts.maxBodyBytes} bytes (--api-max-body-bytes)`,
+        );
+      },
+    }),
+  );
+  const lookup = (key: string): Principal | undefined => opts.deps.keys.authenticate(key);
+  app.use('/api/v1/*', authenticate(opts.auth === 'off' ? 'off' : lookup));
+  const buckets = new TokenBuckets(opts.rateLimit.perSecond, opts.rateLimit.burst, opts.deps.clock);
+  app.use('/api/v1/*', rateLimit(buckets));
+  for (const register of ROUTES) register(app, opts.deps);
+
+  app.onError((err, c) => errorResponse(err, c, opts.log));
+  app.notFound((c) =>
+    errorResponse(
+      new AppError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`),
+      c,
+      opts.log,
+    ),
+  );
+  return app;
+}

@@ -1,0 +1,47 @@
+import type { Context } from 'hono';
+import type { AuditLog, ChangeContext } from '../audit/index.js';
+import type { ApiKeys } from '../auth/index.js';
+import type { Clock } from '../lib/clock.js';
+import type { Organizations } from '../orgs/index.js';
+import type { ApiEnv } from './env.js';
+import { AUTH_OFF } from './middleware/auth.js';
+
+/** Gridscope's own state, for the health-check endpoint. */
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  version: string;
+  uptimeSeconds: number;
+  store: { ok: boolean; kind: 'embedded' | 'server'; error: string | null };
+  migrations: { done: boolean };
+  ingestQueue: { bytes: number; maxBytes: number; utilization: number };
+}
+
+/** What the REST API's routes use. */
+export interface ApiDeps {
+  orgs: Organizations;
+  keys: ApiKeys;
+  audit: AuditLog;
+  clock: Clock;
+  health: () => Promise<HealthReport>;
+}
+
+/** Who, from where, in which request: recorded with every change. */
+export function changeContext(c: Context<ApiEnv>): ChangeContext {
+  const p = c.get('principal');
+  const actor =
+    p === AUTH_OFF || p.keyId === AUTH_OFF.keyId
+      ? { type: 'anonymous' as const, id: 'anonymous', name: 'auth off' }
+      : {
+          type: p.kind === 'platform' ? ('platform' as const) : ('key' as const),
+          id: p.keyId,
+          name: p.name,
+        };
+  return { actor, requestId: c.get('requestId'), clientAddress: c.get('clientAddress') };
+}
+
+/** The organization a route acts on, as the role check resolved it. */
+export function orgOf(c: Context<ApiEnv>): string {
+  const org = c.get('org');
+  if (org === null) throw new Error('route has no organization (a platform route?)');
+  return org;
+}

@@ -1,0 +1,63 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ZodError } from 'zod';
+import { AppError, httpStatus, toAppError, type ErrorCode } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { ApiEnv } from './env.js';
+
+/** The body of every failed REST API response. */
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; details: unknown; requestId: string };
+}
+
+/** Where a validated value came from, as the request's parts are named in errors. */
+const LOCATION: Record<string, string> = {
+  json: 'body',
+  query: 'query',
+  param: 'path',
+  header: 'header',
+  form: 'body',
+  cookie: 'cookie',
+};
+
+/** A validation error naming each offending field. */
+export function validationError(err: ZodError, target: string): AppError {
+  const location = LOCATION[target] ?? target;
+  const details = err.issues.map((i) => ({
+    location,
+    field: i.path.length > 0 ? i.path.map(String).join('.') : '(whole)',
+    message: i.message,
+  }));
+  const message = details.map((d) => `${d.location} ${d.field}: ${d.message}`).join('; ');
+  return new AppError('VALIDATION', message, { details });
+}
+
+function fromHttpException(e: HTTPException): AppError {
+  const status = e.status;
+  if (status === 413) return new AppError('LIMIT_EXCEEDED', e.message || 'request body too large');
+  if (status === 401) return new AppError('UNAUTHORIZED', e.message || 'unauthorized');
+  if (status === 404) return new AppError('NOT_FOUND', e.message || 'not found');
+  if (status >= 400 && status < 500)
+    return new AppError('VALIDATION', e.message || 'invalid request');
+  return new AppError('INTERNAL', e.message || 'internal error', { cause: e });
+}
+
+/** Renders any error as the envelope, with its status and a Retry-After where one applies. */
+export function errorResponse(err: unknown, c: Context<ApiEnv>, log: Logger): Response {
+  const e = err instanceof HTTPException ? fromHttpException(err) : toAppError(err);
+  const requestId = c.get('requestId') ?? '';
+  const status = httpStatus(e);
+  if (status >= 500) log.error({ err, requestId }, 'request failed');
+  const body: ErrorEnvelope = {
+    error: {
+      code: e.code,
+      // An internal error's text can carry engine detail; the log has it.
+      message: e.code === 'INTERNAL' ? 'internal error' : e.message,
+      details: e.details ?? null,
+      requestId,
+    },
+  };
+  const headers: Record<string, string> = {};
+  if (e.retryAfterSeconds !== undefined) headers['retry-after'] = String(e.retryAfterSeconds);
+  return c.json(body, status as 400, headers);
+}

@@ -1,0 +1,76 @@
+import type { MiddlewareHandler } from 'hono';
+import { permits, type Principal, type RouteRole } from '../../auth/index.js';
+import { AppError } from '../../lib/errors.js';
+import { ORG_ID } from '../../lib/ids.js';
+import type { ApiEnv } from '../env.js';
+
+/** The principal every call has with `--auth off`. */
+export const AUTH_OFF: Principal = { kind: 'platform', keyId: 'auth-off', name: 'auth off' };
+
+/** Header with which a platform administrator chooses the organization of a monitoring call. */
+export const ORG_HEADER = 'x-gridscope-org';
+
+/**
+ * Authenticates `Authorization: Bearer KEY` into a principal, or answers 401. With auth off
+ * every caller is the platform administrator.
+ */
+export function authenticate(
+  lookup: ((key: string) => Principal | undefined) | 'off',
+): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    if (lookup === 'off') {
+      c.set('principal', AUTH_OFF);
+      return next();
+    }
+    const header = c.req.header('authorization');
+    if (!header) throw new AppError('UNAUTHORIZED', 'missing Authorization: Bearer API key');
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) throw new AppError('UNAUTHORIZED', 'Authorization header must be "Bearer KEY"');
+    const principal = lookup(m[1]!);
+    if (!principal)
+      throw new AppError('UNAUTHORIZED', 'API key is not valid (unknown, revoked or expired)');
+    c.set('principal', principal);
+    return next();
+  };
+}
+
+/**
+ * The organization a call acts on: the `{org}` of its path; else the key's own; for the
+ * platform administrator the X-Gridscope-Org header, else the default organization.
+ */
+function targetOrg(
+  param: string | undefined,
+  header: string | undefined,
+  p: Principal,
+  defaultOrg: string,
+): string {
+  if (param !== undefined) return param;
+  if (p.kind === 'org') {
+    if (header !== undefined && header !== p.org) {
+      throw new AppError('FORBIDDEN', `this key belongs to organization ${p.org}, not ${header}`);
+    }
+    return p.org;
+  }
+  if (header === undefined) return defaultOrg;
+  if (!ORG_ID.test(header))
+    throw new AppError('VALIDATION', `header ${ORG_HEADER}: not an organization id`);
+  return header;
+}
+
+/** The role check every route declares: 403 unless the principal may act here. */
+export function requireRole(role: RouteRole): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const p = c.get('principal');
+    const org =
+      role === 'platform'
+        ? null
+        : targetOrg(c.req.param('org'), c.req.header(ORG_HEADER), p, c.get('defaultOrg'));
+    if (!permits(p, role, org)) {
+      const where = org === null ? 'the platform' : `organization ${org}`;
+      const who = p.kind === 'platform' ? 'platform admin' : `${p.role} key of ${p.org}`;
+      throw new AppError('FORBIDDEN', `${who} may not do this on ${where} (needs ${role})`);
+    }
+    c.set('org', org);
+    return next();
+  };
+}

@@ -1,0 +1,66 @@
+import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import type { RouteRole } from '../auth/index.js';
+import { requireRole } from './middleware/auth.js';
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.enum([
+        'NOT_FOUND',
+        'CONFLICT',
+        'VALIDATION',
+        'UNAUTHORIZED',
+        'FORBIDDEN',
+        'LIMIT_EXCEEDED',
+        'UNAVAILABLE',
+        'INTERNAL',
+      ]),
+      message: z.string(),
+      details: z.unknown(),
+      requestId: z.string(),
+    }),
+  })
+  .openapi('Error');
+
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorBody } },
+});
+
+/** The failures every API route can answer with. */
+const COMMON_ERRORS = {
+  400: error('invalid request; `details` names each offending field'),
+  401: error('missing or invalid API key'),
+  403: error('the key may not do this'),
+  429: error('rate limit exceeded; see Retry-After'),
+  500: error('internal error'),
+} as const;
+
+/** The OpenAPI extension naming the role a route needs. */
+export const ROLE_EXTENSION = 'x-gridscope-role';
+
+const ROLE_TEXT: Record<RouteRole, string> = {
+  platform: 'the platform admin',
+  admin: 'an admin key of the organization (or the platform admin)',
+  editor: 'an editor or admin key of the organization (or the platform admin)',
+  viewer: 'a viewer, editor or admin key of the organization (or the platform admin)',
+  ingest: 'an ingest, editor or admin key of the organization (or the platform admin)',
+};
+
+/**
+ * Declares a route with the role it needs: the role check runs before validation and
+ * the handler, and the OpenAPI document states the role and the common error answers.
+ */
+export function route<const R extends Omit<RouteConfig, 'middleware'>>(role: RouteRole, config: R) {
+  return createRoute({
+    ...config,
+    description:
+      `${config.description ?? config.summary ?? ''}\n\nNeeds ${ROLE_TEXT[role]}.`.trim(),
+    security: [{ bearer: [] }],
+    [ROLE_EXTENSION]: role,
+    middleware: [requireRole(role)] as const,
+    responses: { ...COMMON_ERRORS, ...config.responses },
+  });
+}
+
+export { z };

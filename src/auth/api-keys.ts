@@ -1,0 +1,168 @@
+import type { AuditLog, ChangeContext } from '../audit/index.js';
+import type { Clock } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import { newId, Versions } from '../lib/ids.js';
+import type { KeyRow, PlatformRepo } from '../store/index.js';
+import { generateKey, keyDigest, keyPrefix, KeyRing } from './key-ring.js';
+import type { Principal } from './roles.js';
+import type { ApiKey, CreateApiKey, CreatedApiKey } from './schemas.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function view(k: KeyRow): ApiKey {
+  return {
+    id: k.id,
+    org: k.org === '' ? null : k.org,
+    name: k.name,
+    role: k.org === '' ? 'platform-admin' : (k.role as ApiKey['role']),
+    prefix: k.prefix,
+    createdAt: iso(k.createdAt)!,
+    createdBy: k.createdBy,
+    expiresAt: iso(k.expiresAt),
+    revokedAt: iso(k.revokedAt),
+  };
+}
+
+/**
+ * API keys: created with a role in one organization (or, for the platform admin, in none),
+ * shown once, stored as a digest, revoked rather than deleted. Authentication reads the
+ * in-memory key ring, which every change here rebuilds.
+ */
+export class ApiKeys {
+  readonly ring = new KeyRing();
+  private readonly versions = new Versions();
+
+  constructor(
+    private readonly platform: () => PlatformRepo,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    /** Whether an organization exists and is not deleted. */
+    private readonly orgExists: (org: string) => Promise<boolean>,
+  ) {}
+
+  /** Rebuilds the key ring from the store. */
+  async refresh(): Promise<void> {
+    const [keys, orgs] = await Promise.all([
+      this.platform().keys(),
+      this.platform().organizations(),
+    ]);
+    this.ring.replace(
+      keys,
+      orgs.filter((o) => o.deleted).map((o) => o.id),
+    );
+  }
+
+  /** The principal of a presented key, or undefined. */
+  authenticate(key: string): Principal | undefined {
+    return this.ring.principal(key, this.clock.now());
+  }
+
+  async list(org: string): Promise<ApiKey[]> {
+    await this.requireOrg(org);
+    return (await this.platform().keys()).filter((k) => k.org === org).map(view);
+  }
+
+  async get(org: string, id: string): Promise<ApiKey> {
+    return view(await this.find(org, id));
+  }
+
+  async create(org: string, input: CreateApiKey, ctx: ChangeContext): Promise<CreatedApiKey> {
+    await this.requireOrg(org);
+    const now = this.clock.now();
+    const expiresAt = input.expiresAt === undefined ? null : Date.parse(input.expiresAt);
+    if (expiresAt !== null && expiresAt <= now) {
+      throw new AppError('VALIDATION', 'expiresAt: must be in the future');
+    }
+    const { row, key } = await this.insert(org, input.name, input.role, expiresAt, ctx.actor.id);
+    const created = view(row);
+    await this.audit.record(org, ctx, {
+      action: 'api_key.create',
+      resourceType: 'api_key',
+      resourceId: row.id,
+      after: created,
+    });
+    return { ...created, key };
+  }
+
+  async revoke(org: string, id: string, ctx: ChangeContext): Promise<ApiKey> {
+    const before = await this.find(org, id);
+    if (before.revokedAt !== null) return view(before);
+    const now = this.clock.now();
+    const row: KeyRow = { ...before, revokedAt: now, version: this.versions.next(now) };
+    await this.platform().saveKey(row);
+    await this.refresh();
+    const after = view(row);
+    await this.audit.record(org, ctx, {
+      action: 'api_key.revoke',
+      resourceType: 'api_key',
+      resourceId: id,
+      before: view(before),
+      after,
+    });
+    return after;
+  }
+
+  /**
+   * Makes sure a platform admin key exists: the given one, or a generated one. Returns the
+   * key when it was created now (the caller shows or stores it), else undefined.
+   */
+  async bootstrap(given: string | undefined, ctx: ChangeContext): Promise<string | undefined> {
+    await this.refresh();
+    if (this.ring.hasPlatformKey(this.clock.now())) return undefined;
+    const { row, key } = await this.insert(
+      '',
+      'bootstrap admin',
+      'admin',
+      null,
+      'bootstrap',
+      given,
+    );
+    await this.audit.record(null, ctx, {
+      action: 'api_key.create',
+      resourceType: 'api_key',
+      resourceId: row.id,
+      after: view(row),
+    });
+    return key;
+  }
+
+  private async insert(
+    org: string,
+    name: string,
+    role: string,
+    expiresAt: number | null,
+    createdBy: string,
+    given?: string,
+  ): Promise<{ row: KeyRow; key: string }> {
+    const key = given ?? generateKey();
+    const now = this.clock.now();
+    const row: KeyRow = {
+      id: newId('key'),
+      org,
+      name,
+      role,
+      hash: keyDigest(key),
+      prefix: keyPrefix(key),
+      createdAt: now,
+      createdBy,
+      expiresAt,
+      revokedAt: null,
+      version: this.versions.next(now),
+    };
+    await this.platform().saveKey(row);
+    await this.refresh();
+    return { row, key };
+  }
+
+  private async find(org: string, id: string): Promise<KeyRow> {
+    await this.requireOrg(org);
+    const k = (await this.platform().keys()).find((r) => r.id === id && r.org === org);
+    if (!k) throw new AppError('NOT_FOUND', `API key ${id} not found in organization ${org}`);
+    return k;
+  }
+
+  private async requireOrg(org: string): Promise<void> {
+    if (!(await this.orgExists(org)))
+      throw new AppError('NOT_FOUND', `organization ${org} not found`);
+  }
+}

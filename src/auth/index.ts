@@ -1,0 +1,5 @@
+// Public API of authentication and authorization.
+export { ApiKeys } from './api-keys.js';
+export { KeyRing, generateKey, keyDigest, keyPrefix, KEY_PREFIX } from './key-ring.js';
+export { Role, permits, type Principal, type RouteRole } from './roles.js';
+export { ApiKey, CreateApiKey, CreatedApiKey } from './schemas.js';

@@ -1,0 +1,60 @@
+import { AppError } from './errors.js';
+
+const UNIT_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+const RFC3339 =
+  /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Parses a point in time: RFC 3339 (`2026-11-28T10:00:00Z`), Unix milliseconds
+ * (`1795860000000`), `now`, or `now` minus a duration (`now-15m`, `now-1h`, `now-7d`).
+ * Returns Unix milliseconds; `field` names the parameter in the error.
+ */
+export function parseTime(text: string, nowMs: number, field: string): number {
+  const t = text.trim();
+  const rel = /^now(?:-(\d{1,9})([smhdw]))?$/.exec(t);
+  if (rel) return rel[1] ? nowMs - Number(rel[1]) * UNIT_MS[rel[2]!]! : nowMs;
+  if (/^\d{1,16}$/.test(t)) return Number(t);
+  if (RFC3339.test(t)) {
+    const ms = Date.parse(t.replace(' ', 'T'));
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw new AppError(
+    'VALIDATION',
+    `${field}: not a time: ${JSON.stringify(text.slice(0, 64))} (use RFC 3339, Unix milliseconds or now-1h)`,
+  );
+}
+
+/** A half-open interval of Unix milliseconds, [fromMs, toMs). */
+export interface TimeRange {
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * The time range of a request: `from` defaults to `to` minus `defaultSpanMs`, `to` to now.
+ * A range that ends before it starts, or is longer than `maxSpanMs`, is refused.
+ */
+export function parseTimeRange(
+  from: string | undefined,
+  to: string | undefined,
+  opts: { nowMs: number; defaultSpanMs: number; maxSpanMs: number },
+): TimeRange {
+  const toMs = to === undefined ? opts.nowMs : parseTime(to, opts.nowMs, 'to');
+  const fromMs =
+    from === undefined ? toMs - opts.defaultSpanMs : parseTime(from, opts.nowMs, 'from');
+  if (fromMs >= toMs) throw new AppError('VALIDATION', 'from: must be before to');
+  if (toMs - fromMs > opts.maxSpanMs) {
+    throw new AppError(
+      'VALIDATION',
+      `from: the range is longer than the largest allowed (${Math.round(opts.maxSpanMs / 86_400_000)} days)`,
+    );
+  }
+  return { fromMs, toMs };
+}

@@ -1,0 +1,139 @@
+import type { AuditLog, ChangeContext } from '../audit/index.js';
+import type { Clock } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import { Versions } from '../lib/ids.js';
+import type { OrgRow, PlatformRepo } from '../store/index.js';
+import type { CreateOrganization, Organization, UpdateOrganization } from './schemas.js';
+
+/** What the organizations need from the store. */
+export interface OrgStorage {
+  platform(): PlatformRepo;
+  /** Creates or migrates an organization's database. */
+  prepareOrg(org: string): Promise<void>;
+}
+
+function view(r: OrgRow): Organization {
+  return {
+    id: r.id,
+    name: r.name,
+    createdAt: new Date(r.createdAt).toISOString(),
+    updatedAt: new Date(r.updatedAt).toISOString(),
+  };
+}
+
+/**
+ * The installation's organizations. Each has its own database; deleting one stops its
+ * keys and hides it, and keeps its data (an id is never reused).
+ */
+export class Organizations {
+  private readonly versions = new Versions();
+
+  constructor(
+    private readonly storage: OrgStorage,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    /** Organizations that cannot be deleted (the default one, those of ingest tokens). */
+    private readonly pinned: ReadonlySet<string>,
+    /** Called after a deletion, so that the organization's keys stop working at once. */
+    private readonly onDeleted: () => Promise<void>,
+  ) {}
+
+  async list(): Promise<Organization[]> {
+    const rows = await this.storage.platform().organizations();
+    return rows.filter((r) => !r.deleted).map(view);
+  }
+
+  async get(id: string): Promise<Organization> {
+    return view(await this.live(id));
+  }
+
+  /** Whether an organization exists and is not deleted. */
+  async exists(id: string): Promise<boolean> {
+    const r = await this.storage.platform().organization(id);
+    return r !== undefined && !r.deleted;
+  }
+
+  async create(input: CreateOrganization, ctx: ChangeContext): Promise<Organization> {
+    const existing = await this.storage.platform().organization(input.id);
+    if (existing) {
+      const why = existing.deleted ? 'was deleted; ids are not reused' : 'already exists';
+      throw new AppError('CONFLICT', `organization ${input.id} ${why}`);
+    }
+    await this.storage.prepareOrg(input.id);
+    const now = this.clock.now();
+    const row: OrgRow = {
+      id: input.id,
+      name: input.name,
+      createdAt: now,
+      updatedAt: now,
+      deleted: false,
+      version: this.versions.next(now),
+    };
+    await this.storage.platform().saveOrganization(row);
+    const org = view(row);
+    await this.audit.record(null, ctx, {
+      action: 'organization.create',
+      resourceType: 'organization',
+      resourceId: org.id,
+      after: org,
+    });
+    return org;
+  }
+
+  /** Creates an organization at start-up if it is missing (the default one, token orgs). */
+  async ensure(id: string, ctx: ChangeContext): Promise<void> {
+    if (await this.storage.platform().organization(id)) return;
+    await this.create({ id, name: id }, ctx);
+  }
+
+  async update(id: string, input: UpdateOrganization, ctx: ChangeContext): Promise<Organization> {
+    const before = await this.live(id);
+    const now = this.clock.now();
+    const row: OrgRow = {
+      ...before,
+      name: input.name,
+      updatedAt: now,
+      version: this.versions.next(now),
+    };
+    await this.storage.platform().saveOrganization(row);
+    const org = view(row);
+    await this.audit.record(null, ctx, {
+      action: 'organization.update',
+      resourceType: 'organization',
+      resourceId: id,
+      before: view(before),
+      after: org,
+    });
+    return org;
+  }
+
+  async delete(id: string, ctx: ChangeContext): Promise<void> {
+    if (this.pinned.has(id)) {
+      throw new AppError(
+        'CONFLICT',
+        `organization ${id} is configured (default or ingest tokens) and cannot be deleted`,
+      );
+    }
+    const before = await this.live(id);
+    const now = this.clock.now();
+    await this.storage.platform().saveOrganization({
+      ...before,
+      deleted: true,
+      updatedAt: now,
+      version: this.versions.next(now),
+    });
+    await this.onDeleted();
+    await this.audit.record(null, ctx, {
+      action: 'organization.delete',
+      resourceType: 'organization',
+      resourceId: id,
+      before: view(before),
+    });
+  }
+
+  private async live(id: string): Promise<OrgRow> {
+    const r = await this.storage.platform().organization(id);
+    if (!r || r.deleted) throw new AppError('NOT_FOUND', `organization ${id} not found`);
+    return r;
+  }
+}

@@ -1,0 +1,46 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { z } from 'zod';
+import { statementSettings } from './client.js';
+
+/** A DateTime64(3, 'UTC') value as ClickHouse reads it from text. */
+export function chTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** Milliseconds from `toUnixTimestamp64Milli(...)`, which a server sends as a string. */
+export const Millis = z.coerce.number().int();
+
+/**
+ * One database seen through one client: reads parse their rows with a zod schema, so a
+ * changed column fails loudly; `{db:Identifier}` in a statement is this database.
+ */
+export class Db {
+  constructor(
+    private readonly client: ClickHouseClient,
+    readonly database: string,
+  ) {}
+
+  async rows<T>(
+    row: z.ZodType<T>,
+    sql: string,
+    params: Record<string, unknown> = {},
+  ): Promise<T[]> {
+    const rs = await this.client.query({
+      query: sql,
+      query_params: { ...params, db: this.database },
+      format: 'JSONEachRow',
+      clickhouse_settings: statementSettings(),
+    });
+    return z.array(row).parse(await rs.json());
+  }
+
+  /** Inserts rows given as objects keyed by column name. */
+  async insert(table: string, values: readonly Record<string, unknown>[]): Promise<void> {
+    await this.client.insert({
+      table: `${this.database}.${table}`,
+      values: values as Record<string, unknown>[],
+      format: 'JSONEachRow',
+      clickhouse_settings: statementSettings(),
+    });
+  }
+}

@@ -1,0 +1,458 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createRequire } from 'node:module';
+import type * as ChdbConnection from 'chdb/connection';
+import { OPENAPI_PATH, ROLE_EXTENSION } from '../../src/api/index.js';
+import type { Gridscope } from '../../src/main.js';
+import { apiClient } from './api-client.js';
+import {
+  count,
+  logsRequestBytes,
+  postOtlp,
+  removeDir,
+  startTestServer,
+  tempDataDir,
+  urls,
+} from './harness.js';
+
+const ADMIN = 'platform-admin-key-for-tests-0123456789';
+const dir = tempDataDir('api');
+let gs: Gridscope;
+let call: ReturnType<typeof apiClient>;
+/** Keys of organization `alpha` by role, and an admin of `beta`. */
+const keys: Record<string, string> = {};
+const keyIds: Record<string, string> = {};
+
+beforeAll(async () => {
+  gs = await startTestServer(dir, { 'bootstrap-admin-key': ADMIN });
+  call = apiClient(urls(gs).ops);
+  for (const id of ['alpha', 'beta']) {
+    const r = await call('POST', '/api/v1/orgs', {
+      key: ADMIN,
+      body: { id, name: id.toUpperCase() },
+    });
+    expect(r.status).toBe(201);
+  }
+  for (const role of ['admin', 'editor', 'viewer', 'ingest']) {
+    const r = await call('POST', '/api/v1/orgs/alpha/api-keys', {
+      key: ADMIN,
+      body: { name: `alpha ${role}`, role },
+    });
+    expect(r.status).toBe(201);
+    keys[role] = r.body.key;
+    keyIds[role] = r.body.id;
+  }
+  const b = await call('POST', '/api/v1/orgs/beta/api-keys', {
+    key: ADMIN,
+    body: { name: 'beta admin', role: 'admin' },
+  });
+  keys.betaAdmin = b.body.key;
+  keyIds.betaAdmin = b.body.id;
+}, 60_000);
+
+afterAll(async () => {
+  await gs?.close();
+  removeDir(dir);
+});
+
+describe('API conventions', () => {
+  it('serves the OpenAPI 3.1 document and its rendering without a key', async () => {
+    const doc = await call('GET', OPENAPI_PATH);
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toContain('/api/v1/orgs/{org}/api-keys');
+    const html = await call('GET', '/docs');
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toMatch(/text\/html/);
+    expect(html.text).toContain('/api/v1/monitoring/audit-logs/verify');
+  });
+
+  it('gives every response a request id, echoing a well-formed one from the client', async () => {
+    const mine = await call('GET', '/api/v1/orgs', {
+      key: ADMIN,
+      headers: { 'x-request-id': 'abc-123' },
+    });
+    expect(mine.headers.get('x-request-id')).toBe('abc-123');
+    const bad = await call('GET', '/api/v1/orgs', {
+      headers: { 'x-request-id': 'bad id; with spaces' },
+    });
+    expect(bad.status).toBe(401);
+    const id = bad.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(bad.body.error.requestId).toBe(id);
+  });
+
+  it('answers every failure with the one error envelope', async () => {
+    const r = await call('GET', '/api/v1/no-such-thing', { key: ADMIN });
+    expect(r.status).toBe(404);
+    expect(r.body).toEqual({
+      error: {
+        code: 'NOT_FOUND',
+        message: expect.stringContaining('/api/v1/no-such-thing'),
+        details: null,
+        requestId: r.headers.get('x-request-id'),
+      },
+    });
+  });
+
+  it('names each invalid field', async () => {
+    const r = await call('POST', '/api/v1/orgs', {
+      key: ADMIN,
+      body: { id: 'Has Space', name: '' },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('VALIDATION');
+    const fields = r.body.error.details.map(
+      (d: { field: string; location: string }) => `${d.location} ${d.field}`,
+    );
+    expect(fields).toEqual(expect.arrayContaining(['body id', 'body name']));
+  });
+
+  it('refuses malformed JSON and oversize bodies without changing anything', async () => {
+    const before = await call('GET', '/api/v1/orgs', { key: ADMIN });
+    const bad = await call('POST', '/api/v1/orgs', { key: ADMIN, rawBody: '{"id": "x",' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('VALIDATION');
+    const big = await call('POST', '/api/v1/orgs', {
+      key: ADMIN,
+      body: { id: 'huge', name: 'x'.repeat(2 * 1024 * 1024) },
+    });
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('LIMIT_EXCEEDED');
+    const after = await call('GET', '/api/v1/orgs', { key: ADMIN });
+    expect(after.body).toEqual(before.body);
+  });
+
+  it('sets secure default headers', async () => {
+    const r = await call('GET', '/api/v1/orgs', { key: ADMIN });
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  });
+});
+
+/** Every operation of the OpenAPI document, with the role it declares. */
+async function operations(): Promise<{ method: string; path: string; role: string }[]> {
+  const doc = (await call('GET', OPENAPI_PATH)).body as {
+    paths: Record<string, Record<string, Record<string, unknown>>>;
+  };
+  const out = [];
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      out.push({ method: method.toUpperCase(), path, role: String(op[ROLE_EXTENSION]) });
+    }
+  }
+  return out;
+}
+
+/**
+ * A concrete request for an operation that changes nothing even when allowed: organization
+ * routes act on `alpha` (or a missing org for platform-only ones), key routes on a missing
+ * key, and bodies are invalid, so an allowed call ends in 200, 400 or 404.
+ */
+function concrete(op: { method: string; path: string; role: string }) {
+  const org = op.role === 'platform' ? 'ghost' : 'alpha';
+  const path = op.path.replace('{org}', org).replace('{keyId}', 'key_0000000000000000');
+  const body = op.method === 'POST' || op.method === 'PATCH' ? {} : undefined;
+  return { path, body };
+}
+
+describe('roles', () => {
+  const principals: { name: string; key: () => string | undefined; roles: string[] }[] = [
+    { name: 'no key', key: () => undefined, roles: [] },
+    { name: 'platform admin', key: () => ADMIN, roles: ['platform', 'admin', 'editor', 'viewer'] },
+    { name: 'alpha admin', key: () => keys.admin, roles: ['admin', 'editor', 'viewer'] },
+    { name: 'alpha editor', key: () => keys.editor, roles: ['editor', 'viewer'] },
+    { name: 'alpha viewer', key: () => keys.viewer, roles: ['viewer'] },
+    { name: 'alpha ingest', key: () => keys.ingest, roles: [] },
+    { name: 'beta admin (other organization)', key: () => keys.betaAdmin, roles: ['beta'] },
+    { name: 'unknown key', key: () => 'gsk_not-a-real-key-at-all', roles: [] },
+  ];
+
+  it('every route declares its role', async () => {
+    const ops = await operations();
+    expect(ops.length).toBeGreaterThanOrEqual(14);
+    for (const op of ops)
+      expect(
+        ['platform', 'admin', 'editor', 'viewer', 'ingest'],
+        `${op.method} ${op.path}`,
+      ).toContain(op.role);
+  });
+
+  it.each(principals)(
+    '$name: allowed, forbidden or unauthenticated on every route as declared',
+    async (p) => {
+      const ops = await operations();
+      const results: string[] = [];
+      for (const op of ops) {
+        const { path, body } = concrete(op);
+        const key = p.key();
+        const r = await call(op.method, path, { key, body });
+        let want: string;
+        if (key === undefined || p.name === 'unknown key') want = '401';
+        else if (p.roles.includes('beta')) {
+          // An admin of beta acting on alpha (or on platform routes) is always refused; on
+          // routes without an org in the path it acts on beta, which its role allows.
+          want = op.path.includes('{org}') || op.role === 'platform' ? '403' : 'allowed';
+        } else want = p.roles.includes(op.role) ? 'allowed' : '403';
+        const got =
+          r.status === 401
+            ? '401'
+            : r.status === 403
+              ? '403'
+              : [200, 201, 204, 400, 404].includes(r.status)
+                ? 'allowed'
+                : `status ${r.status}`;
+        if (got !== want)
+          results.push(
+            `${op.method} ${path}: want ${want}, got ${r.status} ${r.text.slice(0, 120)}`,
+          );
+      }
+      expect(results).toEqual([]);
+    },
+  );
+});
+
+describe('organizations and keys', () => {
+  it('shows a key once and stores only its digest', async () => {
+    const created = await call('POST', '/api/v1/orgs/alpha/api-keys', {
+      key: keys.admin,
+      body: { name: 'once', role: 'viewer' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.key).toMatch(/^gsk_[A-Za-z0-9_-]{43}$/);
+    expect(created.headers.get('cache-control')).toBe('no-store');
+    const got = await call('GET', `/api/v1/orgs/alpha/api-keys/${created.body.id}`, {
+      key: keys.admin,
+    });
+    expect(got.body.key).toBeUndefined();
+    expect(got.body.prefix).toBe(created.body.key.slice(0, 10));
+    const stored = (await gs.store.platform().keys()).find((k) => k.id === created.body.id)!;
+    expect(stored.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(stored)).not.toContain(created.body.key);
+  });
+
+  it('revoking a key stops it at once', async () => {
+    const created = await call('POST', '/api/v1/orgs/alpha/api-keys', {
+      key: keys.admin,
+      body: { name: 'short-lived', role: 'viewer' },
+    });
+    const k = created.body.key;
+    expect((await call('GET', '/api/v1/monitoring/health-check', { key: k })).status).toBe(200);
+    const revoked = await call('DELETE', `/api/v1/orgs/alpha/api-keys/${created.body.id}`, {
+      key: keys.admin,
+    });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revokedAt).not.toBeNull();
+    expect((await call('GET', '/api/v1/monitoring/health-check', { key: k })).status).toBe(401);
+    const listed = await call('GET', '/api/v1/orgs/alpha/api-keys', { key: keys.admin });
+    expect(
+      listed.body.items.find((i: { id: string }) => i.id === created.body.id).revokedAt,
+    ).not.toBeNull();
+  });
+
+  it('an expired key is refused, and an expiry in the past cannot be set', async () => {
+    const past = await call('POST', '/api/v1/orgs/alpha/api-keys', {
+      key: keys.admin,
+      body: { name: 'old', role: 'viewer', expiresAt: '2000-01-01T00:00:00Z' },
+    });
+    expect(past.status).toBe(400);
+    expect(past.body.error.message).toMatch(/expiresAt/);
+  });
+
+  it('deleting an organization stops its keys and keeps its id taken', async () => {
+    expect(
+      (await call('POST', '/api/v1/orgs', { key: ADMIN, body: { id: 'gamma', name: 'G' } })).status,
+    ).toBe(201);
+    const k = await call('POST', '/api/v1/orgs/gamma/api-keys', {
+      key: ADMIN,
+      body: { name: 'g', role: 'viewer' },
+    });
+    expect((await call('GET', '/api/v1/monitoring/health-check', { key: k.body.key })).status).toBe(
+      200,
+    );
+    expect((await call('DELETE', '/api/v1/orgs/gamma', { key: ADMIN })).status).toBe(204);
+    expect((await call('GET', '/api/v1/monitoring/health-check', { key: k.body.key })).status).toBe(
+      401,
+    );
+    expect((await call('GET', '/api/v1/orgs/gamma', { key: ADMIN })).status).toBe(404);
+    const again = await call('POST', '/api/v1/orgs', {
+      key: ADMIN,
+      body: { id: 'gamma', name: 'G' },
+    });
+    expect(again.status).toBe(409);
+    const pinned = await call('DELETE', '/api/v1/orgs/default', { key: ADMIN });
+    expect(pinned.status).toBe(409);
+  });
+
+  it('a key of one organization never reaches another', async () => {
+    const other = await call('GET', '/api/v1/orgs/alpha/api-keys', { key: keys.betaAdmin });
+    expect(other.status).toBe(403);
+    const viaHeader = await call('GET', '/api/v1/monitoring/audit-logs', {
+      key: keys.betaAdmin,
+      headers: { 'x-gridscope-org': 'alpha' },
+    });
+    expect(viaHeader.status).toBe(403);
+    const own = await call('GET', '/api/v1/monitoring/audit-logs', { key: keys.betaAdmin });
+    expect(own.status).toBe(200);
+    expect(own.body.items.length).toBeGreaterThan(0);
+    for (const e of own.body.items) expect(e.resource.id).not.toBe(keyIds.admin);
+    expect(own.body.items.every((e: { after: { org?: string } }) => e.after?.org !== 'alpha')).toBe(
+      true,
+    );
+  });
+});
+
+describe('ingest keys', () => {
+  it('an ingest key sends OTLP into its organization; without one, ingest is refused', async () => {
+    const body = logsRequestBytes('ingest-key-service', 3);
+    const anonymous = await postOtlp(gs, 'logs', body, {
+      'content-type': 'application/x-protobuf',
+    });
+    expect(anonymous.status).toBe(401);
+    const viewer = await postOtlp(gs, 'logs', body, {
+      'content-type': 'application/x-protobuf',
+      authorization: `Bearer ${keys.viewer}`,
+    });
+    expect(viewer.status).toBe(401);
+    const ok = await postOtlp(gs, 'logs', body, {
+      'content-type': 'application/x-protobuf',
+      authorization: `Bearer ${keys.ingest}`,
+    });
+    expect(ok.status).toBe(200);
+    expect(await count(gs, 'otel_logs', 'alpha')).toBe(3);
+    expect(await count(gs, 'otel_logs', 'beta')).toBe(0);
+    expect(await count(gs, 'otel_logs', 'default')).toBe(0);
+  });
+});
+
+describe('audit trail', () => {
+  it('records every change with actor, diff, request id and client address, and no secret', async () => {
+    const created = await call('POST', '/api/v1/orgs/alpha/api-keys', {
+      key: keys.admin,
+      body: { name: 'audited', role: 'editor' },
+    });
+    const requestId = created.headers.get('x-request-id');
+    const list = await call('GET', `/api/v1/monitoring/audit-logs?resourceId=${created.body.id}`, {
+      key: keys.admin,
+    });
+    expect(list.status).toBe(200);
+    expect(list.body.items).toHaveLength(1);
+    const e = list.body.items[0];
+    expect(e).toMatchObject({
+      actor: { type: 'key', id: keyIds.admin, name: 'alpha admin' },
+      action: 'api_key.create',
+      resource: { type: 'api_key', id: created.body.id },
+      before: null,
+      after: { id: created.body.id, name: 'audited', role: 'editor', org: 'alpha' },
+      requestId,
+      clientAddress: expect.stringMatching(/127\.0\.0\.1/),
+    });
+    const renamed = await call('PATCH', '/api/v1/orgs/beta', {
+      key: ADMIN,
+      body: { name: 'Beta Two' },
+    });
+    expect(renamed.status).toBe(200);
+    const platform = await call('GET', '/api/v1/platform/audit-logs?action=organization.update', {
+      key: ADMIN,
+    });
+    expect(platform.body.items[0]).toMatchObject({
+      actor: { type: 'platform' },
+      resource: { type: 'organization', id: 'beta' },
+      before: { name: 'BETA' },
+      after: { name: 'Beta Two' },
+    });
+    for (const scope of ['/api/v1/monitoring/audit-logs', '/api/v1/platform/audit-logs']) {
+      const all = await call('GET', `${scope}?format=jsonl`, {
+        key: ADMIN,
+        headers: { 'x-gridscope-org': 'alpha' },
+      });
+      for (const k of [created.body.key, keys.admin, keys.ingest, ADMIN])
+        expect(all.text).not.toContain(k);
+    }
+  });
+
+  it('pages newest first with an opaque cursor', async () => {
+    const first = await call('GET', '/api/v1/monitoring/audit-logs?limit=2', { key: keys.admin });
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.items[0].seq).toBeGreaterThan(first.body.items[1].seq);
+    const second = await call(
+      'GET',
+      `/api/v1/monitoring/audit-logs?limit=2&cursor=${first.body.nextCursor}`,
+      {
+        key: keys.admin,
+      },
+    );
+    expect(second.body.items[0].seq).toBe(first.body.items[1].seq - 1);
+  });
+
+  it('exports JSON Lines and CSV', async () => {
+    const jsonl = await call('GET', '/api/v1/monitoring/audit-logs?format=jsonl', {
+      key: keys.admin,
+    });
+    expect(jsonl.headers.get('content-type')).toMatch(/application\/x-ndjson/);
+    const lines = jsonl.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const listed = await call('GET', '/api/v1/monitoring/audit-logs?limit=1000', {
+      key: keys.admin,
+    });
+    expect(lines).toEqual(listed.body.items);
+    const csv = await call('GET', '/api/v1/monitoring/audit-logs?format=csv', { key: keys.admin });
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const rows = csv.text.trim().split('\r\n');
+    expect(rows[0]).toBe(
+      'seq,time,actorType,actorId,actorName,action,resourceType,resourceId,before,after,requestId,clientAddress,prevHash,hash',
+    );
+    expect(rows).toHaveLength(lines.length + 1);
+  });
+
+  it('refuses hostile or out-of-range filters with a 400 naming the parameter', async () => {
+    const bad = [
+      ["action=x'%20OR%201%3D1%20--", 'action'],
+      ['resourceId=a%0Ab', 'resourceId'],
+      ['limit=0', 'limit'],
+      ['limit=100000', 'limit'],
+      ['limit=abc', 'limit'],
+      ['from=yesterday', 'from'],
+      ['cursor=not-a-cursor', 'cursor'],
+      ['format=xml', 'format'],
+    ];
+    for (const [query, field] of bad) {
+      const r = await call('GET', `/api/v1/monitoring/audit-logs?${query}`, { key: keys.admin });
+      expect(r.status, query).toBe(400);
+      expect(r.body.error.message, query).toContain(field);
+    }
+  });
+
+  it('verify passes an intact chain and finds a row tampered with through SQL', async () => {
+    const ok = await call('GET', '/api/v1/monitoring/audit-logs/verify', { key: keys.admin });
+    expect(ok.body).toMatchObject({ ok: true, firstSeq: 1, firstMismatch: null });
+    expect(ok.body.entries).toBeGreaterThanOrEqual(5);
+    expect((await call('GET', '/api/v1/platform/audit-logs/verify', { key: ADMIN })).body.ok).toBe(
+      true,
+    );
+
+    // Another session on the same data directory, as someone with SQL access would use.
+    const { createChdbConnection } = createRequire(import.meta.url)(
+      'chdb/connection',
+    ) as typeof ChdbConnection;
+    const sql: ClickHouseClient = createClient({
+      connection: createChdbConnection({ path: dir }) as never,
+    });
+    try {
+      await sql.command({
+        query:
+          "ALTER TABLE gridscope_alpha.gridscope_audit_log UPDATE ActorName = 'someone else' WHERE Seq = 3",
+        clickhouse_settings: { mutations_sync: '2' },
+      });
+    } finally {
+      await sql.close();
+    }
+    const bad = await call('GET', '/api/v1/monitoring/audit-logs/verify', { key: keys.admin });
+    expect(bad.body).toMatchObject({
+      ok: false,
+      firstMismatch: { seq: 3, reason: expect.stringMatching(/hash/) },
+    });
+  });
+});

@@ -1,0 +1,78 @@
+import { readFileSync, statSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bootstrapKeyPath, type Gridscope } from '../../src/main.js';
+import { apiClient } from './api-client.js';
+import { removeDir, startTestServer, tempDataDir, urls } from './harness.js';
+
+// One data directory for the file; servers run one after another on it.
+const dir = tempDataDir('auth-modes');
+let gs: Gridscope | undefined;
+
+afterAll(async () => {
+  await gs?.close();
+  removeDir(dir);
+});
+
+async function restart(flags: Record<string, string> = {}) {
+  await gs?.close();
+  gs = await startTestServer(dir, flags);
+  return apiClient(urls(gs).ops);
+}
+
+describe('first start and auth modes', () => {
+  it('generates a platform admin key into a 0600 file when none is given', async () => {
+    const call = await restart();
+    const path = bootstrapKeyPath(dir);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const key = readFileSync(path, 'utf8').trim();
+    expect(key).toMatch(/^gsk_/);
+    expect((await call('GET', '/api/v1/orgs', { key })).status).toBe(200);
+    expect((await call('GET', '/api/v1/orgs')).status).toBe(401);
+  });
+
+  it('keeps the existing admin key on restart and ignores a new --bootstrap-admin-key', async () => {
+    const key = readFileSync(bootstrapKeyPath(dir), 'utf8').trim();
+    const call = await restart({ 'bootstrap-admin-key': 'another-admin-key-that-is-long-enough' });
+    expect((await call('GET', '/api/v1/orgs', { key })).status).toBe(200);
+    const other = await call('GET', '/api/v1/orgs', {
+      key: 'another-admin-key-that-is-long-enough',
+    });
+    expect(other.status).toBe(401);
+  });
+
+  it('with --auth off every call acts as platform admin and is audited as anonymous', async () => {
+    const call = await restart({ auth: 'off' });
+    const created = await call('POST', '/api/v1/orgs', { body: { id: 'lab', name: 'Lab' } });
+    expect(created.status).toBe(201);
+    const trail = await call('GET', '/api/v1/platform/audit-logs?resourceId=lab');
+    expect(trail.body.items[0]).toMatchObject({
+      action: 'organization.create',
+      actor: { type: 'anonymous', id: 'anonymous' },
+    });
+    const audit = await call('GET', '/api/v1/platform/audit-logs/verify');
+    expect(audit.body.ok).toBe(true);
+  });
+
+  it('answers CORS preflights for the configured origins only', async () => {
+    const call = await restart({ auth: 'off', 'cors-origins': 'https://grafana.example' });
+    const preflight = (origin: string) =>
+      call('OPTIONS', '/api/v1/orgs', {
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
+    const allowed = await preflight('https://grafana.example');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://grafana.example');
+    expect(allowed.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+    const other = await preflight('https://elsewhere.example');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses a too-short --bootstrap-admin-key at start', async () => {
+    await expect(restart({ 'bootstrap-admin-key': 'short' })).rejects.toThrow(
+      /--bootstrap-admin-key: must be at least 24 characters/,
+    );
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { chainBreak, entryHash, GENESIS_HASH, redactSecrets } from '../../../src/audit/index.js';
+import type { AuditRow } from '../../../src/store/index.js';
+
+function entry(seq: number, prev: AuditRow | undefined, action = 'thing.create'): AuditRow {
+  const unhashed = {
+    seq,
+    time: 1795860000000 + seq,
+    actorType: 'key',
+    actorId: 'key_0123456789abcdef',
+    actorName: 'ci',
+    action,
+    resourceType: 'thing',
+    resourceId: `t${seq}`,
+    before: '',
+    after: `{"n":${seq}}`,
+    requestId: `r${seq}`,
+    clientAddress: '127.0.0.1',
+    prevHash: prev?.hash ?? GENESIS_HASH,
+  };
+  return { ...unhashed, hash: entryHash(unhashed) };
+}
+
+describe('audit hash chain', () => {
+  const e1 = entry(1, undefined);
+  const e2 = entry(2, e1);
+  const e3 = entry(3, e2);
+
+  it('accepts an intact chain', () => {
+    expect(chainBreak(undefined, e1)).toBeNull();
+    expect(chainBreak(e1, e2)).toBeNull();
+    expect(chainBreak(e2, e3)).toBeNull();
+  });
+
+  it('finds a changed field, a broken link and a gap', () => {
+    expect(chainBreak(e1, { ...e2, action: 'thing.delete' })).toMatch(/hash does not match/);
+    expect(chainBreak(e1, { ...e2, after: '{"n":99}' })).toMatch(/hash does not match/);
+    const forged = entry(2, { ...e1, hash: 'f'.repeat(64) });
+    expect(chainBreak(e1, forged)).toMatch(/previous hash/);
+    expect(chainBreak(e1, e3)).toMatch(/sequence jumps from 1 to 3/);
+  });
+
+  it('hashes every field', () => {
+    const keys = Object.keys(e2).filter((k) => k !== 'hash' && k !== 'seq' && k !== 'time');
+    for (const k of keys) {
+      const changed = { ...e2, [k]: `${String(e2[k as keyof AuditRow])}x` };
+      expect(entryHash(changed), k).not.toBe(e2.hash);
+    }
+    expect(entryHash({ ...e2, seq: 7 })).not.toBe(e2.hash);
+    expect(entryHash({ ...e2, time: e2.time + 1 })).not.toBe(e2.hash);
+  });
+});
+
+describe('redactSecrets', () => {
+  it('drops secret members at any depth', () => {
+    expect(
+      redactSecrets({ id: 'k', key: 'gsk_x', nested: [{ token: 't', password: 'p', name: 'n' }] }),
+    ).toEqual({ id: 'k', nested: [{ name: 'n' }] });
+  });
+});
