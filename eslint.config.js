@@ -29,6 +29,7 @@ export default tseslint.config(
             '**/audit/**',
             '**/auth/**',
             '**/orgs/**',
+            '**/query/**',
             'hono',
             'hono/*',
             '@hono/*',
@@ -39,7 +40,7 @@ export default tseslint.config(
   },
   {
     // Domain code depends on the store, never on the API or the receiver.
-    files: ['src/audit/**/*.ts', 'src/auth/**/*.ts', 'src/orgs/**/*.ts'],
+    files: ['src/audit/**/*.ts', 'src/auth/**/*.ts', 'src/orgs/**/*.ts', 'src/query/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -210,7 +210,18 @@ export async function startGridscope(
   const opsServer = await listen(
     apiApp({
       ops: { registry, version, ready: async () => ready && (await store.ping()) },
-      deps: { orgs, keys, audit, clock, health },
+      deps: {
+        orgs,
+        keys,
+        audit,
+        clock,
+        store,
+        health,
+        queryLimits: {
+          timeoutMs: config.queryTimeoutMs,
+          maxRangeMs: config.queryMaxRangeDays * 86_400_000,
+        },
+      },
       auth: config.auth,
       defaultOrg: config.defaultOrg,
       rateLimit: { perSecond: config.apiRateLimit, burst: config.apiRateBurst },

@@ -13,13 +13,17 @@ import { errorResponse, validationError } from './errors.js';
 import { authenticate } from './middleware/auth.js';
 import { rateLimit, TokenBuckets } from './middleware/rate-limit.js';
 import { requestId } from './middleware/request-id.js';
+import type { RouteRegistrar } from './route.js';
 import { registerCreateKey } from './routes/api-keys/create-key.js';
 import { registerGetKey } from './routes/api-keys/get-key.js';
 import { registerListKeys } from './routes/api-keys/list-keys.js';
 import { registerRevokeKey } from './routes/api-keys/revoke-key.js';
 import { registerListAuditLogs } from './routes/audit/list-audit-logs.js';
 import { registerVerifyAuditLogs } from './routes/audit/verify-audit-logs.js';
+import { LOG_ROUTES } from './routes/logs/index.js';
+import { METRIC_ROUTES } from './routes/metrics/index.js';
 import { registerHealthCheck } from './routes/monitoring/health-check.js';
+import { TRACE_ROUTES } from './routes/traces/index.js';
 import { registerCreateOrg } from './routes/orgs/create-org.js';
 import { registerDeleteOrg } from './routes/orgs/delete-org.js';
 import { registerGetOrg } from './routes/orgs/get-org.js';
@@ -42,7 +46,7 @@ export interface ApiAppOptions {
 }
 
 /** Every route, in the order they are matched. */
-const ROUTES = [
+const ROUTES: readonly RouteRegistrar[] = [
   registerListOrgs,
   registerCreateOrg,
   registerGetOrg,
@@ -55,6 +59,9 @@ const ROUTES = [
   registerListAuditLogs,
   registerVerifyAuditLogs,
   registerHealthCheck,
+  ...TRACE_ROUTES,
+  ...LOG_ROUTES,
+  ...METRIC_ROUTES,
 ];
 
 /** The HTTP app on --http-addr: health and metrics, the REST API, its OpenAPI document and docs. */

@@ -3,6 +3,7 @@ import type { AuditLog, ChangeContext } from '../audit/index.js';
 import type { ApiKeys } from '../auth/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Organizations } from '../orgs/index.js';
+import type { Store } from '../store/index.js';
 import type { ApiEnv } from './env.js';
 import { AUTH_OFF } from './middleware/auth.js';
 
@@ -16,12 +17,23 @@ export interface HealthReport {
   ingestQueue: { bytes: number; maxBytes: number; utilization: number };
 }
 
+export interface QueryLimits {
+  /** A read running longer is stopped (LIMIT_EXCEEDED). */
+  timeoutMs: number;
+  /** The longest time range a read may cover. */
+  maxRangeMs: number;
+}
+
 /** What the REST API's routes use. */
 export interface ApiDeps {
   orgs: Organizations;
   keys: ApiKeys;
   audit: AuditLog;
   clock: Clock;
+  /** Reads of stored telemetry go through the query functions of src/store/queries. */
+  store: Store;
+  /** Limits of every read of stored telemetry. */
+  queryLimits: QueryLimits;
   health: () => Promise<HealthReport>;
 }
 

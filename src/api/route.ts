@@ -1,6 +1,11 @@
-import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { RouteRole } from '../auth/index.js';
+import type { ApiDeps } from './deps.js';
+import type { ApiEnv } from './env.js';
 import { requireRole } from './middleware/auth.js';
+
+/** Registers one endpoint (or a pair sharing a handler) on the API app. */
+export type RouteRegistrar = (app: OpenAPIHono<ApiEnv>, deps: ApiDeps) => void;
 
 export const ErrorBody = z
   .object({

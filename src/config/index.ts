@@ -139,6 +139,16 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'origins allowed to call the REST API from a browser, comma-separated, or *',
   },
   {
+    name: 'query-timeout-ms',
+    help: 'longest a REST API read may run before it is stopped (429 LIMIT_EXCEEDED)',
+    default: '30000',
+  },
+  {
+    name: 'query-max-range-days',
+    help: 'longest time range a REST API read may cover',
+    default: '31',
+  },
+  {
     name: 'max-request-bytes',
     help: 'largest OTLP request, after decompression (413 / RESOURCE_EXHAUSTED)',
     default: '64MiB',
@@ -219,6 +229,8 @@ export const Config = z
           .map((o) => o.trim())
           .filter(Boolean),
       ),
+    queryTimeoutMs: positive,
+    queryMaxRangeDays: positive,
     maxRequestBytes: size,
     queueMaxBytes: size,
     batchMaxRows: positive,

@@ -29,6 +29,21 @@ export interface StoreOptions {
   log: Logger;
 }
 
+/** Limits of one read. */
+export interface QueryOptions {
+  /** Stop the read after this long (rounded up to whole seconds). */
+  timeoutMs?: number | undefined;
+}
+
+/** ClickHouse's error code for a query stopped by max_execution_time. */
+const TIMEOUT_EXCEEDED = '159';
+
+/** The ClickHouse error code of an error from the client, if it has one. */
+function clickhouseCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
+}
+
 /** Rows of one request for one table. */
 export interface TableRows {
   table: TableName;
@@ -148,15 +163,40 @@ export class Store {
     );
   }
 
-  /** Runs a read and returns its rows; parameters are bound, `{db:Identifier}` is the org's database. */
-  async query(org: string, sql: string, params: Record<string, unknown> = {}): Promise<unknown[]> {
-    const rs = await this.readClient.query({
-      query: sql,
-      query_params: { ...params, db: this.database(org) },
-      format: 'JSONEachRow',
-      clickhouse_settings: statementSettings(),
-    });
-    return rs.json();
+  /**
+   * Runs a read and returns its rows; parameters are bound, `{db:Identifier}` is the org's
+   * database. A read running past `timeoutMs` is stopped and answered as LIMIT_EXCEEDED.
+   */
+  async query(
+    org: string,
+    sql: string,
+    params: Record<string, unknown> = {},
+    opts: QueryOptions = {},
+  ): Promise<unknown[]> {
+    const own =
+      opts.timeoutMs === undefined
+        ? {}
+        : { max_execution_time: Math.max(1, Math.ceil(opts.timeoutMs / 1000)) };
+    try {
+      const rs = await this.readClient.query({
+        query: sql,
+        query_params: { ...params, db: this.database(org) },
+        format: 'JSONEachRow',
+        clickhouse_settings: statementSettings(own),
+      });
+      return await rs.json();
+    } catch (err) {
+      if (clickhouseCode(err) === TIMEOUT_EXCEEDED) {
+        throw new AppError(
+          'LIMIT_EXCEEDED',
+          `query ran longer than ${opts.timeoutMs} ms and was stopped`,
+          {
+            cause: err,
+          },
+        );
+      }
+      throw err;
+    }
   }
 
   /** True when the engine answers. */

@@ -151,7 +151,11 @@ async function operations(): Promise<{ method: string; path: string; role: strin
  */
 function concrete(op: { method: string; path: string; role: string }) {
   const org = op.role === 'platform' ? 'ghost' : 'alpha';
-  const path = op.path.replace('{org}', org).replace('{keyId}', 'key_0000000000000000');
+  const path = op.path
+    .replace('{org}', org)
+    .replace('{keyId}', 'key_0000000000000000')
+    .replace('{traceId}', '0'.repeat(32))
+    .replace(/\{[A-Za-z]+\}/g, 'nothing');
   const body = op.method === 'POST' || op.method === 'PATCH' ? {} : undefined;
   return { path, body };
 }
