@@ -114,3 +114,10 @@ export function int64Text(v: Uint64Input): string {
   if (typeof v === 'bigint') return v.toString();
   return /^-?\d{1,20}$/.test(v.trim()) ? v.trim() : '0';
 }
+
+/** RFC 3339 text with nanoseconds (`2026-11-28T10:00:00.123456789Z`) of a decimal nanosecond count. */
+export function nanosToIso(ns: string): string {
+  const { sec, nanos } = splitNanos(ns);
+  const base = new Date(sec * 1000).toISOString().slice(0, 19);
+  return `${base}.${String(nanos).padStart(9, '0')}Z`;
+}

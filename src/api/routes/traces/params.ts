@@ -1,0 +1,37 @@
+import { AppError } from '../../../lib/errors.js';
+import { hasControlCharacter } from '../../../query/attribute-filter.js';
+import { TRACE_ID } from '../../../query/traces/index.js';
+import { z } from '../../route.js';
+
+const NAME_RULE = 'must be 1 to 256 characters without control characters';
+
+/** A service or span name: any printable text up to 256 characters. */
+export const NameText = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((s) => !hasControlCharacter(s), NAME_RULE);
+
+/** Checks repeated name parameters, naming the parameter when one is not a name. */
+export function checkNames(values: readonly string[], field: string): void {
+  for (const v of values) {
+    if (!NameText.safeParse(v).success) throw new AppError('VALIDATION', `${field}: ${NAME_RULE}`);
+  }
+}
+
+/** The `{traceId}` path parameter: 32 hex digits (upper case is accepted and lowered). */
+export const TraceIdParam = z.object({
+  traceId: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.string().regex(TRACE_ID, 'must be 32 hexadecimal digits'))
+    .openapi({
+      param: { name: 'traceId', in: 'path' },
+      example: '4bf92f3577b34da6a3ce929d0e0e4736',
+    }),
+});
+
+/** The `{service}` path parameter. */
+export const ServiceParam = z.object({
+  service: NameText.openapi({ param: { name: 'service', in: 'path' }, example: 'checkout' }),
+});

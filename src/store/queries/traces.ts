@@ -1,0 +1,330 @@
+import { z } from 'zod';
+import type { QueryOptions, Store } from '../store.js';
+import { attributeConditions, type AttributeCondition } from './attribute-sql.js';
+
+/** Span kinds whose spans are a service's own requests: what it serves and consumes. */
+export const ENTRY_KINDS = ['SPAN_KIND_SERVER', 'SPAN_KIND_CONSUMER'] as const;
+export const STATUS_ERROR = 'STATUS_CODE_ERROR';
+
+const ATTRIBUTE_COLUMNS = { resource: 'ResourceAttributes', item: 'SpanAttributes' };
+const ENTRY = `SpanKind IN ('SPAN_KIND_SERVER', 'SPAN_KIND_CONSUMER')`;
+const IS_ERROR = `StatusCode = '${STATUS_ERROR}'`;
+const IN_RANGE = `Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})
+  AND Timestamp < fromUnixTimestamp64Milli({toMs:Int64})`;
+
+const count = z.coerce.number();
+const nanosText = z.string().regex(/^\d+$/);
+const StringMap = z.record(z.string(), z.string());
+
+export interface SpanSearch {
+  fromMs: number;
+  toMs: number;
+  services: readonly string[];
+  spanName?: string | undefined;
+  minDurationNs?: bigint | undefined;
+  maxDurationNs?: bigint | undefined;
+  status?: string | undefined;
+  attributes: readonly AttributeCondition[];
+  /** Only traces starting before this point (newest-first paging): start nanos and id. */
+  before?: { startNs: string; traceId: string } | undefined;
+  limit: number;
+}
+
+const TraceHit = z.object({ traceId: z.string(), startNs: nanosText });
+export type TraceHit = z.infer<typeof TraceHit>;
+
+/**
+ * Traces with at least one span matching every condition, newest first by the start of
+ * their first matching span.
+ */
+export async function findTraces(
+  store: Store,
+  org: string,
+  s: SpanSearch,
+  opts: QueryOptions,
+): Promise<TraceHit[]> {
+  const where = [IN_RANGE, "TraceId != ''"];
+  const params: Record<string, unknown> = { fromMs: s.fromMs, toMs: s.toMs, limit: s.limit };
+  if (s.services.length > 0) {
+    where.push('ServiceName IN {services:Array(String)}');
+    params.services = s.services;
+  }
+  if (s.spanName !== undefined) {
+    where.push('SpanName = {spanName:String}');
+    params.spanName = s.spanName;
+  }
+  if (s.minDurationNs !== undefined) {
+    where.push('Duration >= {minNs:UInt64}');
+    params.minNs = s.minDurationNs.toString();
+  }
+  if (s.maxDurationNs !== undefined) {
+    where.push('Duration <= {maxNs:UInt64}');
+    params.maxNs = s.maxDurationNs.toString();
+  }
+  if (s.status !== undefined) {
+    where.push('StatusCode = {status:String}');
+    params.status = s.status;
+  }
+  if (s.attributes.length > 0) {
+    const f = attributeConditions(s.attributes, ATTRIBUTE_COLUMNS);
+    where.push(f.sql);
+    Object.assign(params, f.params);
+  }
+  let having = '';
+  if (s.before) {
+    having =
+      'HAVING (min(Timestamp), TraceId) < (fromUnixTimestamp64Nano({beforeNs:Int64}), {beforeId:String})';
+    params.beforeNs = s.before.startNs;
+    params.beforeId = s.before.traceId;
+  }
+  const rows = await store.query(
+    org,
+    `SELECT TraceId AS traceId, toString(toUnixTimestamp64Nano(min(Timestamp))) AS startNs
+     FROM {db:Identifier}.otel_traces
+     WHERE ${where.join('\n  AND ')}
+     GROUP BY TraceId
+     ${having}
+     ORDER BY min(Timestamp) DESC, TraceId DESC
+     LIMIT {limit:UInt32}`,
+    params,
+    opts,
+  );
+  return z.array(TraceHit).parse(rows);
+}
+
+/** Bounds the scan of a trace's spans by the trace-id lookup table's start and end. */
+const TRACE_BOUNDS = `Timestamp >= (SELECT min(Start) FROM {db:Identifier}.otel_traces_trace_id_ts WHERE TraceId IN {ids:Array(String)})
+  AND Timestamp < (SELECT addSeconds(max(End), 1) FROM {db:Identifier}.otel_traces_trace_id_ts WHERE TraceId IN {ids:Array(String)})`;
+
+const TraceSummaryRow = z.object({
+  traceId: z.string(),
+  startNs: nanosText,
+  endNs: nanosText,
+  spanCount: count,
+  errorCount: count,
+  services: z.array(z.string()),
+  rootService: z.string(),
+  rootSpan: z.string(),
+  hasRoot: z.coerce.boolean(),
+});
+export type TraceSummaryRow = z.infer<typeof TraceSummaryRow>;
+
+/** Summaries of whole traces (every span, not only those that matched a search). */
+export async function traceSummaries(
+  store: Store,
+  org: string,
+  ids: readonly string[],
+  opts: QueryOptions,
+): Promise<TraceSummaryRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await store.query(
+    org,
+    `SELECT TraceId AS traceId,
+       toString(toUnixTimestamp64Nano(min(Timestamp))) AS startNs,
+       toString(max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration))) AS endNs,
+       count() AS spanCount,
+       countIf(${IS_ERROR}) AS errorCount,
+       arraySort(groupUniqArray(ServiceName)) AS services,
+       countIf(ParentSpanId = '') > 0 AS hasRoot,
+       if(hasRoot, argMinIf(ServiceName, Timestamp, ParentSpanId = ''), argMin(ServiceName, Timestamp)) AS rootService,
+       if(hasRoot, argMinIf(SpanName, Timestamp, ParentSpanId = ''), argMin(SpanName, Timestamp)) AS rootSpan
+     FROM {db:Identifier}.otel_traces
+     WHERE TraceId IN {ids:Array(String)} AND ${TRACE_BOUNDS}
+     GROUP BY TraceId`,
+    { ids },
+    opts,
+  );
+  return z.array(TraceSummaryRow).parse(rows);
+}
+
+const SpanRow = z.object({
+  traceId: z.string(),
+  spanId: z.string(),
+  parentSpanId: z.string(),
+  traceState: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  serviceName: z.string(),
+  resourceAttributes: StringMap,
+  scopeName: z.string(),
+  scopeVersion: z.string(),
+  attributes: StringMap,
+  startNs: nanosText,
+  durationNs: nanosText,
+  statusCode: z.string(),
+  statusMessage: z.string(),
+  eventTimesNs: z.array(nanosText),
+  eventNames: z.array(z.string()),
+  eventAttributes: z.array(StringMap),
+  linkTraceIds: z.array(z.string()),
+  linkSpanIds: z.array(z.string()),
+  linkTraceStates: z.array(z.string()),
+  linkAttributes: z.array(StringMap),
+  flags: count,
+});
+export type SpanRow = z.infer<typeof SpanRow>;
+
+/** Every span of one trace in start order, at most `limit`. */
+export async function traceSpans(
+  store: Store,
+  org: string,
+  traceId: string,
+  limit: number,
+  opts: QueryOptions,
+): Promise<SpanRow[]> {
+  const rows = await store.query(
+    org,
+    `SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId,
+       TraceState AS traceState, SpanName AS name, SpanKind AS kind, ServiceName AS serviceName,
+       ResourceAttributes AS resourceAttributes, ScopeName AS scopeName,
+       ScopeVersion AS scopeVersion, SpanAttributes AS attributes,
+       toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, toString(Duration) AS durationNs,
+       StatusCode AS statusCode, StatusMessage AS statusMessage,
+       arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS eventTimesNs,
+       Events.Name AS eventNames, Events.Attributes AS eventAttributes,
+       Links.TraceId AS linkTraceIds, Links.SpanId AS linkSpanIds,
+       Links.TraceState AS linkTraceStates, Links.Attributes AS linkAttributes,
+       Flags AS flags
+     FROM {db:Identifier}.otel_traces
+     WHERE TraceId = {id:String} AND ${TRACE_BOUNDS}
+     ORDER BY Timestamp, SpanId
+     LIMIT {limit:UInt32}`,
+    { id: traceId, ids: [traceId], limit },
+    opts,
+  );
+  return z.array(SpanRow).parse(rows);
+}
+
+const RedRow = z.object({
+  calls: count,
+  errors: count,
+  /** p50, p95, p99 in nanoseconds; empty without calls. */
+  quantiles: z.array(z.coerce.number()),
+});
+
+const ServiceRow = RedRow.extend({ service: z.string() });
+export type ServiceRow = z.infer<typeof ServiceRow>;
+
+const RED = `countIf(${ENTRY}) AS calls,
+  countIf(${ENTRY} AND ${IS_ERROR}) AS errors,
+  if(calls = 0, [], quantilesIf(0.5, 0.95, 0.99)(Duration, ${ENTRY})) AS quantiles`;
+
+/** Every service with spans in the range, with the calls, errors and latency of its entry spans. */
+export async function services(
+  store: Store,
+  org: string,
+  range: { fromMs: number; toMs: number },
+  opts: QueryOptions,
+): Promise<ServiceRow[]> {
+  const rows = await store.query(
+    org,
+    `SELECT ServiceName AS service, ${RED}
+     FROM {db:Identifier}.otel_traces
+     WHERE ${IN_RANGE}
+     GROUP BY ServiceName
+     ORDER BY ServiceName`,
+    range,
+    opts,
+  );
+  return z.array(ServiceRow).parse(rows);
+}
+
+const SeriesRow = RedRow.extend({ bucket: count });
+export type SeriesRow = z.infer<typeof SeriesRow>;
+
+/** One service's entry spans per time bucket of `stepSeconds` (buckets with no spans are absent). */
+export async function serviceSeries(
+  store: Store,
+  org: string,
+  service: string,
+  range: { fromMs: number; toMs: number },
+  stepSeconds: number,
+  opts: QueryOptions,
+): Promise<SeriesRow[]> {
+  const rows = await store.query(
+    org,
+    `SELECT toUnixTimestamp(toStartOfInterval(toDateTime(Timestamp), toIntervalSecond({step:UInt32}))) AS bucket,
+       count() AS calls, countIf(${IS_ERROR}) AS errors,
+       quantiles(0.5, 0.95, 0.99)(Duration) AS quantiles
+     FROM {db:Identifier}.otel_traces
+     WHERE ServiceName = {service:String} AND ${ENTRY} AND ${IN_RANGE}
+     GROUP BY bucket
+     ORDER BY bucket`,
+    { ...range, service, step: stepSeconds },
+    opts,
+  );
+  return z.array(SeriesRow).parse(rows);
+}
+
+const OperationRow = RedRow.extend({ operation: z.string(), kind: z.string() });
+export type OperationRow = z.infer<typeof OperationRow>;
+
+/** One service's entry operations (span names), busiest first, at most `limit`. */
+export async function serviceOperations(
+  store: Store,
+  org: string,
+  service: string,
+  range: { fromMs: number; toMs: number },
+  limit: number,
+  opts: QueryOptions,
+): Promise<OperationRow[]> {
+  const rows = await store.query(
+    org,
+    `SELECT SpanName AS operation, any(SpanKind) AS kind,
+       count() AS calls, countIf(${IS_ERROR}) AS errors,
+       quantiles(0.5, 0.95, 0.99)(Duration) AS quantiles
+     FROM {db:Identifier}.otel_traces
+     WHERE ServiceName = {service:String} AND ${ENTRY} AND ${IN_RANGE}
+     GROUP BY SpanName
+     ORDER BY calls DESC, operation
+     LIMIT {limit:UInt32}`,
+    { ...range, service, limit },
+    opts,
+  );
+  return z.array(OperationRow).parse(rows);
+}
+
+const EdgeRow = z.object({
+  caller: z.string(),
+  callee: z.string(),
+  calls: count,
+  errors: count,
+  p95: z.coerce.number(),
+});
+export type EdgeRow = z.infer<typeof EdgeRow>;
+
+/**
+ * Calls between services: a span whose parent span belongs to another service is a call
+ * from the parent's service to the span's. Parents are looked for from `parentLeadMs`
+ * before the range, since a parent starts before its children.
+ */
+export async function serviceEdges(
+  store: Store,
+  org: string,
+  range: { fromMs: number; toMs: number },
+  parentLeadMs: number,
+  opts: QueryOptions,
+): Promise<EdgeRow[]> {
+  const rows = await store.query(
+    org,
+    `SELECT p.ServiceName AS caller, c.ServiceName AS callee, count() AS calls,
+       countIf(c.StatusCode = '${STATUS_ERROR}') AS errors, quantile(0.95)(c.Duration) AS p95
+     FROM (
+       SELECT TraceId, ParentSpanId, ServiceName, StatusCode, Duration
+       FROM {db:Identifier}.otel_traces
+       WHERE ${IN_RANGE} AND ParentSpanId != ''
+     ) AS c
+     INNER JOIN (
+       SELECT TraceId, SpanId, ServiceName
+       FROM {db:Identifier}.otel_traces
+       WHERE Timestamp >= fromUnixTimestamp64Milli({parentFromMs:Int64})
+         AND Timestamp < fromUnixTimestamp64Milli({toMs:Int64})
+     ) AS p ON c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
+     WHERE p.ServiceName != c.ServiceName
+     GROUP BY caller, callee
+     ORDER BY caller, callee`,
+    { ...range, parentFromMs: range.fromMs - parentLeadMs },
+    opts,
+  );
+  return z.array(EdgeRow).parse(rows);
+}

@@ -1,0 +1,336 @@
+import { context, SpanKind, SpanStatusCode, trace, type HrTime } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gridscope } from '../../src/main.js';
+import { apiClient } from './api-client.js';
+import { removeDir, startTestServer, tempDataDir, urls } from './harness.js';
+import { exportSpans } from './otel-exporters.js';
+
+const ADMIN = 'platform-admin-key-for-trace-tests-0123';
+const dir = tempDataDir('traces-api');
+let gs: Gridscope;
+let call: ReturnType<typeof apiClient>;
+let viewer: string;
+
+const TRACES = 20;
+/** Start of trace i: 30 minutes ago plus 10 s per trace, in milliseconds. */
+const T0 = Date.now() - 30 * 60_000;
+const startMs = (i: number) => T0 + i * 10_000;
+const hr = (ms: number): HrTime => [Math.floor(ms / 1000), (ms % 1000) * 1_000_000];
+
+/** Durations in milliseconds of each service's server span in trace i. */
+const frontendMs = (i: number) => 200 + i;
+const checkoutMs = (i: number) => 100 + 2 * i;
+const paymentsMs = (i: number) => 10 * (i + 1);
+const paymentFails = (i: number) => i % 5 === 0;
+
+function provider(service: string, memory: InMemorySpanExporter) {
+  return new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': service,
+      'deployment.environment.name': 'test',
+    }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
+}
+
+/**
+ * TRACES traces of five spans: frontend GET /checkout (server) → frontend "call checkout"
+ * (client) → checkout POST /checkout (server) → checkout SELECT (client) and payments
+ * charge (server, failing in every fifth trace).
+ */
+function makeTraces(): { spans: ReadableSpan[]; traceIds: string[] } {
+  const memory = new InMemorySpanExporter();
+  const front = provider('frontend', memory).getTracer('t');
+  const checkout = provider('checkout', memory).getTracer('t');
+  const payments = provider('payments', memory).getTracer('t');
+  const traceIds: string[] = [];
+  for (let i = 0; i < TRACES; i++) {
+    const s = startMs(i);
+    const root = front.startSpan(
+      'GET /checkout',
+      { kind: SpanKind.SERVER, startTime: hr(s) },
+      context.active(),
+    );
+    traceIds.push(root.spanContext().traceId);
+    const inRoot = trace.setSpan(context.active(), root);
+    const out = front.startSpan(
+      'call checkout',
+      { kind: SpanKind.CLIENT, startTime: hr(s + 5) },
+      inRoot,
+    );
+    const co = checkout.startSpan(
+      'POST /checkout',
+      { kind: SpanKind.SERVER, startTime: hr(s + 6), attributes: { 'order.id': String(i) } },
+      trace.setSpan(context.active(), out),
+    );
+    const inCo = trace.setSpan(context.active(), co);
+    const db = checkout.startSpan(
+      'SELECT orders',
+      { kind: SpanKind.CLIENT, startTime: hr(s + 7) },
+      inCo,
+    );
+    db.end(hr(s + 9));
+    const pay = payments.startSpan(
+      'charge',
+      { kind: SpanKind.SERVER, startTime: hr(s + 10) },
+      inCo,
+    );
+    if (paymentFails(i)) pay.setStatus({ code: SpanStatusCode.ERROR, message: 'card declined' });
+    pay.addEvent('authorized', { amount: 42 }, hr(s + 11));
+    pay.end(hr(s + 10 + paymentsMs(i)));
+    co.end(hr(s + 6 + checkoutMs(i)));
+    out.end(hr(s + 6 + checkoutMs(i)));
+    root.end(hr(s + frontendMs(i)));
+  }
+  return { spans: memory.getFinishedSpans(), traceIds };
+}
+
+/** Linearly interpolated quantile of sorted values, as ClickHouse's quantile computes it for small sets. */
+function quantile(values: number[], q: number): number {
+  const v = [...values].sort((a, b) => a - b);
+  const pos = q * (v.length - 1);
+  const lo = Math.floor(pos);
+  return v[lo]! + (v[Math.min(lo + 1, v.length - 1)]! - v[lo]!) * (pos - lo);
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+let traceIds: string[];
+
+beforeAll(async () => {
+  gs = await startTestServer(dir, { 'bootstrap-admin-key': ADMIN });
+  call = apiClient(urls(gs).ops);
+  const made = makeTraces();
+  traceIds = made.traceIds;
+  const res = await exportSpans('http/protobuf', urls(gs), made.spans);
+  expect(res.code).toBe(0);
+  const key = await call('POST', '/api/v1/orgs/default/api-keys', {
+    key: ADMIN,
+    body: { name: 'v', role: 'viewer' },
+  });
+  viewer = key.body.key;
+}, 60_000);
+
+afterAll(async () => {
+  await gs?.close();
+  removeDir(dir);
+});
+
+const get = (path: string) => call('GET', path, { key: viewer });
+
+describe('services', () => {
+  it('lists each service with rate, error rate and percentiles of its server spans', async () => {
+    const r = await get('/api/v1/monitoring/services?from=now-1h');
+    expect(r.status).toBe(200);
+    const by = Object.fromEntries(r.body.items.map((s: { service: string }) => [s.service, s]));
+    expect(Object.keys(by).sort()).toEqual(['checkout', 'frontend', 'payments']);
+    const cases: [string, (i: number) => number, number][] = [
+      ['frontend', frontendMs, 0],
+      ['checkout', checkoutMs, 0],
+      ['payments', paymentsMs, range(TRACES).filter(paymentFails).length],
+    ];
+    for (const [name, ms, errors] of cases) {
+      const s = by[name];
+      const durations = range(TRACES).map(ms);
+      expect(s.calls, name).toBe(TRACES);
+      expect(s.errors, name).toBe(errors);
+      expect(s.errorRate, name).toBeCloseTo(errors / TRACES, 6);
+      expect(s.requestRate, name).toBeCloseTo(TRACES / 3600, 6);
+      for (const [k, q] of [
+        ['p50', 0.5],
+        ['p95', 0.95],
+        ['p99', 0.99],
+      ] as const) {
+        expect(Math.abs(s.latencyMs[k] - quantile(durations, q)), `${name} ${k}`).toBeLessThan(0.5);
+      }
+    }
+  });
+
+  it('gives one service as a time series with every step, and per operation', async () => {
+    const r = await get('/api/v1/monitoring/service-metrics/payments?from=now-1h&step=5m');
+    expect(r.status).toBe(200);
+    expect(r.body.stepSeconds).toBe(300);
+    expect(r.body.series.length).toBeGreaterThanOrEqual(12);
+    const total = r.body.series.reduce((n: number, p: { calls: number }) => n + p.calls, 0);
+    const errors = r.body.series.reduce((n: number, p: { errors: number }) => n + p.errors, 0);
+    expect(total).toBe(TRACES);
+    expect(errors).toBe(4);
+    // Each step holds the traces that started in it.
+    for (const p of r.body.series) {
+      const t = Date.parse(p.time);
+      const want = range(TRACES).filter(
+        (i) => startMs(i) + 10 >= t && startMs(i) + 10 < t + 300_000,
+      );
+      expect(p.calls, p.time).toBe(want.length);
+      if (want.length > 0) {
+        expect(p.latencyMs.p50).toBeCloseTo(quantile(want.map(paymentsMs), 0.5), 0);
+      } else expect(p.latencyMs).toBeNull();
+    }
+    expect(r.body.operations).toEqual([
+      expect.objectContaining({ operation: 'charge', kind: 'server', calls: TRACES, errors: 4 }),
+    ]);
+  });
+
+  it('derives the dependency map from parent and child spans', async () => {
+    const r = await get('/api/v1/monitoring/services/map?from=now-1h');
+    expect(r.status).toBe(200);
+    expect(r.body.nodes.map((n: { service: string }) => n.service)).toEqual([
+      'checkout',
+      'frontend',
+      'payments',
+    ]);
+    const edges = r.body.edges.map(
+      (e: { caller: string; callee: string; calls: number; errors: number }) => [
+        e.caller,
+        e.callee,
+        e.calls,
+        e.errors,
+      ],
+    );
+    expect(edges).toEqual([
+      ['checkout', 'payments', TRACES, 4],
+      ['frontend', 'checkout', TRACES, 0],
+    ]);
+    const pay = r.body.edges.find((e: { callee: string }) => e.callee === 'payments');
+    expect(Math.abs(pay.p95Ms - quantile(range(TRACES).map(paymentsMs), 0.95))).toBeLessThan(0.5);
+  });
+});
+
+describe('traces', () => {
+  it('searches by service and status and summarizes whole traces', async () => {
+    const r = await get('/api/v1/monitoring/traces?service=payments&status=error');
+    expect(r.status).toBe(200);
+    const want = range(TRACES).filter(paymentFails).reverse();
+    expect(r.body.items.map((t: { traceId: string }) => t.traceId)).toEqual(
+      want.map((i) => traceIds[i]),
+    );
+    const first = r.body.items[0];
+    const i = want[0]!;
+    expect(first).toMatchObject({
+      rootService: 'frontend',
+      rootSpan: 'GET /checkout',
+      services: ['checkout', 'frontend', 'payments'],
+      spanCount: 5,
+      errorCount: 1,
+      hasError: true,
+    });
+    expect(first.durationMs).toBeCloseTo(frontendMs(i), 3);
+    expect(Date.parse(first.startTime)).toBe(startMs(i));
+  });
+
+  it('filters by span name, duration and attributes', async () => {
+    const slow = await get('/api/v1/monitoring/traces?spanName=charge&minDuration=150ms&limit=100');
+    expect(slow.body.items).toHaveLength(range(TRACES).filter((i) => paymentsMs(i) >= 150).length);
+    const band = await get(
+      '/api/v1/monitoring/traces?service=payments&minDuration=50ms&maxDuration=0.1s',
+    );
+    expect(band.body.items).toHaveLength(
+      range(TRACES).filter((i) => paymentsMs(i) >= 50 && paymentsMs(i) <= 100).length,
+    );
+    const order = await get('/api/v1/monitoring/traces?attr=order.id%3D7');
+    expect(order.body.items.map((t: { traceId: string }) => t.traceId)).toEqual([traceIds[7]]);
+    const env = await get(
+      '/api/v1/monitoring/traces?attr=resource.deployment.environment.name%3Dtest&limit=100',
+    );
+    expect(env.body.items).toHaveLength(TRACES);
+    const none = await get(
+      '/api/v1/monitoring/traces?attr=resource.deployment.environment.name%3Dprod',
+    );
+    expect(none.body.items).toEqual([]);
+  });
+
+  it('pages newest first with a cursor, without gaps or repeats', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const r = await get(`/api/v1/monitoring/traces?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...r.body.items.map((t: { traceId: string }) => t.traceId));
+      cursor = r.body.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toEqual([...traceIds].reverse());
+  });
+
+  it('returns a whole trace in waterfall order with depth, events and status', async () => {
+    const id = traceIds[5]!;
+    const r = await get(`/api/v1/monitoring/traces/${id.toUpperCase()}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ traceId: id, spanCount: 5, errorCount: 1, truncated: false });
+    expect(r.body.durationMs).toBeCloseTo(frontendMs(5), 3);
+    expect(
+      r.body.spans.map((s: { name: string; depth: number }) => `${s.depth}:${s.name}`),
+    ).toEqual([
+      '0:GET /checkout',
+      '1:call checkout',
+      '2:POST /checkout',
+      '3:SELECT orders',
+      '3:charge',
+    ]);
+    const spans = r.body.spans as { spanId: string; parentSpanId: string | null; name: string }[];
+    for (const s of spans.slice(1))
+      expect(spans.some((p) => p.spanId === s.parentSpanId)).toBe(true);
+    const charge = r.body.spans[4];
+    expect(charge).toMatchObject({
+      kind: 'server',
+      serviceName: 'payments',
+      status: { code: 'error', message: 'card declined' },
+      events: [{ name: 'authorized', attributes: { amount: '42' } }],
+      missingParent: false,
+    });
+    expect(charge.offsetMs).toBeCloseTo(10, 3);
+    expect(charge.durationMs).toBeCloseTo(paymentsMs(5), 3);
+    const only = await get(`/api/v1/monitoring/traces/${id}/spans`);
+    expect(only.body.items).toEqual(r.body.spans);
+  });
+
+  it('answers 404 for an unknown trace and 400 for a malformed id', async () => {
+    expect((await get(`/api/v1/monitoring/traces/${'0'.repeat(32)}`)).status).toBe(404);
+    const bad = await get("/api/v1/monitoring/traces/xyz'%20OR%201=1");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/traceId/);
+  });
+});
+
+describe('isolation and hostile input', () => {
+  it("another organization's key sees none of these traces or services", async () => {
+    await call('POST', '/api/v1/orgs', { key: ADMIN, body: { id: 'other', name: 'Other' } });
+    const k = await call('POST', '/api/v1/orgs/other/api-keys', {
+      key: ADMIN,
+      body: { name: 'v', role: 'viewer' },
+    });
+    const as = (path: string) => call('GET', path, { key: k.body.key });
+    expect((await as('/api/v1/monitoring/services')).body.items).toEqual([]);
+    expect((await as('/api/v1/monitoring/traces')).body.items).toEqual([]);
+    expect((await as(`/api/v1/monitoring/traces/${traceIds[0]}`)).status).toBe(404);
+    expect((await as('/api/v1/monitoring/services/map')).body.edges).toEqual([]);
+  });
+
+  it('refuses hostile or out-of-range parameters with a 400 naming them', async () => {
+    const cases: [string, string][] = [
+      ["/api/v1/monitoring/traces?attr=a'b%3D1", 'attr'],
+      ['/api/v1/monitoring/traces?attr=x%3D%00', 'attr'],
+      ['/api/v1/monitoring/traces?minDuration=abc', 'minDuration'],
+      ['/api/v1/monitoring/traces?maxDuration=1y', 'maxDuration'],
+      ['/api/v1/monitoring/traces?status=broken', 'status'],
+      ['/api/v1/monitoring/traces?limit=0', 'limit'],
+      ['/api/v1/monitoring/traces?limit=501', 'limit'],
+      ['/api/v1/monitoring/traces?cursor=abc', 'cursor'],
+      ['/api/v1/monitoring/traces?service=a%01b', 'service'],
+      ['/api/v1/monitoring/services?from=now-90d', 'from'],
+      ['/api/v1/monitoring/services?from=now&to=now-1h', 'from'],
+      ['/api/v1/monitoring/service-metrics/payments?step=1s&from=now-1d', 'step'],
+      ['/api/v1/monitoring/service-metrics/payments?step=soon', 'step'],
+    ];
+    for (const [path, field] of cases) {
+      const r = await get(path);
+      expect(r.status, path).toBe(400);
+      expect(r.body.error.message, path).toContain(field);
+    }
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { parseDurationNanos, parseStepSeconds } from '../../../src/lib/duration.js';
+
+describe('parseDurationNanos', () => {
+  it.each([
+    ['250ms', 250_000_000n],
+    ['250', 250_000_000n],
+    ['1.5s', 1_500_000_000n],
+    ['2m', 120_000_000_000n],
+    ['300us', 300_000n],
+    ['7ns', 7n],
+    ['0.001ms', 1_000n],
+  ])('%s', (text, want) => {
+    expect(parseDurationNanos(text, 'd')).toBe(want);
+  });
+
+  it.each(['', 'abc', '1y', '-5ms', '1e3ms'])('refuses %j', (text) => {
+    expect(() => parseDurationNanos(text, 'minDuration')).toThrow(/^minDuration: not a duration/);
+  });
+});
+
+describe('parseStepSeconds', () => {
+  const hour = 3_600_000;
+  const opts = { targetPoints: 120, maxPoints: 2000 };
+  it.each([
+    [undefined, hour, 30],
+    [undefined, 24 * hour, 900],
+    ['5m', hour, 300],
+    ['90', hour, 90],
+    ['1h', 24 * hour, 3600],
+  ] as const)('%s over %d ms is %d s', (text, range, want) => {
+    expect(parseStepSeconds(text, range, opts)).toBe(want);
+  });
+
+  it('refuses a step giving too many buckets, or no step at all', () => {
+    expect(() => parseStepSeconds('1s', 24 * hour, opts)).toThrow(/step: 86400 buckets/);
+    expect(() => parseStepSeconds('0s', hour, opts)).toThrow(/step: must be at least 1s/);
+    expect(() => parseStepSeconds('soon', hour, opts)).toThrow(/step: not a step/);
+  });
+});
