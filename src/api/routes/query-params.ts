@@ -5,13 +5,9 @@ import { z } from '../route.js';
 
 /** `from` and `to` of a read: RFC 3339, Unix milliseconds or now-relative. */
 export const TimeRangeQuery = {
-  from: z
-    .string()
-    .max(64)
-    .optional()
-    .openapi({
-      description: 'start: RFC 3339, Unix ms, or now-1h (default: one hour before `to`)',
-    }),
+  from: z.string().max(64).optional().openapi({
+    description: 'start: RFC 3339, Unix ms, or now-1h (default: one hour before `to`)',
+  }),
   to: z
     .string()
     .max(64)
