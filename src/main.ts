@@ -220,6 +220,8 @@ export async function startGridscope(
         queryLimits: {
           timeoutMs: config.queryTimeoutMs,
           maxRangeMs: config.queryMaxRangeDays * 86_400_000,
+          sqlMaxRows: config.sqlMaxRows,
+          sqlMaxBytes: config.sqlMaxResultBytes,
         },
       },
       auth: config.auth,

@@ -23,6 +23,7 @@ import { registerVerifyAuditLogs } from './routes/audit/verify-audit-logs.js';
 import { LOG_ROUTES } from './routes/logs/index.js';
 import { METRIC_ROUTES } from './routes/metrics/index.js';
 import { registerHealthCheck } from './routes/monitoring/health-check.js';
+import { registerQuerySql } from './routes/monitoring/query-sql.js';
 import { TRACE_ROUTES } from './routes/traces/index.js';
 import { registerCreateOrg } from './routes/orgs/create-org.js';
 import { registerDeleteOrg } from './routes/orgs/delete-org.js';
@@ -59,6 +60,7 @@ const ROUTES: readonly RouteRegistrar[] = [
   registerListAuditLogs,
   registerVerifyAuditLogs,
   registerHealthCheck,
+  registerQuerySql,
   ...TRACE_ROUTES,
   ...LOG_ROUTES,
   ...METRIC_ROUTES,

@@ -22,6 +22,9 @@ export interface QueryLimits {
   timeoutMs: number;
   /** The longest time range a read may cover. */
   maxRangeMs: number;
+  /** Most rows and bytes of one answer of the SQL endpoint. */
+  sqlMaxRows: number;
+  sqlMaxBytes: number;
 }
 
 /** What the REST API's routes use. */

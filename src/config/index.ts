@@ -149,6 +149,16 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '31',
   },
   {
+    name: 'sql-max-rows',
+    help: 'most rows one answer of the SQL endpoint may have',
+    default: '10000',
+  },
+  {
+    name: 'sql-max-result-bytes',
+    help: 'most bytes one answer of the SQL endpoint may have',
+    default: '16MiB',
+  },
+  {
     name: 'max-request-bytes',
     help: 'largest OTLP request, after decompression (413 / RESOURCE_EXHAUSTED)',
     default: '64MiB',
@@ -231,6 +241,8 @@ export const Config = z
       ),
     queryTimeoutMs: positive,
     queryMaxRangeDays: positive,
+    sqlMaxRows: positive,
+    sqlMaxResultBytes: size,
     maxRequestBytes: size,
     queueMaxBytes: size,
     batchMaxRows: positive,

@@ -32,13 +32,17 @@ export function statementSettings(own: StatementSettings = {}): ClickHouseSettin
   return { ...BASELINE_SETTINGS, ...own } as ClickHouseSettings;
 }
 
-/** Opens one client; the embedded engine allows several sessions on one path. */
-export function openClient(backend: Backend): ClickHouseClient {
+/**
+ * Opens one client; the embedded engine allows several sessions on one path. On a server,
+ * `database` makes it the default database of the client's statements.
+ */
+export function openClient(backend: Backend, opts: { database?: string } = {}): ClickHouseClient {
   if (backend.kind === 'server') {
     return createClient({
       url: backend.url,
       request_timeout: 60_000,
       compression: { request: false, response: true },
+      ...(opts.database === undefined ? {} : { database: opts.database }),
     });
   }
   const dir = resolve(backend.dataDir);

@@ -19,4 +19,6 @@ export {
 } from './tables.js';
 export { TsvWriter, floatText } from './tsv-writer.js';
 export { PlatformRepo, OrgRow, KeyRow } from './platform.js';
+export { type UserSqlLimits, type UserSqlResult } from './user-sql.js';
+export { checkSelectAst, screenSqlText, MAX_SQL_LENGTH } from './sql-guard.js';
 export { AuditRepo, AuditRow, type AuditFilter } from './audit.js';

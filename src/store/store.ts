@@ -10,6 +10,7 @@ import { AuditRepo } from './audit.js';
 import { migrate } from './migrations.js';
 import { PlatformRepo } from './platform.js';
 import { Db } from './sql.js';
+import { UserSql, type UserSqlLimits, type UserSqlResult } from './user-sql.js';
 import { applyRetention, type Retention } from './retention.js';
 import type { TableName } from './tables.js';
 import type { WriteOptions } from './writer.js';
@@ -66,6 +67,7 @@ export class Store {
 
   private readonly spoolDir: string | undefined;
   private platformReady: Promise<void> | undefined;
+  private readonly userSql: UserSql;
 
   constructor(private readonly opts: StoreOptions) {
     if (opts.backend.kind === 'embedded') {
@@ -79,6 +81,20 @@ export class Store {
       openClient(opts.backend),
     );
     this.budget = new QueueBudget(opts.queueMaxBytes);
+    this.userSql = new UserSql(opts.backend);
+  }
+
+  /**
+   * Runs a user's read-only SQL in an organization's database, on a session of its own,
+   * after checking it is one SELECT that stays in that database (src/store/sql-guard.ts).
+   */
+  runUserSql(
+    org: string,
+    sql: string,
+    params: Record<string, unknown>,
+    limits: UserSqlLimits,
+  ): Promise<UserSqlResult> {
+    return this.userSql.run(this.database(org), sql, params, limits);
   }
 
   /** The database holding an organization's telemetry. */
@@ -212,6 +228,7 @@ export class Store {
 
   async close(): Promise<void> {
     await this.drain();
+    await this.userSql.close();
     await Promise.all([this.readClient, ...this.insertClients].map((c) => c.close()));
   }
 

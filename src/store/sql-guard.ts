@@ -1,0 +1,113 @@
+import { AppError } from '../lib/errors.js';
+
+/**
+ * Checks of user-written SQL for the read-only SQL endpoint. The text is first screened
+ * as text (one statement, no FORMAT/OUTFILE/SETTINGS), then ClickHouse's own parse of it
+ * (EXPLAIN AST) is walked: it must be a SELECT whose tables are unqualified or in the
+ * caller's database, with no table functions and no functions that reach outside it.
+ */
+
+/** Scalar functions that read other tables, files, dictionaries or the host. */
+const FORBIDDEN_FUNCTIONS =
+  /^(file|url|s3|s3cluster|gcs|hdfs|azureblobstorage|remote|remotesecure|cluster|clusterallreplicas|mysql|postgresql|jdbc|odbc|sqlite|mongodb|redis|executable|input|joinget|joingetornull|hascolumnintable|getmacro|getserverport|fqdn|hostname|shardnum|shardcount|globalvariable|filesystemavailable|filesystemcapacity|filesystemunreserved|dictget\w*|dicthas|dictisin|dictgethierarchy|dictgetchildren|dictgetdescendants)$/i;
+
+/** IN-family functions, whose right side may name a table. */
+const IN_FUNCTIONS = /^(global)?(not)?(null)?in$/i;
+
+/** The longest SQL text accepted. */
+export const MAX_SQL_LENGTH = 100_000;
+
+/** Refuses text that is more than one statement or asks for another output. */
+export function screenSqlText(sql: string): string {
+  const text = sql.trim().replace(/;\s*$/, '').trim();
+  if (text.length === 0) throw new AppError('VALIDATION', 'sql: empty');
+  if (text.length > MAX_SQL_LENGTH) {
+    throw new AppError('VALIDATION', `sql: longer than ${MAX_SQL_LENGTH} characters`);
+  }
+  if (text.includes(';')) {
+    throw new AppError(
+      'VALIDATION',
+      'sql: one statement only; a semicolon may only end it (also none inside strings)',
+    );
+  }
+  return text;
+}
+
+interface AstNode {
+  label: string;
+  children: AstNode[];
+  parent: AstNode | undefined;
+}
+
+/** Builds a tree from EXPLAIN AST lines, whose depth is their leading spaces. */
+export function parseAstLines(lines: readonly string[]): AstNode {
+  const root: AstNode = { label: '(root)', children: [], parent: undefined };
+  const stack: { depth: number; node: AstNode }[] = [{ depth: -1, node: root }];
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    const depth = line.length - line.trimStart().length;
+    const node: AstNode = { label: line.trim(), children: [], parent: undefined };
+    while (stack.length > 1 && stack.at(-1)!.depth >= depth) stack.pop();
+    node.parent = stack.at(-1)!.node;
+    node.parent.children.push(node);
+    stack.push({ depth, node });
+  }
+  return root;
+}
+
+function kind(n: AstNode): string {
+  return n.label.split(' ')[0]!;
+}
+
+function argument(n: AstNode): string {
+  return n.label.split(' ')[1] ?? '';
+}
+
+function refuse(message: string): never {
+  throw new AppError('VALIDATION', `sql: ${message}`);
+}
+
+/**
+ * Checks ClickHouse's parse of a statement (EXPLAIN AST lines) for the read-only SQL
+ * endpoint, given the database the statement runs in.
+ */
+export function checkSelectAst(lines: readonly string[], database: string): void {
+  const tree = parseAstLines(lines);
+  const top = tree.children;
+  if (top.length !== 1 || !/^Select(WithUnion|IntersectExcept)Query$/.test(kind(top[0]!))) {
+    refuse(`only a SELECT is allowed (this is ${top[0] ? kind(top[0]) : 'empty'})`);
+  }
+  if (top[0]!.children.length !== 1) {
+    refuse('FORMAT and INTO OUTFILE are not allowed; results come back as JSON');
+  }
+  const walk = (n: AstNode): void => {
+    const k = kind(n);
+    if (k === 'Set') refuse('SETTINGS are not allowed; limits are set by Gridscope');
+    if (k === 'TableIdentifier') {
+      const name = argument(n);
+      if (name.includes('`') || name.includes('"'))
+        refuse(`quoted table names are not allowed: ${name}`);
+      const dot = name.indexOf('.');
+      if (dot >= 0 && name.slice(0, dot) !== database) {
+        refuse(
+          `table ${name} is outside this organization's database; name tables without a database`,
+        );
+      }
+    }
+    if (k === 'Function') {
+      const name = argument(n);
+      if (n.parent && kind(n.parent) === 'TableExpression') {
+        refuse(`table functions are not allowed: ${name}()`);
+      }
+      if (FORBIDDEN_FUNCTIONS.test(name)) refuse(`function ${name} is not allowed`);
+      if (IN_FUNCTIONS.test(name)) {
+        const args = n.children[0]?.children ?? [];
+        if (args[1] && kind(args[1]) === 'Identifier') {
+          refuse(`${name} with a table name is not allowed; use a subquery`);
+        }
+      }
+    }
+    for (const c of n.children) walk(c);
+  };
+  walk(top[0]!);
+}

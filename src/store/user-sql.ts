@@ -1,0 +1,158 @@
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import { z } from 'zod';
+import { AppError } from '../lib/errors.js';
+import { openClient, type Backend } from './client.js';
+import { quoteIdentifier } from './ddl.js';
+import { checkSelectAst, screenSqlText } from './sql-guard.js';
+
+/** Limits of one user statement. */
+export interface UserSqlLimits {
+  timeoutMs: number;
+  maxRows: number;
+  maxBytes: number;
+}
+
+export interface UserSqlResult {
+  columns: { name: string; type: string }[];
+  rows: Record<string, unknown>[];
+  rowCount: number;
+  elapsedMs: number;
+}
+
+const JsonResult = z.object({
+  meta: z.array(z.object({ name: z.string(), type: z.string() })),
+  data: z.array(z.record(z.string(), z.unknown())),
+  rows: z.number(),
+});
+
+/** ClickHouse error codes that mean the statement hit a Gridscope limit. */
+const LIMIT_CODES = new Set(['159', '396', '241', '158', '307']);
+
+function clickhouseError(err: unknown): { code: string; message: string } | undefined {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || (typeof e.code !== 'string' && typeof e.code !== 'number')) return undefined;
+  if (!/^\d+$/.test(String(e.code))) return undefined;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return { code: String(e.code), message: message.split('\n')[0]!.trim() };
+}
+
+/**
+ * Runs users' read-only SQL on a session of its own, so no setting it needs (readonly, the
+ * limits) can reach Gridscope's own statements. Every statement runs with the whole set of
+ * its settings, and in the organization's database.
+ */
+export class UserSql {
+  private readonly clients = new Map<string, ClickHouseClient>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly backend: Backend) {}
+
+  async run(
+    database: string,
+    sql: string,
+    params: Record<string, unknown>,
+    limits: UserSqlLimits,
+  ): Promise<UserSqlResult> {
+    const text = screenSqlText(sql);
+    // On the embedded engine one session serves every organization, switched with USE;
+    // the statements of one call must not interleave with another call's.
+    const task = this.queue.then(() => this.execute(database, text, params, limits));
+    this.queue = task.catch(() => undefined);
+    return task;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.close()));
+    this.clients.clear();
+  }
+
+  private async execute(
+    database: string,
+    text: string,
+    params: Record<string, unknown>,
+    limits: UserSqlLimits,
+  ): Promise<UserSqlResult> {
+    const client = this.client(database);
+    const settings = (maxRows: number): ClickHouseSettings => ({
+      readonly: '2',
+      max_execution_time: Math.max(1, Math.ceil(limits.timeoutMs / 1000)),
+      max_result_rows: String(maxRows),
+      max_result_bytes: String(limits.maxBytes),
+      result_overflow_mode: 'throw',
+    });
+    const embedded = this.backend.kind === 'embedded';
+    const use = embedded ? `USE ${quoteIdentifier(database)}; ` : '';
+    try {
+      // exec sends the text as it is: query() would append a FORMAT clause, which EXPLAIN
+      // would take as part of the explained statement.
+      const ast = await client.exec({
+        query: `EXPLAIN AST ${text}`,
+        query_params: params,
+        clickhouse_settings: { ...settings(0), default_format: 'TSVRaw' as never },
+      });
+      let explained = '';
+      for await (const chunk of ast.stream) explained += String(chunk);
+      const lines = explained.split('\n');
+      checkSelectAst(lines, database);
+      const started = performance.now();
+      const rs = await client.query({
+        query: use + text,
+        format: 'JSON',
+        query_params: params,
+        clickhouse_settings: settings(limits.maxRows),
+      });
+      const body = JsonResult.parse(await rs.json());
+      // The engine does not count rows that arrayJoin multiplies after its check.
+      if (body.rows > limits.maxRows) {
+        throw new AppError(
+          'LIMIT_EXCEEDED',
+          `sql: the result has ${body.rows} rows, more than ${limits.maxRows}; add a LIMIT or aggregate`,
+        );
+      }
+      return {
+        columns: body.meta,
+        rows: body.data,
+        rowCount: body.rows,
+        elapsedMs: Math.round((performance.now() - started) * 10) / 10,
+      };
+    } catch (err) {
+      // The embedded session can hand a failed statement's partial output to the next
+      // call (seen with exec after a limit error); a fresh session has no such leftovers.
+      if (!(err instanceof AppError) || this.backend.kind === 'embedded')
+        await this.discard(database);
+      if (err instanceof AppError) throw err;
+      const ch = clickhouseError(err);
+      if (!ch) throw err;
+      if (LIMIT_CODES.has(ch.code)) {
+        throw new AppError(
+          'LIMIT_EXCEEDED',
+          `sql: ${ch.message} (limits: ${limits.timeoutMs} ms, ${limits.maxRows} rows, ${limits.maxBytes} bytes)`,
+          {
+            details: { clickhouseCode: ch.code },
+          },
+        );
+      }
+      throw new AppError('VALIDATION', `sql: ${ch.message}`, {
+        details: { clickhouseCode: ch.code },
+      });
+    }
+  }
+
+  private async discard(database: string): Promise<void> {
+    const key = this.backend.kind === 'embedded' ? '' : database;
+    const c = this.clients.get(key);
+    this.clients.delete(key);
+    await c?.close().catch(() => undefined);
+  }
+
+  /** The embedded engine's one session, or a server client whose default database is `database`. */
+  private client(database: string): ClickHouseClient {
+    const key = this.backend.kind === 'embedded' ? '' : database;
+    let c = this.clients.get(key);
+    if (!c) {
+      c = openClient(this.backend, this.backend.kind === 'server' ? { database } : {});
+      this.clients.set(key, c);
+    }
+    return c;
+  }
+}

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gridscope } from '../../src/main.js';
+import { apiClient } from './api-client.js';
+import {
+  count,
+  logsRequestBytes,
+  postOtlp,
+  removeDir,
+  startTestServer,
+  tempDataDir,
+  urls,
+} from './harness.js';
+
+const ADMIN = 'platform-admin-key-for-sql-tests-012345';
+const dir = tempDataDir('sql-api');
+let gs: Gridscope;
+let call: ReturnType<typeof apiClient>;
+let viewer: string;
+let otherViewer: string;
+
+async function ingest(service: string, n: number): Promise<void> {
+  const r = await postOtlp(gs, 'logs', logsRequestBytes(service, n), {
+    'content-type': 'application/x-protobuf',
+  });
+  expect(r.status).toBe(200);
+}
+
+beforeAll(async () => {
+  gs = await startTestServer(dir, {
+    'bootstrap-admin-key': ADMIN,
+    'query-timeout-ms': '1000',
+    'sql-max-rows': '10',
+  });
+  call = apiClient(urls(gs).ops);
+  await ingest('billing', 7);
+  await ingest('market', 5);
+  viewer = (
+    await call('POST', '/api/v1/orgs/default/api-keys', {
+      key: ADMIN,
+      body: { name: 'v', role: 'viewer' },
+    })
+  ).body.key;
+  await call('POST', '/api/v1/orgs', { key: ADMIN, body: { id: 'other', name: 'Other' } });
+  otherViewer = (
+    await call('POST', '/api/v1/orgs/other/api-keys', {
+      key: ADMIN,
+      body: { name: 'v', role: 'viewer' },
+    })
+  ).body.key;
+}, 60_000);
+
+afterAll(async () => {
+  await gs?.close();
+  removeDir(dir);
+});
+
+const sql = (text: string, params?: Record<string, unknown>, key = viewer) =>
+  call('POST', '/api/v1/monitoring/query/sql', { key, body: { sql: text, params } });
+
+describe('read-only SQL', () => {
+  it("runs a SELECT over the organization's tables with bound parameters", async () => {
+    const r = await sql(
+      'SELECT ServiceName AS service, count() AS n FROM otel_logs WHERE ServiceName IN {services:Array(String)} GROUP BY service ORDER BY service',
+      { services: ['billing', 'market', "x' OR 1=1"] },
+    );
+    expect(r.status).toBe(200);
+    expect(r.body.columns).toEqual([
+      { name: 'service', type: 'LowCardinality(String)' },
+      { name: 'n', type: 'UInt64' },
+    ]);
+    expect(
+      r.body.rows.map((x: { service: string; n: unknown }) => [x.service, Number(x.n)]),
+    ).toEqual([
+      ['billing', 7],
+      ['market', 5],
+    ]);
+    expect(r.body.rowCount).toBe(2);
+    const qualified = await sql('SELECT count() AS n FROM gridscope_default.otel_logs;');
+    expect(Number(qualified.body.rows[0].n)).toBe(12);
+    const cte = await sql(
+      'WITH b AS (SELECT * FROM otel_logs WHERE ServiceName = {s:String}) SELECT count() AS n FROM b',
+      { s: 'billing' },
+    );
+    expect(Number(cte.body.rows[0].n)).toBe(7);
+  });
+
+  it("stays in the caller's organization", async () => {
+    const r = await sql('SELECT count() AS n FROM otel_logs', {}, otherViewer);
+    expect(r.status).toBe(200);
+    expect(Number(r.body.rows[0].n)).toBe(0);
+    const cross = await sql(
+      'SELECT count() AS n FROM gridscope_default.otel_logs',
+      {},
+      otherViewer,
+    );
+    expect(cross.status).toBe(400);
+    expect(cross.body.error.message).toMatch(/outside this organization's database/);
+  });
+
+  it('refuses every statement that is not a single read, and changes nothing', async () => {
+    const refused: [string, RegExp][] = [
+      ['DROP TABLE otel_logs', /only a SELECT/],
+      ["INSERT INTO otel_logs (Body) VALUES ('x')", /only a SELECT/],
+      ['ALTER TABLE otel_logs DELETE WHERE 1', /only a SELECT/],
+      ['TRUNCATE TABLE otel_logs', /only a SELECT/],
+      ['SYSTEM FLUSH LOGS', /only a SELECT|sql: /],
+      ['SELECT 1; DROP TABLE otel_logs', /one statement only/],
+      ["SELECT ';'", /one statement only/],
+      ['SELECT * FROM system.tables', /outside this organization's database/],
+      ['SELECT * FROM gridscope_other.otel_logs', /outside this organization's database/],
+      ['SELECT * FROM gridscope__platform.api_keys', /outside this organization's database/],
+      ["SELECT * FROM file('/etc/passwd', 'LineAsString')", /table functions are not allowed/],
+      ['SELECT * FROM numbers(10)', /table functions are not allowed/],
+      [
+        "SELECT * FROM url('http://127.0.0.1:1/', 'CSV', 'a String')",
+        /table functions are not allowed/,
+      ],
+      ["SELECT file('/etc/passwd')", /function file is not allowed/],
+      ["SELECT dictGet('d', 'a', toUInt64(1))", /function dictGet is not allowed/],
+      ['SELECT 1 WHERE 1 IN otel_traces', /use a subquery/],
+      ['SELECT 1 FORMAT CSV', /FORMAT and INTO OUTFILE/],
+      ["SELECT 1 INTO OUTFILE '/tmp/gridscope-sql-test'", /FORMAT and INTO OUTFILE/],
+      ['SELECT 1 SETTINGS readonly = 0', /SETTINGS are not allowed|readonly/],
+      ['SELECT 1 SETTINGS max_result_rows = 0', /SETTINGS are not allowed/],
+      ['SELEC 1', /Syntax error/i],
+      ['SELECT {missing:String}', /missing/],
+      ['SELECT no_such_column FROM otel_logs', /no_such_column/],
+    ];
+    for (const [text, why] of refused) {
+      const r = await sql(text);
+      expect(r.status, text).toBe(400);
+      expect(r.body.error.code, text).toBe('VALIDATION');
+      expect(r.body.error.message, text).toMatch(why);
+    }
+    expect(await count(gs, 'otel_logs')).toBe(12);
+  });
+
+  it('stops statements at the size limits and runs each with the limits in force', async () => {
+    for (const text of ['SELECT Body FROM otel_logs', 'SELECT arrayJoin(range(5000)) AS x']) {
+      const big = await sql(text);
+      expect(big.status, `${text}: ${big.text}`).toBe(413);
+      expect(big.body.error.code, text).toBe('LIMIT_EXCEEDED');
+    }
+    expect((await sql('SELECT Body FROM otel_logs LIMIT 10')).body.rowCount).toBe(10);
+    // Each statement runs read-only with the configured time limit in force.
+    const settings = await sql(
+      "SELECT getSetting('readonly') AS ro, getSetting('max_execution_time') AS t, getSetting('max_result_rows') AS r",
+    );
+    expect(settings.status).toBe(200);
+    expect(settings.body.rows[0]).toMatchObject({ ro: expect.anything(), t: expect.anything() });
+    expect(Number(settings.body.rows[0].ro)).toBe(2);
+    expect(Number(settings.body.rows[0].t)).toBe(1);
+    expect(Number(settings.body.rows[0].r)).toBe(10);
+    // A statement after one stopped at a limit answers with its own result.
+    await sql('SELECT Body FROM otel_logs');
+    const next = await sql('SELECT 42 AS answer');
+    expect(next.body.rows).toEqual([{ answer: 42 }]);
+  });
+
+  it("leaves Gridscope's own sessions writable and unlimited", async () => {
+    await ingest('after', 3);
+    expect(await count(gs, 'otel_logs')).toBe(15);
+    const r = await sql('SELECT count() AS n FROM otel_logs');
+    expect(Number(r.body.rows[0].n)).toBe(15);
+  });
+
+  it('validates the request body', async () => {
+    const r = await call('POST', '/api/v1/monitoring/query/sql', {
+      key: viewer,
+      body: { sql: 'SELECT 1', params: { 'bad name': 1 } },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toMatch(/params/);
+  });
+});
