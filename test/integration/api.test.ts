@@ -163,11 +163,15 @@ function concrete(op: { method: string; path: string; role: string }) {
 describe('roles', () => {
   const principals: { name: string; key: () => string | undefined; roles: string[] }[] = [
     { name: 'no key', key: () => undefined, roles: [] },
-    { name: 'platform admin', key: () => ADMIN, roles: ['platform', 'admin', 'editor', 'viewer'] },
-    { name: 'alpha admin', key: () => keys.admin, roles: ['admin', 'editor', 'viewer'] },
-    { name: 'alpha editor', key: () => keys.editor, roles: ['editor', 'viewer'] },
+    {
+      name: 'platform admin',
+      key: () => ADMIN,
+      roles: ['platform', 'admin', 'editor', 'viewer', 'ingest'],
+    },
+    { name: 'alpha admin', key: () => keys.admin, roles: ['admin', 'editor', 'viewer', 'ingest'] },
+    { name: 'alpha editor', key: () => keys.editor, roles: ['editor', 'viewer', 'ingest'] },
     { name: 'alpha viewer', key: () => keys.viewer, roles: ['viewer'] },
-    { name: 'alpha ingest', key: () => keys.ingest, roles: [] },
+    { name: 'alpha ingest', key: () => keys.ingest, roles: ['ingest'] },
     { name: 'beta admin (other organization)', key: () => keys.betaAdmin, roles: ['beta'] },
     { name: 'unknown key', key: () => 'gsk_not-a-real-key-at-all', roles: [] },
   ];

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import type { QueryOptions, Store } from '../../store/index.js';
+import { selectLogs, type LogRow } from '../../store/queries/logs.js';
+import { logFilter, type LogFilterInput } from './log-filter.js';
+import { toLogRecord } from './log-record.js';
+import type { LogPage } from './schemas.js';
+
+/** Records per page unless the caller asks otherwise, and the most it may ask for. */
+export const DEFAULT_LOG_PAGE = 100;
+export const MAX_LOG_PAGE = 1000;
+
+const CURSOR_KIND = 'logs';
+
+/**
+ * Where the next page starts: the last record's Timestamp and tie-break hash, and how many
+ * records at exactly that position the previous pages returned (identical records share one).
+ * `n` is bounded so that a forged cursor cannot make one page read without limit.
+ */
+const LogCursor = z.object({
+  t: z.string().regex(/^\d{1,19}$/),
+  h: z.string().regex(/^\d{1,20}$/),
+  n: z.number().int().min(1).max(100_000),
+});
+type LogCursor = z.infer<typeof LogCursor>;
+
+export interface LogSearch extends LogFilterInput {
+  limit: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string | undefined;
+}
+
+const samePosition = (r: LogRow, c: { t: string; h: string }) =>
+  r.timeUnixNano === c.t && r.hash === c.h;
+
+/** One page of matching records, newest first, and the cursor of the next. */
+export async function searchLogs(
+  store: Store,
+  org: string,
+  search: LogSearch,
+  opts: QueryOptions,
+): Promise<LogPage> {
+  const filter = logFilter(search);
+  const cursor: LogCursor | undefined =
+    search.cursor === undefined ? undefined : decodeCursor(CURSOR_KIND, search.cursor, LogCursor);
+  const skip = cursor?.n ?? 0;
+  const rows = await selectLogs(
+    store,
+    org,
+    filter,
+    {
+      after: cursor && { timeUnixNano: cursor.t, hash: cursor.h },
+      limit: skip + search.limit + 1,
+    },
+    opts,
+  );
+  // The first `skip` rows are the identical records at the cursor's position already shown.
+  const seen = rows.slice(0, skip + search.limit);
+  const page = seen.slice(skip);
+  const last = page.at(-1);
+  let nextCursor: string | null = null;
+  if (last && rows.length > skip + search.limit) {
+    const at = { t: last.timeUnixNano, h: last.hash };
+    const n = seen.filter((r) => samePosition(r, at)).length;
+    nextCursor = encodeCursor(CURSOR_KIND, { ...at, n });
+  }
+  return { items: page.map(toLogRecord), nextCursor };
+}

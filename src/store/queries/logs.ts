@@ -1,0 +1,263 @@
+import { z } from 'zod';
+import type { QueryOptions, Store } from '../store.js';
+import { attributeConditions, type AttributeCondition } from './attribute-sql.js';
+
+/**
+ * Severity texts, lower-case, that count as a severity number for records whose
+ * SeverityNumber is 0 (unset): each level's lowest number, as OpenTelemetry maps
+ * syslog, log4j and similar level names. Any other text is "unknown" (0).
+ */
+export const SEVERITY_TEXT_NUMBERS: Readonly<Record<string, number>> = {
+  trace: 1,
+  debug: 5,
+  info: 9,
+  information: 9,
+  informational: 9,
+  notice: 9,
+  warn: 13,
+  warning: 13,
+  error: 17,
+  err: 17,
+  fatal: 21,
+  critical: 21,
+  crit: 21,
+  alert: 21,
+  emerg: 21,
+  emergency: 21,
+  panic: 21,
+};
+
+/**
+ * A record's effective severity number: SeverityNumber when set, else the number of its
+ * SeverityText (trimmed, any case) in SEVERITY_TEXT_NUMBERS, else 0.
+ */
+const EFFECTIVE_SEVERITY = `if(SeverityNumber > 0, SeverityNumber,
+    transform(lowerUTF8(trimBoth(SeverityText)), {sevTexts:Array(String)}, {sevNumbers:Array(UInt8)}, toUInt8(0)))`;
+
+/**
+ * Tie-break of records with the same Timestamp: a hash of everything else stored, so only
+ * identical records share a position (the page logic counts those).
+ */
+const ROW_HASH = `cityHash64(TraceId, SpanId, TraceFlags, SeverityText, SeverityNumber, ServiceName,
+    Body, ResourceSchemaUrl, ResourceAttributes, ScopeSchemaUrl, ScopeName, ScopeVersion,
+    ScopeAttributes, LogAttributes, EventName, ObservedTimestamp, Flags, BodyType,
+    DroppedAttrCount, ResourceDroppedAttrCount, ScopeDroppedAttrCount)`;
+
+/** What a log read is narrowed by. Every value is bound as a parameter. */
+export interface LogFilter {
+  /** Records with fromMs <= Timestamp < toMs (Unix milliseconds). */
+  fromMs: number;
+  toMs: number;
+  /** Any of these ServiceName values; empty for all. */
+  services: readonly string[];
+  /** Only records whose effective severity number is at least this (1-24). */
+  minSeverity?: number | undefined;
+  /** Only records whose Body contains this text, case-insensitively (UTF-8). */
+  text?: string | undefined;
+  attributes: readonly AttributeCondition[];
+  /** Lower-case hex. */
+  traceId?: string | undefined;
+}
+
+/** A place in the newest-first order: records after it sort below (timeUnixNano, hash). */
+export interface LogPosition {
+  /** Timestamp in Unix nanoseconds, decimal. */
+  timeUnixNano: string;
+  /** The tie-break hash (UInt64), decimal. */
+  hash: string;
+}
+
+/** A log record as read; 64-bit values as decimal strings. */
+export const LogRow = z.object({
+  timeUnixNano: z.string(),
+  observedTimeUnixNano: z.string(),
+  traceId: z.string(),
+  spanId: z.string(),
+  traceFlags: z.coerce.number().int(),
+  flags: z.coerce.number().int(),
+  severityText: z.string(),
+  severityNumber: z.coerce.number().int(),
+  effectiveSeverity: z.coerce.number().int(),
+  serviceName: z.string(),
+  body: z.string(),
+  bodyType: z.string(),
+  resourceSchemaUrl: z.string(),
+  resourceAttributes: z.record(z.string(), z.string()),
+  scopeSchemaUrl: z.string(),
+  scopeName: z.string(),
+  scopeVersion: z.string(),
+  scopeAttributes: z.record(z.string(), z.string()),
+  attributes: z.record(z.string(), z.string()),
+  eventName: z.string(),
+  droppedAttributesCount: z.coerce.number().int(),
+  hash: z.string(),
+});
+export type LogRow = z.infer<typeof LogRow>;
+
+const LOG_COLUMNS = `toString(toUnixTimestamp64Nano(Timestamp)) AS timeUnixNano,
+    toString(toUnixTimestamp64Nano(ObservedTimestamp)) AS observedTimeUnixNano,
+    TraceId AS traceId, SpanId AS spanId, TraceFlags AS traceFlags, Flags AS flags,
+    SeverityText AS severityText, SeverityNumber AS severityNumber,
+    ${EFFECTIVE_SEVERITY} AS effectiveSeverity,
+    ServiceName AS serviceName, Body AS body, BodyType AS bodyType,
+    ResourceSchemaUrl AS resourceSchemaUrl, ResourceAttributes AS resourceAttributes,
+    ScopeSchemaUrl AS scopeSchemaUrl, ScopeName AS scopeName, ScopeVersion AS scopeVersion,
+    ScopeAttributes AS scopeAttributes, LogAttributes AS attributes, EventName AS eventName,
+    DroppedAttrCount AS droppedAttributesCount, ${ROW_HASH} AS rowHash, toString(rowHash) AS hash`;
+
+const NANOS_PER_SECOND = 1_000_000_000n;
+
+/** Whole seconds of a nanosecond time, for conditions on TimestampTime (the primary key). */
+function seconds(nanos: string): string {
+  return (BigInt(nanos) / NANOS_PER_SECOND).toString();
+}
+
+/** The WHERE conditions and parameters of a filter. */
+function filterConditions(f: LogFilter): { conditions: string[]; params: Record<string, unknown> } {
+  const texts = Object.keys(SEVERITY_TEXT_NUMBERS);
+  const params: Record<string, unknown> = {
+    fromMs: f.fromMs,
+    toMs: f.toMs,
+    fromSec: Math.floor(f.fromMs / 1000),
+    toSec: Math.floor(f.toMs / 1000),
+    sevTexts: texts,
+    sevNumbers: texts.map((t) => SEVERITY_TEXT_NUMBERS[t]),
+  };
+  // TimestampTime bounds let the engine skip partitions and granules; Timestamp is exact.
+  const conditions = [
+    'TimestampTime >= toDateTime({fromSec:Int64})',
+    'TimestampTime <= toDateTime({toSec:Int64})',
+    'Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})',
+    'Timestamp < fromUnixTimestamp64Milli({toMs:Int64})',
+  ];
+  if (f.services.length > 0) {
+    conditions.push('ServiceName IN {services:Array(String)}');
+    params.services = f.services;
+  }
+  if (f.minSeverity !== undefined) {
+    conditions.push(`${EFFECTIVE_SEVERITY} >= {minSeverity:UInt8}`);
+    params.minSeverity = f.minSeverity;
+  }
+  if (f.text !== undefined) {
+    conditions.push('positionCaseInsensitiveUTF8(Body, {text:String}) > 0');
+    params.text = f.text;
+  }
+  if (f.traceId !== undefined) {
+    conditions.push('TraceId = {traceId:String}');
+    params.traceId = f.traceId;
+  }
+  if (f.attributes.length > 0) {
+    const attrs = attributeConditions(f.attributes, {
+      resource: 'ResourceAttributes',
+      item: 'LogAttributes',
+    });
+    conditions.push(attrs.sql);
+    Object.assign(params, attrs.params);
+  }
+  return { conditions, params };
+}
+
+/**
+ * Up to `limit` records matching the filter, newest first, ordered by (Timestamp, hash)
+ * descending; with `after`, only records at or below that position (the caller skips the
+ * identical records it has already returned).
+ *
+ * Two reads: the first finds the Timestamp of the `limit`-th newest record strictly older
+ * than `after`, using only the filter's columns; the second reads whole records from that
+ * time on, so the tie-break hash is computed for about `limit` records, not the whole range.
+ */
+export async function selectLogs(
+  store: Store,
+  org: string,
+  f: LogFilter,
+  page: { after?: LogPosition | undefined; limit: number },
+  opts: QueryOptions,
+): Promise<LogRow[]> {
+  const { conditions, params } = filterConditions(f);
+  params.limit = page.limit;
+  const older = [...conditions];
+  if (page.after) {
+    params.afterNanos = page.after.timeUnixNano;
+    params.afterSec = seconds(page.after.timeUnixNano);
+    params.afterHash = page.after.hash;
+    older.push(
+      'TimestampTime <= toDateTime({afterSec:Int64})',
+      'Timestamp < fromUnixTimestamp64Nano({afterNanos:Int64})',
+    );
+  }
+  const floorRows = await store.query(
+    org,
+    `SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS timeUnixNano
+     FROM {db:Identifier}.otel_logs
+     WHERE ${older.join('\n       AND ')}
+     ORDER BY Timestamp DESC
+     LIMIT 1 OFFSET {floorOffset:UInt32}`,
+    { ...params, floorOffset: page.limit - 1 },
+    opts,
+  );
+  const floor = z.array(z.object({ timeUnixNano: z.string() })).parse(floorRows)[0];
+
+  const where = [...conditions];
+  if (floor) {
+    params.floorNanos = floor.timeUnixNano;
+    params.floorSec = seconds(floor.timeUnixNano);
+    where.push(
+      'TimestampTime >= toDateTime({floorSec:Int64})',
+      'Timestamp >= fromUnixTimestamp64Nano({floorNanos:Int64})',
+    );
+  }
+  if (page.after) {
+    where.push(
+      'TimestampTime <= toDateTime({afterSec:Int64})',
+      'Timestamp <= fromUnixTimestamp64Nano({afterNanos:Int64})',
+      '(Timestamp, rowHash) <= (fromUnixTimestamp64Nano({afterNanos:Int64}), {afterHash:UInt64})',
+    );
+  }
+  const rows = await store.query(
+    org,
+    `SELECT ${LOG_COLUMNS}
+     FROM {db:Identifier}.otel_logs
+     WHERE ${where.join('\n       AND ')}
+     ORDER BY Timestamp DESC, rowHash DESC
+     LIMIT {limit:UInt32}`,
+    params,
+    opts,
+  );
+  return z.array(LogRow).parse(rows);
+}
+
+/** Records in one time bucket with one effective severity number. */
+export const LogCountRow = z.object({
+  /** Bucket start, Unix seconds. */
+  bucket: z.coerce.number().int(),
+  severity: z.coerce.number().int(),
+  count: z.coerce.number().int(),
+});
+export type LogCountRow = z.infer<typeof LogCountRow>;
+
+/**
+ * Counts of the filter's records per bucket of `stepSeconds` (aligned to the Unix epoch)
+ * and effective severity number; buckets without records are absent.
+ */
+export async function countLogs(
+  store: Store,
+  org: string,
+  f: LogFilter,
+  stepSeconds: number,
+  opts: QueryOptions,
+): Promise<LogCountRow[]> {
+  const { conditions, params } = filterConditions(f);
+  const rows = await store.query(
+    org,
+    `SELECT intDiv(toUnixTimestamp(TimestampTime), {step:UInt32}) * {step:UInt32} AS bucket,
+            ${EFFECTIVE_SEVERITY} AS severity,
+            count() AS count
+     FROM {db:Identifier}.otel_logs
+     WHERE ${conditions.join('\n       AND ')}
+     GROUP BY bucket, severity
+     ORDER BY bucket, severity`,
+    { ...params, step: stepSeconds },
+    opts,
+  );
+  return z.array(LogCountRow).parse(rows);
+}
