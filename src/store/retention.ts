@@ -15,6 +15,7 @@ export interface Retention {
 const TTL_COLUMNS: readonly { table: string; time: string; signal: keyof Retention }[] = [
   { table: 'otel_traces', time: 'toDateTime(Timestamp)', signal: 'tracesDays' },
   { table: 'otel_traces_trace_id_ts', time: 'toDateTime(Start)', signal: 'tracesDays' },
+  { table: 'gridscope_span_rollup_1m', time: 'Minute', signal: 'tracesDays' },
   { table: 'otel_logs', time: 'TimestampTime', signal: 'logsDays' },
   { table: 'otel_metrics_gauge', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },
   { table: 'otel_metrics_sum', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClient, statementSettings } from '../../src/store/client.js';
+import { loadMigrations } from '../../src/store/ddl.js';
 import { migrate } from '../../src/store/migrations.js';
 import { applyRetention } from '../../src/store/retention.js';
 import { writeRows } from '../../src/store/writer.js';
@@ -163,12 +164,11 @@ describe('migrations and retention', () => {
       query: 'SELECT Version, Name FROM gridscope_storetest.gridscope_migrations ORDER BY Version',
       format: 'JSONEachRow',
     });
-    expect(await rs.json()).toEqual([
-      { Version: 1, Name: 'otel_logs' },
-      { Version: 2, Name: 'otel_traces' },
-      { Version: 3, Name: 'otel_metrics' },
-      { Version: 4, Name: 'audit_log' },
-    ]);
+    const want = loadMigrations()
+      .filter((m) => m.version > 0)
+      .map((m) => ({ Version: m.version, Name: m.name }));
+    expect(want.length).toBeGreaterThanOrEqual(5);
+    expect(await rs.json()).toEqual(want);
   });
 
   it('sets, keeps and removes TTLs to match the configured retention', async () => {

@@ -198,32 +198,86 @@ export async function traceSpans(
 const RedRow = z.object({
   calls: count,
   errors: count,
-  /** p50, p95, p99 in nanoseconds; empty without calls. */
+  /** p50, p95, p99 in nanoseconds (t-digest estimates); empty without calls. */
   quantiles: z.array(z.coerce.number()),
 });
 
+const ENTRY_KIND = `k IN ('SPAN_KIND_SERVER', 'SPAN_KIND_CONSUMER')`;
+const TDIGEST = 'quantilesTDigest(0.5, 0.95, 0.99)';
+
+interface Range {
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * Rows of (service, operation, k (the span kind), bucket, c, e, l) covering a range exactly: the whole
+ * minutes in it from the per-minute rollup, the partial minutes at its ends from the spans.
+ * `l` is a t-digest state of the duration, so both parts merge. With a step that is not
+ * a whole number of minutes, everything comes from the spans. `where` holds conditions on
+ * ServiceName, SpanName or SpanKind, which both tables have.
+ */
+function spanAggregates(
+  range: Range,
+  stepSeconds: number | null,
+  where: string,
+): { sql: string; params: Record<string, unknown> } {
+  const coreFrom = Math.ceil(range.fromMs / 60_000) * 60;
+  const coreTo = Math.floor(range.toMs / 60_000) * 60;
+  const useRollup = coreTo > coreFrom && (stepSeconds === null || stepSeconds % 60 === 0);
+  const bucket = (time: string) =>
+    stepSeconds === null
+      ? '0'
+      : `toUnixTimestamp(toStartOfInterval(${time}, toIntervalSecond({step:UInt32})))`;
+  const extra = where ? ` AND ${where}` : '';
+  const rawTime = useRollup
+    ? `((Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}) AND Timestamp < toDateTime({coreFrom:UInt32}))
+        OR (Timestamp >= toDateTime({coreTo:UInt32}) AND Timestamp < fromUnixTimestamp64Milli({toMs:Int64})))`
+    : IN_RANGE;
+  const raw = `SELECT ServiceName AS service, SpanName AS operation, SpanKind AS k,
+      ${bucket('toDateTime(Timestamp)')} AS bucket, count() AS c, countIf(${IS_ERROR}) AS e,
+      ${TDIGEST.replace('(', 'State(')}(Duration) AS l
+    FROM {db:Identifier}.otel_traces
+    WHERE ${rawTime}${extra}
+    GROUP BY service, operation, k, bucket`;
+  const rollup = `SELECT ServiceName AS service, SpanName AS operation, SpanKind AS k,
+      ${bucket('Minute')} AS bucket, sum(Calls) AS c, sum(Errors) AS e,
+      ${TDIGEST.replace('(', 'MergeState(')}(Latency) AS l
+    FROM {db:Identifier}.gridscope_span_rollup_1m
+    WHERE Minute >= toDateTime({coreFrom:UInt32}) AND Minute < toDateTime({coreTo:UInt32})${extra}
+    GROUP BY service, operation, k, bucket`;
+  const params: Record<string, unknown> = {
+    fromMs: range.fromMs,
+    toMs: range.toMs,
+    coreFrom,
+    coreTo,
+  };
+  if (stepSeconds !== null) params.step = stepSeconds;
+  return { sql: useRollup ? `${rollup}\n    UNION ALL\n    ${raw}` : raw, params };
+}
+
+/** Calls, errors and latency of entry spans (server, consumer) over aggregate rows. */
+const RED = `sumIf(c, ${ENTRY_KIND}) AS calls, sumIf(e, ${ENTRY_KIND}) AS errors,
+  if(calls = 0, [], ${TDIGEST.replace('(', 'MergeIf(')}(l, ${ENTRY_KIND})) AS quantiles`;
+
 const ServiceRow = RedRow.extend({ service: z.string() });
 export type ServiceRow = z.infer<typeof ServiceRow>;
-
-const RED = `countIf(${ENTRY}) AS calls,
-  countIf(${ENTRY} AND ${IS_ERROR}) AS errors,
-  if(calls = 0, [], quantilesIf(0.5, 0.95, 0.99)(Duration, ${ENTRY})) AS quantiles`;
 
 /** Every service with spans in the range, with the calls, errors and latency of its entry spans. */
 export async function services(
   store: Store,
   org: string,
-  range: { fromMs: number; toMs: number },
+  range: Range,
   opts: QueryOptions,
 ): Promise<ServiceRow[]> {
+  const src = spanAggregates(range, null, '');
   const rows = await store.query(
     org,
-    `SELECT ServiceName AS service, ${RED}
-     FROM {db:Identifier}.otel_traces
-     WHERE ${IN_RANGE}
-     GROUP BY ServiceName
-     ORDER BY ServiceName`,
-    range,
+    `SELECT service, ${RED}
+     FROM (${src.sql})
+     GROUP BY service
+     ORDER BY service`,
+    src.params,
     opts,
   );
   return z.array(ServiceRow).parse(rows);
@@ -237,20 +291,18 @@ export async function serviceSeries(
   store: Store,
   org: string,
   service: string,
-  range: { fromMs: number; toMs: number },
+  range: Range,
   stepSeconds: number,
   opts: QueryOptions,
 ): Promise<SeriesRow[]> {
+  const src = spanAggregates(range, stepSeconds, `ServiceName = {service:String} AND ${ENTRY}`);
   const rows = await store.query(
     org,
-    `SELECT toUnixTimestamp(toStartOfInterval(toDateTime(Timestamp), toIntervalSecond({step:UInt32}))) AS bucket,
-       count() AS calls, countIf(${IS_ERROR}) AS errors,
-       quantiles(0.5, 0.95, 0.99)(Duration) AS quantiles
-     FROM {db:Identifier}.otel_traces
-     WHERE ServiceName = {service:String} AND ${ENTRY} AND ${IN_RANGE}
+    `SELECT bucket, ${RED}
+     FROM (${src.sql})
      GROUP BY bucket
      ORDER BY bucket`,
-    { ...range, service, step: stepSeconds },
+    { ...src.params, service },
     opts,
   );
   return z.array(SeriesRow).parse(rows);
@@ -264,21 +316,19 @@ export async function serviceOperations(
   store: Store,
   org: string,
   service: string,
-  range: { fromMs: number; toMs: number },
+  range: Range,
   limit: number,
   opts: QueryOptions,
 ): Promise<OperationRow[]> {
+  const src = spanAggregates(range, null, `ServiceName = {service:String} AND ${ENTRY}`);
   const rows = await store.query(
     org,
-    `SELECT SpanName AS operation, any(SpanKind) AS kind,
-       count() AS calls, countIf(${IS_ERROR}) AS errors,
-       quantiles(0.5, 0.95, 0.99)(Duration) AS quantiles
-     FROM {db:Identifier}.otel_traces
-     WHERE ServiceName = {service:String} AND ${ENTRY} AND ${IN_RANGE}
-     GROUP BY SpanName
+    `SELECT operation, any(k) AS kind, ${RED}
+     FROM (${src.sql})
+     GROUP BY operation
      ORDER BY calls DESC, operation
      LIMIT {limit:UInt32}`,
-    { ...range, service, limit },
+    { ...src.params, service, limit },
     opts,
   );
   return z.array(OperationRow).parse(rows);
