@@ -22,6 +22,7 @@ import { registerListAuditLogs } from './routes/audit/list-audit-logs.js';
 import { registerVerifyAuditLogs } from './routes/audit/verify-audit-logs.js';
 import { LOG_ROUTES } from './routes/logs/index.js';
 import { METRIC_ROUTES } from './routes/metrics/index.js';
+import { registerDashboard } from './routes/monitoring/dashboard.js';
 import { registerHealthCheck } from './routes/monitoring/health-check.js';
 import { registerQuerySql } from './routes/monitoring/query-sql.js';
 import { TRACE_ROUTES } from './routes/traces/index.js';
@@ -61,6 +62,7 @@ const ROUTES: readonly RouteRegistrar[] = [
   registerVerifyAuditLogs,
   registerHealthCheck,
   registerQuerySql,
+  registerDashboard,
   ...TRACE_ROUTES,
   ...LOG_ROUTES,
   ...METRIC_ROUTES,
