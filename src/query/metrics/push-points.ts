@@ -1,0 +1,138 @@
+import { AppError } from '../../lib/errors.js';
+import { MAX_DATETIME64_9_SEC } from '../../lib/nanos.js';
+import { parseTime } from '../../lib/time-range.js';
+import type { Store, TableRows } from '../../store/index.js';
+import type { PushPoint, PushResult } from './schemas.js';
+
+/** The instrumentation scope of pushed points. */
+export const PUSH_SCOPE = 'gridscope.json-push';
+
+/** OTLP/JSON `AnyValue` of an attribute value. */
+type OtlpValue =
+  { stringValue: string } | { intValue: string } | { doubleValue: number } | { boolValue: boolean };
+
+interface OtlpPoint {
+  timeUnixNano: string;
+  asDouble: number;
+  attributes: { key: string; value: OtlpValue }[];
+}
+
+interface OtlpMetric {
+  name: string;
+  unit: string;
+  description: string;
+  gauge?: { dataPoints: OtlpPoint[] };
+  sum?: { dataPoints: OtlpPoint[]; aggregationTemporality: number; isMonotonic: boolean };
+}
+
+/** An OTLP/JSON ExportMetricsServiceRequest. */
+export interface OtlpMetricsRequest {
+  resourceMetrics: {
+    resource: { attributes: { key: string; value: OtlpValue }[] };
+    scopeMetrics: { scope: { name: string }; metrics: OtlpMetric[] }[];
+  }[];
+}
+
+/** What the OTLP converter made of a request: rows per table, and points it refused. */
+export interface ConvertedRows {
+  parts: TableRows[];
+  accepted: number;
+  rejected: number;
+  message: string;
+}
+
+/** The receiver's converter, from an OTLP/JSON request to table rows. */
+export type MetricsConverter = (otlpJson: string) => ConvertedRows;
+
+function anyValue(v: string | number | boolean): OtlpValue {
+  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'boolean') return { boolValue: v };
+  return Number.isSafeInteger(v) ? { intValue: String(v) } : { doubleValue: v };
+}
+
+/** Unix milliseconds of a point's time, or VALIDATION naming `points.INDEX.time`. */
+function pointTimeMs(p: PushPoint, index: number, nowMs: number): number {
+  const field = `points.${index}.time`;
+  const ms =
+    p.time === undefined
+      ? nowMs
+      : typeof p.time === 'number'
+        ? p.time
+        : parseTime(p.time, nowMs, field);
+  if (!(ms > 0 && ms < MAX_DATETIME64_9_SEC * 1000)) {
+    throw new AppError('VALIDATION', `${field}: out of range (1970 to 2262)`, {
+      details: [{ location: 'body', field, message: 'out of range' }],
+    });
+  }
+  return ms;
+}
+
+/**
+ * The points as one OTLP export request: a resource per service (`service.name`), one
+ * scope, and a metric per name, type, unit, description, monotonicity and temporality.
+ * Attribute keys are sorted, so a series' attributes always come in the same order.
+ */
+export function pointsToOtlp(points: readonly PushPoint[], nowMs: number): OtlpMetricsRequest {
+  const resources = new Map<string, Map<string, OtlpMetric>>();
+  points.forEach((p, i) => {
+    const timeMs = pointTimeMs(p, i, nowMs);
+    const service = p.service ?? '';
+    let metrics = resources.get(service);
+    if (!metrics) resources.set(service, (metrics = new Map<string, OtlpMetric>()));
+    const monotonic = p.monotonic ?? true;
+    const temporality = p.temporality === 'delta' ? 1 : 2;
+    const unit = p.unit ?? '';
+    const description = p.description ?? '';
+    const key = JSON.stringify([p.name, p.type, unit, description, monotonic, temporality]);
+    let metric = metrics.get(key);
+    if (!metric) {
+      metric = { name: p.name, unit, description };
+      if (p.type === 'sum')
+        metric.sum = {
+          dataPoints: [],
+          aggregationTemporality: temporality,
+          isMonotonic: monotonic,
+        };
+      else metric.gauge = { dataPoints: [] };
+      metrics.set(key, metric);
+    }
+    (metric.sum ?? metric.gauge)!.dataPoints.push({
+      timeUnixNano: (BigInt(Math.round(timeMs)) * 1_000_000n).toString(),
+      asDouble: p.value,
+      attributes: Object.keys(p.attributes)
+        .sort()
+        .map((k) => ({ key: k, value: anyValue(p.attributes[k]!) })),
+    });
+  });
+  return {
+    resourceMetrics: [...resources].map(([service, metrics]) => ({
+      resource: {
+        attributes:
+          service === '' ? [] : [{ key: 'service.name', value: { stringValue: service } }],
+      },
+      scopeMetrics: [{ scope: { name: PUSH_SCOPE }, metrics: [...metrics.values()] }],
+    })),
+  };
+}
+
+/**
+ * Stores plain JSON points through the OTLP receiver's converter, so they are encoded
+ * exactly as OTLP points are. All or nothing: if any point is refused, none is written.
+ */
+export async function pushPoints(
+  store: Store,
+  org: string,
+  points: readonly PushPoint[],
+  nowMs: number,
+  convert: MetricsConverter,
+): Promise<PushResult> {
+  const converted = convert(JSON.stringify(pointsToOtlp(points, nowMs)));
+  if (converted.rejected > 0) {
+    throw new AppError('VALIDATION', `points: ${converted.rejected} refused: ${converted.message}`);
+  }
+  if (converted.accepted !== points.length) {
+    throw new Error(`converter made ${converted.accepted} rows of ${points.length} points`);
+  }
+  await store.write(org, converted.parts);
+  return { accepted: converted.accepted };
+}

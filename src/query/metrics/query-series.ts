@@ -1,0 +1,255 @@
+import { AppError } from '../../lib/errors.js';
+import type { TimeRange } from '../../lib/time-range.js';
+import type { QueryOptions, Store } from '../../store/index.js';
+import { metricKinds } from '../../store/queries/metrics.js';
+import {
+  exponentialBuckets,
+  histogramBuckets,
+  type ExponentialRow,
+  type HistogramRow,
+} from '../../store/queries/metrics-histograms.js';
+import {
+  counterSeries,
+  valueSeries,
+  type CounterRow,
+  type SeriesSelection,
+} from '../../store/queries/metrics-series.js';
+import type { AttributeFilter } from '../attribute-filter.js';
+import type { GroupKey } from './group-by.js';
+import { exponentialQuantile, histogramQuantile, type BoundCount } from './quantile.js';
+import {
+  AGGREGATIONS_BY_TYPE,
+  PERCENTILES,
+  type Aggregation,
+  type MetricType,
+  type Series,
+  type SeriesResult,
+} from './schemas.js';
+import { parseStep } from './step.js';
+
+/** A validated series query. */
+export interface SeriesRequest {
+  metric: string;
+  /** Needed only when the metric has points of several types in the range. */
+  type?: MetricType | undefined;
+  /** Default: rate for monotonic sums, else the first of AGGREGATIONS_BY_TYPE. */
+  aggregation?: Aggregation | undefined;
+  /** With aggregation `quantile` (implied when absent); 0 < q < 1. */
+  quantile?: number | undefined;
+  attributes: readonly AttributeFilter[];
+  service?: string | undefined;
+  groupBy: readonly GroupKey[];
+  range: TimeRange;
+  /** As the caller wrote it; see parseStep. */
+  step?: string | undefined;
+}
+
+/**
+ * How far before the range counter and histogram reads look for each series' predecessor
+ * of its first point in the range: Prometheus' default lookback, or a step if longer.
+ */
+export const LOOKBACK_MS = 5 * 60_000;
+
+/** One step's value of one group, as the store reads compute it. */
+interface StepValue {
+  bucket: number;
+  labels: string[];
+  value: number | null;
+}
+
+/** The quantile an aggregation stands for, checking `quantile` goes with `quantile` only. */
+function quantileOf(aggregation: Aggregation, quantile: number | undefined): number | null {
+  if (aggregation === 'quantile') {
+    if (quantile === undefined || !(quantile > 0 && quantile < 1)) {
+      throw new AppError('VALIDATION', 'quantile: a number between 0 and 1 (exclusive) is needed');
+    }
+    return quantile;
+  }
+  if (quantile !== undefined) {
+    throw new AppError('VALIDATION', 'quantile: only with aggregation=quantile');
+  }
+  return PERCENTILES[aggregation] ?? null;
+}
+
+/** The requested aggregation, or the type's default, checked against the type. */
+function aggregationFor(type: MetricType | null, monotonic: boolean, req: SeriesRequest) {
+  let aggregation = req.aggregation;
+  if (aggregation === undefined && req.quantile !== undefined) aggregation = 'quantile';
+  if (type === null) aggregation ??= 'avg';
+  else aggregation ??= type === 'sum' && !monotonic ? 'avg' : AGGREGATIONS_BY_TYPE[type][0]!;
+  const quantile = quantileOf(aggregation, req.quantile);
+  const allowed = type === null ? [aggregation] : AGGREGATIONS_BY_TYPE[type];
+  if (!allowed.includes(aggregation)) {
+    throw new AppError(
+      'VALIDATION',
+      `aggregation: ${aggregation} does not apply to ${type} metrics (use ${allowed.join(', ')})`,
+    );
+  }
+  return { aggregation, quantile };
+}
+
+/** The point type of the metric in the range, with its unit; null without points. */
+async function resolveType(
+  store: Store,
+  org: string,
+  req: SeriesRequest,
+  opts: QueryOptions,
+): Promise<{ type: MetricType; unit: string; monotonic: boolean } | null> {
+  const kinds = (
+    await metricKinds(
+      store,
+      org,
+      { metric: req.metric, fromMs: req.range.fromMs, toMs: req.range.toMs, service: req.service },
+      opts,
+    )
+  ).filter((k) => req.type === undefined || k.type === req.type);
+  if (kinds.length > 1) {
+    throw new AppError(
+      'VALIDATION',
+      `type: metric ${req.metric} has points of several types (${kinds.map((k) => k.type).join(', ')}); choose one with type`,
+    );
+  }
+  const k = kinds[0];
+  return k ? { type: k.type, unit: k.unit, monotonic: k.monotonic === 1 } : null;
+}
+
+const ratio = (a: number | null, b: number | null) =>
+  a === null || b === null || b === 0 ? null : a / b;
+
+/** Quantiles of explicit-bounds histogram rows; rows of one step and group with different bounds merge onto their union. */
+function histogramQuantiles(rows: readonly HistogramRow[], q: number): StepValue[] {
+  const steps = new Map<string, { bucket: number; labels: string[]; buckets: BoundCount[] }>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.labels, r.bucket]);
+    let step = steps.get(key);
+    if (!step) steps.set(key, (step = { bucket: r.bucket, labels: r.labels, buckets: [] }));
+    r.counts.forEach((count, i) => step.buckets.push({ upper: r.bounds[i] ?? Infinity, count }));
+  }
+  return [...steps.values()].map((s) => ({
+    bucket: s.bucket,
+    labels: s.labels,
+    value: histogramQuantile(q, s.buckets),
+  }));
+}
+
+function exponentialQuantiles(rows: readonly ExponentialRow[], q: number): StepValue[] {
+  const side = ([indexes, counts]: [number[], number[]]) =>
+    indexes.map((index, i) => ({ index, count: counts[i] ?? 0 }));
+  return rows.map((r) => ({
+    bucket: r.bucket,
+    labels: r.labels,
+    value: exponentialQuantile(q, {
+      scale: r.scale,
+      zeroCount: r.zeroCount,
+      zeroThreshold: r.zeroThreshold,
+      positive: side(r.positive),
+      negative: side(r.negative),
+    }),
+  }));
+}
+
+/** rate, increase and count of a counter, or of a histogram's or summary's observations; their sum and avg. */
+function counterValues(
+  rows: readonly CounterRow[],
+  aggregation: Aggregation,
+  stepSeconds: number,
+): StepValue[] {
+  return rows.map((r) => {
+    const value =
+      aggregation === 'rate'
+        ? ratio(r.increase, stepSeconds)
+        : aggregation === 'sum'
+          ? r.sumIncrease
+          : aggregation === 'avg'
+            ? ratio(r.sumIncrease, r.increase)
+            : r.increase;
+    return { bucket: r.bucket, labels: r.labels, value };
+  });
+}
+
+const VALUE_AGGREGATES: readonly Aggregation[] = ['sum', 'avg', 'min', 'max', 'count'];
+
+/** The values of each step and group: aggregated in ClickHouse, quantiles finished here. */
+async function stepValues(
+  store: Store,
+  org: string,
+  type: MetricType,
+  aggregation: Aggregation,
+  quantile: number | null,
+  sel: SeriesSelection,
+  opts: QueryOptions,
+): Promise<StepValue[]> {
+  if (type === 'gauge' || (type === 'sum' && VALUE_AGGREGATES.includes(aggregation))) {
+    const aggregate = aggregation as 'sum' | 'avg' | 'min' | 'max' | 'count';
+    return valueSeries(store, org, type, aggregate, sel, opts);
+  }
+  if (quantile !== null && type === 'histogram') {
+    return histogramQuantiles(await histogramBuckets(store, org, sel, opts), quantile);
+  }
+  if (quantile !== null && type === 'exponential_histogram') {
+    return exponentialQuantiles(await exponentialBuckets(store, org, sel, opts), quantile);
+  }
+  const rows = await counterSeries(store, org, type, sel, opts);
+  return counterValues(rows, aggregation, sel.stepMs / 1000);
+}
+
+/** Rows ordered by labels then step, as series. */
+function toSeries(rows: readonly StepValue[], groupBy: readonly GroupKey[]): Series[] {
+  const out: Series[] = [];
+  let lastKey = '';
+  for (const r of rows) {
+    const key = JSON.stringify(r.labels);
+    if (out.length === 0 || key !== lastKey) {
+      const labels: Record<string, string> = {};
+      groupBy.forEach((g, i) => (labels[g.label] = r.labels[i] ?? ''));
+      out.push({ labels, points: [] });
+      lastKey = key;
+    }
+    const value = r.value !== null && Number.isFinite(r.value) ? r.value : null;
+    out.at(-1)!.points.push({ time: new Date(r.bucket).toISOString(), value });
+  }
+  return out;
+}
+
+/**
+ * A metric's values per step and group over a time range. Steps are aligned to the Unix
+ * epoch; a step without points has no point in the answer (no data is not 0). See the
+ * README for each type's semantics.
+ */
+export async function querySeries(
+  store: Store,
+  org: string,
+  req: SeriesRequest,
+  opts: QueryOptions,
+): Promise<SeriesResult> {
+  const stepSeconds = parseStep(req.step, req.range.toMs - req.range.fromMs);
+  // Checked before any read; the type-dependent checks follow once the type is known.
+  if (req.aggregation !== undefined || req.quantile !== undefined) {
+    quantileOf(req.aggregation ?? 'quantile', req.quantile);
+  }
+  const base = {
+    metric: req.metric,
+    step: stepSeconds,
+    from: new Date(req.range.fromMs).toISOString(),
+    to: new Date(req.range.toMs).toISOString(),
+  };
+  const resolved = await resolveType(store, org, req, opts);
+  if (!resolved) {
+    return { ...base, type: null, unit: '', ...aggregationFor(null, false, req), series: [] };
+  }
+  const { type, unit, monotonic } = resolved;
+  const { aggregation, quantile } = aggregationFor(type, monotonic, req);
+  const stepMs = stepSeconds * 1000;
+  const sel: SeriesSelection = {
+    metric: req.metric,
+    fromMs: req.range.fromMs,
+    toMs: req.range.toMs,
+    service: req.service,
+    attributes: req.attributes,
+    stepMs,
+    groupBy: req.groupBy,
+    lookbackMs: Math.max(stepMs, LOOKBACK_MS),
+  };
+  const rows = await stepValues(store, org, type, aggregation, quantile, sel, opts);
+  return { ...base, type, unit, aggregation, quantile, series: toSeries(rows, req.groupBy) };
+}

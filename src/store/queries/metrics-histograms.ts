@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import type { QueryOptions, Store } from '../store.js';
+import { METRIC_TABLES, pointConditions } from './metrics.js';
+import { Bucket, Int, Labels, read, weighted, type SeriesSelection } from './metrics-series.js';
+
+/**
+ * Histogram reads: the observations of each step and group, per bucket, computed in
+ * ClickHouse from the increase of each series' bucket counts (see `weighted`); quantiles
+ * are interpolated from these by the caller.
+ */
+
+const Counts = z.array(Int);
+const HistogramRow = z.object({
+  bucket: Bucket,
+  labels: Labels,
+  /** The finite upper bounds; the counts have one more, the +Inf bucket's. */
+  bounds: z.array(z.number()),
+  counts: Counts,
+});
+export type HistogramRow = z.infer<typeof HistogramRow>;
+
+/**
+ * Per step, group and set of bounds: the observations of an explicit-bounds histogram in the
+ * step, per bucket. A point whose bounds differ from its predecessor's starts a new run.
+ * Bucket counts are added element-wise (sumForEach, much cheaper than a map per step), so
+ * series with different bounds give one row each; merging them is the caller's.
+ */
+export async function histogramBuckets(
+  store: Store,
+  org: string,
+  s: SeriesSelection,
+  opts: QueryOptions,
+): Promise<HistogramRow[]> {
+  const valid = 'length(BucketCounts) = length(ExplicitBounds) + 1';
+  const w = weighted('histogram', s, {
+    carry: {
+      bk: `if(${valid}, ExplicitBounds, [])`,
+      bh: `cityHash64(if(${valid}, ExplicitBounds, []))`,
+      bc: `if(${valid}, arrayMap(c -> toInt64(c), BucketCounts), [])`,
+    },
+    lagged: ['bh', 'bc'],
+    sameRun: 'bh = prev_bh',
+  });
+  const own = "if(prev_w = 1, prev_bc, arrayResize(CAST([], 'Array(Int64)'), length(bc)))";
+  const sql = `SELECT bucket, labels, bk AS bounds,
+      sumForEach(arrayMap((c, p) -> c * self_w - p * prev_w, bc, ${own})) AS counts
+    FROM (${w.sql})
+    WHERE length(bc) > 0
+    GROUP BY bucket, labels, bk ORDER BY labels, bucket`;
+  return read(store, org, HistogramRow, sql, w.params, opts);
+}
+
+/** Adds a point's own counts (self weight) and its predecessor's, negated (prev weight), to one map. */
+function weightedMap(keys: string, counts: string): { keys: string; counts: string } {
+  return {
+    keys: `arrayConcat(${keys}, prev_${keys})`,
+    counts: `arrayConcat(arrayMap(c -> c * self_w, ${counts}), arrayMap(c -> -c * prev_w, prev_${counts}))`,
+  };
+}
+
+const ExponentialRow = z.object({
+  bucket: Bucket,
+  labels: Labels,
+  scale: z.coerce.number().int(),
+  positive: z.tuple([Counts, Counts]),
+  negative: z.tuple([Counts, Counts]),
+  zeroCount: Int,
+  zeroThreshold: z.number(),
+});
+export type ExponentialRow = z.infer<typeof ExponentialRow>;
+
+/** Bucket indexes of one side at the read's common scale `target`. */
+function downscaled(offset: string, counts: string): string {
+  return `arrayMap(i -> bitShiftRight(toInt64(${offset}) + i - 1, Scale - target), arrayEnumerate(${counts}))`;
+}
+
+/**
+ * Per step and group: the observations of an exponential histogram in the step. Every point
+ * is first brought to the lowest scale of the points read (merging 2^d adjacent buckets), so
+ * that points of different scales add up; `scale` is that common scale.
+ */
+export async function exponentialBuckets(
+  store: Store,
+  org: string,
+  s: SeriesSelection,
+  opts: QueryOptions,
+): Promise<ExponentialRow[]> {
+  const table = METRIC_TABLES.exponential_histogram;
+  const w = weighted('exponential_histogram', s, {
+    carry: {
+      pk: downscaled('PositiveOffset', 'PositiveBucketCounts'),
+      pc: 'arrayMap(c -> toInt64(c), PositiveBucketCounts)',
+      nk: downscaled('NegativeOffset', 'NegativeBucketCounts'),
+      nc: 'arrayMap(c -> toInt64(c), NegativeBucketCounts)',
+      zc: 'toInt64(ZeroCount)',
+      zt: 'ZeroThreshold',
+    },
+    lagged: ['pk', 'pc', 'nk', 'nc', 'zc'],
+  });
+  const scan = pointConditions({ ...s, fromMs: s.fromMs - s.lookbackMs }, 'scanFromMs');
+  const p = weightedMap('pk', 'pc');
+  const n = weightedMap('nk', 'nc');
+  const sql = `WITH (SELECT min(Scale) FROM {db:Identifier}.${table} WHERE ${scan.sql}) AS target
+    SELECT bucket, labels, any(target) AS scale,
+      sumMap(${p.keys}, ${p.counts}) AS positive,
+      sumMap(${n.keys}, ${n.counts}) AS negative,
+      sum(self_w * zc - prev_w * prev_zc) AS zeroCount,
+      max(zt) AS zeroThreshold
+    FROM (${w.sql})
+    GROUP BY bucket, labels ORDER BY labels, bucket`;
+  return read(store, org, ExponentialRow, sql, w.params, opts);
+}

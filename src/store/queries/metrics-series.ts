@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import { AppError } from '../../lib/errors.js';
+import type { QueryOptions, Store } from '../store.js';
+import {
+  METRIC_TABLES,
+  labelExpression,
+  pointConditions,
+  type LabelKey,
+  type PointSelection,
+} from './metrics.js';
+
+/**
+ * Series reads: one row per (step, group) with the step's aggregate, computed in
+ * ClickHouse. Steps are aligned to the Unix epoch (as the log histogram's buckets), so the
+ * first may start before `fromMs`, holding only the points from `fromMs` on; a point
+ * belongs to the step holding its TimeUnix. Rows come ordered by labels, then step.
+ */
+export interface SeriesSelection extends PointSelection {
+  stepMs: number;
+  /** The group of a point: these keys' values, in this order, as `labels`. */
+  groupBy: readonly LabelKey[];
+  /**
+   * Counter and histogram reads also read this far before `fromMs`, so the first point of
+   * the range has a predecessor to subtract (Prometheus' lookback).
+   */
+  lookbackMs: number;
+}
+
+/** The most rows (groups times steps) one series read returns. */
+export const MAX_SERIES_ROWS = 100_000;
+
+const BUCKET = 'intDiv(toUnixTimestamp64Milli(TimeUnix), {stepMs:Int64}) * {stepMs:Int64}';
+/** A series is one metric's points with the same resource, scope and attributes. */
+const SERIES = 'cityHash64(ResourceAttributes, ScopeName, Attributes)';
+
+export const Bucket = z.coerce.number().int();
+export const Labels = z.array(z.string());
+/** A Float64 aggregate: JSON has no NaN or infinities, which arrive as null. */
+const Float = z.number().nullable();
+export const Int = z.coerce.number();
+
+function labels(groupBy: readonly LabelKey[]): { sql: string; params: Record<string, unknown> } {
+  if (groupBy.length === 0) return { sql: "CAST([], 'Array(String)')", params: {} };
+  const params: Record<string, unknown> = {};
+  const exprs = groupBy.map((k, i) => {
+    params[`g${i}`] = k.key;
+    return labelExpression(k, `g${i}`);
+  });
+  return { sql: `[${exprs.join(', ')}]`, params };
+}
+
+/** Runs a series read, refusing one with more than MAX_SERIES_ROWS rows. */
+export async function read<T>(
+  store: Store,
+  org: string,
+  row: z.ZodType<T>,
+  sql: string,
+  params: Record<string, unknown>,
+  opts: QueryOptions,
+): Promise<T[]> {
+  const rows = z
+    .array(row)
+    .parse(
+      await store.query(
+        org,
+        `${sql}\nLIMIT {maxRows:UInt32}`,
+        { ...params, maxRows: MAX_SERIES_ROWS + 1 },
+        opts,
+      ),
+    );
+  if (rows.length > MAX_SERIES_ROWS) {
+    throw new AppError(
+      'LIMIT_EXCEEDED',
+      `the query gives more than ${MAX_SERIES_ROWS} values; narrow it with attr, service, fewer groupBy keys or a longer step`,
+    );
+  }
+  return rows;
+}
+
+export type ValueAggregate = 'sum' | 'avg' | 'min' | 'max' | 'count';
+const VALUE_SQL: Record<ValueAggregate, string> = {
+  sum: 'sum(Value)',
+  avg: 'avg(Value)',
+  min: 'min(Value)',
+  max: 'max(Value)',
+  count: 'toFloat64(count())',
+};
+
+const ValueRow = z.object({ bucket: Bucket, labels: Labels, value: Float });
+export type ValueRow = z.infer<typeof ValueRow>;
+
+/** sum, avg, min, max or count of the stored values of a gauge or sum metric, per step and group. */
+export async function valueSeries(
+  store: Store,
+  org: string,
+  kind: 'gauge' | 'sum',
+  aggregate: ValueAggregate,
+  s: SeriesSelection,
+  opts: QueryOptions,
+): Promise<ValueRow[]> {
+  const where = pointConditions(s);
+  const l = labels(s.groupBy);
+  const sql = `SELECT bucket, labels, ${VALUE_SQL[aggregate]} AS value
+    FROM (
+      SELECT ${BUCKET} AS bucket, ${l.sql} AS labels, Value
+      FROM {db:Identifier}.${METRIC_TABLES[kind]} WHERE ${where.sql}
+    )
+    GROUP BY bucket, labels ORDER BY labels, bucket`;
+  const params = { ...where.params, ...l.params, stepMs: s.stepMs };
+  return read(store, org, ValueRow, sql, params, opts);
+}
+
+/** How the counted value of each point type is read. */
+interface CounterSpec {
+  temporality: string;
+  /** The counted value: a sum's Value, or a histogram's or summary's Count. */
+  value: string;
+  /** The sum of observations of histograms and summaries. */
+  sum: string;
+  /** Whether a value below its predecessor is a reset (true but for non-monotonic sums). */
+  monotonic: string;
+}
+
+export type CountedKind = 'sum' | 'histogram' | 'exponential_histogram' | 'summary';
+const HISTOGRAM: CounterSpec = {
+  temporality: 'AggregationTemporality',
+  value: 'toFloat64(Count)',
+  sum: 'Sum',
+  monotonic: '1',
+};
+const COUNTERS: Record<CountedKind, CounterSpec> = {
+  sum: {
+    temporality: 'AggregationTemporality',
+    value: 'Value',
+    sum: '0',
+    monotonic: 'IsMonotonic',
+  },
+  histogram: HISTOGRAM,
+  exponential_histogram: HISTOGRAM,
+  // OTLP summaries are always cumulative.
+  summary: { ...HISTOGRAM, temporality: '2' },
+};
+
+interface Carried {
+  /** Columns of the point passed through, NAME: SQL. */
+  carry?: Record<string, string>;
+  /** Those of them whose predecessor's value is needed too (as prev_NAME). */
+  lagged?: readonly string[];
+  /** A further condition for a point to continue its predecessor's run. */
+  sameRun?: string;
+}
+
+/**
+ * The points of the range with their run weights, for reads of increases. Each point's
+ * increase is `self_w * x - prev_w * prev_x` for any carried x:
+ * - a delta point (AggregationTemporality 1) is an increase already: self 1, prev 0;
+ * - a cumulative point following one of the same run: self 1, prev 1;
+ * - a cumulative point starting a run (a new StartTimeUnix, or a value below the previous
+ *   one, which for a monotonic counter is a reset) counts from 0: self 1, prev 0;
+ * - the first point seen of a series is a baseline (self 0), unless its run started within
+ *   the read (StartTimeUnix at or after the lookback start), when it counts from that start.
+ */
+export function weighted(kind: CountedKind, s: SeriesSelection, c: Carried = {}) {
+  const spec = COUNTERS[kind];
+  const scan = pointConditions({ ...s, fromMs: s.fromMs - s.lookbackMs }, 'scanFromMs');
+  const l = labels(s.groupBy);
+  const columns: Record<string, string> = { v: spec.value, sv: spec.sum, ...c.carry };
+  const names = Object.keys(columns);
+  const lagged = ['v', 'sv', ...(c.lagged ?? [])];
+  const prev = lagged.map((n) => `prev_${n}`);
+  const sql = `SELECT ${BUCKET} AS bucket, labels,
+      if(temporality = 1 OR has_prev = 1
+        OR StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64}), 1, 0) AS self_w,
+      if(temporality != 1 AND has_prev = 1 AND StartTimeUnix = prev_start
+        AND NOT (monotonic AND v < prev_v)${c.sameRun ? ` AND ${c.sameRun}` : ''}, 1, 0) AS prev_w,
+      ${[...names, ...prev].join(', ')}
+    FROM (
+      SELECT TimeUnix, StartTimeUnix, labels, temporality, monotonic, ${names.join(', ')},
+        lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER w AS has_prev,
+        lagInFrame(StartTimeUnix) OVER w AS prev_start,
+        ${lagged.map((n) => `lagInFrame(${n}) OVER w AS prev_${n}`).join(',\n        ')}
+      FROM (
+        SELECT TimeUnix, StartTimeUnix, ${SERIES} AS series, ${l.sql} AS labels,
+          ${spec.temporality} AS temporality, ${spec.monotonic} AS monotonic,
+          ${names.map((n) => `${columns[n]} AS ${n}`).join(',\n          ')}
+        FROM {db:Identifier}.${METRIC_TABLES[kind]} WHERE ${scan.sql}
+      )
+      WINDOW w AS (PARTITION BY series ORDER BY TimeUnix
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    )
+    WHERE TimeUnix >= fromUnixTimestamp64Milli({fromMs:Int64})`;
+  const params = { ...scan.params, ...l.params, fromMs: s.fromMs, stepMs: s.stepMs };
+  return { sql, params };
+}
+
+const CounterRow = z.object({
+  bucket: Bucket,
+  labels: Labels,
+  increase: Float,
+  sumIncrease: Float,
+});
+export type CounterRow = z.infer<typeof CounterRow>;
+
+/**
+ * Per step and group: the increase of a counter (a sum metric's value, or a histogram's or
+ * summary's Count) and, for histograms and summaries, of their Sum; see `weighted`.
+ */
+export async function counterSeries(
+  store: Store,
+  org: string,
+  kind: CountedKind,
+  s: SeriesSelection,
+  opts: QueryOptions,
+): Promise<CounterRow[]> {
+  const w = weighted(kind, s);
+  const sql = `SELECT bucket, labels, sum(self_w * v - prev_w * prev_v) AS increase,
+      sum(self_w * sv - prev_w * prev_sv) AS sumIncrease
+    FROM (${w.sql})
+    GROUP BY bucket, labels ORDER BY labels, bucket`;
+  return read(store, org, CounterRow, sql, w.params, opts);
+}

@@ -1,0 +1,1032 @@
+/**
+ * The metric read endpoints and the plain JSON push, against the embedded engine. Data goes
+ * in through the official OpenTelemetry exporters, and as hand-made OTLP requests where a
+ * test needs exact times, counter resets, delta points and chosen buckets; every expected
+ * value is computed here from the points sent, not by the code under test.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { Gridscope } from '../../src/main.js';
+import { apiClient, type ApiReply } from './api-client.js';
+import {
+  count,
+  postOtlp,
+  REQUEST_TYPES,
+  removeDir,
+  rows,
+  startTestServer,
+  tempDataDir,
+  urls,
+} from './harness.js';
+import { exportMetrics } from './otel-exporters.js';
+import { makeMetrics } from './telemetry.js';
+
+const ADMIN = 'platform-admin-key-for-metrics-tests-0123';
+const dir = tempDataDir('metrics-api');
+let gs: Gridscope;
+let call: ReturnType<typeof apiClient>;
+const keys: Record<string, string> = {};
+
+/** Whole hours two hours ago: every hand-made point is at T0 + some seconds. */
+const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
+const at = (sec: number) => T0 + sec * 1000;
+const nanos = (ms: number) => (BigInt(ms) * 1_000_000n).toString();
+const iso = (ms: number) => new Date(ms).toISOString();
+/** The range of most hand-made reads: three one-minute steps from T0. */
+const RANGE = { from: String(T0), to: String(at(180)), step: '1m' };
+
+const kv = (o: Record<string, string>) =>
+  Object.entries(o).map(([key, v]) => ({ key, value: { stringValue: v } }));
+
+/** Sends one OTLP/protobuf metrics request made from OTLP/JSON-shaped objects. */
+async function sendOtlp(resourceMetrics: unknown[], key = keys.ingest!): Promise<void> {
+  const type = REQUEST_TYPES.metrics;
+  const body = type.encode(type.fromObject({ resourceMetrics })).finish();
+  const r = await postOtlp(gs, 'metrics', body, {
+    'content-type': 'application/x-protobuf',
+    authorization: `Bearer ${key}`,
+  });
+  expect(r.status).toBe(200);
+  expect(await r.arrayBuffer()).toBeDefined();
+}
+
+function resource(service: string, metrics: unknown[]) {
+  return {
+    resource: { attributes: kv({ 'service.name': service, 'host.name': `${service}-host` }) },
+    scopeMetrics: [{ scope: { name: 'metrics-api-test' }, metrics }],
+  };
+}
+
+// --- Gauge: room temperatures, two services.
+const ROOM_A: [number, number][] = [
+  [0, 20],
+  [20, 22],
+  [40, 21],
+  [60, 25],
+  [80, 23],
+  [100, 24],
+  [120, 19],
+];
+const ROOM_B: [number, number][] = [
+  [10, 10],
+  [70, 14],
+  [130, 12],
+];
+const ROOM_C: [number, number][] = [[50, 30]];
+
+function gaugePoints(room: string, points: [number, number][]) {
+  return points.map(([sec, v]) => ({
+    timeUnixNano: nanos(at(sec)),
+    asDouble: v,
+    attributes: kv({ room }),
+  }));
+}
+
+// --- Cumulative counter with resets; series per queue. [second, value, start second or null].
+type CounterPoint = [number, number, number | null];
+const JOBS: Record<string, CounterPoint[]> = {
+  // baseline before the range; +10, +15; new start (+5); +7; lower value, a reset (+3); +6
+  q1: [
+    [-30, 100, -600],
+    [15, 110, -600],
+    [45, 125, -600],
+    [75, 5, 60],
+    [105, 12, 60],
+    [135, 3, 60],
+    [165, 9, 60],
+  ],
+  // baseline 0, then +4, +4
+  q2: [
+    [-30, 0, -600],
+    [30, 4, -600],
+    [90, 8, -600],
+  ],
+  // starts inside the range, so its first value counts from that start: +7, then +3
+  q3: [
+    [110, 7, 100],
+    [140, 10, 100],
+  ],
+  // no start time and no earlier point: the first point is only a baseline; then +10
+  q4: [
+    [20, 50, null],
+    [80, 60, null],
+  ],
+};
+/** The increase of each queue per one-minute step, worked out by hand from JOBS. */
+const JOBS_INCREASE: Record<string, (number | undefined)[]> = {
+  q1: [25, 12, 9],
+  q2: [4, 4, undefined],
+  q3: [undefined, 7, 3],
+  q4: [0, 10, undefined],
+};
+/** The same increments as q1, sent as delta points. */
+const JOBS_DELTA: [number, number][] = [
+  [-30, 100],
+  [15, 10],
+  [45, 15],
+  [75, 5],
+  [105, 7],
+  [135, 3],
+  [165, 6],
+];
+
+function counterPoints(queue: string, points: CounterPoint[]) {
+  return points.map(([sec, v, start]) => ({
+    timeUnixNano: nanos(at(sec)),
+    ...(start === null ? {} : { startTimeUnixNano: nanos(at(start)) }),
+    asDouble: v,
+    attributes: kv({ queue }),
+  }));
+}
+
+// --- Explicit-bounds histogram, cumulative with a reset, and the same increments as deltas.
+const BOUNDS = [10, 50, 100];
+/** [second, start second, bucket counts, sum]. */
+const RPC: [number, number, number[], number][] = [
+  [-30, -600, [1, 1, 0, 0], 30],
+  [30, -600, [3, 5, 1, 1], 400],
+  [90, -600, [3, 9, 3, 1], 700],
+  [150, 120, [0, 1, 0, 1], 160],
+];
+/** Observations per step (by hand from RPC): bucket counts and sum. */
+const RPC_STEPS: { counts: number[]; sum: number }[] = [
+  { counts: [2, 4, 1, 1], sum: 370 },
+  { counts: [0, 4, 2, 0], sum: 300 },
+  { counts: [0, 1, 0, 1], sum: 160 },
+];
+
+function histogramPoint(sec: number, start: number, counts: number[], sum: number) {
+  return {
+    timeUnixNano: nanos(at(sec)),
+    startTimeUnixNano: nanos(at(start)),
+    count: counts.reduce((a, b) => a + b, 0),
+    sum,
+    bucketCounts: counts,
+    explicitBounds: BOUNDS,
+    attributes: kv({ method: 'GET' }),
+  };
+}
+
+/**
+ * Prometheus histogram_quantile, written out for the test: linear inside the bucket, the
+ * first bucket from 0, the +Inf bucket answering the highest finite bound.
+ */
+function expectedQuantile(q: number, bounds: number[], counts: number[]): number {
+  const total = counts.reduce((a, b) => a + b, 0);
+  const rank = q * total;
+  let below = 0;
+  for (let i = 0; i < bounds.length; i++) {
+    if (below + counts[i]! >= rank) {
+      const lower = i === 0 ? 0 : bounds[i - 1]!;
+      return lower + ((bounds[i]! - lower) * (rank - below)) / counts[i]!;
+    }
+    below += counts[i]!;
+  }
+  return bounds.at(-1)!;
+}
+
+/** An exponential histogram point; buckets at `scale`, zero bucket of threshold 0.001. */
+function expPoint(
+  sec: number,
+  start: number,
+  scale: number,
+  positive: { offset: number; bucketCounts: number[] },
+  zeroCount: number,
+  negative: { offset: number; bucketCounts: number[] } = { offset: 0, bucketCounts: [] },
+) {
+  const n = (b: { bucketCounts: number[] }) => b.bucketCounts.reduce((a, c) => a + c, 0);
+  return {
+    timeUnixNano: nanos(at(sec)),
+    startTimeUnixNano: nanos(at(start)),
+    count: n(positive) + n(negative) + zeroCount,
+    sum: 1,
+    scale,
+    zeroCount,
+    zeroThreshold: 0.001,
+    positive,
+    negative,
+  };
+}
+
+async function get(path: string, params: Record<string, string | string[]>, key = keys.viewer) {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    for (const one of Array.isArray(v) ? v : [v]) qs.append(k, one);
+  }
+  return call('GET', `${path}?${qs.toString()}`, { key });
+}
+
+const series = (params: Record<string, string | string[]>, key?: string) =>
+  get('/api/v1/monitoring/metrics', params, key);
+
+/** The values of a one-series answer, by step start. */
+function values(r: ApiReply, labels: Record<string, string> = {}): Record<string, number | null> {
+  expect(r.status, r.text).toBe(200);
+  const s = r.body.series.find(
+    (x: { labels: Record<string, string> }) => JSON.stringify(x.labels) === JSON.stringify(labels),
+  );
+  expect(s, `no series ${JSON.stringify(labels)} in ${r.text}`).toBeDefined();
+  return Object.fromEntries(
+    s.points.map((p: { time: string; value: number | null }) => [p.time, p.value]),
+  );
+}
+
+/** Expected per-step values keyed as `values` returns them; undefined steps are absent. */
+function perStep(list: (number | undefined)[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  list.forEach((v, i) => {
+    if (v !== undefined) out[iso(at(i * 60))] = v;
+  });
+  return out;
+}
+
+function expectClose(got: Record<string, number | null>, want: Record<string, number>, digits = 9) {
+  expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+  for (const [t, v] of Object.entries(want)) expect(got[t], t).toBeCloseTo(v, digits);
+}
+
+beforeAll(async () => {
+  gs = await startTestServer(dir, { 'bootstrap-admin-key': ADMIN });
+  call = apiClient(urls(gs).ops);
+  for (const id of ['acme', 'other']) {
+    const r = await call('POST', '/api/v1/orgs', { key: ADMIN, body: { id, name: id } });
+    expect(r.status).toBe(201);
+  }
+  const newKey = async (org: string, role: string) => {
+    const r = await call('POST', `/api/v1/orgs/${org}/api-keys`, {
+      key: ADMIN,
+      body: { name: `${org} ${role}`, role },
+    });
+    expect(r.status).toBe(201);
+    return r.body.key as string;
+  };
+  keys.viewer = await newKey('acme', 'viewer');
+  keys.ingest = await newKey('acme', 'ingest');
+  keys.otherViewer = await newKey('other', 'viewer');
+  keys.otherIngest = await newKey('other', 'ingest');
+
+  const gauge = (name: string, dataPoints: unknown[]) => ({
+    name,
+    unit: 'Cel',
+    description: 'Room temperature',
+    gauge: { dataPoints },
+  });
+  await sendOtlp([
+    resource('thermo', [
+      gauge('room.temperature', [...gaugePoints('a', ROOM_A), ...gaugePoints('b', ROOM_B)]),
+    ]),
+    resource('thermo-2', [gauge('room.temperature', gaugePoints('c', ROOM_C))]),
+  ]);
+  await sendOtlp([
+    resource('worker', [
+      {
+        name: 'jobs.processed',
+        unit: '{job}',
+        sum: {
+          aggregationTemporality: 2,
+          isMonotonic: true,
+          dataPoints: Object.entries(JOBS).flatMap(([q, p]) => counterPoints(q, p)),
+        },
+      },
+      {
+        name: 'jobs.processed.delta',
+        unit: '{job}',
+        sum: {
+          aggregationTemporality: 1,
+          isMonotonic: true,
+          dataPoints: JOBS_DELTA.map(([sec, v]) => ({
+            timeUnixNano: nanos(at(sec)),
+            startTimeUnixNano: nanos(at(sec - 30)),
+            asDouble: v,
+            attributes: kv({ queue: 'q1' }),
+          })),
+        },
+      },
+      {
+        name: 'rpc.duration',
+        unit: 'ms',
+        histogram: {
+          aggregationTemporality: 2,
+          dataPoints: RPC.map(([sec, start, counts, sum]) =>
+            histogramPoint(sec, start, counts, sum),
+          ),
+        },
+      },
+      {
+        name: 'rpc.duration.delta',
+        unit: 'ms',
+        histogram: {
+          aggregationTemporality: 1,
+          dataPoints: RPC_STEPS.map((s, i) => histogramPoint(30 + i * 60, i * 60, s.counts, s.sum)),
+        },
+      },
+      {
+        name: 'mixed.bounds',
+        histogram: {
+          aggregationTemporality: 1,
+          dataPoints: [
+            { ...histogramPoint(30, 0, [1, 1, 0], 0), explicitBounds: [10, 50] },
+            {
+              ...histogramPoint(30, 0, [0, 2, 0], 0),
+              explicitBounds: [20, 50],
+              attributes: kv({ method: 'PUT' }),
+            },
+          ],
+        },
+      },
+      {
+        name: 'queue.wait',
+        unit: 's',
+        exponentialHistogram: {
+          aggregationTemporality: 1,
+          dataPoints: [
+            {
+              ...expPoint(30, -30, 0, { offset: 0, bucketCounts: [2, 4, 2] }, 0),
+              attributes: kv({ kind: 'delta' }),
+            },
+          ],
+        },
+      },
+    ]),
+  ]);
+  // The same series again, cumulative: a point at scale 1 before the range, then one at
+  // scale 0 in it (the SDK lowers the scale as the range of values grows).
+  await sendOtlp([
+    resource('worker', [
+      {
+        name: 'queue.wait',
+        unit: 's',
+        exponentialHistogram: {
+          aggregationTemporality: 2,
+          dataPoints: [
+            {
+              ...expPoint(-30, -600, 1, { offset: 0, bucketCounts: [1, 1] }, 0),
+              attributes: kv({ kind: 'cumulative' }),
+            },
+            {
+              ...expPoint(30, -600, 0, { offset: 0, bucketCounts: [5, 3] }, 0),
+              attributes: kv({ kind: 'cumulative' }),
+            },
+            {
+              ...expPoint(90, -600, 0, { offset: 0, bucketCounts: [5, 3] }, 4, {
+                offset: 1,
+                bucketCounts: [2],
+              }),
+              attributes: kv({ kind: 'cumulative' }),
+            },
+          ],
+        },
+      },
+      {
+        name: 'legacy.latency',
+        summary: {
+          dataPoints: [
+            {
+              timeUnixNano: nanos(at(30)),
+              startTimeUnixNano: nanos(at(10)),
+              count: 10,
+              sum: 50,
+              quantileValues: [{ quantile: 0.5, value: 4 }],
+            },
+          ],
+        },
+      },
+    ]),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await gs?.close();
+  removeDir(dir);
+});
+
+describe('gauges', () => {
+  const all = [...ROOM_A, ...ROOM_B];
+  const inStep = (points: [number, number][], i: number) =>
+    points.filter(([sec]) => sec >= i * 60 && sec < (i + 1) * 60).map(([, v]) => v);
+  const steps = [0, 1, 2].map((i) => inStep(all, i));
+  const cases: [string, (v: number[]) => number][] = [
+    ['sum', (v) => v.reduce((a, b) => a + b, 0)],
+    ['avg', (v) => v.reduce((a, b) => a + b, 0) / v.length],
+    ['min', (v) => Math.min(...v)],
+    ['max', (v) => Math.max(...v)],
+    ['count', (v) => v.length],
+  ];
+
+  it.each(cases)('%s per step is exact', async (aggregation, fn) => {
+    const r = await series({
+      metric: 'room.temperature',
+      service: 'thermo',
+      aggregation,
+      ...RANGE,
+    });
+    expect(r.body).toMatchObject({
+      metric: 'room.temperature',
+      type: 'gauge',
+      unit: 'Cel',
+      aggregation,
+      step: 60,
+    });
+    expectClose(values(r), perStep(steps.map(fn)));
+  });
+});
+
+describe('counters', () => {
+  const total = [0, 1, 2].map((i) =>
+    Object.values(JOBS_INCREASE).reduce((n, steps) => n + (steps[i] ?? 0), 0),
+  );
+
+  it('increase per queue handles a new start time, a lower value and a first point', async () => {
+    const r = await series({
+      metric: 'jobs.processed',
+      aggregation: 'increase',
+      groupBy: 'queue',
+      ...RANGE,
+    });
+    expect(r.body.series).toHaveLength(4);
+    for (const [queue, steps] of Object.entries(JOBS_INCREASE)) {
+      expectClose(values(r, { queue }), perStep(steps));
+    }
+  });
+
+  it('rate is the increase per second of the step, summed over the series', async () => {
+    const r = await series({ metric: 'jobs.processed', aggregation: 'rate', ...RANGE });
+    expect(r.body.type).toBe('sum');
+    expectClose(values(r), perStep(total.map((n) => n / 60)));
+  });
+
+  it('a monotonic sum defaults to rate', async () => {
+    const r = await series({ metric: 'jobs.processed', ...RANGE });
+    expect(r.body.aggregation).toBe('rate');
+    expectClose(values(r), perStep(total.map((n) => n / 60)));
+  });
+
+  it('delta points give the same increase as the cumulative counter', async () => {
+    const cumulative = await series({
+      metric: 'jobs.processed',
+      aggregation: 'increase',
+      attr: 'queue=q1',
+      ...RANGE,
+    });
+    const delta = await series({
+      metric: 'jobs.processed.delta',
+      aggregation: 'increase',
+      ...RANGE,
+    });
+    expectClose(values(delta), perStep(JOBS_INCREASE.q1!));
+    expect(values(delta)).toEqual(values(cumulative));
+  });
+
+  it('a range that does not start on a step still subtracts the point before it', async () => {
+    const r = await series({
+      metric: 'jobs.processed',
+      aggregation: 'increase',
+      attr: 'queue=q1',
+      from: String(at(40)),
+      to: String(at(160)),
+      step: '2m',
+    });
+    // Steps are aligned to the epoch: [0, 120 s) holds, from 40 s on, 125 (+15 from 110 at
+    // 15 s), 5 (a new start) and 12 (+7); [120 s, 240 s) holds 3 (a reset); 9 is after 160 s.
+    expectClose(values(r), { [iso(T0)]: 15 + 5 + 7, [iso(at(120))]: 3 });
+  });
+
+  it('sum, min and max of a sum metric aggregate the stored values', async () => {
+    const stored = JOBS.q1!.filter(([sec]) => sec >= 0 && sec < 60).map(([, v]) => v);
+    const r = await series({
+      metric: 'jobs.processed',
+      aggregation: 'max',
+      attr: 'queue=q1',
+      ...RANGE,
+    });
+    expect(values(r)[iso(T0)]).toBe(Math.max(...stored));
+  });
+});
+
+describe('histograms', () => {
+  const quantiles: [string, Record<string, string>, number][] = [
+    ['p50', { aggregation: 'p50' }, 0.5],
+    ['p90', { aggregation: 'p90' }, 0.9],
+    ['p99', { aggregation: 'p99' }, 0.99],
+    ['quantile 0.25', { aggregation: 'quantile', quantile: '0.25' }, 0.25],
+    ['quantile 0.8', { quantile: '0.8' }, 0.8],
+  ];
+
+  it.each(quantiles)(
+    '%s interpolates over the observations of each step, cumulative or delta',
+    async (_name, params, q) => {
+      const want = perStep(RPC_STEPS.map((s) => expectedQuantile(q, BOUNDS, s.counts)));
+      for (const metric of ['rpc.duration', 'rpc.duration.delta']) {
+        const r = await series({ metric, ...params, ...RANGE });
+        expect(r.body).toMatchObject({ type: 'histogram', quantile: q, unit: 'ms' });
+        expectClose(values(r), want);
+      }
+    },
+  );
+
+  it('count, sum, avg and rate come from Count and Sum', async () => {
+    const counts = RPC_STEPS.map((s) => s.counts.reduce((a, b) => a + b, 0));
+    const sums = RPC_STEPS.map((s) => s.sum);
+    const want: Record<string, number[]> = {
+      count: counts,
+      sum: sums,
+      avg: sums.map((s, i) => s / counts[i]!),
+      rate: counts.map((c) => c / 60),
+      increase: counts,
+    };
+    for (const [aggregation, list] of Object.entries(want)) {
+      const r = await series({ metric: 'rpc.duration', aggregation, ...RANGE });
+      expectClose(values(r), perStep(list));
+    }
+  });
+
+  it('series with different bounds merge onto the union of their bounds', async () => {
+    // (0,10]: 1 and (10,50]: 1, with (0,20]: 0 and (20,50]: 2: under 10: 1, 20: 0, 50: 3.
+    // The median (rank 2 of 4) is 1/3 into (20,50].
+    const r = await series({ metric: 'mixed.bounds', aggregation: 'p50', ...RANGE });
+    expectClose(values(r), { [iso(T0)]: 20 + 30 / 3 });
+  });
+
+  it('a histogram defaults to p95', async () => {
+    const r = await series({ metric: 'rpc.duration', ...RANGE });
+    expect(r.body).toMatchObject({ aggregation: 'p95', quantile: 0.95 });
+  });
+});
+
+describe('exponential histograms', () => {
+  it('interpolates geometrically inside a bucket: (2, 4] at scale 0 holds the median', async () => {
+    // Buckets (1,2]: 2, (2,4]: 4, (4,8]: 2. Rank 4 is halfway into (2,4]: 2 * 2^0.5.
+    // Rank 7.2 of p90 is 0.6 into (4,8]: 2^2.6.
+    const p50 = await series({
+      metric: 'queue.wait',
+      attr: 'kind=delta',
+      aggregation: 'p50',
+      ...RANGE,
+    });
+    expect(p50.body).toMatchObject({ type: 'exponential_histogram', unit: 's' });
+    expectClose(values(p50), { [iso(T0)]: 2 * Math.SQRT2 });
+    const p90 = await series({
+      metric: 'queue.wait',
+      attr: 'kind=delta',
+      aggregation: 'p90',
+      ...RANGE,
+    });
+    expectClose(values(p90), { [iso(T0)]: Math.pow(2, 2.6) });
+  });
+
+  it('subtracts a cumulative predecessor of a higher scale after bringing it to the lower one', async () => {
+    // At scale 1 the baseline has (1,√2]: 1 and (√2,2]: 1, which at scale 0 is (1,2]: 2.
+    // The first step holds (1,2]: 5 - 2 = 3 and (2,4]: 3: p25 (rank 1.5) is 2^0.5 and p75
+    // (rank 4.5) is 2^1.5. The second step adds 2 negatives in [-4,-2) and 4 zeros (zero
+    // bucket [-0.001, 0], as there are no positive observations in it): p25 (rank 1.5) is
+    // 0.75 into [-4,-2), -2^1.25; p75 (rank 4.5) is 2.5/4 into the zero bucket.
+    const get = (q: string) =>
+      series({ metric: 'queue.wait', attr: 'kind=cumulative', quantile: q, ...RANGE });
+    expectClose(values(await get('0.25')), {
+      [iso(T0)]: Math.SQRT2,
+      [iso(at(60))]: -Math.pow(2, 1.25),
+    });
+    expectClose(values(await get('0.75')), {
+      [iso(T0)]: Math.pow(2, 1.5),
+      [iso(at(60))]: -0.001 + 0.001 * (2.5 / 4),
+    });
+  });
+});
+
+describe('summaries', () => {
+  it('count and sum come from the cumulative Count and Sum', async () => {
+    const c = await series({ metric: 'legacy.latency', aggregation: 'count', ...RANGE });
+    expect(c.body.type).toBe('summary');
+    expectClose(values(c), { [iso(T0)]: 10 });
+    const avg = await series({ metric: 'legacy.latency', ...RANGE });
+    expect(avg.body.aggregation).toBe('avg');
+    expectClose(values(avg), { [iso(T0)]: 5 });
+  });
+});
+
+describe('grouping and filters', () => {
+  it('groups by a point attribute and by service.name', async () => {
+    const byRoom = await series({
+      metric: 'room.temperature',
+      aggregation: 'count',
+      groupBy: 'room',
+      ...RANGE,
+    });
+    const countOf = (p: [number, number][]) =>
+      perStep(
+        [0, 1, 2].map((i) => p.filter(([s]) => s >= i * 60 && s < i * 60 + 60).length || undefined),
+      );
+    expect(byRoom.body.series.map((s: { labels: unknown }) => s.labels)).toEqual([
+      { room: 'a' },
+      { room: 'b' },
+      { room: 'c' },
+    ]);
+    expectClose(values(byRoom, { room: 'a' }), countOf(ROOM_A));
+    expectClose(values(byRoom, { room: 'c' }), countOf(ROOM_C));
+    const byService = await series({
+      metric: 'room.temperature',
+      aggregation: 'max',
+      groupBy: ['service.name', 'resource.host.name'],
+      ...RANGE,
+    });
+    expect(
+      values(byService, { 'service.name': 'thermo-2', 'resource.host.name': 'thermo-2-host' }),
+    ).toEqual({ [iso(T0)]: 30 });
+  });
+
+  it('filters by attribute (=, !=, ~=, present) and service', async () => {
+    const max = async (params: Record<string, string | string[]>) =>
+      values(await series({ metric: 'room.temperature', aggregation: 'max', ...RANGE, ...params }))[
+        iso(T0)
+      ];
+    expect(await max({ attr: 'room=b' })).toBe(10);
+    expect(await max({ attr: ['room!=c', 'room!=a'] })).toBe(10);
+    expect(await max({ attr: 'resource.host.name~=THERMO-2' })).toBe(30);
+    expect(await max({ attr: 'room' })).toBe(30);
+    expect(await max({ service: 'thermo' })).toBe(22);
+    const none = await series({ metric: 'room.temperature', attr: 'missing', ...RANGE });
+    expect(none.body.series).toEqual([]);
+  });
+
+  it('POST /metrics/query takes the same query as a JSON body', async () => {
+    const body = {
+      metric: 'jobs.processed',
+      aggregation: 'increase',
+      groupBy: ['queue'],
+      attr: ['queue=q1'],
+      from: T0,
+      to: at(180),
+      step: 60,
+    };
+    const r = await call('POST', '/api/v1/monitoring/metrics/query', { key: keys.viewer, body });
+    expectClose(values(r, { queue: 'q1' }), perStep(JOBS_INCREASE.q1!));
+  });
+
+  it('chooses a default step giving at most ~120 points', async () => {
+    const r = await series({ metric: 'room.temperature', from: String(T0), to: String(at(3600)) });
+    expect(r.body.step).toBe(30);
+    const day = await series({ metric: 'room.temperature', from: 'now-1d' });
+    expect(day.body.step).toBe(900);
+  });
+});
+
+describe('names and labels', () => {
+  it('lists every metric with type, unit, description and services', async () => {
+    const r = await get('/api/v1/monitoring/metrics/names', {
+      from: String(at(-60)),
+      to: String(at(180)),
+    });
+    expect(r.status).toBe(200);
+    const byName = Object.fromEntries(
+      r.body.items.map((m: { name: string; type: string }) => [`${m.name}/${m.type}`, m]),
+    );
+    expect(byName['room.temperature/gauge']).toEqual({
+      name: 'room.temperature',
+      type: 'gauge',
+      unit: 'Cel',
+      description: 'Room temperature',
+      services: ['thermo', 'thermo-2'],
+    });
+    expect(Object.keys(byName)).toEqual(
+      expect.arrayContaining([
+        'jobs.processed/sum',
+        'rpc.duration/histogram',
+        'queue.wait/exponential_histogram',
+        'legacy.latency/summary',
+      ]),
+    );
+  });
+
+  it('filters names by substring and service, and pages with a cursor', async () => {
+    const range = { from: String(at(-60)), to: String(at(180)) };
+    const q = await get('/api/v1/monitoring/metrics/names', { ...range, q: 'RPC.DUR' });
+    expect(q.body.items.map((m: { name: string }) => m.name)).toEqual([
+      'rpc.duration',
+      'rpc.duration.delta',
+    ]);
+    const svc = await get('/api/v1/monitoring/metrics/names', { ...range, service: 'thermo-2' });
+    expect(svc.body.items.map((m: { name: string }) => m.name)).toEqual(['room.temperature']);
+    const first = await get('/api/v1/monitoring/metrics/names', { ...range, limit: '2' });
+    expect(first.body.items).toHaveLength(2);
+    const second = await get('/api/v1/monitoring/metrics/names', {
+      ...range,
+      limit: '100',
+      cursor: first.body.nextCursor,
+    });
+    const all = await get('/api/v1/monitoring/metrics/names', range);
+    expect([...first.body.items, ...second.body.items]).toEqual(all.body.items);
+    expect(second.body.nextCursor).toBeNull();
+  });
+
+  it('lists attribute keys, resource keys as resource.KEY, and the values of one key', async () => {
+    const range = { from: String(at(-60)), to: String(at(180)) };
+    const k = await get('/api/v1/monitoring/metrics/labels', {
+      ...range,
+      metric: 'room.temperature',
+    });
+    expect(k.status).toBe(200);
+    expect(k.body).toEqual({
+      metric: 'room.temperature',
+      key: null,
+      keys: ['resource.host.name', 'resource.service.name', 'room'],
+      values: [],
+      truncated: false,
+    });
+    const v = await get('/api/v1/monitoring/metrics/labels', {
+      ...range,
+      metric: 'room.temperature',
+      key: 'room',
+      limit: '2',
+    });
+    expect(v.body).toMatchObject({ key: 'room', values: ['a', 'b'], truncated: true });
+    const svc = await get('/api/v1/monitoring/metrics/labels', {
+      ...range,
+      metric: 'room.temperature',
+      key: 'service.name',
+      attr: 'room=c',
+    });
+    expect(svc.body.values).toEqual(['thermo-2']);
+  });
+});
+
+describe('OpenTelemetry SDK metrics through the official exporters', () => {
+  // Sent once per temporality and transport; every point is at about now.
+  const window = () => ({
+    from: String(Date.now() - 10 * 60_000),
+    to: String(Date.now() + 5 * 60_000),
+    step: '15m',
+  });
+  let sent = false;
+  async function sendSdkMetrics(): Promise<void> {
+    if (sent) return;
+    const ep = urls(gs);
+    const cumulative = await exportMetrics('grpc', ep, await makeMetrics('sdk-cumulative'), {
+      token: keys.ingest,
+    });
+    const delta = await exportMetrics(
+      'http/protobuf',
+      ep,
+      await makeMetrics('sdk-delta', 'delta'),
+      { token: keys.ingest },
+    );
+    const json = await exportMetrics('http/json', ep, await makeMetrics('sdk-json'), {
+      token: keys.ingest,
+    });
+    for (const r of [cumulative, delta, json]) expect(r.code).toBe(ExportResultCode.SUCCESS);
+    sent = true;
+  }
+  /** The one value of a one-step answer. */
+  const only = (r: ApiReply, labels: Record<string, string> = {}) => {
+    const v = Object.values(values(r, labels));
+    expect(v).toHaveLength(1);
+    return v[0];
+  };
+
+  it('a counter increases by what was added, cumulative or delta, per market', async () => {
+    await sendSdkMetrics();
+    // bids.add(3, EPEX), (2, EPEX), (7, NordPool): EPEX 5, NordPool 7.
+    for (const service of ['sdk-cumulative', 'sdk-delta', 'sdk-json']) {
+      const base = { metric: 'bids.received', aggregation: 'increase', service, ...window() };
+      expect(only(await series(base))).toBe(12);
+      const byMarket = await series({ ...base, groupBy: 'market' });
+      expect(only(byMarket, { market: 'EPEX' })).toBe(5);
+      expect(only(byMarket, { market: 'NordPool' })).toBe(7);
+      expect(byMarket.body.unit).toBe('{bid}');
+    }
+  });
+
+  it('histogram quantiles match a hand computation over the recorded values', async () => {
+    await sendSdkMetrics();
+    // 4, 20, 20, 75, 250 in buckets (0,10], (10,50], (50,100], (100,+Inf]: counts 1, 2, 1, 1.
+    // p50: rank 2.5 is 1.5 of 2 into (10,50]: 40. p90: rank 4.5 is in +Inf: 100.
+    const base = { metric: 'bid.latency', service: 'sdk-cumulative', ...window() };
+    expect(only(await series({ ...base, aggregation: 'p50' }))).toBeCloseTo(
+      expectedQuantile(0.5, [10, 50, 100, Infinity], [1, 2, 1, 1]),
+      9,
+    );
+    expect(only(await series({ ...base, aggregation: 'p90' }))).toBe(100);
+    expect(only(await series({ ...base, aggregation: 'avg' }))).toBeCloseTo(369 / 5, 9);
+  });
+
+  it('an exponential histogram median lies within its bucket width of the true one', async () => {
+    await sendSdkMetrics();
+    // Recorded 0, 1.5, 3, 3, 900: the median is 3; the SDK's scale keeps buckets under 5% wide.
+    for (const service of ['sdk-cumulative', 'sdk-delta']) {
+      const p50 = only(
+        await series({ metric: 'bid.latency.exp', service, aggregation: 'p50', ...window() }),
+      );
+      expect(Math.abs(p50! - 3) / 3).toBeLessThan(0.05);
+    }
+  });
+
+  it('gauges read back as recorded', async () => {
+    await sendSdkMetrics();
+    const r = await series({ metric: 'price.eur', service: 'sdk-json', ...window() });
+    expect(only(r)).toBe(87.25);
+  });
+});
+
+describe('plain JSON push', () => {
+  const push = (body: unknown, key = keys.ingest) =>
+    call('POST', '/api/v1/monitoring/metrics', { key, body });
+
+  it('stores gauge and counter points in the OTLP tables, readable through the query', async () => {
+    const t = (sec: number) => iso(at(sec));
+    const r = await push({
+      points: [
+        {
+          name: 'pushed.level',
+          value: 3.5,
+          time: t(10),
+          attributes: { tank: 'north', full: false },
+        },
+        {
+          name: 'pushed.level',
+          value: 4.5,
+          time: at(20),
+          attributes: { tank: 'north', full: false },
+        },
+        { name: 'pushed.count', type: 'sum', value: 5, time: at(5), service: 'pusher', unit: '1' },
+        { name: 'pushed.count', type: 'sum', value: 8, time: at(15), service: 'pusher', unit: '1' },
+        { name: 'pushed.count', type: 'sum', value: 2, time: at(25), service: 'pusher', unit: '1' },
+        { name: 'pushed.count', type: 'sum', value: 6, time: at(35), service: 'pusher', unit: '1' },
+        {
+          name: 'pushed.delta',
+          type: 'sum',
+          temporality: 'delta',
+          value: 2,
+          time: at(45),
+          description: 'd',
+        },
+      ],
+    });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body).toEqual({ accepted: 7 });
+    const stored = await rows<{ attrs: Record<string, string>; scope: string; v: number }>(
+      gs,
+      `SELECT Attributes AS attrs, ScopeName AS scope, Value AS v
+       FROM {db:Identifier}.otel_metrics_gauge WHERE MetricName = 'pushed.level' ORDER BY TimeUnix`,
+      {},
+      'acme',
+    );
+    expect(stored).toEqual([
+      { attrs: { full: 'false', tank: 'north' }, scope: 'gridscope.json-push', v: 3.5 },
+      { attrs: { full: 'false', tank: 'north' }, scope: 'gridscope.json-push', v: 4.5 },
+    ]);
+    const sums = await rows<{ svc: string; mono: boolean; temp: number }>(
+      gs,
+      `SELECT ServiceName AS svc, IsMonotonic AS mono, AggregationTemporality AS temp
+       FROM {db:Identifier}.otel_metrics_sum WHERE MetricName LIKE 'pushed.%' ORDER BY TimeUnix`,
+      {},
+      'acme',
+    );
+    expect(sums.map((s) => [s.svc, s.mono, s.temp])).toEqual([
+      ['pusher', true, 2],
+      ['pusher', true, 2],
+      ['pusher', true, 2],
+      ['pusher', true, 2],
+      ['', true, 1],
+    ]);
+    const avg = await series({ metric: 'pushed.level', groupBy: 'tank', ...RANGE });
+    expect(values(avg, { tank: 'north' })).toEqual({ [iso(T0)]: 4 });
+    // Without a start time the first point is a baseline: +3, then 2 after a reset, +4.
+    const inc = await series({ metric: 'pushed.count', aggregation: 'increase', ...RANGE });
+    expect(values(inc)).toEqual({ [iso(T0)]: 9 });
+  });
+
+  it('refuses an invalid point by index and field, and writes none of the request', async () => {
+    const before = await count(gs, 'otel_metrics_gauge', 'acme');
+    const good = { name: 'pushed.bad', value: 1 };
+    const cases: [unknown, string][] = [
+      [{ ...good, value: 'x' }, 'points.3.value'],
+      [{ ...good, name: "x'); DROP TABLE t; --" }, 'points.3.name'],
+      [{ ...good, name: 'bad\u0001name' }, 'points.3.name'],
+      [{ ...good, attributes: { 'bad key': 'v' } }, 'points.3.attributes.bad key'],
+      [{ ...good, time: 'yesterday' }, 'points.3.time'],
+      [{ ...good, time: 99_999_999_999_999 }, 'points.3.time'],
+      [{ ...good, type: 'histogram' }, 'points.3.type'],
+      [{ ...good, extra: 1 }, 'points.3'],
+    ];
+    for (const [bad, field] of cases) {
+      const r = await push({ points: [good, good, good, bad] });
+      expect(r.status, r.text).toBe(400);
+      expect(r.body.error.code).toBe('VALIDATION');
+      expect(r.body.error.message).toContain(`${field}`);
+    }
+    const tooMany = await push({ points: Array.from({ length: 10_001 }, () => good) });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).toContain('points');
+    const infinite = await call('POST', '/api/v1/monitoring/metrics', {
+      key: keys.ingest,
+      rawBody: '{"points":[{"name":"pushed.bad","value":1e999}]}',
+    });
+    expect(infinite.status).toBe(400);
+    expect(infinite.body.error.message).toContain('points.0.value');
+    expect(await count(gs, 'otel_metrics_gauge', 'acme')).toBe(before);
+  });
+
+  it('needs an ingest, editor or admin key; a viewer key may only read', async () => {
+    const body = { points: [{ name: 'pushed.role', value: 1 }] };
+    expect((await push(body, keys.viewer)).status).toBe(403);
+    expect((await push(body)).status).toBe(200);
+    const read = await get('/api/v1/monitoring/metrics/names', {}, keys.ingest);
+    expect(read.status).toBe(403);
+  });
+});
+
+describe('organizations', () => {
+  it("a viewer of one organization never sees another's metrics", async () => {
+    const pushed = await call('POST', '/api/v1/monitoring/metrics', {
+      key: keys.otherIngest,
+      body: { points: [{ name: 'other.only', value: 7, time: at(30) }] },
+    });
+    expect(pushed.status).toBe(200);
+    const range = { from: String(at(-60)), to: String(at(180)) };
+    const theirs = await get('/api/v1/monitoring/metrics/names', range, keys.otherViewer);
+    expect(theirs.body.items.map((m: { name: string }) => m.name)).toEqual(['other.only']);
+    const ours = await get('/api/v1/monitoring/metrics/names', range, keys.viewer);
+    expect(ours.body.items.map((m: { name: string }) => m.name)).not.toContain('other.only');
+    const cross = await series(
+      { metric: 'room.temperature', aggregation: 'count', ...RANGE },
+      keys.otherViewer,
+    );
+    expect(cross.body).toMatchObject({ type: null, series: [] });
+    const viaHeader = await call(
+      'GET',
+      `/api/v1/monitoring/metrics/names?from=${range.from}&to=${range.to}`,
+      { key: keys.viewer, headers: { 'x-gridscope-org': 'other' } },
+    );
+    expect(viaHeader.status).toBe(403);
+    const admin = await call(
+      'GET',
+      `/api/v1/monitoring/metrics?metric=other.only&from=${RANGE.from}&to=${RANGE.to}&step=3m`,
+      { key: ADMIN, headers: { 'x-gridscope-org': 'other' } },
+    );
+    expect(values(admin)).toEqual({ [iso(T0)]: 7 });
+  });
+});
+
+describe('hostile and out-of-range input', () => {
+  const m = { metric: 'room.temperature', ...RANGE };
+  const cases: [string, string, Record<string, string | string[]>, string][] = [
+    ['series', 'a quote in the metric name', { ...m, metric: "room'temperature" }, 'metric'],
+    ['series', 'SQL in the metric name', { ...m, metric: "x' OR 1=1 --" }, 'metric'],
+    ['series', 'a control character in the metric name', { ...m, metric: 'room\u0000x' }, 'metric'],
+    ['series', 'no metric', { from: RANGE.from }, 'metric'],
+    ['series', 'SQL in a groupBy key', { ...m, groupBy: "room') FROM x; --" }, 'groupBy'],
+    ['series', 'a control character in a groupBy key', { ...m, groupBy: 'ro\nom' }, 'groupBy'],
+    ['series', 'six groupBy keys', { ...m, groupBy: 'a,b,c,d,e,f' }, 'groupBy'],
+    ['series', 'a quote in an attribute key', { ...m, attr: "ro'om=a" }, 'attr'],
+    ['series', 'a zero step', { ...m, step: '0' }, 'step'],
+    ['series', 'a negative step', { ...m, step: '-60' }, 'step'],
+    ['series', 'a step that is not one', { ...m, step: '1m; DROP' }, 'step'],
+    ['series', 'too many points', { ...m, from: 'now-1d', to: 'now', step: '1s' }, 'step'],
+    ['series', 'from after to', { ...m, from: String(at(100)), to: String(at(0)) }, 'from'],
+    ['series', 'a range over the limit', { ...m, from: 'now-60d', to: 'now' }, 'from'],
+    ['series', 'a time that is not one', { ...m, from: "1' OR '1" }, 'from'],
+    ['series', 'an unknown aggregation', { ...m, aggregation: 'median' }, 'aggregation'],
+    ['series', 'rate of a gauge', { ...m, aggregation: 'rate' }, 'aggregation'],
+    ['series', 'a quantile of 1.5', { ...m, aggregation: 'quantile', quantile: '1.5' }, 'quantile'],
+    ['series', 'quantile without a number', { ...m, aggregation: 'quantile' }, 'quantile'],
+    ['series', 'an unknown type', { ...m, type: 'counter' }, 'type'],
+    ['series', 'a control character in service', { ...m, service: 'a\u0001' }, 'service'],
+    ['names', 'a limit of 0', { limit: '0' }, 'limit'],
+    ['names', 'a limit over the maximum', { limit: '100000' }, 'limit'],
+    ['names', 'a control character in q', { q: 'a\u0000' }, 'q'],
+    ['names', 'a forged cursor', { cursor: 'eyJrIjoieCJ9' }, 'cursor'],
+    ['labels', 'no metric', {}, 'metric'],
+    ['labels', 'a quote in key', { metric: 'room.temperature', key: 'ro"om' }, 'key'],
+    ['labels', 'a limit over the maximum', { metric: 'room.temperature', limit: '5000' }, 'limit'],
+  ];
+  const PATHS: Record<string, string> = {
+    series: '/api/v1/monitoring/metrics',
+    names: '/api/v1/monitoring/metrics/names',
+    labels: '/api/v1/monitoring/metrics/labels',
+  };
+
+  it.each(cases)(
+    '%s: %s is refused with 400 naming the parameter',
+    async (path, _what, params, name) => {
+      const r = await get(PATHS[path]!, params);
+      expect(r.status, r.text).toBe(400);
+      expect(r.body.error.code).toBe('VALIDATION');
+      expect(r.body.error.message).toContain(name);
+    },
+  );
+
+  it('a JSON query body with hostile values is refused the same way', async () => {
+    const base = { metric: 'room.temperature', from: T0, to: at(180) };
+    const bodies: [unknown, string][] = [
+      [{ ...base, groupBy: ["a'b"] }, 'groupBy'],
+      [{ ...base, attr: ['x\u0000=1'] }, 'attr'],
+      [{ ...base, step: 0 }, 'step'],
+      [{ ...base, metric: 'a b' }, 'metric'],
+      [{ ...base, sql: 'SELECT 1' }, 'sql'],
+    ];
+    for (const [body, name] of bodies) {
+      const r = await call('POST', '/api/v1/monitoring/metrics/query', { key: keys.viewer, body });
+      expect(r.status, r.text).toBe(400);
+      expect(r.body.error.message).toContain(name);
+    }
+  });
+});
