@@ -49,6 +49,14 @@ export default tseslint.config(
     },
   },
   {
+    // Collectors store scrapes through the OTLP converter, so they may use the receiver;
+    // like other domain code they never depend on the API.
+    files: ['src/collectors/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/api/**', 'hono', 'hono/*', '@hono/*'] }],
+    },
+  },
+  {
     files: ['src/ingest/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/api/**'] }] },
   },

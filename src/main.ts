@@ -6,6 +6,13 @@ import { join, resolve } from 'node:path';
 import { apiApp, type HealthReport } from './api/index.js';
 import { AuditLog, type ChangeContext } from './audit/index.js';
 import { ApiKeys } from './auth/index.js';
+import {
+  Collectors,
+  DEFAULT_INTERVAL_LIMITS,
+  pipelineSink,
+  ScrapeScheduler,
+  systemTimers,
+} from './collectors/index.js';
 import { Organizations } from './orgs/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Config } from './config/index.js';
@@ -154,8 +161,12 @@ export async function startGridscope(
   await store.preparePlatform();
   const audit = new AuditLog(store, clock);
   const pinned = new Set([config.defaultOrg, ...config.ingestTokens.values()]);
-  // A deleted organization's keys stop working as soon as the key ring is rebuilt.
-  const orgs: Organizations = new Organizations(store, audit, clock, pinned, () => keys.refresh());
+  // A deleted organization's keys stop working as soon as the key ring is rebuilt, and
+  // its collectors stop scraping.
+  const orgs: Organizations = new Organizations(store, audit, clock, pinned, async () => {
+    await keys.refresh();
+    await collectors.dropDeletedOrgs();
+  });
   const keys: ApiKeys = new ApiKeys(
     () => store.platform(),
     audit,
@@ -192,6 +203,22 @@ export async function startGridscope(
   );
 
   const version = packageVersion();
+  const collectors: Collectors = new Collectors(
+    store,
+    audit,
+    clock,
+    new ScrapeScheduler({
+      clock,
+      timers: systemTimers,
+      fetch: (url, init) => fetch(url, init),
+      sink: pipelineSink(pipeline, store),
+      log: log.child({ module: 'collectors' }),
+      userAgent: `Gridscope/${version}`,
+    }),
+    (org) => orgs.exists(org),
+    { ...DEFAULT_INTERVAL_LIMITS, minIntervalMs: config.collectorMinIntervalMs },
+    log.child({ module: 'collectors' }),
+  );
   const health = async (): Promise<HealthReport> => {
     const ping = await store.ping().then(
       (ok) => ({ ok, error: ok ? null : 'store did not answer' }),
@@ -217,6 +244,7 @@ export async function startGridscope(
         clock,
         store,
         health,
+        collectors,
         queryLimits: {
           timeoutMs: config.queryTimeoutMs,
           maxRangeMs: config.queryMaxRangeDays * 86_400_000,
@@ -235,6 +263,8 @@ export async function startGridscope(
   );
   // Migrations must finish before the receivers listen: nothing is accepted that cannot be stored.
   await migrations;
+  // Scraping starts once every configured organization's schema is ready.
+  await collectors.start();
   const httpServer = await listen(
     otlpHttpApp({
       pipeline,
@@ -277,6 +307,8 @@ export async function startGridscope(
       closing ??= (async () => {
         ready = false;
         clearInterval(keyRefresh);
+        // No scrape may write after the store drains.
+        await collectors.stop();
         // Stop taking requests; those in flight still get their answer once their rows commit.
         const stopped = Promise.all([
           closeHttp(httpServer),

@@ -20,6 +20,7 @@ import { registerListKeys } from './routes/api-keys/list-keys.js';
 import { registerRevokeKey } from './routes/api-keys/revoke-key.js';
 import { registerListAuditLogs } from './routes/audit/list-audit-logs.js';
 import { registerVerifyAuditLogs } from './routes/audit/verify-audit-logs.js';
+import { COLLECTOR_ROUTES } from './routes/collectors/index.js';
 import { LOG_ROUTES } from './routes/logs/index.js';
 import { METRIC_ROUTES } from './routes/metrics/index.js';
 import { registerDashboard } from './routes/monitoring/dashboard.js';
@@ -66,6 +67,7 @@ const ROUTES: readonly RouteRegistrar[] = [
   ...TRACE_ROUTES,
   ...LOG_ROUTES,
   ...METRIC_ROUTES,
+  ...COLLECTOR_ROUTES,
 ];
 
 /** The HTTP app on --http-addr: health and metrics, the REST API, its OpenAPI document and docs. */

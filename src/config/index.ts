@@ -191,6 +191,11 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '30000',
   },
   { name: 'log-level', help: 'trace, debug, info, warn, error, fatal or silent', default: 'info' },
+  {
+    name: 'collector-min-interval-ms',
+    help: 'shortest scrape interval a collector may have (at least 100)',
+    default: '5000',
+  },
 ];
 
 export const Config = z
@@ -252,6 +257,7 @@ export const Config = z
     insertConnections: positive,
     shutdownTimeoutMs: positive,
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    collectorMinIntervalMs: z.coerce.number().int().min(100).max(3_600_000),
   })
   .superRefine((c, ctx) => {
     if (c.clickhouseCluster !== undefined && c.clickhouseUrl === undefined) {

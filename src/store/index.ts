@@ -22,3 +22,4 @@ export { PlatformRepo, OrgRow, KeyRow } from './platform.js';
 export { type UserSqlLimits, type UserSqlResult } from './user-sql.js';
 export { checkSelectAst, screenSqlText, MAX_SQL_LENGTH } from './sql-guard.js';
 export { AuditRepo, AuditRow, type AuditFilter } from './audit.js';
+export { CollectorRepo, CollectorRow } from './collectors.js';

@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import { statementSettings, openClient, type Backend } from './client.js';
 import { TableBatcher, QueueBudget, type BatchLimits, type BatchObserver } from './batcher.js';
 import { AuditRepo } from './audit.js';
+import { CollectorRepo } from './collectors.js';
 import { migrate } from './migrations.js';
 import { PlatformRepo } from './platform.js';
 import { Db } from './sql.js';
@@ -132,6 +133,11 @@ export class Store {
   audit(org: string | null): AuditRepo {
     const database = org === null ? this.platformDatabase() : this.database(org);
     return new AuditRepo(new Db(this.readClient, database));
+  }
+
+  /** An organization's scrape jobs; call prepareOrg(org) first. */
+  collectors(org: string): CollectorRepo {
+    return new CollectorRepo(new Db(this.readClient, this.database(org)));
   }
 
   /** Creates or migrates an organization's database and applies its retention; once per org. */

@@ -1,0 +1,332 @@
+import { REQUEST_TYPES } from '../ingest/otlp/proto.js';
+import { packageVersion } from '../lib/paths.js';
+import type { Exposition, MetricFamily, Sample } from './prometheus-parse.js';
+import type { SeriesStarts } from './series-starts.js';
+
+/** The instrumentation scope of every scraped metric. */
+export const SCOPE_NAME = 'gridscope.collector';
+
+/** OTLP's AGGREGATION_TEMPORALITY_CUMULATIVE. */
+const CUMULATIVE = 2;
+
+/** Who was scraped: the resource of the scraped metrics and the labels added to each point. */
+export interface ScrapeTarget {
+  collectorId: string;
+  /** `service.name`. */
+  serviceName: string;
+  /** `service.instance.id`: the target's host:port. */
+  instance: string;
+  /** Added to every point's attributes; a scraped label of the same name becomes `exported_<name>`. */
+  labels: Readonly<Record<string, string>>;
+}
+
+/** An encoded ExportMetricsServiceRequest and the number of data points in it. */
+export interface ScrapeRequest {
+  request: Uint8Array;
+  points: number;
+}
+
+/** A scrape that cannot be converted, e.g. a histogram bucket without a numeric `le`. */
+export class ConversionError extends Error {
+  override name = 'ConversionError';
+}
+
+interface KeyValue {
+  key: string;
+  value: { stringValue: string };
+}
+
+interface Metric {
+  name: string;
+  description: string;
+  unit: string;
+  gauge?: { dataPoints: object[] };
+  sum?: { dataPoints: object[]; aggregationTemporality: number; isMonotonic: boolean };
+  histogram?: { dataPoints: object[]; aggregationTemporality: number };
+  summary?: { dataPoints: object[] };
+}
+
+let version: string | undefined;
+
+/** The host:port of a URL, with the scheme's default port when it names none. */
+export function instanceOf(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+}
+
+function nanos(ms: number): string {
+  return (BigInt(Math.max(0, Math.trunc(ms))) * 1_000_000n).toString();
+}
+
+const kv = (key: string, value: string): KeyValue => ({ key, value: { stringValue: value } });
+
+/** A point's attributes, sorted by name so that a series always has the same map. */
+function attributes(
+  labels: Record<string, string>,
+  omit: string | undefined,
+  extra: Readonly<Record<string, string>>,
+): KeyValue[] {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(labels)) {
+    if (k === omit) continue;
+    out.set(Object.hasOwn(extra, k) ? `exported_${k}` : k, v);
+  }
+  for (const [k, v] of Object.entries(extra)) out.set(k, v);
+  return [...out.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => kv(k, v));
+}
+
+function seriesKey(name: string, attrs: readonly KeyValue[]): string {
+  return JSON.stringify([name, attrs.map((a) => [a.key, a.value.stringValue])]);
+}
+
+/** Samples of a family grouped into series by their labels without `omit` (le, quantile). */
+function series(samples: readonly Sample[], omit: string | undefined): Map<string, Sample[]> {
+  const groups = new Map<string, Sample[]>();
+  for (const s of samples) {
+    const labels = Object.entries(s.labels)
+      .filter(([k]) => k !== omit)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const key = JSON.stringify(labels);
+    const g = groups.get(key);
+    if (g) g.push(s);
+    else groups.set(key, [s]);
+  }
+  return groups;
+}
+
+/** Turns one scrape into OTLP metrics and tracks where it is in each cumulative series. */
+class Converter {
+  readonly metrics: Metric[] = [];
+  points = 0;
+
+  constructor(
+    private readonly target: ScrapeTarget,
+    private readonly scrapeMs: number,
+    private readonly starts: SeriesStarts,
+  ) {}
+
+  private timeOf(s: Sample): number {
+    return s.timestampMs ?? this.scrapeMs;
+  }
+
+  private metric(f: MetricFamily, name: string): Metric {
+    return { name, description: f.help, unit: f.unit };
+  }
+
+  /** The start of a cumulative point: the `_created` sample's time, or as the series goes. */
+  private startOf(
+    name: string,
+    attrs: KeyValue[],
+    timeMs: number,
+    value: number,
+    createdSec: number | undefined,
+  ): string {
+    const started = this.starts.start(seriesKey(name, attrs), timeMs, value);
+    return nanos(
+      createdSec !== undefined && createdSec * 1000 <= timeMs ? createdSec * 1000 : started,
+    );
+  }
+
+  add(f: MetricFamily): void {
+    switch (f.type) {
+      case 'counter':
+        return this.counter(f);
+      case 'histogram':
+        return this.histogram(f);
+      case 'summary':
+        return this.summary(f);
+      default:
+        // gauge, untyped and unknown; OpenMetrics' gaugehistogram, stateset and info too,
+        // sample by sample.
+        return this.gauges(f);
+    }
+  }
+
+  private gauges(f: MetricFamily): void {
+    const byName = new Map<string, Metric & { gauge: { dataPoints: object[] } }>();
+    for (const s of f.samples) {
+      let m = byName.get(s.name);
+      if (!m) {
+        m = { ...this.metric(f, s.name), gauge: { dataPoints: [] } };
+        byName.set(s.name, m);
+        this.metrics.push(m);
+      }
+      m.gauge.dataPoints.push({
+        attributes: attributes(s.labels, undefined, this.target.labels),
+        timeUnixNano: nanos(this.timeOf(s)),
+        asDouble: s.value,
+      });
+      this.points++;
+    }
+  }
+
+  private counter(f: MetricFamily): void {
+    const createdName = `${f.name}_created`;
+    const created = new Map<string, number>();
+    for (const s of f.samples) {
+      if (s.name === createdName) created.set(JSON.stringify(sortedLabels(s.labels)), s.value);
+    }
+    const byName = new Map<string, Metric & { sum: { dataPoints: object[] } }>();
+    for (const s of f.samples) {
+      if (s.name === createdName) continue;
+      let m = byName.get(s.name);
+      if (!m) {
+        m = {
+          ...this.metric(f, s.name),
+          sum: { dataPoints: [], aggregationTemporality: CUMULATIVE, isMonotonic: true },
+        };
+        byName.set(s.name, m);
+        this.metrics.push(m);
+      }
+      const attrs = attributes(s.labels, undefined, this.target.labels);
+      const time = this.timeOf(s);
+      const createdSec = created.get(JSON.stringify(sortedLabels(s.labels)));
+      m.sum.dataPoints.push({
+        attributes: attrs,
+        startTimeUnixNano: this.startOf(s.name, attrs, time, s.value, createdSec),
+        timeUnixNano: nanos(time),
+        asDouble: s.value,
+      });
+      this.points++;
+    }
+  }
+
+  private histogram(f: MetricFamily): void {
+    const m: Metric = {
+      ...this.metric(f, f.name),
+      histogram: { dataPoints: [], aggregationTemporality: CUMULATIVE },
+    };
+    for (const group of series(f.samples, 'le').values()) {
+      const buckets: { le: number; count: number }[] = [];
+      let sum: number | undefined;
+      let count: number | undefined;
+      let createdSec: number | undefined;
+      for (const s of group) {
+        const suffix = s.name.slice(f.name.length);
+        if (suffix === '_bucket') {
+          const le = s.labels.le === undefined ? NaN : Number(parseLe(s.labels.le));
+          if (Number.isNaN(le)) {
+            throw new ConversionError(`histogram ${f.name}: a bucket without a numeric le label`);
+          }
+          buckets.push({ le, count: s.value });
+        } else if (suffix === '_sum') sum = s.value;
+        else if (suffix === '_count') count = s.value;
+        else if (suffix === '_created') createdSec = s.value;
+      }
+      buckets.sort((a, b) => a.le - b.le);
+      const finite = buckets.filter((b) => b.le !== Infinity);
+      const inf = buckets.find((b) => b.le === Infinity)?.count;
+      const total = inf ?? count ?? finite.at(-1)?.count ?? 0;
+      // OTLP counts each bucket on its own; the exposition counts cumulatively.
+      let below = 0;
+      const bucketCounts: number[] = [];
+      for (const b of finite) {
+        bucketCounts.push(whole(b.count - below));
+        below = Math.max(below, b.count);
+      }
+      bucketCounts.push(whole(total - below));
+      const first = group[0]!;
+      const attrs = attributes(first.labels, 'le', this.target.labels);
+      const time = this.timeOf(first);
+      const pointCount = whole(count ?? total);
+      m.histogram!.dataPoints.push({
+        attributes: attrs,
+        startTimeUnixNano: this.startOf(f.name, attrs, time, pointCount, createdSec),
+        timeUnixNano: nanos(time),
+        count: String(pointCount),
+        ...(sum === undefined ? {} : { sum }),
+        bucketCounts: bucketCounts.map(String),
+        explicitBounds: finite.map((b) => b.le),
+      });
+      this.points++;
+    }
+    if (m.histogram!.dataPoints.length > 0) this.metrics.push(m);
+  }
+
+  private summary(f: MetricFamily): void {
+    const m: Metric = { ...this.metric(f, f.name), summary: { dataPoints: [] } };
+    for (const group of series(f.samples, 'quantile').values()) {
+      const quantiles: { quantile: number; value: number }[] = [];
+      let sum = 0;
+      let count = 0;
+      let createdSec: number | undefined;
+      for (const s of group) {
+        const suffix = s.name.slice(f.name.length);
+        if (suffix === '' && s.labels.quantile !== undefined) {
+          const q = Number(parseLe(s.labels.quantile));
+          if (Number.isNaN(q))
+            throw new ConversionError(`summary ${f.name}: a non-numeric quantile`);
+          quantiles.push({ quantile: q, value: s.value });
+        } else if (suffix === '_sum') sum = s.value;
+        else if (suffix === '_count') count = s.value;
+        else if (suffix === '_created') createdSec = s.value;
+      }
+      quantiles.sort((a, b) => a.quantile - b.quantile);
+      const first = group[0]!;
+      const attrs = attributes(first.labels, 'quantile', this.target.labels);
+      const time = this.timeOf(first);
+      m.summary!.dataPoints.push({
+        attributes: attrs,
+        startTimeUnixNano: this.startOf(f.name, attrs, time, count, createdSec),
+        timeUnixNano: nanos(time),
+        count: String(whole(count)),
+        sum,
+        quantileValues: quantiles,
+      });
+      this.points++;
+    }
+    if (m.summary!.dataPoints.length > 0) this.metrics.push(m);
+  }
+}
+
+function sortedLabels(labels: Record<string, string>): [string, string][] {
+  return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** `le` and `quantile` values as numbers: `+Inf`, `0.5`, `1e-3`. */
+function parseLe(text: string): number {
+  const t = text.trim();
+  if (/^\+?inf$/i.test(t)) return Infinity;
+  if (/^-inf$/i.test(t)) return -Infinity;
+  return t === '' ? NaN : Number(t);
+}
+
+/** A count as OTLP's unsigned integer: rounded, never negative. */
+function whole(n: number): number {
+  return Number.isFinite(n) && n > 0 ? Math.round(n) : 0;
+}
+
+/**
+ * Converts a scrape into an ExportMetricsServiceRequest: counters become monotonic
+ * cumulative sums, gauges and untyped samples gauges, histograms explicit-bounds
+ * histograms, summaries summaries. Points without a timestamp take `scrapeMs`. The series
+ * seen are committed to `starts`.
+ */
+export function toMetricsRequest(
+  exposition: Exposition,
+  target: ScrapeTarget,
+  scrapeMs: number,
+  starts: SeriesStarts,
+): ScrapeRequest {
+  const c = new Converter(target, scrapeMs, starts);
+  for (const f of exposition.families) c.add(f);
+  starts.commit();
+  version ??= packageVersion();
+  const request = REQUEST_TYPES.metrics.fromObject({
+    resourceMetrics: [
+      {
+        resource: {
+          attributes: [
+            kv('service.name', target.serviceName),
+            kv('service.instance.id', target.instance),
+            kv('gridscope.collector.id', target.collectorId),
+          ],
+        },
+        scopeMetrics: [{ scope: { name: SCOPE_NAME, version }, metrics: c.metrics }],
+      },
+    ],
+  });
+  return { request: REQUEST_TYPES.metrics.encode(request).finish(), points: c.points };
+}

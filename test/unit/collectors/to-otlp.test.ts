@@ -1,0 +1,285 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConversionError,
+  instanceOf,
+  parseExposition,
+  SeriesStarts,
+  toMetricsRequest,
+  type ExpositionFormat,
+  type ScrapeTarget,
+} from '../../../src/collectors/index.js';
+import { metricsToRows } from '../../../src/ingest/otlp/metrics-rows.js';
+import { REQUEST_TYPES } from '../../../src/ingest/otlp/proto.js';
+
+const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
+const NS = (ms: number) => (BigInt(ms) * 1_000_000n).toString();
+
+const target: ScrapeTarget = {
+  collectorId: 'col_0123456789abcdef',
+  serviceName: 'node',
+  instance: 'host.example:9100',
+  labels: { env: 'prod', method: 'FROM-COLLECTOR' },
+};
+
+interface KV {
+  key: string;
+  value: { stringValue: string };
+}
+const attrs = (list: KV[] | undefined) =>
+  Object.fromEntries((list ?? []).map((a) => [a.key, a.value.stringValue]));
+
+/** Converts a text and decodes the request back, with 64-bit integers as strings. */
+function convert(
+  text: string,
+  format: ExpositionFormat = 'prometheus',
+  starts = new SeriesStarts(),
+  at = T0,
+) {
+  const r = toMetricsRequest(parseExposition(text, format), target, at, starts);
+  const decoded = REQUEST_TYPES.metrics.toObject(REQUEST_TYPES.metrics.decode(r.request), {
+    longs: String,
+    defaults: false,
+  }) as any;
+  const rm = decoded.resourceMetrics[0];
+  const metrics = rm.scopeMetrics[0].metrics as any[];
+  const metric = (name: string) => metrics.find((m) => m.name === name);
+  return { r, rm, metrics, metric };
+}
+
+const HISTOGRAM = `# HELP http_request_duration_seconds Request duration.
+# TYPE http_request_duration_seconds histogram
+http_request_duration_seconds_bucket{path="/a",le="0.05"} 10
+http_request_duration_seconds_bucket{path="/a",le="0.1"} 15
+http_request_duration_seconds_bucket{path="/a",le="1"} 18
+http_request_duration_seconds_bucket{path="/a",le="+Inf"} 20
+http_request_duration_seconds_sum{path="/a"} 7.5
+http_request_duration_seconds_count{path="/a"} 20
+http_request_duration_seconds_bucket{path="/b",le="0.05"} 0
+http_request_duration_seconds_bucket{path="/b",le="0.1"} 0
+http_request_duration_seconds_bucket{path="/b",le="1"} 1
+http_request_duration_seconds_bucket{path="/b",le="+Inf"} 1
+http_request_duration_seconds_sum{path="/b"} 0.5
+http_request_duration_seconds_count{path="/b"} 1
+`;
+
+describe('scrape to OTLP', () => {
+  it('describes the target as the resource and the collector as the scope', () => {
+    const { rm } = convert('up 1\n');
+    expect(attrs(rm.resource.attributes)).toEqual({
+      'service.name': 'node',
+      'service.instance.id': 'host.example:9100',
+      'gridscope.collector.id': 'col_0123456789abcdef',
+    });
+    expect(rm.scopeMetrics[0].scope.name).toBe('gridscope.collector');
+  });
+
+  it('makes gauges and untyped samples gauges, at the scrape time unless they carry one', () => {
+    const { metric, r } = convert(
+      '# TYPE temp gauge\n# HELP temp Degrees.\ntemp{room="a"} 21.5\nloose 3 1764316800000\n',
+    );
+    expect(r.points).toBe(2);
+    const temp = metric('temp');
+    expect(temp.description).toBe('Degrees.');
+    expect(temp.gauge.dataPoints).toEqual([
+      {
+        attributes: expect.any(Array),
+        timeUnixNano: NS(T0),
+        asDouble: 21.5,
+      },
+    ]);
+    expect(attrs(temp.gauge.dataPoints[0].attributes)).toEqual({
+      env: 'prod',
+      method: 'FROM-COLLECTOR',
+      room: 'a',
+    });
+    expect(metric('loose').gauge.dataPoints[0].timeUnixNano).toBe(NS(1764316800000));
+  });
+
+  it('adds the collector labels, renaming a scraped label they clash with to exported_<name>', () => {
+    const { metric } = convert('m{method="GET",zone="z"} 1\n');
+    const a = metric('m').gauge.dataPoints[0].attributes as KV[];
+    expect(a.map((x) => x.key)).toEqual(['env', 'exported_method', 'method', 'zone']);
+    expect(attrs(a)).toEqual({
+      env: 'prod',
+      exported_method: 'GET',
+      method: 'FROM-COLLECTOR',
+      zone: 'z',
+    });
+  });
+
+  it('makes counters monotonic cumulative sums that start when first seen', () => {
+    const starts = new SeriesStarts();
+    const text = (v: number) =>
+      `# TYPE node_cpu_seconds_total counter\nnode_cpu_seconds_total{cpu="0",mode="idle"} ${v}\n`;
+    const first = convert(text(100), 'prometheus', starts, T0).metric('node_cpu_seconds_total');
+    expect(first.sum.aggregationTemporality).toBe(2);
+    expect(first.sum.isMonotonic).toBe(true);
+    expect(first.sum.dataPoints[0]).toMatchObject({
+      startTimeUnixNano: NS(T0),
+      timeUnixNano: NS(T0),
+      asDouble: 100,
+    });
+    const second = convert(text(130), 'prometheus', starts, T0 + 15_000).metric(
+      'node_cpu_seconds_total',
+    );
+    expect(second.sum.dataPoints[0]).toMatchObject({
+      startTimeUnixNano: NS(T0),
+      timeUnixNano: NS(T0 + 15_000),
+      asDouble: 130,
+    });
+  });
+
+  it('starts a counter anew after it goes down (a restarted target)', () => {
+    const starts = new SeriesStarts();
+    const text = (v: number) => `# TYPE c counter\nc_total ${v}\n`;
+    convert(text(50), 'prometheus', starts, T0);
+    convert(text(60), 'prometheus', starts, T0 + 10_000);
+    const after = convert(text(2), 'prometheus', starts, T0 + 20_000).metric('c_total');
+    expect(after.sum.dataPoints[0].startTimeUnixNano).toBe(NS(T0 + 10_001));
+    const next = convert(text(5), 'prometheus', starts, T0 + 30_000).metric('c_total');
+    expect(next.sum.dataPoints[0].startTimeUnixNano).toBe(NS(T0 + 10_001));
+  });
+
+  it('forgets a series missing from a scrape, so it starts anew when it comes back', () => {
+    const starts = new SeriesStarts();
+    convert('# TYPE c counter\nc_total{a="1"} 5\n', 'prometheus', starts, T0);
+    convert('# TYPE c counter\nc_total{a="2"} 5\n', 'prometheus', starts, T0 + 10_000);
+    expect(starts.size).toBe(1);
+    const back = convert('# TYPE c counter\nc_total{a="1"} 9\n', 'prometheus', starts, T0 + 20_000);
+    expect(back.metric('c_total').sum.dataPoints[0].startTimeUnixNano).toBe(NS(T0 + 20_000));
+  });
+
+  it('keeps the _total name of OpenMetrics counters and takes their start from _created', () => {
+    const { metric, metrics } = convert(
+      `# TYPE requests counter
+# UNIT requests requests
+# HELP requests Requests served.
+requests_total{code="200"} 17
+requests_created{code="200"} 1764316000.5
+requests_total{code="500"} 2
+# EOF
+`,
+      'openmetrics',
+    );
+    expect(metrics.map((m) => m.name)).toEqual(['requests_total']);
+    const m = metric('requests_total');
+    expect(m.unit).toBe('requests');
+    const [ok, failed] = m.sum.dataPoints;
+    expect(attrs(ok.attributes).code).toBe('200');
+    expect(ok.startTimeUnixNano).toBe(NS(1764316000500));
+    // Without _created: when this collector first saw it.
+    expect(failed.startTimeUnixNano).toBe(NS(T0));
+  });
+
+  it('turns cumulative buckets into per-bucket counts with explicit bounds', () => {
+    const { metric } = convert(HISTOGRAM);
+    const h = metric('http_request_duration_seconds');
+    expect(h.description).toBe('Request duration.');
+    expect(h.histogram.aggregationTemporality).toBe(2);
+    const [a, b] = h.histogram.dataPoints;
+    expect(attrs(a.attributes)).toEqual({ env: 'prod', method: 'FROM-COLLECTOR', path: '/a' });
+    expect(a).toMatchObject({
+      startTimeUnixNano: NS(T0),
+      timeUnixNano: NS(T0),
+      count: '20',
+      sum: 7.5,
+      bucketCounts: ['10', '5', '3', '2'],
+      explicitBounds: [0.05, 0.1, 1],
+    });
+    expect(b).toMatchObject({
+      count: '1',
+      sum: 0.5,
+      bucketCounts: ['0', '0', '1', '0'],
+      explicitBounds: [0.05, 0.1, 1],
+    });
+  });
+
+  it('reads buckets in any order and without a +Inf bucket', () => {
+    const { metric } = convert(`# TYPE h histogram
+h_bucket{le="10"} 7
+h_bucket{le="1"} 4
+h_count 9
+h_sum 40
+`);
+    expect(metric('h').histogram.dataPoints[0]).toMatchObject({
+      count: '9',
+      bucketCounts: ['4', '3', '2'],
+      explicitBounds: [1, 10],
+    });
+  });
+
+  it('refuses a histogram bucket whose le is not a number', () => {
+    expect(() => convert('# TYPE h histogram\nh_bucket{le="x"} 1\nh_count 1\n')).toThrow(
+      ConversionError,
+    );
+  });
+
+  it('makes summaries summary points with their quantiles, sorted', () => {
+    const { metric } = convert(`# HELP rpc_duration_seconds RPC duration.
+# TYPE rpc_duration_seconds summary
+rpc_duration_seconds{service="x",quantile="0.99"} 76656
+rpc_duration_seconds{service="x",quantile="0.5"} 4773
+rpc_duration_seconds{service="x",quantile="0.01"} 3102
+rpc_duration_seconds_sum{service="x"} 1.7560473e+07
+rpc_duration_seconds_count{service="x"} 2693
+`);
+    const p = metric('rpc_duration_seconds').summary.dataPoints[0];
+    expect(attrs(p.attributes)).toEqual({ env: 'prod', method: 'FROM-COLLECTOR', service: 'x' });
+    expect(p).toMatchObject({
+      startTimeUnixNano: NS(T0),
+      count: '2693',
+      sum: 17560473,
+      quantileValues: [
+        { quantile: 0.01, value: 3102 },
+        { quantile: 0.5, value: 4773 },
+        { quantile: 0.99, value: 76656 },
+      ],
+    });
+  });
+
+  it('keeps NaN and infinite values', () => {
+    const { metric } = convert('a NaN\nb +Inf\nc -Inf\n');
+    expect(metric('a').gauge.dataPoints[0].asDouble).toBeNaN();
+    expect(metric('b').gauge.dataPoints[0].asDouble).toBe(Infinity);
+    expect(metric('c').gauge.dataPoints[0].asDouble).toBe(-Infinity);
+  });
+
+  it('is stored by the OTLP converter into the sum, gauge, histogram and summary tables', () => {
+    const text = `# TYPE c counter
+c_total 1
+# TYPE g gauge
+g 2
+${HISTOGRAM}# TYPE s summary
+s{quantile="0.5"} 1
+s_sum 1
+s_count 1
+`;
+    const { r } = convert(text);
+    expect(r.points).toBe(5);
+    const converted = metricsToRows(r.request, 0);
+    expect(converted.rejected).toBe(0);
+    expect(converted.accepted).toBe(5);
+    const rows = Object.fromEntries(converted.parts.map((p) => [p.table, p.rows]));
+    expect(rows).toEqual({
+      otel_metrics_sum: 1,
+      otel_metrics_gauge: 1,
+      otel_metrics_histogram: 2,
+      otel_metrics_summary: 1,
+    });
+    const histogram = Buffer.from(
+      converted.parts.find((p) => p.table === 'otel_metrics_histogram')!.body,
+    ).toString('utf8');
+    expect(histogram).toContain('\t[10,5,3,2]\t[0.05,0.1,1]\t');
+  });
+});
+
+describe('instanceOf', () => {
+  it.each([
+    ['http://127.0.0.1:9100/metrics', '127.0.0.1:9100'],
+    ['http://node.example/metrics', 'node.example:80'],
+    ['https://node.example/metrics', 'node.example:443'],
+    ['http://[::1]:9100/metrics', '[::1]:9100'],
+  ])('names %s as %s', (url, instance) => {
+    expect(instanceOf(url)).toBe(instance);
+  });
+});
