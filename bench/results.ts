@@ -3,7 +3,7 @@
  * line appended to bench/RESULTS.md for each run.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 /** Per-signal figures; the keys and their order are the contract of the JSON line. */
@@ -92,7 +92,8 @@ Targets: end-to-end ≥ 0.8 × raw engine for each signal; ≥ 70,000 log record
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |
 `;
 
-function commit(cwd: string): string {
+/** `git describe --always --dirty` of the tree, or - outside a repository. */
+export function commit(cwd: string): string {
   try {
     return execFileSync('git', ['describe', '--always', '--dirty'], {
       cwd,
@@ -133,8 +134,31 @@ export function resultsLine(date: Date, summary: Summary, run: RunInfo, cwd: str
   return `| ${row.join(' | ')} |\n`;
 }
 
-/** Appends a run's line to the results file, creating the file with its header if needed. */
+/**
+ * Adds `row` (one line, ending in a newline) as the last row of the markdown table whose
+ * header line starts with `headerStart`, wherever that table is in the file. When the file
+ * has no such table, `section` (ending with the table's header and separator lines) is
+ * appended to the file first.
+ */
+export function addTableRow(path: string, headerStart: string, row: string, section: string): void {
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const lines = text.split('\n');
+  let at = lines.findIndex((l) => l.startsWith(headerStart));
+  if (at < 0) {
+    const sep = text === '' || text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n';
+    appendFileSync(path, sep + section + row);
+    return;
+  }
+  while (at + 1 < lines.length && lines[at + 1]!.startsWith('|')) at++;
+  lines.splice(at + 1, 0, row.replace(/\n$/, ''));
+  writeFileSync(path, lines.join('\n'));
+}
+
+/**
+ * Adds a run's line to the ingestion table of the results file (which other tables may
+ * follow), creating the file with its header if needed.
+ */
 export function recordResults(path: string, line: string): void {
   if (!existsSync(path)) writeFileSync(path, RESULTS_HEADER);
-  appendFileSync(path, line);
+  addTableRow(path, '| date | run | logs/s |', line, RESULTS_HEADER);
 }

@@ -1,0 +1,174 @@
+/**
+ * INSERT ... SELECT FROM numbers_mt() statements for the query benchmark's bulk metric points:
+ * gauges, monotonic cumulative sums (counters that grow per series and restart every six
+ * hours) and cumulative explicit-bucket histograms, over 600 series (30 services, 10
+ * metrics, 2 attribute sets each), each series sampled at an even interval over 24 hours.
+ */
+import {
+  DATABASE,
+  lit,
+  resourceSql,
+  scopeSql,
+  SERVICE_NAMES,
+  unit,
+  type Chunk,
+} from './query-sql.js';
+import { SERVICES } from './vocabulary.js';
+
+export type PointTable = 'gauge' | 'sum' | 'histogram';
+
+interface MetricDef {
+  name: string;
+  unit: string;
+  /** A gauge's typical value, a counter's growth per point, a histogram's median (s). */
+  scale: number;
+  /** The two attribute sets of the metric's series, as SQL map() arguments. */
+  attrs: [string, string];
+}
+
+const http = (method: string, route: string) =>
+  `'http.request.method', '${method}', 'http.route', '${route}', 'http.response.status_code', '200'`;
+const one = (key: string, a: string, b: string): [string, string] => [
+  `'${key}', '${a}'`,
+  `'${key}', '${b}'`,
+];
+
+/** The metrics of each table; the one the benchmark queries comes first. */
+export const METRICS: Record<PointTable | 'updown', MetricDef[]> = {
+  gauge: [
+    {
+      name: 'system.cpu.utilization',
+      unit: '1',
+      scale: 0.35,
+      attrs: one('cpu.mode', 'user', 'system'),
+    },
+    {
+      name: 'process.memory.usage',
+      unit: 'By',
+      scale: 3e8,
+      attrs: one('memory.type', 'heap', 'non_heap'),
+    },
+    {
+      name: 'jvm.thread.count',
+      unit: '{thread}',
+      scale: 80,
+      attrs: one('thread.state', 'runnable', 'waiting'),
+    },
+    {
+      name: 'queue.depth',
+      unit: '{message}',
+      scale: 20,
+      attrs: one('messaging.destination.name', 'orders', 'emails'),
+    },
+  ],
+  sum: [
+    {
+      name: 'http.server.request.count',
+      unit: '{request}',
+      scale: 10,
+      attrs: [http('GET', '/api/products/{id}'), http('POST', '/api/checkout')],
+    },
+    { name: 'process.cpu.time', unit: 's', scale: 0.2, attrs: one('cpu.mode', 'user', 'system') },
+  ],
+  updown: [
+    {
+      name: 'db.client.connection.count',
+      unit: '{connection}',
+      scale: 20,
+      attrs: one('db.client.connection.state', 'used', 'idle'),
+    },
+  ],
+  histogram: [
+    {
+      name: 'http.server.request.duration',
+      unit: 's',
+      scale: 0.08,
+      attrs: [http('GET', '/api/products/{id}'), http('POST', '/api/checkout')],
+    },
+    {
+      name: 'http.client.request.duration',
+      unit: 's',
+      scale: 0.03,
+      attrs: [http('GET', '/api/cart'), http('POST', '/api/payments/{id}')],
+    },
+    {
+      name: 'db.client.operation.duration',
+      unit: 's',
+      scale: 0.004,
+      attrs: one('db.operation.name', 'SELECT', 'INSERT'),
+    },
+  ],
+};
+
+const BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+/** Share of a log-normal distribution (median `m`, sigma 0.9) in each bucket of BOUNDS. */
+function bucketWeights(m: number): number[] {
+  const cdf = (x: number) => {
+    const z = Math.log(x / m) / (0.9 * Math.SQRT2);
+    // Abramowitz-Stegun 7.1.26 erf.
+    const t = 1 / (1 + 0.3275911 * Math.abs(z));
+    const y =
+      1 -
+      ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+        t *
+        Math.exp(-z * z);
+    return 0.5 * (1 + Math.sign(z) * y);
+  };
+  const c = BOUNDS.map(cdf);
+  return [...c, 1].map((v, i) => Math.round((v - (i === 0 ? 0 : c[i - 1]!)) * 1e6) / 1e6);
+}
+
+/** Series of a table: service fastest, then attribute set, then metric. */
+export function seriesCount(table: PointTable): number {
+  const defs = table === 'sum' ? [...METRICS.sum, ...METRICS.updown] : METRICS[table];
+  return SERVICES.length * 2 * defs.length;
+}
+
+/** Points `start` .. `start + count - 1` of `total` points of one table. */
+export function pointsInsert(table: PointTable, total: number, c: Chunk): string {
+  const defs = table === 'sum' ? [...METRICS.sum, ...METRICS.updown] : METRICS[table];
+  const S = seriesCount(table);
+  const perSeries = Math.ceil(total / S);
+  const intervalNs = Math.floor(86_340e9 / perSeries);
+  const epoch = Math.ceil(perSeries / 4);
+  const firstNs = c.nowMs * 1e6 - 86_370e9;
+  const col = (f: (d: MetricDef) => string | number) => lit(defs.map(f));
+  const attrs = `[${defs.flatMap((d) => d.attrs.map((a) => `map(${a})`)).join(', ')}]`;
+  const head = `ResourceAttributes, ServiceName, ScopeName, ScopeVersion, MetricName,
+    MetricDescription, MetricUnit, Attributes, StartTimeUnix, TimeUnix`;
+  const common = `${resourceSql('svc', 'set % 3')}, services[svc], ${scopeSql('svc')}, '1.29.0',
+    names[m], concat('The ', replaceAll(names[m], '.', ' '), '.'), units[m], attrs[m * 2 - 1 + set],
+    fromUnixTimestamp64Nano(toInt64(startNs)), fromUnixTimestamp64Nano(toInt64(tNs))`;
+  const body = {
+    gauge: {
+      columns: 'Value',
+      select: `least(scales[m] * (0.5 + ${unit('s', 1)}) * (1 + 0.25 * sin(2 * pi() * tNs / 86400e9 + s))
+        * (1 + 0.1 * (${unit('n', 2)} - 0.5)), if(m = 1, 1, 1e18))`,
+    },
+    sum: {
+      columns: 'Value, AggregationTemporality, IsMonotonic',
+      select: `multiIf(m = ${defs.length}, toFloat64(5 + cityHash64(n, 3) % 20),
+        m = 1, floor(kIn * (1 + s % 20) + ${unit('n', 4)}),
+        kIn * ${intervalNs / 1e9} * scales[m] * (0.5 + ${unit('s', 5)})), 2, m != ${defs.length}`,
+    },
+    histogram: {
+      columns: 'BucketCounts, Count, Sum, ExplicitBounds, Min, Max, AggregationTemporality',
+      select: `arrayMap(w -> toUInt64(floor(kIn * (1 + s % 10) * w)), weights[m]) AS buckets,
+        arraySum(buckets) AS cnt, cnt * scales[m] * 1.4, ${lit(BOUNDS)}, scales[m] / 20,
+        scales[m] * 40, 2`,
+    },
+  }[table];
+  return `INSERT INTO ${DATABASE}.otel_metrics_${table} (${head}, ${body.columns})
+  WITH ${SERVICE_NAMES}, ${col((d) => d.name)} AS names, ${col((d) => d.unit)} AS units,
+    ${col((d) => d.scale)} AS scales, ${attrs} AS attrs,
+    [${defs.map((d) => lit(bucketWeights(d.scale))).join(', ')}] AS weights
+  SELECT ${common}, ${body.select}
+  FROM (
+    SELECT number AS n, n % ${S} AS s, intDiv(n, ${S}) AS k, s % ${SERVICES.length} + 1 AS svc,
+      intDiv(s, ${SERVICES.length}) % 2 AS set, intDiv(s, ${SERVICES.length * 2}) + 1 AS m,
+      k % ${epoch} AS kIn, ${firstNs} + k * ${intervalNs} + s * ${Math.floor(intervalNs / S)} AS tNs,
+      tNs - kIn * ${intervalNs} - 1e9 AS startNs
+    FROM numbers_mt(${c.start}, ${c.count})
+  )`;
+}

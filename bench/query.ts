@@ -1,0 +1,249 @@
+/**
+ * Gridscope's query benchmark (`npm run bench:query -- --help`).
+ *
+ * Loads spans, log records and metric points spread over the last 24 hours into a fresh
+ * data directory (the bulk generated inside the engine by a child process that exits
+ * before the server starts, a sample through the receiver), starts the compiled server on
+ * it, and times each read endpoint over the REST API, one call at a time after a warm-up.
+ * Progress goes to stderr; the last stdout line is the JSON summary; a dated line is added
+ * to the "Query benchmark" table of bench/RESULTS.md.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { mib, note } from './progress.js';
+import { Api, buildCases, runCase, type CaseResult } from './query-cases.js';
+import { runBulkLoad, sendSample } from './query-phases.js';
+import {
+  describe,
+  queryResultsLine,
+  recordQueryResults,
+  type QuerySummary,
+} from './query-results.js';
+import { procMemory, RssSampler, startServer, type ServerChild } from './server.js';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+/** The platform admin key of every benchmark data directory (set at its first start). */
+const ADMIN_KEY = 'gsk_query_benchmark_admin_key_0001';
+const SAMPLE_ITEMS_PER_REQUEST = 500;
+const HELP = `Usage: npm run bench:query -- [options]
+
+  --spans N          spans to load (default 10000000)
+  --logs N           log records to load (default 10000000)
+  --points N         metric points to load (default 50000000)
+  --sample N         requests of ${SAMPLE_ITEMS_PER_REQUEST} items per signal sent through the receiver (default 8)
+  --iterations N     timed calls per case (default 30)
+  --warmup N         untimed calls per case first (default 3)
+  --case-budget S    stop a case's timed calls after S seconds (default 60)
+  --data-dir D       reuse a directory loaded by an earlier run with --keep (skips loading;
+                     its times were "the last 24 hours" when it was loaded)
+  --keep             keep the data directory (its path is printed)
+  --no-record        do not add a line to bench/RESULTS.md
+  For development: --spans 300000 --logs 300000 --points 1000000 --iterations 10 --no-record
+`;
+
+interface Options {
+  spans: number;
+  logs: number;
+  points: number;
+  sample: number;
+  iterations: number;
+  warmup: number;
+  caseBudgetSec: number;
+  dataDir: string | undefined;
+  keep: boolean;
+  record: boolean;
+}
+
+/** A bad command line: reported with the help text, without a stack. */
+class UsageError extends Error {}
+
+function parseOptions(argv: string[]): Options | null {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        spans: { type: 'string' },
+        logs: { type: 'string' },
+        points: { type: 'string' },
+        sample: { type: 'string' },
+        iterations: { type: 'string' },
+        warmup: { type: 'string' },
+        'case-budget': { type: 'string' },
+        'data-dir': { type: 'string' },
+        keep: { type: 'boolean' },
+        'no-record': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return null;
+  const int = (name: keyof typeof values, fallback: number, min: number, max: number) => {
+    const raw = values[name];
+    const n = raw === undefined ? fallback : Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+  const dataDir = values['data-dir'];
+  if (dataDir !== undefined && !existsSync(dataDir))
+    throw new UsageError(`--data-dir ${dataDir} does not exist`);
+  return {
+    spans: int('spans', 10_000_000, 0, 1e9),
+    logs: int('logs', 10_000_000, 0, 1e9),
+    points: int('points', 50_000_000, 0, 1e10),
+    sample: int('sample', 8, 0, 1000),
+    iterations: int('iterations', 30, 1, 100_000),
+    warmup: int('warmup', 3, 0, 1000),
+    caseBudgetSec: int('case-budget', 60, 1, 86_400),
+    dataDir: dataDir === undefined ? undefined : resolve(dataDir),
+    keep: values.keep === true,
+    record: values['no-record'] !== true,
+  };
+}
+
+/** Rows in the organization's tables, read through the SQL endpoint. */
+async function countRows(api: Api): Promise<QuerySummary['loaded']> {
+  const [row] = await api.sql<Record<string, string | number>>(
+    `SELECT (SELECT count() FROM otel_traces) AS spans, (SELECT count() FROM otel_logs) AS logs,
+       (SELECT count() FROM otel_metrics_gauge) + (SELECT count() FROM otel_metrics_sum)
+       + (SELECT count() FROM otel_metrics_histogram)
+       + (SELECT count() FROM otel_metrics_exponential_histogram)
+       + (SELECT count() FROM otel_metrics_summary) AS points`,
+  );
+  return { spans: Number(row?.spans), logs: Number(row?.logs), points: Number(row?.points) };
+}
+
+const live = new Set<ChildProcess>();
+
+async function main(): Promise<number> {
+  const opts = parseOptions(process.argv.slice(2));
+  if (!opts) {
+    console.error(HELP);
+    return 0;
+  }
+  const startedAt = new Date();
+  const reused = opts.dataDir !== undefined;
+  const work = reused ? undefined : mkdtempSync(join(tmpdir(), 'gridscope-query-bench-'));
+  const dataDir = opts.dataDir ?? join(work!, 'data');
+  let server: ServerChild | undefined;
+  let sampler: RssSampler | undefined;
+  const cleanUp = () => {
+    sampler?.stop();
+    server?.kill();
+    for (const c of live) if (c.exitCode === null) c.kill('SIGKILL');
+    if (work && !opts.keep) rmSync(work, { recursive: true, force: true });
+  };
+  const interrupted = () => {
+    cleanUp();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  try {
+    let loadSeconds: number | null = null;
+    const nowMs = Date.now();
+    if (!reused) {
+      note(`bulk load: ${opts.spans} spans, ${opts.logs} logs, ${opts.points} points`);
+      const bulk = await runBulkLoad({
+        root: ROOT,
+        dataDir,
+        spans: opts.spans,
+        logs: opts.logs,
+        points: opts.points,
+        nowMs,
+        onSpawn: (c) => live.add(c),
+      });
+      note(
+        `  loaded in ${bulk.seconds.total.toFixed(0)} s (spans ${bulk.seconds.spans.toFixed(0)} s, logs ${bulk.seconds.logs.toFixed(0)} s, points ${bulk.seconds.points.toFixed(0)} s, merges ${bulk.seconds.settle.toFixed(0)} s); loader peak RSS ${mib(bulk.peakRssBytes)}`,
+      );
+      loadSeconds = bulk.seconds.total;
+    }
+    note('starting gridscope');
+    const serverArgs = ['--bootstrap-admin-key', ADMIN_KEY];
+    serverArgs.push('--api-rate-limit', '1000000', '--api-rate-burst', '1000000');
+    server = await startServer(ROOT, dataDir, serverArgs, (c) => live.add(c));
+    sampler = new RssSampler(server.pid, 500);
+    note(`  ready (pid ${server.pid}), RSS ${mib(sampler.latest())}`);
+    if (!reused && opts.sample > 0) {
+      const t0 = performance.now();
+      const sent = await sendSample(server.ports, opts.sample, SAMPLE_ITEMS_PER_REQUEST, nowMs);
+      const s = (performance.now() - t0) / 1000;
+      loadSeconds = (loadSeconds ?? 0) + s;
+      note(`  receiver sample: ${JSON.stringify(sent)} in ${s.toFixed(1)} s`);
+    }
+
+    const api = new Api(`http://127.0.0.1:${server.ports.http}`, ADMIN_KEY);
+    const loaded = await countRows(api);
+    note(`  in the tables: ${JSON.stringify(loaded)}`);
+    const traceIds = (
+      await api.sql<{ id: string }>(
+        'SELECT TraceId AS id FROM otel_traces_trace_id_ts ORDER BY cityHash64(TraceId) LIMIT 500',
+      )
+    ).map((r) => r.id);
+    const doc = JSON.parse((await api.call('/api/v1/openapi.json')).text) as {
+      paths?: Record<string, { get?: unknown }>;
+    };
+    const skipped: string[] = [];
+    const withMetrics = doc.paths?.['/api/v1/monitoring/metrics']?.get !== undefined;
+    if (!withMetrics)
+      skipped.push('metric queries: GET /api/v1/monitoring/metrics is not in the API document');
+    if (traceIds.length === 0) skipped.push('trace by id: no traces in the data');
+    for (const s of skipped) note(`  SKIPPED ${s}`);
+
+    const defs = buildCases(traceIds, withMetrics);
+    const cases: Record<string, CaseResult> = {};
+    for (const def of defs) {
+      const r = await runCase(api, def, opts.iterations, opts.warmup, opts.caseBudgetSec * 1000);
+      cases[def.name] = r;
+      note(describe(def.name, r));
+    }
+
+    const peakRssBytes = Math.max(procMemory(server.pid)?.hwm ?? 0, sampler.maxRss());
+    sampler.stop();
+    note(`stopping gridscope (SIGTERM); peak RSS ${mib(peakRssBytes)}`);
+    const code = await server.stop(60_000);
+    if (code !== 0) note(`WARNING: gridscope exited with code ${code}`);
+
+    const summary: QuerySummary = { cases, loaded, loadSeconds, peakRssBytes, skipped };
+    if (opts.record) {
+      const line = queryResultsLine(
+        summary,
+        defs,
+        { date: startedAt, iterations: opts.iterations, reused },
+        ROOT,
+      );
+      recordQueryResults(join(ROOT, 'bench', 'RESULTS.md'), line);
+      note('added to bench/RESULTS.md');
+    }
+    if (opts.keep && work) note(`data directory kept: ${dataDir} (reuse with --data-dir)`);
+    const failed = Object.values(cases).filter((c) => c.failed > 0).length;
+    if (failed > 0) note(`${failed} case(s) had answers other than 200; see above`);
+    const missed = Object.entries(cases).filter(([, c]) => c.met === false);
+    note(`targets missed: ${missed.map(([n]) => n).join(', ') || 'none'}`);
+    process.stdout.write(JSON.stringify(summary) + '\n');
+    return failed > 0 ? 1 : 0;
+  } finally {
+    cleanUp();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n\n${HELP}`);
+      process.exit(2);
+    }
+    console.error('bench:query failed:', err);
+    process.exit(1);
+  },
+);
