@@ -166,6 +166,19 @@ describe('services', () => {
     }
   });
 
+  it('counts exactly inside a range shorter than an hour, whose ends cut minutes', async () => {
+    const from = new Date(startMs(3) + 5).toISOString();
+    const to = new Date(startMs(17) + 5).toISOString();
+    const r = await get(`/api/v1/monitoring/services?from=${from}&to=${to}`);
+    const by = Object.fromEntries(r.body.items.map((s: { service: string }) => [s.service, s]));
+    // Payments spans start 10 ms into each trace: traces 3 to 16 fall in the range.
+    const inRange = range(TRACES).filter((i) => i >= 3 && i <= 16);
+    expect(by.payments.calls).toBe(inRange.length);
+    expect(by.payments.errors).toBe(inRange.filter(paymentFails).length);
+    // Frontend spans start exactly at each trace's start: traces 4 to 17.
+    expect(by.frontend.calls).toBe(14);
+  });
+
   it('gives one service as a time series with every step, and per operation', async () => {
     const r = await get('/api/v1/monitoring/service-metrics/payments?from=now-1h&step=5m');
     expect(r.status).toBe(200);

@@ -210,9 +210,13 @@ interface Range {
   toMs: number;
 }
 
+/** Ranges at least this long are read from the rollup alone, in whole minutes. */
+export const WHOLE_MINUTES_FROM_MS = 3_600_000;
+
 /**
- * Rows of (service, operation, k (the span kind), bucket, c, e, l) covering a range exactly: the whole
- * minutes in it from the per-minute rollup, the partial minutes at its ends from the spans.
+ * Rows of (service, operation, k (the span kind), bucket, c, e, l) covering a range: the whole
+ * minutes in it from the per-minute rollup, the partial minutes at its ends from the spans
+ * (for a range of an hour or more, the minutes holding its ends are taken whole instead).
  * `l` is a t-digest state of the duration, so both parts merge. With a step that is not
  * a whole number of minutes, everything comes from the spans. `where` holds conditions on
  * ServiceName, SpanName or SpanKind, which both tables have.
@@ -222,9 +226,13 @@ function spanAggregates(
   stepSeconds: number | null,
   where: string,
 ): { sql: string; params: Record<string, unknown> } {
-  const coreFrom = Math.ceil(range.fromMs / 60_000) * 60;
-  const coreTo = Math.floor(range.toMs / 60_000) * 60;
+  // A range of an hour or more is read in whole minutes, widened to the minutes holding
+  // its ends: the partial minutes would cost a scan of the spans for under 2% of the range.
+  const whole = range.toMs - range.fromMs >= WHOLE_MINUTES_FROM_MS;
+  const coreFrom = (whole ? Math.floor : Math.ceil)(range.fromMs / 60_000) * 60;
+  const coreTo = (whole ? Math.ceil : Math.floor)(range.toMs / 60_000) * 60;
   const useRollup = coreTo > coreFrom && (stepSeconds === null || stepSeconds % 60 === 0);
+  const edges = useRollup && !whole;
   const bucket = (time: string) =>
     stepSeconds === null
       ? '0'
@@ -253,7 +261,8 @@ function spanAggregates(
     coreTo,
   };
   if (stepSeconds !== null) params.step = stepSeconds;
-  return { sql: useRollup ? `${rollup}\n    UNION ALL\n    ${raw}` : raw, params };
+  if (!useRollup) return { sql: raw, params };
+  return { sql: edges ? `${rollup}\n    UNION ALL\n    ${raw}` : rollup, params };
 }
 
 /** Calls, errors and latency of entry spans (server, consumer) over aggregate rows. */
