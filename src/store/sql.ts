@@ -10,13 +10,16 @@ export function chTime(ms: number): string {
 /** Milliseconds from `toUnixTimestamp64Milli(...)`, which a server sends as a string. */
 export const Millis = z.coerce.number().int();
 
+/** Runs a statement on the store's current read session (see Store.onReadSession). */
+export type SessionRunner = <T>(statement: (client: ClickHouseClient) => Promise<T>) => Promise<T>;
+
 /**
- * One database seen through one client: reads parse their rows with a zod schema, so a
- * changed column fails loudly; `{db:Identifier}` in a statement is this database.
+ * One database seen through the store's read session: reads parse their rows with a zod
+ * schema, so a changed column fails loudly; `{db:Identifier}` in a statement is this database.
  */
 export class Db {
   constructor(
-    private readonly client: ClickHouseClient,
+    private readonly run: SessionRunner,
     readonly database: string,
   ) {}
 
@@ -25,22 +28,27 @@ export class Db {
     sql: string,
     params: Record<string, unknown> = {},
   ): Promise<T[]> {
-    const rs = await this.client.query({
-      query: sql,
-      query_params: { ...params, db: this.database },
-      format: 'JSONEachRow',
-      clickhouse_settings: statementSettings(),
+    const rows = await this.run(async (client) => {
+      const rs = await client.query({
+        query: sql,
+        query_params: { ...params, db: this.database },
+        format: 'JSONEachRow',
+        clickhouse_settings: statementSettings(),
+      });
+      return rs.json();
     });
-    return z.array(row).parse(await rs.json());
+    return z.array(row).parse(rows);
   }
 
   /** Inserts rows given as objects keyed by column name. */
   async insert(table: string, values: readonly Record<string, unknown>[]): Promise<void> {
-    await this.client.insert({
-      table: `${this.database}.${table}`,
-      values: values as Record<string, unknown>[],
-      format: 'JSONEachRow',
-      clickhouse_settings: statementSettings(),
-    });
+    await this.run((client) =>
+      client.insert({
+        table: `${this.database}.${table}`,
+        values: values as Record<string, unknown>[],
+        format: 'JSONEachRow',
+        clickhouse_settings: statementSettings(),
+      }),
+    );
   }
 }

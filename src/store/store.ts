@@ -37,6 +37,9 @@ export interface QueryOptions {
   timeoutMs?: number | undefined;
 }
 
+/** How long a retired read session stays open for statements already queued on it. */
+const RETIRED_SESSION_CLOSE_MS = 60_000;
+
 /** ClickHouse's error code for a query stopped by max_execution_time. */
 const TIMEOUT_EXCEEDED = '159';
 
@@ -60,7 +63,9 @@ export interface TableRows {
  */
 export class Store {
   private readonly insertClients: ClickHouseClient[];
-  private readonly readClient: ClickHouseClient;
+  private readClient: ClickHouseClient;
+  /** Read sessions replaced after a failure, closed a while later (see `session`). */
+  private readonly retired = new Set<ClickHouseClient>();
   private nextInsertClient = 0;
   private readonly batchers = new Map<string, TableBatcher>();
   private readonly migrated = new Map<string, Promise<void>>();
@@ -126,18 +131,18 @@ export class Store {
 
   /** Organizations and API keys; call preparePlatform() first. */
   platform(): PlatformRepo {
-    return new PlatformRepo(new Db(this.readClient, this.platformDatabase()));
+    return new PlatformRepo(new Db(this.session, this.platformDatabase()));
   }
 
   /** The audit trail of an organization, or of the platform with `null`. */
   audit(org: string | null): AuditRepo {
     const database = org === null ? this.platformDatabase() : this.database(org);
-    return new AuditRepo(new Db(this.readClient, database));
+    return new AuditRepo(new Db(this.session, database));
   }
 
   /** An organization's scrape jobs; call prepareOrg(org) first. */
   collectors(org: string): CollectorRepo {
-    return new CollectorRepo(new Db(this.readClient, this.database(org)));
+    return new CollectorRepo(new Db(this.session, this.database(org)));
   }
 
   /** Creates or migrates an organization's database and applies its retention; once per org. */
@@ -200,13 +205,15 @@ export class Store {
         ? {}
         : { max_execution_time: Math.max(1, Math.ceil(opts.timeoutMs / 1000)) };
     try {
-      const rs = await this.readClient.query({
-        query: sql,
-        query_params: { ...params, db: this.database(org) },
-        format: 'JSONEachRow',
-        clickhouse_settings: statementSettings(own),
+      return await this.session(async (client) => {
+        const rs = await client.query({
+          query: sql,
+          query_params: { ...params, db: this.database(org) },
+          format: 'JSONEachRow',
+          clickhouse_settings: statementSettings(own),
+        });
+        return await rs.json<unknown>();
       });
-      return await rs.json();
     } catch (err) {
       if (clickhouseCode(err) === TIMEOUT_EXCEEDED) {
         throw new AppError(
@@ -220,6 +227,31 @@ export class Store {
       throw err;
     }
   }
+
+  /**
+   * Runs a statement on the read session. After a failed statement the embedded engine can
+   * hand that statement's partial output to the next one on the session (seen with a read
+   * that failed midway), so a failure retires the session: later statements get a new one,
+   * and the old one is closed once statements already queued on it are done.
+   */
+  private readonly session = async <T>(
+    statement: (client: ClickHouseClient) => Promise<T>,
+  ): Promise<T> => {
+    const client = this.readClient;
+    try {
+      return await statement(client);
+    } catch (err) {
+      if (this.opts.backend.kind === 'embedded' && client === this.readClient) {
+        this.readClient = openClient(this.opts.backend);
+        this.retired.add(client);
+        setTimeout(() => {
+          this.retired.delete(client);
+          void client.close().catch(() => undefined);
+        }, RETIRED_SESSION_CLOSE_MS).unref();
+      }
+      throw err;
+    }
+  };
 
   /** True when the engine answers. */
   async ping(): Promise<boolean> {
@@ -235,7 +267,9 @@ export class Store {
   async close(): Promise<void> {
     await this.drain();
     await this.userSql.close();
-    await Promise.all([this.readClient, ...this.insertClients].map((c) => c.close()));
+    const retired = [...this.retired];
+    this.retired.clear();
+    await Promise.all([this.readClient, ...retired, ...this.insertClients].map((c) => c.close()));
   }
 
   private batcher(database: string, table: TableName): TableBatcher {

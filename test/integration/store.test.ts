@@ -245,3 +245,35 @@ describe('batches', () => {
     }
   });
 });
+
+describe('reads', () => {
+  it('answers a read after one that failed midway or ran out of time with its own rows', async () => {
+    const store = new Store({
+      backend: { kind: 'embedded', dataDir: dir },
+      databasePrefix: 'gridscope_',
+      retention: { tracesDays: 0, logsDays: 0, metricsDays: 0, auditDays: 0 },
+      batch: { maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 50 },
+      write: fastRetry,
+      queueMaxBytes: 1 << 20,
+      insertConnections: 1,
+      observer: { onBatch: () => undefined },
+      log: silentLog,
+    });
+    try {
+      // Fails after some blocks of output were produced.
+      await expect(
+        store.query(
+          'storetest',
+          'SELECT number, throwIf(number = 100000) AS t FROM system.numbers LIMIT 200000',
+        ),
+      ).rejects.toThrow(/non-zero|throwIf/);
+      expect(await store.query('storetest', 'SELECT 42 AS answer')).toEqual([{ answer: 42 }]);
+      await expect(
+        store.query('storetest', 'SELECT count() FROM system.numbers_mt', {}, { timeoutMs: 1000 }),
+      ).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+      expect(await store.query('storetest', 'SELECT 43 AS answer')).toEqual([{ answer: 43 }]);
+    } finally {
+      await store.close();
+    }
+  });
+});
