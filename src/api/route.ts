@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { RouteRole } from '../auth/index.js';
+import { ERROR_CODES } from '../lib/errors.js';
 import type { ApiDeps } from './deps.js';
 import type { ApiEnv } from './env.js';
 import { requireRole } from './middleware/auth.js';
@@ -10,16 +11,7 @@ export type RouteRegistrar = (app: OpenAPIHono<ApiEnv>, deps: ApiDeps) => void;
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.enum([
-        'NOT_FOUND',
-        'CONFLICT',
-        'VALIDATION',
-        'UNAUTHORIZED',
-        'FORBIDDEN',
-        'LIMIT_EXCEEDED',
-        'UNAVAILABLE',
-        'INTERNAL',
-      ]),
+      code: z.enum(ERROR_CODES),
       message: z.string(),
       details: z.unknown(),
       requestId: z.string(),

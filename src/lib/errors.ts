@@ -1,13 +1,15 @@
 /** The closed set of error codes; transports map them to their own status in one place each. */
-export type ErrorCode =
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'VALIDATION'
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'LIMIT_EXCEEDED'
-  | 'UNAVAILABLE'
-  | 'INTERNAL';
+export const ERROR_CODES = [
+  'NOT_FOUND',
+  'CONFLICT',
+  'VALIDATION',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'LIMIT_EXCEEDED',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class AppError extends Error {
   readonly code: ErrorCode;

@@ -1,7 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createRequire } from 'node:module';
-import type * as ChdbConnection from 'chdb/connection';
 import { OPENAPI_PATH, ROLE_EXTENSION } from '../../src/api/index.js';
 import type { Gridscope } from '../../src/main.js';
 import { apiClient } from './api-client.js';
@@ -10,6 +7,7 @@ import {
   logsRequestBytes,
   postOtlp,
   removeDir,
+  sqlOnDataDir,
   startTestServer,
   tempDataDir,
   urls,
@@ -441,22 +439,11 @@ describe('audit trail', () => {
       true,
     );
 
-    // Another session on the same data directory, as someone with SQL access would use.
-    const { createChdbConnection } = createRequire(import.meta.url)(
-      'chdb/connection',
-    ) as typeof ChdbConnection;
-    const sql: ClickHouseClient = createClient({
-      connection: createChdbConnection({ path: dir }) as never,
-    });
-    try {
-      await sql.command({
-        query:
-          "ALTER TABLE gridscope_alpha.gridscope_audit_log UPDATE ActorName = 'someone else' WHERE Seq = 3",
-        clickhouse_settings: { mutations_sync: '2' },
-      });
-    } finally {
-      await sql.close();
-    }
+    await sqlOnDataDir(
+      dir,
+      "ALTER TABLE gridscope_alpha.gridscope_audit_log UPDATE ActorName = 'someone else' WHERE Seq = 3",
+      { mutations_sync: '2' },
+    );
     const bad = await call('GET', '/api/v1/monitoring/audit-logs/verify', { key: keys.admin });
     expect(bad.body).toMatchObject({
       ok: false,

@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import type { ClickHouseSettings } from '@clickhouse/client';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { GRPC_SERVICES, REQUEST_TYPES, type Signal } from '../../src/ingest/otlp/proto.js';
 import { startGridscope, type Gridscope } from '../../src/main.js';
+import { openClient } from '../../src/store/client.js';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -39,6 +41,23 @@ export async function startTestServer(
   flags: Record<string, string> = {},
 ): Promise<Gridscope> {
   return startGridscope(testConfig(dataDir, flags), silentLog);
+}
+
+/**
+ * Runs one statement on a session of its own on a data directory, as someone with SQL
+ * access to the engine would, outside Gridscope.
+ */
+export async function sqlOnDataDir(
+  dataDir: string,
+  query: string,
+  settings: ClickHouseSettings = {},
+): Promise<void> {
+  const client = openClient({ kind: 'embedded', dataDir });
+  try {
+    await client.command({ query, clickhouse_settings: settings });
+  } finally {
+    await client.close();
+  }
 }
 
 export function urls(gs: Gridscope) {

@@ -209,19 +209,24 @@ describe('migrations and retention', () => {
   });
 });
 
+/** A store on this file's data directory with small limits and one insert session. */
+function smallStore(): Store {
+  return new Store({
+    backend: { kind: 'embedded', dataDir: dir },
+    databasePrefix: 'gridscope_',
+    retention: { tracesDays: 0, logsDays: 0, metricsDays: 0, auditDays: 0 },
+    batch: { maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 50 },
+    write: fastRetry,
+    queueMaxBytes: 1 << 20,
+    insertConnections: 1,
+    observer: { onBatch: () => undefined },
+    log: silentLog,
+  });
+}
+
 describe('batches', () => {
   it('isolates a request whose rows cannot be read, storing the others of its batch', async () => {
-    const store = new Store({
-      backend: { kind: 'embedded', dataDir: dir },
-      databasePrefix: 'gridscope_',
-      retention: { tracesDays: 0, logsDays: 0, metricsDays: 0, auditDays: 0 },
-      batch: { maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 50 },
-      write: fastRetry,
-      queueMaxBytes: 1 << 20,
-      insertConnections: 1,
-      observer: { onBatch: () => undefined },
-      log: silentLog,
-    });
+    const store = smallStore();
     try {
       await store.prepareOrg('storetest');
       const results = await Promise.allSettled([
@@ -248,17 +253,7 @@ describe('batches', () => {
 
 describe('reads', () => {
   it('answers a read after one that failed midway or ran out of time with its own rows', async () => {
-    const store = new Store({
-      backend: { kind: 'embedded', dataDir: dir },
-      databasePrefix: 'gridscope_',
-      retention: { tracesDays: 0, logsDays: 0, metricsDays: 0, auditDays: 0 },
-      batch: { maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 50 },
-      write: fastRetry,
-      queueMaxBytes: 1 << 20,
-      insertConnections: 1,
-      observer: { onBatch: () => undefined },
-      log: silentLog,
-    });
+    const store = smallStore();
     try {
       // Fails after some blocks of output were produced.
       await expect(

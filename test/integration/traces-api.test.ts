@@ -6,13 +6,10 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
-import { createClient } from '@clickhouse/client';
-import type * as ChdbConnection from 'chdb/connection';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gridscope } from '../../src/main.js';
 import { apiClient } from './api-client.js';
-import { removeDir, startTestServer, tempDataDir, urls } from './harness.js';
+import { removeDir, sqlOnDataDir, startTestServer, tempDataDir, urls } from './harness.js';
 import { exportSpans } from './otel-exporters.js';
 
 const ADMIN = 'platform-admin-key-for-trace-tests-0123';
@@ -365,15 +362,7 @@ describe('isolation and hostile input', () => {
 describe('rollups', () => {
   it('service views read whole minutes from the per-minute rollup, not the spans', async () => {
     const before = (await get('/api/v1/monitoring/services?from=now-1h')).body.items;
-    const { createChdbConnection } = createRequire(import.meta.url)(
-      'chdb/connection',
-    ) as typeof ChdbConnection;
-    const sql = createClient({ connection: createChdbConnection({ path: dir }) as never });
-    try {
-      await sql.command({ query: 'TRUNCATE TABLE gridscope_default.otel_traces' });
-    } finally {
-      await sql.close();
-    }
+    await sqlOnDataDir(dir, 'TRUNCATE TABLE gridscope_default.otel_traces');
     expect((await get('/api/v1/monitoring/traces?limit=100')).body.items).toEqual([]);
     const after = (await get('/api/v1/monitoring/services?from=now-1h')).body.items;
     expect(after).toEqual(before);
