@@ -15,8 +15,10 @@ export interface Retention {
 const TTL_COLUMNS: readonly { table: string; time: string; signal: keyof Retention }[] = [
   { table: 'otel_traces', time: 'toDateTime(Timestamp)', signal: 'tracesDays' },
   { table: 'otel_traces_trace_id_ts', time: 'toDateTime(Start)', signal: 'tracesDays' },
-  { table: 'gridscope_span_rollup_1m', time: 'Minute', signal: 'tracesDays' },
+  { table: 'gridscope_span_stats_1m', time: 'Minute', signal: 'tracesDays' },
+  { table: 'gridscope_span_stats_1h', time: 'Hour', signal: 'tracesDays' },
   { table: 'otel_logs', time: 'TimestampTime', signal: 'logsDays' },
+  { table: 'gridscope_log_rollup_1m', time: 'Minute', signal: 'logsDays' },
   { table: 'otel_metrics_gauge', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },
   { table: 'otel_metrics_sum', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },
   { table: 'otel_metrics_histogram', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },
@@ -26,6 +28,9 @@ const TTL_COLUMNS: readonly { table: string; time: string; signal: keyof Retenti
     signal: 'metricsDays',
   },
   { table: 'otel_metrics_summary', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },
+  { table: 'gridscope_gauge_rollup_1m', time: 'Minute', signal: 'metricsDays' },
+  { table: 'gridscope_sum_rollup_1m', time: 'Minute', signal: 'metricsDays' },
+  { table: 'gridscope_histogram_rollup_1m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_audit_log', time: 'toDateTime(Time)', signal: 'auditDays' },
 ];
 

@@ -8,7 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { Gridscope } from '../../src/main.js';
 import { apiClient } from './api-client.js';
-import { count, postOtlp, removeDir, startTestServer, tempDataDir, urls } from './harness.js';
+import { openClient } from '../../src/store/client.js';
+import { migrate } from '../../src/store/migrations.js';
+import {
+  count,
+  postOtlp,
+  removeDir,
+  sqlOnDataDir,
+  startTestServer,
+  tempDataDir,
+  urls,
+} from './harness.js';
 import { exportLogs } from './otel-exporters.js';
 import { hrNanos, makeLogs } from './telemetry.js';
 
@@ -188,6 +198,51 @@ const rivalData: Sent[] = [0, 1, 2].map((i) => ({
   seq: `rival${i}`,
   attrs: { seq: `rival${i}`, market: 'EPEX' },
 }));
+
+/**
+ * Expected histogram buckets of `step` seconds over [fromMs, toMs) for the records of
+ * `records` matching `keep`, aligned to the epoch.
+ */
+function expectedBuckets(
+  step: number,
+  keep: (r: Sent) => boolean,
+  fromMs = FROM_MS,
+  toMs = TO_MS,
+  records: readonly Sent[] = data,
+) {
+  const first = Math.floor(Math.floor(fromMs / 1000) / step) * step;
+  const last = Math.floor(Math.floor((toMs - 1) / 1000) / step) * step;
+  const inside = (r: Sent) =>
+    r.nanos >= BigInt(fromMs) * 1_000_000n && r.nanos < BigInt(toMs) * 1_000_000n;
+  const out = [];
+  for (let t = first; t <= last; t += step) {
+    const counts: Record<string, number> = {
+      trace: 0,
+      debug: 0,
+      info: 0,
+      warn: 0,
+      error: 0,
+      fatal: 0,
+      unknown: 0,
+    };
+    const inBucket = records.filter(
+      (r) => inside(r) && keep(r) && Number(r.nanos / NS) >= t && Number(r.nanos / NS) < t + step,
+    );
+    for (const r of inBucket) {
+      const l = level(effectiveSeverity(r));
+      counts[l] = (counts[l] ?? 0) + 1;
+    }
+    out.push({ time: new Date(t * 1000).toISOString(), counts, total: inBucket.length });
+  }
+  return out;
+}
+
+/** The histogram's buckets for a query, checked to answer 200. */
+async function histogram(query: string, key = keys.viewer) {
+  const r = await call('GET', `/api/v1/monitoring/logs/histogram?${query}`, { key });
+  expect(r.status, r.text).toBe(200);
+  return r.body.buckets as any[];
+}
 
 /** Every record of the API's range (a viewer of acme) across all pages of `limit`. */
 async function fetchAll(query: string, limit = 1000, key = keys.viewer) {
@@ -493,34 +548,6 @@ describe('GET /api/v1/monitoring/logs', () => {
 });
 
 describe('GET /api/v1/monitoring/logs/histogram', () => {
-  /** Expected buckets of `step` seconds over [FROM, TO) for the records matching `keep`. */
-  function expectedBuckets(step: number, keep: (r: Sent) => boolean) {
-    const first = Math.floor(BASE_SEC / step) * step;
-    const last = Math.floor((TO_MS / 1000 - 1) / step) * step;
-    const out = [];
-    for (let t = first; t <= last; t += step) {
-      const counts: Record<string, number> = {
-        trace: 0,
-        debug: 0,
-        info: 0,
-        warn: 0,
-        error: 0,
-        fatal: 0,
-        unknown: 0,
-      };
-      const inBucket = data.filter(
-        (r) =>
-          inRange(r) && keep(r) && Number(r.nanos / NS) >= t && Number(r.nanos / NS) < t + step,
-      );
-      for (const r of inBucket) {
-        const l = level(effectiveSeverity(r));
-        counts[l] = (counts[l] ?? 0) + 1;
-      }
-      out.push({ time: new Date(t * 1000).toISOString(), counts, total: inBucket.length });
-    }
-    return out;
-  }
-
   it('counts records per minute and severity level, empty minutes included', async () => {
     const r = await call('GET', `/api/v1/monitoring/logs/histogram?${RANGE}&step=1m`, {
       key: keys.viewer,
@@ -552,6 +579,65 @@ describe('GET /api/v1/monitoring/logs/histogram', () => {
       x.res['deployment.environment.name'] === 'prod';
     expect(r.body.buckets).toEqual(expectedBuckets(90, keep));
     expect(r.body.buckets.some((b: any) => b.total > 0)).toBe(true);
+  });
+
+  /** A range whose ends cut minutes that hold records both inside and outside it. */
+  const EDGE_FROM = FROM_MS + 30_500;
+  const EDGE_TO = FROM_MS + 500_250;
+
+  it('counts exactly over ranges with partial minutes, through the rollup and through the records', async () => {
+    // Records just outside both ends, in the minutes the ends cut: reading whole minutes
+    // there would count them.
+    expect(
+      data.some(
+        (r) => r.nanos < BigInt(EDGE_FROM) * 1_000_000n && r.nanos >= BigInt(FROM_MS) * 1_000_000n,
+      ),
+    ).toBe(true);
+    expect(
+      data.some(
+        (r) =>
+          r.nanos >= BigInt(EDGE_TO) * 1_000_000n &&
+          r.nanos < BigInt(FROM_MS + 540_000) * 1_000_000n,
+      ),
+    ).toBe(true);
+    const range = `from=${EDGE_FROM}&to=${EDGE_TO}`;
+    const cases: [string, number, (r: Sent) => boolean][] = [
+      // Whole-minute steps without text, attribute or trace filters: rollup and edges.
+      ['step=1m', 60, () => true],
+      ['step=2m', 120, () => true],
+      ['step=5m&service=checkout&service=payments', 300, (r) => r.service !== 'billing api'],
+      ['step=1m&severity=warn', 60, (r) => effectiveSeverity(r) >= 13],
+      [
+        'step=1m&severity=error&service=payments',
+        60,
+        (r) => effectiveSeverity(r) >= 17 && r.service === 'payments',
+      ],
+      // The records alone: a step that splits minutes, or a filter the rollup cannot answer.
+      ['step=30s', 30, () => true],
+      ['step=1m&q=ORD', 60, (r) => /ord/i.test(r.body)],
+      [`step=1m&attr=${encodeURIComponent('market=EPEX')}`, 60, (r) => r.attrs.market === 'EPEX'],
+      [
+        `step=1m&severity=warn&traceId=${TRACE_A}`,
+        60,
+        (r) => effectiveSeverity(r) >= 13 && r.traceId === TRACE_A,
+      ],
+    ];
+    for (const [query, step, keep] of cases) {
+      const want = expectedBuckets(step, keep, EDGE_FROM, EDGE_TO);
+      expect(
+        want.some((b) => b.total > 0),
+        query,
+      ).toBe(true);
+      expect(await histogram(`${range}&${query}`), query).toEqual(want);
+    }
+    // Severity by text alone counts in the rollup's answers too.
+    const byText = expectedBuckets(
+      60,
+      (r) => r.sevNum === 0 && effectiveSeverity(r) >= 13,
+      EDGE_FROM,
+      EDGE_TO,
+    );
+    expect(byText.reduce((n, b) => n + b.total, 0)).toBeGreaterThan(2);
   });
 
   it('chooses a step giving at most 120 buckets by default', async () => {
@@ -668,5 +754,77 @@ describe('hostile and invalid input', () => {
   it('leaves the stored records as they were', async () => {
     expect(await count(gs, 'otel_logs', 'acme')).toBe(data.length + 3);
     expect(await count(gs, 'otel_logs', 'rival')).toBe(rivalData.length);
+  });
+});
+
+// Last: it empties the rollup, rebuilds it and then removes the stored records.
+describe('per-minute rollup', () => {
+  /** A record sent after the rollup was rebuilt; its severity is in its text alone. */
+  const late: Sent = {
+    seq: 'late',
+    nanos: BigInt(BASE_SEC + 250) * NS + 250_000_000n,
+    service: 'payments',
+    sevNum: 0,
+    sevText: 'Warning',
+    body: 'late arrival',
+    attrs: { seq: 'late' },
+    res: { 'deployment.environment.name': 'prod' },
+    traceId: '',
+    spanId: '',
+  };
+  const all = [...data, late];
+  const EDGE_FROM = FROM_MS + 30_500;
+  const EDGE_TO = FROM_MS + 500_250;
+  const total = (buckets: any[]) => buckets.reduce((n: number, b: any) => n + b.total, 0);
+
+  it('is filled from the stored records by its migration, then kept by the materialized view', async () => {
+    // As before the upgrade that brings the rollup: records stored, rollup empty.
+    await sqlOnDataDir(dir, 'TRUNCATE TABLE gridscope_acme.gridscope_log_rollup_1m');
+    await sqlOnDataDir(dir, 'DELETE FROM gridscope_acme.gridscope_migrations WHERE Version = 8');
+    // Whole minutes come from the rollup alone; a 30 s step still reads the records.
+    expect(total(await histogram(`${RANGE}&step=1m`))).toBe(0);
+    expect(total(await histogram(`${RANGE}&step=30s`))).toBe(data.filter(inRange).length);
+
+    const client = openClient({ kind: 'embedded', dataDir: dir });
+    try {
+      expect(await migrate(client, { database: 'gridscope_acme' })).toEqual([8]);
+    } finally {
+      await client.close();
+    }
+    expect(await histogram(`${RANGE}&step=1m`)).toEqual(expectedBuckets(60, () => true));
+    expect(await histogram(`${RANGE}&step=5m&severity=warn`)).toEqual(
+      expectedBuckets(300, (r) => effectiveSeverity(r) >= 13),
+    );
+
+    await send([late], keys.ingest!);
+    const warn = (r: Sent) => effectiveSeverity(r) >= 13;
+    expect(await histogram(`${RANGE}&step=1m&severity=warn&service=payments`)).toEqual(
+      expectedBuckets(60, (r) => warn(r) && r.service === 'payments', FROM_MS, TO_MS, all),
+    );
+    expect(await histogram(`${RANGE}&step=1m`)).toEqual(
+      expectedBuckets(60, () => true, FROM_MS, TO_MS, all),
+    );
+    expect(await histogram(`from=${EDGE_FROM}&to=${EDGE_TO}&step=1m`)).toEqual(
+      expectedBuckets(60, () => true, EDGE_FROM, EDGE_TO, all),
+    );
+  });
+
+  it('answers whole minutes without the records, and the partial minutes from them', async () => {
+    await sqlOnDataDir(dir, 'TRUNCATE TABLE gridscope_acme.otel_logs');
+    expect(total(await histogram(`${RANGE}&step=30s`))).toBe(0);
+    expect(await histogram(`${RANGE}&step=1m`)).toEqual(
+      expectedBuckets(60, () => true, FROM_MS, TO_MS, all),
+    );
+    // Only the whole minutes between the ends remain.
+    const core = (r: Sent) =>
+      r.nanos >= BigInt(FROM_MS + 60_000) * 1_000_000n &&
+      r.nanos < BigInt(FROM_MS + 480_000) * 1_000_000n;
+    const edges = await histogram(`from=${EDGE_FROM}&to=${EDGE_TO}&step=1m`);
+    expect(edges).toEqual(expectedBuckets(60, core, EDGE_FROM, EDGE_TO, all));
+    expect(total(edges)).toBeLessThan(
+      all.filter(
+        (r) => r.nanos >= BigInt(EDGE_FROM) * 1_000_000n && r.nanos < BigInt(EDGE_TO) * 1_000_000n,
+      ).length,
+    );
   });
 });

@@ -8,9 +8,10 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClient, statementSettings } from '../../src/store/client.js';
-import { loadMigrations } from '../../src/store/ddl.js';
+import { loadMigrations, renderDdl, splitStatements } from '../../src/store/ddl.js';
 import { migrate } from '../../src/store/migrations.js';
 import { applyRetention } from '../../src/store/retention.js';
+import { histogramQuantiles } from '../../src/store/queries/latency-buckets.js';
 import { writeRows } from '../../src/store/writer.js';
 import { Store } from '../../src/store/index.js';
 import type { AppError } from '../../src/lib/errors.js';
@@ -109,6 +110,12 @@ describe.each([
       expect(r.status).toBe('success');
     }
     expect(await countService(`retried-${mode}`)).toBe(1);
+    // The per-minute counts the insert feeds are deduplicated with it.
+    expect(
+      await scalar(
+        `SELECT toUInt32(sum(Records)) FROM gridscope_storetest.gridscope_log_rollup_1m WHERE ServiceName = 'retried-${mode}'`,
+      ),
+    ).toBe(1);
   });
 
   it('stores identical rows of two different batches twice', async () => {
@@ -157,6 +164,30 @@ describe.each([
   });
 });
 
+describe('rollups of retried batches', () => {
+  it('counts a retried span batch once in the minute and hour span rollups', async () => {
+    const insert = `INSERT INTO gridscope_storetest.otel_traces
+      (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, Duration, StatusCode)
+      VALUES ('2025-11-24 16:00:01', '0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331',
+        'GET /', 'SPAN_KIND_SERVER', 'retried-spans', 1000000, 'STATUS_CODE_OK')`;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await client.command({
+        query: insert,
+        clickhouse_settings: statementSettings({ insert_deduplication_token: 'span-batch-1' }),
+      });
+    }
+    for (const table of ['otel_traces', 'gridscope_span_stats_1m', 'gridscope_span_stats_1h']) {
+      const calls = table === 'otel_traces' ? 'count()' : 'sum(Calls)';
+      expect(
+        await scalar(
+          `SELECT toUInt32(${calls}) FROM gridscope_storetest.${table} WHERE ServiceName = 'retried-spans'`,
+        ),
+        table,
+      ).toBe(1);
+    }
+  });
+});
+
 describe('migrations and retention', () => {
   it('applies each migration once and records it', async () => {
     expect(await migrate(client, target)).toEqual([]);
@@ -186,6 +217,8 @@ describe('migrations and retention', () => {
       expect.arrayContaining(['otel_logs', 'otel_traces', 'otel_traces_trace_id_ts']),
     );
     expect(await engine('otel_logs')).toMatch(/TTL TimestampTime \+ toIntervalDay\(7\)/);
+    // The per-minute log counts go with the records they count.
+    expect(await engine('gridscope_log_rollup_1m')).toMatch(/TTL Minute \+ toIntervalDay\(7\)/);
     expect(await engine('otel_traces')).toMatch(
       /TTL toDateTime\(Timestamp\) \+ toIntervalDay\(3\)/,
     );
@@ -205,7 +238,82 @@ describe('migrations and retention', () => {
       auditDays: 0,
     });
     expect(await engine('otel_logs')).not.toMatch(/TTL/);
+    expect(await engine('gridscope_log_rollup_1m')).not.toMatch(/TTL/);
     expect(await scalar("SELECT getSetting('materialize_ttl_after_modify')")).toBe(true);
+  });
+});
+
+describe('span rollup migration (0009)', () => {
+  const old = { database: 'gridscope_before0009' };
+  const exec = (query: string) =>
+    client.command({ query, clickhouse_settings: statementSettings() });
+  /** Server spans of one service: durations in milliseconds, one a second from `t0`. */
+  const spans = (service: string, t0: number, ms: number[]) =>
+    `INSERT INTO gridscope_before0009.otel_traces (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, Duration, StatusCode) VALUES ${ms
+      .map(
+        (d, i) =>
+          `(toDateTime64(${t0 + i}, 9), 't${i}', 's${i}', 'op', 'SPAN_KIND_SERVER', '${service}', ${d * 1_000_000}, '${i % 4 === 0 ? 'STATUS_CODE_ERROR' : 'STATUS_CODE_UNSET'}')`,
+      )
+      .join(', ')}`;
+  const stats = async (table: string, service: string) => {
+    const rs = await client.query({
+      query: `SELECT sum(Calls) AS calls, sum(Errors) AS errors, sumMap(Latency) AS latency FROM gridscope_before0009.${table} WHERE ServiceName = {s:String}`,
+      query_params: { s: service },
+      format: 'JSONEachRow',
+      clickhouse_settings: statementSettings(),
+    });
+    const [r] = await rs.json<{ calls: string; errors: string; latency: Record<string, string> }>();
+    const keys = Object.keys(r!.latency).map(Number);
+    const counts = Object.values(r!.latency).map(Number);
+    return {
+      calls: Number(r!.calls),
+      errors: Number(r!.errors),
+      p50: histogramQuantiles(keys, counts, [0.5])[0],
+    };
+  };
+
+  it('backfills the minute and hour rollups from spans stored before it, and feeds both after', async () => {
+    // A database as an earlier Gridscope left it: migrations before 0009 applied, with spans.
+    for (const statement of splitStatements(
+      renderDdl(loadMigrations().find((m) => m.version === 0)!.sql, old),
+    ))
+      await exec(statement);
+    for (const m of loadMigrations().filter((m) => m.version > 0 && m.version < 9)) {
+      for (const statement of splitStatements(renderDdl(m.sql, old))) await exec(statement);
+      await exec(
+        `INSERT INTO gridscope_before0009.gridscope_migrations (Version, Name) VALUES (${m.version}, '${m.name}')`,
+      );
+    }
+    const t0 = Math.floor(Date.now() / 1000) - 7200;
+    const durations = Array.from({ length: 40 }, (_, i) => 10 + i);
+    await exec(spans('early', t0, durations));
+
+    expect(await migrate(client, old)).toContain(9);
+    const tables = await client.query({
+      query:
+        "SELECT name FROM system.tables WHERE database = 'gridscope_before0009' AND name LIKE 'gridscope_span_%' ORDER BY name",
+      format: 'JSONEachRow',
+      clickhouse_settings: statementSettings(),
+    });
+    expect((await tables.json<{ name: string }>()).map((t) => t.name)).toEqual([
+      'gridscope_span_stats_1h',
+      'gridscope_span_stats_1h_mv',
+      'gridscope_span_stats_1m',
+      'gridscope_span_stats_1m_mv',
+    ]);
+    const median = 29.5e6; // of 10..49 ms
+    for (const table of ['gridscope_span_stats_1m', 'gridscope_span_stats_1h']) {
+      const s = await stats(table, 'early');
+      expect(s, table).toMatchObject({ calls: 40, errors: 10 });
+      expect(Math.abs(s.p50! - median), table).toBeLessThanOrEqual(median * 0.01);
+    }
+
+    // Spans after the migration reach both rollups through the views, not a second backfill.
+    await exec(spans('late', t0 + 60, [5, 7]));
+    for (const table of ['gridscope_span_stats_1m', 'gridscope_span_stats_1h']) {
+      expect(await stats(table, 'late'), table).toMatchObject({ calls: 2, errors: 1 });
+      expect((await stats(table, 'early')).calls, table).toBe(40);
+    }
   });
 });
 

@@ -8,6 +8,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gridscope } from '../../src/main.js';
+import { getTrace } from '../../src/query/traces/index.js';
+import { QUANTILE_RELATIVE_ERROR } from '../../src/store/queries/latency-buckets.js';
 import { apiClient } from './api-client.js';
 import { removeDir, sqlOnDataDir, startTestServer, tempDataDir, urls } from './harness.js';
 import { exportSpans } from './otel-exporters.js';
@@ -101,14 +103,14 @@ function quantile(values: number[], q: number): number {
 }
 
 /**
- * Checks an estimated quantile (Gridscope keeps t-digests) against the exact one: within
- * the gap between the two values around the quantile's rank, plus a microsecond.
+ * Checks an estimated quantile against the exact one: Gridscope's latency buckets bound
+ * the relative error (QUANTILE_RELATIVE_ERROR), and answers are rounded to 0.001 ms.
  */
 function expectQuantile(actual: number, values: number[], q: number, what: string): void {
-  const v = [...values].sort((a, b) => a - b);
-  const lo = Math.floor(q * (v.length - 1));
-  const gap = v[Math.min(lo + 1, v.length - 1)]! - v[Math.max(lo - 1, 0)]!;
-  expect(Math.abs(actual - quantile(values, q)), what).toBeLessThanOrEqual(gap + 0.001);
+  const want = quantile(values, q);
+  expect(Math.abs(actual - want), what).toBeLessThanOrEqual(
+    want * QUANTILE_RELATIVE_ERROR + 0.0005,
+  );
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -174,6 +176,41 @@ describe('services', () => {
     expect(by.payments.errors).toBe(inRange.filter(paymentFails).length);
     // Frontend spans start exactly at each trace's start: traces 4 to 17.
     expect(by.frontend.calls).toBe(14);
+    // Its percentiles merge the spans of the cut minutes with the minute rollup.
+    for (const [k, q] of [
+      ['p50', 0.5],
+      ['p95', 0.95],
+      ['p99', 0.99],
+    ] as const) {
+      expectQuantile(by.payments.latencyMs[k], inRange.map(paymentsMs), q, `payments ${k}`);
+    }
+  });
+
+  it('estimates percentiles from the spans alone, within the bound, for steps under a minute', async () => {
+    const from = new Date(T0 - 60_000).toISOString();
+    const to = new Date(T0 + 5 * 60_000).toISOString();
+    const r = await get(
+      `/api/v1/monitoring/service-metrics/payments?from=${from}&to=${to}&step=30s`,
+    );
+    expect(r.status).toBe(200);
+    let seen = 0;
+    for (const p of r.body.series) {
+      const t = Date.parse(p.time);
+      const want = range(TRACES)
+        .filter((i) => startMs(i) + 10 >= t && startMs(i) + 10 < t + 30_000)
+        .map(paymentsMs);
+      expect(p.calls, p.time).toBe(want.length);
+      if (want.length === 0) continue;
+      seen += want.length;
+      for (const [k, q] of [
+        ['p50', 0.5],
+        ['p95', 0.95],
+        ['p99', 0.99],
+      ] as const) {
+        expectQuantile(p.latencyMs[k], want, q, `${p.time} ${k}`);
+      }
+    }
+    expect(seen).toBe(TRACES);
   });
 
   it('gives one service as a time series with every step, and per operation', async () => {
@@ -312,6 +349,18 @@ describe('traces', () => {
     expect(only.body.items).toEqual(r.body.spans);
   });
 
+  it('marks a trace cut at the span limit as truncated, and one that fits exactly as whole', async () => {
+    const id = traceIds[2]!;
+    const whole = await getTrace(gs.store, 'default', id, 5, {});
+    expect(whole).toMatchObject({ spanCount: 5, truncated: false });
+    const cut = await getTrace(gs.store, 'default', id, 4, {});
+    expect(cut).toMatchObject({ spanCount: 4, truncated: true });
+    // The first spans by start time are the ones kept.
+    expect(cut.spans.map((s) => s.name).sort()).toEqual(
+      ['GET /checkout', 'call checkout', 'POST /checkout', 'SELECT orders'].sort(),
+    );
+  });
+
   it('answers 404 for an unknown trace and 400 for a malformed id', async () => {
     expect((await get(`/api/v1/monitoring/traces/${'0'.repeat(32)}`)).status).toBe(404);
     const bad = await get("/api/v1/monitoring/traces/xyz'%20OR%201=1");
@@ -360,7 +409,7 @@ describe('isolation and hostile input', () => {
 
 // Last: it removes the stored spans.
 describe('rollups', () => {
-  it('service views read whole minutes from the per-minute rollup, not the spans', async () => {
+  it('service views read whole minutes from the per-minute rollup, which the spans reach through its view', async () => {
     const before = (await get('/api/v1/monitoring/services?from=now-1h')).body.items;
     await sqlOnDataDir(dir, 'TRUNCATE TABLE gridscope_default.otel_traces');
     expect((await get('/api/v1/monitoring/traces?limit=100')).body.items).toEqual([]);
@@ -372,5 +421,22 @@ describe('rollups', () => {
       calls: TRACES,
       errors: 4,
     });
+  });
+
+  it('reads whole hours from the hourly rollup, fed from the minute rollup', async () => {
+    // Whole hours only, the traces' hour among them: no minute rows or spans are needed.
+    const hour = Math.floor(T0 / 3_600_000) * 3_600_000;
+    const path = `/api/v1/monitoring/services?from=${new Date(hour - 3_600_000).toISOString()}&to=${new Date(hour + 7_200_000).toISOString()}`;
+    const before = (await get(path)).body.items;
+    // The same spans over minutes alone (the spans are gone already) go with the minute rollup.
+    const minutes = `/api/v1/monitoring/services?from=${new Date(T0 - 60_000).toISOString()}&to=${new Date(T0 + 5 * 60_000).toISOString()}`;
+    expect((await get(minutes)).body.items).toHaveLength(3);
+    await sqlOnDataDir(dir, 'TRUNCATE TABLE gridscope_default.gridscope_span_stats_1m');
+    expect((await get(minutes)).body.items).toEqual([]);
+    const after = (await get(path)).body.items;
+    expect(after).toEqual(before);
+    const payments = after.find((s: { service: string }) => s.service === 'payments');
+    expect(payments).toMatchObject({ calls: TRACES, errors: 4 });
+    expectQuantile(payments.latencyMs.p95, range(TRACES).map(paymentsMs), 0.95, 'p95');
   });
 });

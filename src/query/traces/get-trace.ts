@@ -1,7 +1,7 @@
 import { AppError } from '../../lib/errors.js';
 import { nanosToIso } from '../../lib/nanos.js';
 import type { QueryOptions, Store } from '../../store/index.js';
-import { traceSpans, type SpanRow } from '../../store/queries/traces.js';
+import { traceSpanCount, traceSpans, type SpanRow } from '../../store/queries/traces.js';
 import { spanKind } from './red.js';
 import { spanMs } from './search-traces.js';
 import type { Span, Trace } from './schemas.js';
@@ -97,9 +97,12 @@ export async function getTrace(
   maxSpans: number,
   opts: QueryOptions,
 ): Promise<Trace> {
-  const rows = await traceSpans(store, org, traceId, maxSpans + 1, opts);
-  if (rows.length === 0) throw new AppError('NOT_FOUND', `trace ${traceId} not found`);
-  const kept = rows.slice(0, maxSpans);
+  // Reads exactly maxSpans rows, not one more to detect a cut (see traceSpans); only a
+  // trace that fills them is counted.
+  const kept = await traceSpans(store, org, traceId, maxSpans, opts);
+  if (kept.length === 0) throw new AppError('NOT_FOUND', `trace ${traceId} not found`);
+  const truncated =
+    kept.length === maxSpans && (await traceSpanCount(store, org, traceId, opts)) > maxSpans;
   const startNs = kept.reduce(
     (m, r) => (BigInt(r.startNs) < BigInt(m) ? r.startNs : m),
     kept[0]!.startNs,
@@ -118,7 +121,7 @@ export async function getTrace(
     services: [...new Set(kept.map((r) => r.serviceName))].sort(),
     spanCount: kept.length,
     errorCount: kept.filter((r) => r.statusCode === 'STATUS_CODE_ERROR').length,
-    truncated: rows.length > maxSpans,
+    truncated,
     spans,
   };
 }

@@ -112,24 +112,21 @@ function seconds(nanos: string): string {
   return (BigInt(nanos) / NANOS_PER_SECOND).toString();
 }
 
-/** The WHERE conditions and parameters of a filter. */
-function filterConditions(f: LogFilter): { conditions: string[]; params: Record<string, unknown> } {
+/**
+ * The WHERE conditions and parameters of a filter, apart from its time range. The
+ * severity conditions name only SeverityNumber and SeverityText, so they hold on the
+ * per-minute rollup as on the records.
+ */
+function recordConditions(f: LogFilter): {
+  conditions: string[];
+  params: Record<string, unknown>;
+} {
   const texts = Object.keys(SEVERITY_TEXT_NUMBERS);
   const params: Record<string, unknown> = {
-    fromMs: f.fromMs,
-    toMs: f.toMs,
-    fromSec: Math.floor(f.fromMs / 1000),
-    toSec: Math.floor(f.toMs / 1000),
     sevTexts: texts,
     sevNumbers: texts.map((t) => SEVERITY_TEXT_NUMBERS[t]),
   };
-  // TimestampTime bounds let the engine skip partitions and granules; Timestamp is exact.
-  const conditions = [
-    'TimestampTime >= toDateTime({fromSec:Int64})',
-    'TimestampTime <= toDateTime({toSec:Int64})',
-    'Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})',
-    'Timestamp < fromUnixTimestamp64Milli({toMs:Int64})',
-  ];
+  const conditions: string[] = [];
   if (f.services.length > 0) {
     conditions.push('ServiceName IN {services:Array(String)}');
     params.services = f.services;
@@ -157,14 +154,44 @@ function filterConditions(f: LogFilter): { conditions: string[]; params: Record<
   return { conditions, params };
 }
 
+/** The WHERE conditions and parameters of a filter over the records. */
+function filterConditions(f: LogFilter): { conditions: string[]; params: Record<string, unknown> } {
+  const own = recordConditions(f);
+  const params: Record<string, unknown> = {
+    ...own.params,
+    fromMs: f.fromMs,
+    toMs: f.toMs,
+    fromSec: Math.floor(f.fromMs / 1000),
+    toSec: Math.floor(f.toMs / 1000),
+  };
+  // TimestampTime bounds let the engine skip partitions and granules; Timestamp is exact.
+  const conditions = [
+    'TimestampTime >= toDateTime({fromSec:Int64})',
+    'TimestampTime <= toDateTime({toSec:Int64})',
+    'Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})',
+    'Timestamp < fromUnixTimestamp64Milli({toMs:Int64})',
+    ...own.conditions,
+  ];
+  return { conditions, params };
+}
+
+/** The first probe for a page's oldest record covers this much of the range, newest end. */
+const FIRST_WINDOW_MS = 60_000;
+/** Each further probe covers this many times more than the one before. */
+const WINDOW_GROWTH = 10;
+
 /**
  * Up to `limit` records matching the filter, newest first, ordered by (Timestamp, hash)
  * descending; with `after`, only records at or below that position (the caller skips the
  * identical records it has already returned).
  *
- * Two reads: the first finds the Timestamp of the `limit`-th newest record strictly older
- * than `after`, using only the filter's columns; the second reads whole records from that
- * time on, so the tie-break hash is computed for about `limit` records, not the whole range.
+ * First the floor: the Timestamp of the `limit`-th newest record strictly older than
+ * `after`, read with only the filter's columns. The sort key starts with ServiceName, so
+ * the engine cannot read the range newest first and stop; instead the floor is looked for
+ * in growing windows at the newest end of the range (1 minute, 10, 100, ...), each read
+ * skipping the rest of the range by the primary key, until one holds `limit` records or
+ * the window is the whole range. Then whole records are read from the floor on, so the
+ * tie-break hash is computed for about `limit` records, not the whole range.
  */
 export async function selectLogs(
   store: Store,
@@ -176,6 +203,7 @@ export async function selectLogs(
   const { conditions, params } = filterConditions(f);
   params.limit = page.limit;
   const older = [...conditions];
+  let newestMs = f.toMs;
   if (page.after) {
     params.afterNanos = page.after.timeUnixNano;
     params.afterSec = seconds(page.after.timeUnixNano);
@@ -184,18 +212,35 @@ export async function selectLogs(
       'TimestampTime <= toDateTime({afterSec:Int64})',
       'Timestamp < fromUnixTimestamp64Nano({afterNanos:Int64})',
     );
+    newestMs = Math.min(newestMs, Number(BigInt(page.after.timeUnixNano) / 1_000_000n) + 1);
   }
-  const floorRows = await store.query(
-    org,
-    `SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS timeUnixNano
+  let floor: { timeUnixNano: string } | undefined;
+  for (let span = FIRST_WINDOW_MS; ; span *= WINDOW_GROWTH) {
+    const windowFromMs = newestMs - span;
+    const whole = windowFromMs <= f.fromMs;
+    const window = whole
+      ? []
+      : [
+          'TimestampTime >= toDateTime({windowFromSec:Int64})',
+          'Timestamp >= fromUnixTimestamp64Milli({windowFromMs:Int64})',
+        ];
+    const floorRows = await store.query(
+      org,
+      `SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS timeUnixNano
      FROM {db:Identifier}.otel_logs
-     WHERE ${older.join('\n       AND ')}
+     WHERE ${[...older, ...window].join('\n       AND ')}
      ORDER BY Timestamp DESC
      LIMIT 1 OFFSET {floorOffset:UInt32}`,
-    { ...params, floorOffset: page.limit - 1 },
-    opts,
-  );
-  const floor = z.array(z.object({ timeUnixNano: z.string() })).parse(floorRows)[0];
+      {
+        ...params,
+        floorOffset: page.limit - 1,
+        ...(whole ? {} : { windowFromMs, windowFromSec: Math.floor(windowFromMs / 1000) }),
+      },
+      opts,
+    );
+    floor = z.array(z.object({ timeUnixNano: z.string() })).parse(floorRows)[0];
+    if (floor || whole) break;
+  }
 
   const where = [...conditions];
   if (floor) {
@@ -210,14 +255,26 @@ export async function selectLogs(
     where.push(
       'TimestampTime <= toDateTime({afterSec:Int64})',
       'Timestamp <= fromUnixTimestamp64Nano({afterNanos:Int64})',
-      '(Timestamp, rowHash) <= (fromUnixTimestamp64Nano({afterNanos:Int64}), {afterHash:UInt64})',
+      // (Timestamp, hash) <= (after, afterHash), given the line above: the hash matters only
+      // for records at the cursor's exact time, which the engine's lazy OR can limit it to.
+      `(Timestamp < fromUnixTimestamp64Nano({afterNanos:Int64})
+        OR ${ROW_HASH} <= {afterHash:UInt64})`,
     );
   }
+  // The inner read keeps the newest `limit` records by time, and those tied with the last,
+  // a superset of the page; the hash is computed only for them. Computed in the same read
+  // as the filter, it cost a hash over every record of the granules read (about half the
+  // time of a page).
   const rows = await store.query(
     org,
     `SELECT ${LOG_COLUMNS}
-     FROM {db:Identifier}.otel_logs
-     WHERE ${where.join('\n       AND ')}
+     FROM (
+       SELECT *
+       FROM {db:Identifier}.otel_logs
+       WHERE ${where.join('\n         AND ')}
+       ORDER BY Timestamp DESC
+       LIMIT {limit:UInt32} WITH TIES
+     )
      ORDER BY Timestamp DESC, rowHash DESC
      LIMIT {limit:UInt32}`,
     params,
@@ -236,8 +293,27 @@ export const LogCountRow = z.object({
 export type LogCountRow = z.infer<typeof LogCountRow>;
 
 /**
+ * Whether a histogram can read the per-minute rollup: it keeps ServiceName and severity
+ * only, so a filter on anything else needs the records, and a step that is not whole
+ * minutes would split its minutes.
+ */
+function rollupCovers(f: LogFilter, stepSeconds: number): boolean {
+  return (
+    f.text === undefined &&
+    f.traceId === undefined &&
+    f.attributes.length === 0 &&
+    stepSeconds % 60 === 0
+  );
+}
+
+/**
  * Counts of the filter's records per bucket of `stepSeconds` (aligned to the Unix epoch)
  * and effective severity number; buckets without records are absent.
+ *
+ * When the rollup covers the filter, the whole minutes of the range are read from it and
+ * only the partial minutes at its ends from the records, so the counts are exact (the
+ * same as reading the records) whatever the range's ends. Otherwise every count comes from
+ * the records.
  */
 export async function countLogs(
   store: Store,
@@ -247,16 +323,55 @@ export async function countLogs(
   opts: QueryOptions,
 ): Promise<LogCountRow[]> {
   const { conditions, params } = filterConditions(f);
-  const rows = await store.query(
-    org,
-    `SELECT intDiv(toUnixTimestamp(TimestampTime), {step:UInt32}) * {step:UInt32} AS bucket,
+  params.step = stepSeconds;
+  const coreFrom = Math.ceil(f.fromMs / 60_000) * 60;
+  const coreTo = Math.floor(f.toMs / 60_000) * 60;
+  const useRollup = rollupCovers(f, stepSeconds) && coreTo > coreFrom;
+  const raw = [...conditions];
+  if (useRollup) {
+    params.coreFrom = coreFrom;
+    params.coreTo = coreTo;
+    raw.push(
+      // Whole seconds, so TimestampTime (the primary key) marks the same records as Timestamp.
+      `(TimestampTime < toDateTime({coreFrom:UInt32}) OR TimestampTime >= toDateTime({coreTo:UInt32}))`,
+    );
+  }
+  const fromRecords = `SELECT intDiv(toUnixTimestamp(TimestampTime), {step:UInt32}) * {step:UInt32} AS bucket,
             ${EFFECTIVE_SEVERITY} AS severity,
             count() AS count
      FROM {db:Identifier}.otel_logs
-     WHERE ${conditions.join('\n       AND ')}
+     WHERE ${raw.join('\n       AND ')}
+     GROUP BY bucket, severity`;
+  if (!useRollup) {
+    const rows = await store.query(
+      org,
+      `${fromRecords}\n     ORDER BY bucket, severity`,
+      params,
+      opts,
+    );
+    return z.array(LogCountRow).parse(rows);
+  }
+  const rollup = [
+    'Minute >= toDateTime({coreFrom:UInt32})',
+    'Minute < toDateTime({coreTo:UInt32})',
+    ...recordConditions(f).conditions,
+  ];
+  const rows = await store.query(
+    org,
+    `SELECT bucket, severity, sum(count) AS count
+     FROM (
+       SELECT intDiv(toUnixTimestamp(Minute), {step:UInt32}) * {step:UInt32} AS bucket,
+              ${EFFECTIVE_SEVERITY} AS severity,
+              sum(Records) AS count
+       FROM {db:Identifier}.gridscope_log_rollup_1m
+       WHERE ${rollup.join('\n         AND ')}
+       GROUP BY bucket, severity
+       UNION ALL
+       ${fromRecords}
+     )
      GROUP BY bucket, severity
      ORDER BY bucket, severity`,
-    { ...params, step: stepSeconds },
+    params,
     opts,
   );
   return z.array(LogCountRow).parse(rows);

@@ -8,6 +8,7 @@ import {
   type LabelKey,
   type PointSelection,
 } from './metrics.js';
+import { replayedPoints, rollupSelection, valueSource } from './metrics-rollup.js';
 
 /**
  * Series reads: one row per (step, group) with the step's aggregate, computed in
@@ -78,18 +79,22 @@ export async function read<T>(
 }
 
 export type ValueAggregate = 'sum' | 'avg' | 'min' | 'max' | 'count';
+/** Over rows of a sum `s`, a count `c`, a minimum `mn` and a maximum `mx` (see valueSource). */
 const VALUE_SQL: Record<ValueAggregate, string> = {
-  sum: 'sum(Value)',
-  avg: 'avg(Value)',
-  min: 'min(Value)',
-  max: 'max(Value)',
-  count: 'toFloat64(count())',
+  sum: 'sum(s)',
+  avg: 'sum(s) / sum(c)',
+  min: 'min(mn)',
+  max: 'max(mx)',
+  count: 'toFloat64(sum(c))',
 };
 
 const ValueRow = z.object({ bucket: Bucket, labels: Labels, value: Float });
 export type ValueRow = z.infer<typeof ValueRow>;
 
-/** sum, avg, min, max or count of the stored values of a gauge or sum metric, per step and group. */
+/**
+ * sum, avg, min, max or count of the stored values of a gauge or sum metric, per step and
+ * group; from the minute rollup when rollupSelection allows.
+ */
 export async function valueSeries(
   store: Store,
   org: string,
@@ -98,15 +103,14 @@ export async function valueSeries(
   s: SeriesSelection,
   opts: QueryOptions,
 ): Promise<ValueRow[]> {
-  const where = pointConditions(s);
+  const rolled = rollupSelection(kind, s);
+  const src = valueSource(kind, rolled ?? s, rolled !== null);
   const l = labels(s.groupBy);
-  const sql = `SELECT bucket, labels, ${VALUE_SQL[aggregate]} AS value
-    FROM (
-      SELECT ${BUCKET} AS bucket, ${l.sql} AS labels, Value
-      FROM {db:Identifier}.${METRIC_TABLES[kind]} WHERE ${where.sql}
-    )
+  const sql = `SELECT intDiv(t, {stepMs:Int64}) * {stepMs:Int64} AS bucket, ${l.sql} AS labels,
+      ${VALUE_SQL[aggregate]} AS value
+    FROM ${src.sql}
     GROUP BY bucket, labels ORDER BY labels, bucket`;
-  const params = { ...where.params, ...l.params, stepMs: s.stepMs };
+  const params = { ...src.params, ...l.params, stepMs: s.stepMs };
   return read(store, org, ValueRow, sql, params, opts);
 }
 
@@ -160,10 +164,16 @@ interface Carried {
  * - the first point seen of a series is a baseline (self 0), unless its run started within
  *   the read (StartTimeUnix at or after the lookback start), when it counts from that start.
  */
-export function weighted(kind: CountedKind, s: SeriesSelection, c: Carried = {}) {
+export function weighted(kind: CountedKind, requested: SeriesSelection, c: Carried = {}) {
   const spec = COUNTERS[kind];
-  const scan = pointConditions({ ...s, fromMs: s.fromMs - s.lookbackMs }, 'scanFromMs');
+  const rolled = rollupSelection(kind, requested);
+  const s = rolled ?? requested;
+  const scanSel = { ...s, fromMs: s.fromMs - s.lookbackMs };
   const l = labels(s.groupBy);
+  const scan =
+    rolled === null || kind === 'summary' || kind === 'exponential_histogram'
+      ? rawPoints(kind, scanSel, l.sql)
+      : replayedPoints(kind, scanSel, 'scanFromMs', l.sql);
   const columns: Record<string, string> = { v: spec.value, sv: spec.sum, ...c.carry };
   const names = Object.keys(columns);
   const lagged = ['v', 'sv', ...(c.lagged ?? [])];
@@ -180,10 +190,10 @@ export function weighted(kind: CountedKind, s: SeriesSelection, c: Carried = {})
         lagInFrame(StartTimeUnix) OVER w AS prev_start,
         ${lagged.map((n) => `lagInFrame(${n}) OVER w AS prev_${n}`).join(',\n        ')}
       FROM (
-        SELECT TimeUnix, StartTimeUnix, ${SERIES} AS series, ${l.sql} AS labels,
+        SELECT TimeUnix, StartTimeUnix, series, labels,
           ${spec.temporality} AS temporality, ${spec.monotonic} AS monotonic,
           ${names.map((n) => `${columns[n]} AS ${n}`).join(',\n          ')}
-        FROM {db:Identifier}.${METRIC_TABLES[kind]} WHERE ${scan.sql}
+        FROM ${scan.sql}
       )
       WINDOW w AS (PARTITION BY series ORDER BY TimeUnix
         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
@@ -191,6 +201,16 @@ export function weighted(kind: CountedKind, s: SeriesSelection, c: Carried = {})
     WHERE TimeUnix >= fromUnixTimestamp64Milli({fromMs:Int64})`;
   const params = { ...scan.params, ...l.params, fromMs: s.fromMs, stepMs: s.stepMs };
   return { sql, params };
+}
+
+/** A metric table's points in the selection with their `series` and `labels`, as a FROM source. */
+function rawPoints(kind: CountedKind, s: PointSelection, labels: string) {
+  const where = pointConditions(s, 'scanFromMs');
+  return {
+    sql: `(SELECT *, ${SERIES} AS series, ${labels} AS labels
+      FROM {db:Identifier}.${METRIC_TABLES[kind]} WHERE ${where.sql})`,
+    params: where.params,
+  };
 }
 
 const CounterRow = z.object({

@@ -11,6 +11,13 @@ export const METRIC_TABLES = {
   summary: 'otel_metrics_summary',
 } as const;
 export type MetricKind = keyof typeof METRIC_TABLES;
+
+/** The per-minute rollup of each point type that has one (schema/0007_metric_rollups.sql). */
+export const ROLLUP_TABLES = {
+  gauge: 'gridscope_gauge_rollup_1m',
+  sum: 'gridscope_sum_rollup_1m',
+  histogram: 'gridscope_histogram_rollup_1m',
+} as const;
 const KINDS = Object.keys(METRIC_TABLES) as MetricKind[];
 
 /** The attribute columns of every metric table. */
@@ -27,13 +34,18 @@ export interface PointSelection {
 
 /**
  * The WHERE conditions of a metric's points in [fromMs, toMs) (Unix ms, bound as `fromMs`,
- * `toMs`), with the service and attribute filters.
+ * `toMs`), with the service and attribute filters. `time` is the time column (a rollup's
+ * is Minute).
  */
-export function pointConditions(s: PointSelection, fromParam = 'fromMs'): SqlFragment {
+export function pointConditions(
+  s: PointSelection,
+  fromParam = 'fromMs',
+  time: 'TimeUnix' | 'Minute' = 'TimeUnix',
+): SqlFragment {
   const parts = [
     'MetricName = {metric:String}',
-    `TimeUnix >= fromUnixTimestamp64Milli({${fromParam}:Int64})`,
-    'TimeUnix < fromUnixTimestamp64Milli({toMs:Int64})',
+    `${time} >= fromUnixTimestamp64Milli({${fromParam}:Int64})`,
+    `${time} < fromUnixTimestamp64Milli({toMs:Int64})`,
   ];
   const params: Record<string, unknown> = { metric: s.metric, toMs: s.toMs };
   params[fromParam] = s.fromMs;
@@ -58,7 +70,8 @@ export type MetricKindRow = z.infer<typeof MetricKindRow>;
 
 /**
  * The point types a metric has in a time range (usually one), with a unit and, for sums,
- * whether it is monotonic. Reads at most one point per table.
+ * whether it is monotonic. Reads at most one row per table: of the minute rollup where
+ * the type has one (the minutes holding the range's ends count whole), else of the points.
  */
 export async function metricKinds(
   store: Store,
@@ -67,12 +80,19 @@ export async function metricKinds(
   opts: QueryOptions,
 ): Promise<MetricKindRow[]> {
   const where = pointConditions({ ...s, attributes: [] });
-  const parts = KINDS.map(
-    (kind) => `(SELECT '${kind}' AS type, MetricUnit AS unit,
-      ${kind === 'sum' ? 'toUInt8(IsMonotonic)' : '0'} AS monotonic
-    FROM {db:Identifier}.${METRIC_TABLES[kind]} WHERE ${where.sql} LIMIT 1)`,
+  const minutes = pointConditions(
+    { ...s, fromMs: Math.floor(s.fromMs / 60_000) * 60_000, attributes: [] },
+    'minuteFromMs',
+    'Minute',
   );
-  const rows = await store.query(org, parts.join('\nUNION ALL\n'), where.params, opts);
+  const parts = KINDS.map((kind) => {
+    const rollup = kind in ROLLUP_TABLES ? ROLLUP_TABLES[kind as keyof typeof ROLLUP_TABLES] : null;
+    return `(SELECT '${kind}' AS type, MetricUnit AS unit,
+      ${kind === 'sum' ? 'toUInt8(IsMonotonic)' : '0'} AS monotonic
+    FROM {db:Identifier}.${rollup ?? METRIC_TABLES[kind]} WHERE ${rollup ? minutes.sql : where.sql} LIMIT 1)`;
+  });
+  const params = { ...where.params, ...minutes.params };
+  const rows = await store.query(org, parts.join('\nUNION ALL\n'), params, opts);
   return z.array(MetricKindRow).parse(rows);
 }
 

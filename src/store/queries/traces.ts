@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { QueryOptions, Store } from '../store.js';
 import { attributeConditions, type AttributeCondition } from './attribute-sql.js';
+import { BUCKET_KEY_SQL, histogramQuantiles } from './latency-buckets.js';
 
 /** Span kinds whose spans are a service's own requests: what it serves and consumes. */
 export const ENTRY_KINDS = ['SPAN_KIND_SERVER', 'SPAN_KIND_CONSUMER'] as const;
@@ -164,7 +165,22 @@ const SpanRow = z.object({
 });
 export type SpanRow = z.infer<typeof SpanRow>;
 
-/** Every span of one trace in start order, at most `limit`. */
+/**
+ * Bounds the scan of one trace's spans by its start and end in the trace-id lookup table,
+ * looked up once; the bounds become constants before the scan, so partitions, the primary
+ * key and the time index prune by them (and the TraceId bloom filter by the id).
+ */
+const ONE_TRACE = `WITH (SELECT (min(Start), addSeconds(max(End), 1)) FROM {db:Identifier}.otel_traces_trace_id_ts WHERE TraceId = {id:String}) AS bounds
+  SELECT %COLUMNS% FROM {db:Identifier}.otel_traces
+  WHERE TraceId = {id:String} AND Timestamp >= bounds.1 AND Timestamp < bounds.2`;
+
+/**
+ * Every span of one trace in start order, at most `limit`. Keep `limit` at most 10,000
+ * (query_plan_max_limit_for_lazy_materialization's default): up to it the engine reads
+ * the wide columns (attributes, events, links) lazily, after the sort and only for the
+ * rows kept; most of the read's cost is decoding them (about a fifth faster on the query
+ * benchmark's data).
+ */
 export async function traceSpans(
   store: Store,
   org: string,
@@ -172,9 +188,7 @@ export async function traceSpans(
   limit: number,
   opts: QueryOptions,
 ): Promise<SpanRow[]> {
-  const rows = await store.query(
-    org,
-    `SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId,
+  const columns = `TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId,
        TraceState AS traceState, SpanName AS name, SpanKind AS kind, ServiceName AS serviceName,
        ResourceAttributes AS resourceAttributes, ScopeName AS scopeName,
        ScopeVersion AS scopeVersion, SpanAttributes AS attributes,
@@ -184,47 +198,80 @@ export async function traceSpans(
        Events.Name AS eventNames, Events.Attributes AS eventAttributes,
        Links.TraceId AS linkTraceIds, Links.SpanId AS linkSpanIds,
        Links.TraceState AS linkTraceStates, Links.Attributes AS linkAttributes,
-       Flags AS flags
-     FROM {db:Identifier}.otel_traces
-     WHERE TraceId = {id:String} AND ${TRACE_BOUNDS}
+       Flags AS flags`;
+  const rows = await store.query(
+    org,
+    `${ONE_TRACE.replace('%COLUMNS%', columns)}
      ORDER BY Timestamp, SpanId
      LIMIT {limit:UInt32}`,
-    { id: traceId, ids: [traceId], limit },
+    { id: traceId, limit },
     opts,
   );
   return z.array(SpanRow).parse(rows);
 }
 
-const RedRow = z.object({
-  calls: count,
-  errors: count,
-  /** p50, p95, p99 in nanoseconds (t-digest estimates); empty without calls. */
-  quantiles: z.array(z.coerce.number()),
-});
+const CountRow = z.object({ spans: count });
+
+/** How many spans one trace has. */
+export async function traceSpanCount(
+  store: Store,
+  org: string,
+  traceId: string,
+  opts: QueryOptions,
+): Promise<number> {
+  const rows = await store.query(
+    org,
+    ONE_TRACE.replace('%COLUMNS%', 'count() AS spans'),
+    { id: traceId },
+    opts,
+  );
+  return z.array(CountRow).parse(rows)[0]?.spans ?? 0;
+}
+
+/** A latency histogram as read: bucket key (a JSON object key) to count. */
+const Histogram = z.record(z.string(), z.coerce.number());
+const RedFields = { calls: count, errors: count, latency: Histogram };
+
+/** Replaces a row's latency histogram by its p50, p95, p99 in nanoseconds (empty without calls). */
+function withQuantiles<T extends { latency: Record<string, number> }>({
+  latency,
+  ...row
+}: T): Omit<T, 'latency'> & { quantiles: number[] } {
+  const keys = Object.keys(latency).map(Number);
+  return { ...row, quantiles: histogramQuantiles(keys, Object.values(latency), [0.5, 0.95, 0.99]) };
+}
 
 const ENTRY_KIND = `k IN ('SPAN_KIND_SERVER', 'SPAN_KIND_CONSUMER')`;
-const TDIGEST = 'quantilesTDigest(0.5, 0.95, 0.99)';
 
 interface Range {
   fromMs: number;
   toMs: number;
 }
 
-/** Ranges at least this long are read from the rollup alone, in whole minutes. */
+/** Ranges at least this long are read from the rollups alone, in whole minutes. */
 export const WHOLE_MINUTES_FROM_MS = 3_600_000;
 
 /**
- * Rows of (service, operation, k (the span kind), bucket, c, e, l) covering a range: the whole
- * minutes in it from the per-minute rollup, the partial minutes at its ends from the spans
- * (for a range of an hour or more, the minutes holding its ends are taken whole instead).
- * `l` is a t-digest state of the duration, so both parts merge. With a step that is not
- * a whole number of minutes, everything comes from the spans. `where` holds conditions on
- * ServiceName, SpanName or SpanKind, which both tables have.
+ * What spanAggregates selects: `stats` rows (service, operation, k (the span kind), bucket,
+ * c, e, l) with `l` a latency histogram (latency-buckets.ts), so all parts merge exactly;
+ * with `byOperation: false` operation is '' (fewer histograms to merge); or, for
+ * `presence`, only the distinct services that have spans.
+ */
+type Shape = { kind: 'stats'; byOperation: boolean } | { kind: 'presence' };
+
+/**
+ * Rows covering a range: the whole hours in it from the hourly rollup, the other whole
+ * minutes from the per-minute rollup, the partial minutes at its ends from the spans (for
+ * a range of an hour or more, the minutes holding its ends are taken whole instead). A step
+ * that is not a whole number of minutes reads the spans only, one that is not a whole
+ * number of hours no hourly rows. `where` holds conditions on ServiceName, SpanName or
+ * SpanKind, which all three tables have.
  */
 function spanAggregates(
   range: Range,
   stepSeconds: number | null,
   where: string,
+  shape: Shape = { kind: 'stats', byOperation: true },
 ): { sql: string; params: Record<string, unknown> } {
   // A range of an hour or more is read in whole minutes, widened to the minutes holding
   // its ends: the partial minutes would cost a scan of the spans for under 2% of the range.
@@ -233,43 +280,77 @@ function spanAggregates(
   const coreTo = (whole ? Math.ceil : Math.floor)(range.toMs / 60_000) * 60;
   const useRollup = coreTo > coreFrom && (stepSeconds === null || stepSeconds % 60 === 0);
   const edges = useRollup && !whole;
+  // The whole hours inside the minutes; the minute rollup reads the minutes around them.
+  let hourFrom = Math.ceil(coreFrom / 3600) * 3600;
+  let hourTo = Math.floor(coreTo / 3600) * 3600;
+  const useHours = useRollup && hourTo > hourFrom && (stepSeconds ?? 3600) % 3600 === 0;
+  if (!useHours) hourFrom = hourTo = coreTo;
   const bucket = (time: string) =>
     stepSeconds === null
       ? '0'
       : `toUnixTimestamp(toStartOfInterval(${time}, toIntervalSecond({step:UInt32})))`;
   const extra = where ? ` AND ${where}` : '';
+  const operation = shape.kind === 'stats' && shape.byOperation ? 'SpanName' : "''";
   const rawTime = useRollup
     ? `((Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}) AND Timestamp < toDateTime({coreFrom:UInt32}))
         OR (Timestamp >= toDateTime({coreTo:UInt32}) AND Timestamp < fromUnixTimestamp64Milli({toMs:Int64})))`
     : IN_RANGE;
-  const raw = `SELECT ServiceName AS service, SpanName AS operation, SpanKind AS k,
-      ${bucket('toDateTime(Timestamp)')} AS bucket, count() AS c, countIf(${IS_ERROR}) AS e,
-      ${TDIGEST.replace('(', 'State(')}(Duration) AS l
-    FROM {db:Identifier}.otel_traces
-    WHERE ${rawTime}${extra}
+  // Spans are counted per latency bucket first, then each group's buckets become one map:
+  // cheaper than a map per span.
+  const raw =
+    shape.kind === 'presence'
+      ? `SELECT DISTINCT ServiceName AS service FROM {db:Identifier}.otel_traces WHERE ${rawTime}${extra}`
+      : `SELECT service, operation, k, bucket, sum(n) AS c, sum(ne) AS e,
+      mapFromArrays(groupArray(key), groupArray(n)) AS l
+    FROM (
+      SELECT ServiceName AS service, ${operation} AS operation, SpanKind AS k,
+        ${bucket('toDateTime(Timestamp)')} AS bucket, ${BUCKET_KEY_SQL} AS key,
+        count() AS n, countIf(${IS_ERROR}) AS ne
+      FROM {db:Identifier}.otel_traces
+      WHERE ${rawTime}${extra}
+      GROUP BY service, operation, k, bucket, key
+    )
     GROUP BY service, operation, k, bucket`;
-  const rollup = `SELECT ServiceName AS service, SpanName AS operation, SpanKind AS k,
-      ${bucket('Minute')} AS bucket, sum(Calls) AS c, sum(Errors) AS e,
-      ${TDIGEST.replace('(', 'MergeState(')}(Latency) AS l
-    FROM {db:Identifier}.gridscope_span_rollup_1m
-    WHERE Minute >= toDateTime({coreFrom:UInt32}) AND Minute < toDateTime({coreTo:UInt32})${extra}
+  const rollup = (table: string, time: string, cond: string) =>
+    shape.kind === 'presence'
+      ? `SELECT DISTINCT ServiceName AS service FROM {db:Identifier}.${table} WHERE ${cond}${extra}`
+      : `SELECT ServiceName AS service, ${operation} AS operation, SpanKind AS k,
+      ${bucket(time)} AS bucket, sum(Calls) AS c, sum(Errors) AS e, sumMap(Latency) AS l
+    FROM {db:Identifier}.${table}
+    WHERE ${cond}${extra}
     GROUP BY service, operation, k, bucket`;
+  const minutes = rollup(
+    'gridscope_span_stats_1m',
+    'Minute',
+    `((Minute >= toDateTime({coreFrom:UInt32}) AND Minute < toDateTime({hourFrom:UInt32}))
+      OR (Minute >= toDateTime({hourTo:UInt32}) AND Minute < toDateTime({coreTo:UInt32})))`,
+  );
+  const hours = rollup(
+    'gridscope_span_stats_1h',
+    'Hour',
+    'Hour >= toDateTime({hourFrom:UInt32}) AND Hour < toDateTime({hourTo:UInt32})',
+  );
   const params: Record<string, unknown> = {
     fromMs: range.fromMs,
     toMs: range.toMs,
     coreFrom,
     coreTo,
+    hourFrom,
+    hourTo,
   };
   if (stepSeconds !== null) params.step = stepSeconds;
   if (!useRollup) return { sql: raw, params };
-  return { sql: edges ? `${rollup}\n    UNION ALL\n    ${raw}` : rollup, params };
+  const parts = [minutes];
+  if (useHours) parts.push(hours);
+  if (edges) parts.push(raw);
+  return { sql: parts.join('\n    UNION ALL\n    '), params };
 }
 
-/** Calls, errors and latency of entry spans (server, consumer) over aggregate rows. */
+/** Calls, errors and latency histogram of entry spans (server, consumer) over aggregate rows. */
 const RED = `sumIf(c, ${ENTRY_KIND}) AS calls, sumIf(e, ${ENTRY_KIND}) AS errors,
-  if(calls = 0, [], ${TDIGEST.replace('(', 'MergeIf(')}(l, ${ENTRY_KIND})) AS quantiles`;
+  sumMapIf(l, ${ENTRY_KIND}) AS latency`;
 
-const ServiceRow = RedRow.extend({ service: z.string() });
+const ServiceRow = z.object({ service: z.string(), ...RedFields }).transform(withQuantiles);
 export type ServiceRow = z.infer<typeof ServiceRow>;
 
 /** Every service with spans in the range, with the calls, errors and latency of its entry spans. */
@@ -279,20 +360,28 @@ export async function services(
   range: Range,
   opts: QueryOptions,
 ): Promise<ServiceRow[]> {
-  const src = spanAggregates(range, null, '');
+  // Histograms are read for entry spans only, per service; which services have spans at
+  // all is read apart, from the service names alone.
+  const entry = spanAggregates(range, null, ENTRY, { kind: 'stats', byOperation: false });
+  const all = spanAggregates(range, null, '', { kind: 'presence' });
   const rows = await store.query(
     org,
-    `SELECT service, ${RED}
-     FROM (${src.sql})
+    `SELECT service, sum(c) AS calls, sum(e) AS errors, sumMap(l) AS latency
+     FROM (
+       SELECT service, c, e, l FROM (${entry.sql})
+       UNION ALL
+       SELECT service, toUInt64(0) AS c, toUInt64(0) AS e, CAST(map(), 'Map(Int16, UInt64)') AS l
+       FROM (${all.sql})
+     )
      GROUP BY service
      ORDER BY service`,
-    src.params,
+    { ...entry.params, ...all.params },
     opts,
   );
   return z.array(ServiceRow).parse(rows);
 }
 
-const SeriesRow = RedRow.extend({ bucket: count });
+const SeriesRow = z.object({ bucket: count, ...RedFields }).transform(withQuantiles);
 export type SeriesRow = z.infer<typeof SeriesRow>;
 
 /** One service's entry spans per time bucket of `stepSeconds` (buckets with no spans are absent). */
@@ -317,7 +406,9 @@ export async function serviceSeries(
   return z.array(SeriesRow).parse(rows);
 }
 
-const OperationRow = RedRow.extend({ operation: z.string(), kind: z.string() });
+const OperationRow = z
+  .object({ operation: z.string(), kind: z.string(), ...RedFields })
+  .transform(withQuantiles);
 export type OperationRow = z.infer<typeof OperationRow>;
 
 /** One service's entry operations (span names), busiest first, at most `limit`. */

@@ -99,7 +99,8 @@ describe('log queries', () => {
       },
       { timeoutMs: 1234 },
     );
-    expect(calls).toHaveLength(2);
+    // Nothing matches: the floor is looked for over 1 and 10 minutes, then the whole hour.
+    expect(calls).toHaveLength(4);
     for (const c of calls) {
       expect(c.sql).not.toContain(hostile);
       expect(c.sql).not.toContain('checkout');
@@ -117,8 +118,51 @@ describe('log queries', () => {
         attrv1: hostile,
       });
     }
-    expect(calls[1]!.sql).toContain('ORDER BY Timestamp DESC, rowHash DESC');
-    expect(calls[1]!.params.limit).toBe(11);
+    expect(calls.slice(0, 3).map((c) => c.params.windowFromMs)).toEqual([
+      T + 3_540_000,
+      T + 3_000_000,
+      undefined,
+    ]);
+    expect(calls[2]!.sql).not.toContain('windowFromMs');
+    expect(calls[3]!.sql).toContain('ORDER BY Timestamp DESC, rowHash DESC');
+    expect(calls[3]!.params.limit).toBe(11);
+  });
+
+  it('stops widening the floor window at the first window holding a page', async () => {
+    const { store, calls } = fakeStore([], [{ timeUnixNano: '20' }], []);
+    await searchLogs(store, 'acme', { ...base, limit: 5 }, {});
+    expect(calls).toHaveLength(3);
+    expect(calls[1]!.params).toMatchObject({ windowFromMs: T + 3_000_000, floorOffset: 5 });
+    expect(calls[2]!.params).toMatchObject({ floorNanos: '20', limit: 6 });
+  });
+
+  it('reads the rollup for whole minutes only when the filter is time, service and severity', async () => {
+    const hist = async (extra: Partial<LogFilterInput>, step: string, fromMs = T) => {
+      const { store, calls } = fakeStore([]);
+      await logHistogram(
+        store,
+        'acme',
+        { ...base, ...extra, range: { fromMs, toMs: T + 3_600_000 }, step },
+        {},
+      );
+      expect(calls).toHaveLength(1);
+      return calls[0]!;
+    };
+    const rollup = await hist({ services: ['checkout'], severity: 'warn' }, '5m', T - 30_000);
+    expect(rollup.sql).toContain('{db:Identifier}.gridscope_log_rollup_1m');
+    // The half minute before T is read from the records.
+    expect(rollup.sql).toContain('{db:Identifier}.otel_logs');
+    expect(rollup.params).toMatchObject({ coreFrom: T / 1000, coreTo: T / 1000 + 3600 });
+    for (const [extra, step] of [
+      [{}, '90s'],
+      [{ q: 'x' }, '5m'],
+      [{ traceId: 'a'.repeat(32) }, '5m'],
+      [{ attributes: parseAttributeFilters(['k=v']) }, '5m'],
+    ] as const) {
+      const raw = await hist(extra, step);
+      expect(raw.sql, JSON.stringify(extra)).not.toContain('gridscope_log_rollup_1m');
+      expect(raw.params.coreFrom).toBeUndefined();
+    }
   });
 
   it('asks one more record than the page and returns a cursor only when there are more', async () => {

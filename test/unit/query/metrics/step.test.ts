@@ -22,19 +22,24 @@ describe('parseStep', () => {
 
   it.each([
     [15 * 60_000, 10],
-    [H, 30],
+    [H - 1, 30],
+    [H, 60],
     [6 * H, 300],
     [D, 900],
     [7 * D, 7200],
     [31 * D, 43_200],
     [400 * D, 288_000],
-  ])('by default over %i ms it is %i s, within ~120 points', (range, want) => {
-    for (const text of [undefined, '', '  ']) {
-      const step = parseStep(text, range);
-      expect(step).toBe(want);
-      expect(points(range, step)).toBeLessThanOrEqual(TARGET_POINTS);
-    }
-  });
+  ])(
+    'by default over %i ms it is %i s, within ~120 points and whole minutes from an hour on',
+    (range, want) => {
+      for (const text of [undefined, '', '  ']) {
+        const step = parseStep(text, range);
+        expect(step).toBe(want);
+        expect(points(range, step)).toBeLessThanOrEqual(TARGET_POINTS);
+        if (range >= H) expect(step % 60).toBe(0);
+      }
+    },
+  );
 
   it.each([
     ['0', H],

@@ -1,0 +1,182 @@
+/**
+ * The per-minute metric rollups against the real embedded engine: the materialized views
+ * fill them as points are written, a retried batch reaches them once, the migration
+ * backfills points stored before it, and retention applies to them as to the points.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { openClient, statementSettings } from '../../src/store/client.js';
+import { migrate } from '../../src/store/migrations.js';
+import { applyRetention } from '../../src/store/retention.js';
+import { writeRows } from '../../src/store/writer.js';
+import { removeDir, tempDataDir } from './harness.js';
+
+const dir = tempDataDir('metric-rollups');
+const db = 'gridscope_rolluptest';
+let client: ClickHouseClient;
+
+beforeAll(async () => {
+  client = openClient({ kind: 'embedded', dataDir: dir });
+  await migrate(client, { database: db });
+});
+
+afterAll(async () => {
+  await client.close();
+  removeDir(dir);
+});
+
+async function select<T>(sql: string): Promise<T[]> {
+  const rs = await client.query({
+    query: sql,
+    format: 'JSONEachRow',
+    clickhouse_settings: statementSettings(),
+  });
+  return rs.json<T>();
+}
+
+async function command(sql: string): Promise<void> {
+  await client.command({ query: sql, clickhouse_settings: statementSettings() });
+}
+
+/**
+ * One gauge point as the writer's TSV (the columns of src/store/tables.ts GAUGE_COLUMNS):
+ * resource, scope, service, metric, attributes, start and time (Unix seconds), value, no
+ * exemplars.
+ */
+function gaugeLine(metric: string, time: number, value: number, attrs = "{'k':'v'}"): string {
+  const head = ["{'service.name':'svc'}", '', 0, 'scope', '1', '{}', 0, '', 'svc', metric];
+  const rest = ['', '1', '{}', attrs, time - 10, time, 0, value, '[]', '[]', '[]', '[]', '[]'];
+  return [...head, ...rest].join('\t') + '\n';
+}
+
+const MINUTE = 1_764_000_000 - (1_764_000_000 % 60);
+
+interface GaugeMinute {
+  Minute: number;
+  Sum: number;
+  Count: string;
+  Min: number;
+  Max: number;
+}
+
+const gaugeMinutes = (metric: string) =>
+  select<GaugeMinute>(
+    `SELECT toUnixTimestamp(Minute) AS Minute, sum(Sum) AS Sum, toString(sum(Count)) AS Count,
+       min(Min) AS Min, max(Max) AS Max
+     FROM ${db}.gridscope_gauge_rollup_1m WHERE MetricName = '${metric}'
+     GROUP BY Minute ORDER BY Minute`,
+  );
+
+describe('gauge rollup', () => {
+  it('holds sum, count, min and max per minute of the points written', async () => {
+    const body = [
+      gaugeLine('g.minutes', MINUTE + 1, 4),
+      gaugeLine('g.minutes', MINUTE + 30, 10),
+      gaugeLine('g.minutes', MINUTE + 59.5, 1),
+      gaugeLine('g.minutes', MINUTE + 61, 7),
+    ].join('');
+    const r = await writeRows(client, db, 'otel_metrics_gauge', Buffer.from(body), 'minutes-1', {
+      retries: 0,
+      retryDelayMs: 10,
+    });
+    expect(r.status).toBe('success');
+    expect(await gaugeMinutes('g.minutes')).toEqual([
+      { Minute: MINUTE, Sum: 15, Count: '3', Min: 1, Max: 10 },
+      { Minute: MINUTE + 60, Sum: 7, Count: '1', Min: 7, Max: 7 },
+    ]);
+  });
+
+  it('counts a retried batch once, as the points table does', async () => {
+    const body = Buffer.from(gaugeLine('g.retried', MINUTE + 5, 3));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const r = await writeRows(client, db, 'otel_metrics_gauge', body, 'retried-batch-7', {
+        retries: 0,
+        retryDelayMs: 10,
+      });
+      expect(r.status).toBe('success');
+    }
+    const points = await select<{ c: string }>(
+      `SELECT toString(count()) AS c FROM ${db}.otel_metrics_gauge WHERE MetricName = 'g.retried'`,
+    );
+    expect(points).toEqual([{ c: '1' }]);
+    expect((await gaugeMinutes('g.retried')).map((m) => m.Count)).toEqual(['1']);
+  });
+
+  it('counts two different batches with the same minute aggregates twice', async () => {
+    for (const [second, token] of [
+      [5, 'twin-a'],
+      [6, 'twin-b'],
+    ] as const) {
+      const body = Buffer.from(gaugeLine('g.twins', MINUTE + second, 3));
+      const r = await writeRows(client, db, 'otel_metrics_gauge', body, token, {
+        retries: 0,
+        retryDelayMs: 10,
+      });
+      expect(r.status).toBe('success');
+    }
+    expect((await gaugeMinutes('g.twins')).map((m) => m.Count)).toEqual(['2']);
+  });
+});
+
+describe('the migration', () => {
+  it('backfills points stored before it, once', async () => {
+    await command(`INSERT INTO ${db}.otel_metrics_sum
+      (ServiceName, MetricName, MetricUnit, Attributes, StartTimeUnix, TimeUnix, Value,
+       AggregationTemporality, IsMonotonic)
+      SELECT 'svc', 'c.backfill', '{req}', map('q', toString(number % 2)),
+        toDateTime64(${MINUTE - 600}, 9), toDateTime64(${MINUTE} + number * 7, 9), number, 2, true
+      FROM numbers(40)`);
+    await command(`INSERT INTO ${db}.otel_metrics_histogram
+      (ServiceName, MetricName, StartTimeUnix, TimeUnix, Count, Sum, BucketCounts, ExplicitBounds,
+       AggregationTemporality)
+      SELECT 'svc', 'h.backfill', toDateTime64(${MINUTE - 600}, 9),
+        toDateTime64(${MINUTE} + number * 20, 9), number * 3, number, [number, number * 2], [1.0], 2
+      FROM numbers(10)`);
+    const snapshot = () =>
+      Promise.all([
+        select(`SELECT Minute, Series, StartTimeUnix, any(MetricUnit) AS unit,
+            toString(sum(Count)) AS n, sum(Sum) AS total, min(FirstTime) AS ft,
+            argMinMerge(First) AS f, max(LastTime) AS lt, argMaxMerge(Last) AS l,
+            max(Max) AS p, argMaxMerge(PeakTime) AS pt
+          FROM ${db}.gridscope_sum_rollup_1m WHERE MetricName = 'c.backfill'
+          GROUP BY Minute, Series, StartTimeUnix ORDER BY Minute, Series`),
+        select(`SELECT Minute, Series, Bounds, any(ExplicitBounds) AS eb, toString(sum(Count)) AS n,
+            sumForEachMerge(BucketCounts) AS buckets, min(FirstTime) AS ft,
+            argMinMerge(FirstCount) AS fc, argMinMerge(FirstBuckets) AS fb,
+            argMaxMerge(LastCount) AS lc, argMaxMerge(LastSum) AS ls, argMaxMerge(LastBuckets) AS lb,
+            max(PeakCount) AS pc, argMaxMerge(PeakTime) AS pt, argMaxMerge(PeakBuckets) AS pb
+          FROM ${db}.gridscope_histogram_rollup_1m WHERE MetricName = 'h.backfill'
+          GROUP BY Minute, Series, Bounds ORDER BY Minute, Series`),
+      ]);
+    // What the views made as the points arrived is what the backfill must make again.
+    const fromViews = await snapshot();
+    expect(fromViews[0].length).toBe(10);
+    expect(fromViews[1].length).toBe(4);
+    for (const t of ['gauge', 'sum', 'histogram']) {
+      await command(`TRUNCATE TABLE ${db}.gridscope_${t}_rollup_1m`);
+    }
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version = 7`);
+    expect(await migrate(client, { database: db })).toEqual([7]);
+    expect(await snapshot()).toEqual(fromViews);
+    // Once filled, running the migration again (as after an interrupted start) adds nothing.
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version = 7`);
+    expect(await migrate(client, { database: db })).toEqual([7]);
+    expect(await snapshot()).toEqual(fromViews);
+  });
+});
+
+describe('retention', () => {
+  it('keeps the rollups as long as the metric points', async () => {
+    const engine = async (table: string) =>
+      (
+        await select<{ e: string }>(
+          `SELECT engine_full AS e FROM system.tables WHERE database = '${db}' AND name = '${table}'`,
+        )
+      )[0]!.e;
+    const days = { tracesDays: 0, logsDays: 0, metricsDays: 9, auditDays: 0 };
+    await applyRetention(client, { database: db }, days);
+    for (const t of ['gauge', 'sum', 'histogram']) {
+      expect(await engine(`gridscope_${t}_rollup_1m`)).toMatch(/TTL Minute \+ toIntervalDay\(9\)/);
+    }
+  });
+});
