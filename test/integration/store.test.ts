@@ -66,6 +66,17 @@ describe('statement settings', () => {
   });
 });
 
+describe('statement settings in the SQL text', () => {
+  it('hold for their statement only, on the embedded session too', async () => {
+    const before = await scalar("SELECT getSetting('max_block_size')");
+    expect(before).not.toBe(1234);
+    expect(await scalar("SELECT getSetting('max_block_size') SETTINGS max_block_size = 1234")).toBe(
+      1234,
+    );
+    expect(await scalar("SELECT getSetting('max_block_size')")).toBe(before);
+  });
+});
+
 const spoolDir = join(dir, 'spool-test');
 mkdirSync(spoolDir, { recursive: true });
 
