@@ -10,14 +10,16 @@
 -- The sort keys start with the metric and the minute, so a read prunes to its range.
 -- Each kept value is its own numeric (or array) state: argMin/argMax of tuples merge an
 -- order of magnitude slower. Series identity columns are stored with `any`: they are the
--- same for every row of a series, which Series (a hash of them) names.
+-- same for every row of a series, which Series (a hash of them) names. Resource
+-- attributes are not kept: they are most of a point's bytes, and copying them was most of
+-- what the views cost on insert; reads that filter or group by a resource attribute read
+-- the points.
 
 CREATE TABLE IF NOT EXISTS {{db}}.gridscope_gauge_rollup_1m {{on_cluster}} (
     MetricName LowCardinality(String) CODEC(ZSTD(1)),
     ServiceName LowCardinality(String) CODEC(ZSTD(1)),
     Series UInt64 CODEC(ZSTD(1)),
     Minute DateTime CODEC(Delta(4), ZSTD(1)),
-    ResourceAttributes SimpleAggregateFunction(any, Map(String, String)) CODEC(ZSTD(1)),
     ScopeName SimpleAggregateFunction(any, String) CODEC(ZSTD(1)),
     Attributes SimpleAggregateFunction(any, Map(String, String)) CODEC(ZSTD(1)),
     MetricUnit SimpleAggregateFunction(any, String) CODEC(ZSTD(1)),
@@ -38,7 +40,6 @@ CREATE TABLE IF NOT EXISTS {{db}}.gridscope_sum_rollup_1m {{on_cluster}} (
     StartTimeUnix DateTime64(9) CODEC(Delta, ZSTD(1)),
     AggregationTemporality Int32 CODEC(ZSTD(1)),
     IsMonotonic Boolean CODEC(Delta, ZSTD(1)),
-    ResourceAttributes SimpleAggregateFunction(any, Map(String, String)) CODEC(ZSTD(1)),
     ScopeName SimpleAggregateFunction(any, String) CODEC(ZSTD(1)),
     Attributes SimpleAggregateFunction(any, Map(String, String)) CODEC(ZSTD(1)),
     MetricUnit SimpleAggregateFunction(any, String) CODEC(ZSTD(1)),
@@ -68,7 +69,6 @@ CREATE TABLE IF NOT EXISTS {{db}}.gridscope_histogram_rollup_1m {{on_cluster}} (
     StartTimeUnix DateTime64(9) CODEC(Delta, ZSTD(1)),
     AggregationTemporality Int32 CODEC(ZSTD(1)),
     Bounds UInt64 CODEC(ZSTD(1)),
-    ResourceAttributes SimpleAggregateFunction(any, Map(String, String)) CODEC(ZSTD(1)),
     ScopeName SimpleAggregateFunction(any, String) CODEC(ZSTD(1)),
     Attributes SimpleAggregateFunction(any, Map(String, String)) CODEC(ZSTD(1)),
     MetricUnit SimpleAggregateFunction(any, String) CODEC(ZSTD(1)),
@@ -97,7 +97,7 @@ SETTINGS ttl_only_drop_parts = 1, {{dedup_window}};
 -- receivers open after migrations, so nothing is inserted meanwhile).
 INSERT INTO {{db}}.gridscope_gauge_rollup_1m
 SELECT MetricName, ServiceName, cityHash64(ResourceAttributes, ScopeName, Attributes) AS Series,
-    toStartOfMinute(TimeUnix) AS Minute, any(ResourceAttributes), any(ScopeName), any(Attributes), any(MetricUnit),
+    toStartOfMinute(TimeUnix) AS Minute, any(ScopeName), any(Attributes), any(MetricUnit),
     sum(Value), count(), min(Value), max(Value)
 FROM {{db}}.otel_metrics_gauge
 WHERE (SELECT count() FROM {{db}}.gridscope_gauge_rollup_1m) = 0
@@ -106,7 +106,7 @@ GROUP BY MetricName, ServiceName, Series, Minute;
 INSERT INTO {{db}}.gridscope_sum_rollup_1m
 SELECT MetricName, ServiceName, cityHash64(ResourceAttributes, ScopeName, Attributes) AS Series,
     toStartOfMinute(TimeUnix) AS Minute, StartTimeUnix, AggregationTemporality, IsMonotonic,
-    any(ResourceAttributes), any(ScopeName), any(Attributes), any(MetricUnit),
+    any(ScopeName), any(Attributes), any(MetricUnit),
     sum(Value), count(), min(Value), max(Value),
     min(TimeUnix), argMinState(Value, TimeUnix), max(TimeUnix), argMaxState(Value, TimeUnix),
     argMaxState(TimeUnix, Value)
@@ -116,14 +116,14 @@ GROUP BY MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemp
 
 INSERT INTO {{db}}.gridscope_histogram_rollup_1m
 SELECT MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemporality, Bounds,
-    any(ra), any(sn), any(at), any(MetricUnit), any(eb), sum(c), sum(s), sumForEachState(bc),
+    any(sn), any(at), any(MetricUnit), any(eb), sum(c), sum(s), sumForEachState(bc),
     min(t), argMinState(c, t), argMinState(s, t), argMinState(bt, t),
     max(t), argMaxState(c, t), argMaxState(s, t), argMaxState(bt, t),
     max(c), argMaxState(t, c), argMaxState(s, c), argMaxState(bt, c)
 FROM (
     SELECT MetricName, MetricUnit, ServiceName, cityHash64(ResourceAttributes, ScopeName, Attributes) AS Series,
         toStartOfMinute(TimeUnix) AS Minute, StartTimeUnix, AggregationTemporality,
-        cityHash64(ExplicitBounds) AS Bounds, ResourceAttributes AS ra, ScopeName AS sn,
+        cityHash64(ExplicitBounds) AS Bounds, ScopeName AS sn,
         Attributes AS at, ExplicitBounds AS eb, TimeUnix AS t, Count AS c, Sum AS s,
         if(length(BucketCounts) = length(ExplicitBounds) + 1, BucketCounts, []) AS bc,
         toString(bc) AS bt
@@ -137,11 +137,11 @@ GROUP BY MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemp
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.gridscope_gauge_rollup_1m_mv {{on_cluster}}
 TO {{db}}.gridscope_gauge_rollup_1m
 AS SELECT MetricName, ServiceName, Series, Minute,
-    any(ra) AS ResourceAttributes, any(sn) AS ScopeName, any(at) AS Attributes, any(MetricUnit) AS MetricUnit,
+    any(sn) AS ScopeName, any(at) AS Attributes, any(MetricUnit) AS MetricUnit,
     sum(v) AS Sum, count() AS Count, min(v) AS Min, max(v) AS Max
 FROM (
     SELECT MetricName, MetricUnit, ServiceName, cityHash64(ResourceAttributes, ScopeName, Attributes) AS Series,
-        toStartOfMinute(TimeUnix) AS Minute, ResourceAttributes AS ra, ScopeName AS sn,
+        toStartOfMinute(TimeUnix) AS Minute, ScopeName AS sn,
         Attributes AS at, Value AS v
     FROM {{db}}.otel_metrics_gauge
 )
@@ -150,7 +150,7 @@ GROUP BY MetricName, ServiceName, Series, Minute;
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.gridscope_sum_rollup_1m_mv {{on_cluster}}
 TO {{db}}.gridscope_sum_rollup_1m
 AS SELECT MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemporality,
-    IsMonotonic, any(ra) AS ResourceAttributes, any(sn) AS ScopeName, any(at) AS Attributes, any(MetricUnit) AS MetricUnit,
+    IsMonotonic, any(sn) AS ScopeName, any(at) AS Attributes, any(MetricUnit) AS MetricUnit,
     sum(v) AS Sum, count() AS Count, min(v) AS Min, max(v) AS Max,
     min(t) AS FirstTime, argMinState(v, t) AS First,
     max(t) AS LastTime, argMaxState(v, t) AS Last,
@@ -158,7 +158,7 @@ AS SELECT MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTem
 FROM (
     SELECT MetricName, MetricUnit, ServiceName, cityHash64(ResourceAttributes, ScopeName, Attributes) AS Series,
         toStartOfMinute(TimeUnix) AS Minute, StartTimeUnix, AggregationTemporality, IsMonotonic,
-        ResourceAttributes AS ra, ScopeName AS sn, Attributes AS at, TimeUnix AS t, Value AS v
+        ScopeName AS sn, Attributes AS at, TimeUnix AS t, Value AS v
     FROM {{db}}.otel_metrics_sum
 )
 GROUP BY MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemporality, IsMonotonic;
@@ -166,7 +166,7 @@ GROUP BY MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemp
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.gridscope_histogram_rollup_1m_mv {{on_cluster}}
 TO {{db}}.gridscope_histogram_rollup_1m
 AS SELECT MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemporality, Bounds,
-    any(ra) AS ResourceAttributes, any(sn) AS ScopeName, any(at) AS Attributes, any(MetricUnit) AS MetricUnit,
+    any(sn) AS ScopeName, any(at) AS Attributes, any(MetricUnit) AS MetricUnit,
     any(eb) AS ExplicitBounds, sum(c) AS Count, sum(s) AS Sum,
     sumForEachState(bc) AS BucketCounts,
     min(t) AS FirstTime, argMinState(c, t) AS FirstCount, argMinState(s, t) AS FirstSum,
@@ -178,7 +178,7 @@ AS SELECT MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTem
 FROM (
     SELECT MetricName, MetricUnit, ServiceName, cityHash64(ResourceAttributes, ScopeName, Attributes) AS Series,
         toStartOfMinute(TimeUnix) AS Minute, StartTimeUnix, AggregationTemporality,
-        cityHash64(ExplicitBounds) AS Bounds, ResourceAttributes AS ra, ScopeName AS sn,
+        cityHash64(ExplicitBounds) AS Bounds, ScopeName AS sn,
         Attributes AS at, ExplicitBounds AS eb, TimeUnix AS t, Count AS c, Sum AS s,
         if(length(BucketCounts) = length(ExplicitBounds) + 1, BucketCounts, []) AS bc,
         toString(bc) AS bt

@@ -25,15 +25,20 @@ interface RangeAndSteps {
   toMs: number;
   stepMs: number;
   lookbackMs: number;
+  attributes: readonly { scope: 'resource' | 'item' }[];
+  groupBy?: readonly { column: 'service' | 'resource' | 'item' }[];
 }
 
 /**
  * The selection a series read of `kind` takes from the rollup, widened to the minutes
  * holding its ends, or null when it reads the points: a type without a rollup, a range
- * under ROLLUP_FROM_MS, or a step (or lookback) that is not whole minutes.
+ * under ROLLUP_FROM_MS, a step (or lookback) that is not whole minutes, or a filter or
+ * group on a resource attribute (the rollups do not keep them).
  */
 export function rollupSelection<S extends RangeAndSteps>(kind: MetricKind, s: S): S | null {
   if (!(kind in ROLLUP_TABLES)) return null;
+  if (s.attributes.some((a) => a.scope === 'resource')) return null;
+  if (s.groupBy?.some((g) => g.column === 'resource')) return null;
   if (s.toMs - s.fromMs < ROLLUP_FROM_MS) return null;
   if (s.stepMs % MINUTE_MS !== 0 || s.lookbackMs % MINUTE_MS !== 0) return null;
   return {
@@ -69,8 +74,8 @@ export function valueSource(
   }
   const where = pointConditions(s, 'fromMs', 'Minute');
   return {
-    sql: `(SELECT toInt64(toUnixTimestamp(Minute)) * 1000 AS t, ServiceName, ResourceAttributes,
-          Attributes, Sum AS s, Count AS c, Min AS mn, Max AS mx
+    sql: `(SELECT toInt64(toUnixTimestamp(Minute)) * 1000 AS t, ServiceName, Attributes,
+          Sum AS s, Count AS c, Min AS mn, Max AS mx
         FROM {db:Identifier}.${ROLLUP_TABLES[kind]} WHERE ${where.sql})`,
     params: where.params,
   };
