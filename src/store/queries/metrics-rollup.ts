@@ -1,10 +1,13 @@
+import type { SqlFragment } from './attribute-sql.js';
 import {
   METRIC_TABLES,
   ROLLUP_TABLES,
   pointConditions,
+  rollupTable,
   type MetricKind,
   type PointSelection,
 } from './metrics.js';
+import type { SeriesSelection } from './metrics-series.js';
 
 /**
  * Reads of the per-minute metric rollups (schema/0007_metric_rollups.sql). A series read
@@ -19,26 +22,16 @@ export const ROLLUP_FROM_MS = 3_600_000;
 
 const MINUTE_MS = 60_000;
 
-/** What a rollup read needs of a series read. */
-interface RangeAndSteps {
-  fromMs: number;
-  toMs: number;
-  stepMs: number;
-  lookbackMs: number;
-  attributes: readonly { scope: 'resource' | 'item' }[];
-  groupBy?: readonly { column: 'service' | 'resource' | 'item' }[];
-}
-
 /**
  * The selection a series read of `kind` takes from the rollup, widened to the minutes
  * holding its ends, or null when it reads the points: a type without a rollup, a range
  * under ROLLUP_FROM_MS, a step (or lookback) that is not whole minutes, or a filter or
  * group on a resource attribute (the rollups do not keep them).
  */
-export function rollupSelection<S extends RangeAndSteps>(kind: MetricKind, s: S): S | null {
-  if (!(kind in ROLLUP_TABLES)) return null;
+export function rollupSelection(kind: MetricKind, s: SeriesSelection): SeriesSelection | null {
+  if (rollupTable(kind) === null) return null;
   if (s.attributes.some((a) => a.scope === 'resource')) return null;
-  if (s.groupBy?.some((g) => g.column === 'resource')) return null;
+  if (s.groupBy.some((g) => g.column === 'resource')) return null;
   if (s.toMs - s.fromMs < ROLLUP_FROM_MS) return null;
   if (s.stepMs % MINUTE_MS !== 0 || s.lookbackMs % MINUTE_MS !== 0) return null;
   return {
@@ -48,22 +41,14 @@ export function rollupSelection<S extends RangeAndSteps>(kind: MetricKind, s: S)
   };
 }
 
-/** A FROM source and the parameters its conditions bind. */
-export interface PointSource {
-  sql: string;
-  params: Record<string, unknown>;
-}
-
 /**
- * The rows a value read (sum, avg, min, max, count) aggregates: bucket time in Unix ms as
- * `t`, then `s` (sum), `c` (count), `mn`, `mx`, with the point identity columns.
+ * The rows a value read (sum, avg, min, max, count) aggregates, from the minute rollup when
+ * rollupSelection allows: bucket time in Unix ms as `t`, then `s` (sum), `c` (count), `mn`,
+ * `mx`, with the point identity columns.
  */
-export function valueSource(
-  kind: 'gauge' | 'sum',
-  s: PointSelection,
-  rollup: boolean,
-): PointSource {
-  if (!rollup) {
+export function valueSource(kind: 'gauge' | 'sum', s: SeriesSelection): SqlFragment {
+  const rolled = rollupSelection(kind, s);
+  if (rolled === null) {
     const where = pointConditions(s);
     return {
       sql: `(SELECT toUnixTimestamp64Milli(TimeUnix) AS t, ServiceName, ResourceAttributes, Attributes,
@@ -72,7 +57,7 @@ export function valueSource(
       params: where.params,
     };
   }
-  const where = pointConditions(s, 'fromMs', 'Minute');
+  const where = pointConditions(rolled, 'fromMs', 'Minute');
   return {
     sql: `(SELECT toInt64(toUnixTimestamp(Minute)) * 1000 AS t, ServiceName, Attributes,
           Sum AS s, Count AS c, Min AS mn, Max AS mx
@@ -120,7 +105,7 @@ export function replayedPoints(
   scan: PointSelection,
   fromParam: string,
   labels: string,
-) {
+): SqlFragment {
   const r = REPLAY[kind];
   const where = pointConditions(scan, fromParam, 'Minute');
   const sql = `(SELECT Series AS series, labels, StartTimeUnix, AggregationTemporality, ${r.columns}

@@ -8,6 +8,7 @@ import {
   type LabelKey,
   type PointSelection,
 } from './metrics.js';
+import type { SqlFragment } from './attribute-sql.js';
 import { replayedPoints, rollupSelection, valueSource } from './metrics-rollup.js';
 
 /**
@@ -103,8 +104,7 @@ export async function valueSeries(
   s: SeriesSelection,
   opts: QueryOptions,
 ): Promise<ValueRow[]> {
-  const rolled = rollupSelection(kind, s);
-  const src = valueSource(kind, rolled ?? s, rolled !== null);
+  const src = valueSource(kind, s);
   const l = labels(s.groupBy);
   const sql = `SELECT intDiv(t, {stepMs:Int64}) * {stepMs:Int64} AS bucket, ${l.sql} AS labels,
       ${VALUE_SQL[aggregate]} AS value
@@ -204,7 +204,7 @@ export function weighted(kind: CountedKind, requested: SeriesSelection, c: Carri
 }
 
 /** A metric table's points in the selection with their `series` and `labels`, as a FROM source. */
-function rawPoints(kind: CountedKind, s: PointSelection, labels: string) {
+function rawPoints(kind: CountedKind, s: PointSelection, labels: string): SqlFragment {
   const where = pointConditions(s, 'scanFromMs');
   return {
     sql: `(SELECT *, ${SERIES} AS series, ${labels} AS labels

@@ -18,6 +18,11 @@ export const ROLLUP_TABLES = {
   sum: 'gridscope_sum_rollup_1m',
   histogram: 'gridscope_histogram_rollup_1m',
 } as const;
+
+/** The rollup table of a point type, or null for a type without one. */
+export function rollupTable(kind: MetricKind): string | null {
+  return kind === 'gauge' || kind === 'sum' || kind === 'histogram' ? ROLLUP_TABLES[kind] : null;
+}
 const KINDS = Object.keys(METRIC_TABLES) as MetricKind[];
 
 /** The attribute columns of every metric table. */
@@ -86,7 +91,7 @@ export async function metricKinds(
     'Minute',
   );
   const parts = KINDS.map((kind) => {
-    const rollup = kind in ROLLUP_TABLES ? ROLLUP_TABLES[kind as keyof typeof ROLLUP_TABLES] : null;
+    const rollup = rollupTable(kind);
     return `(SELECT '${kind}' AS type, MetricUnit AS unit,
       ${kind === 'sum' ? 'toUInt8(IsMonotonic)' : '0'} AS monotonic
     FROM {db:Identifier}.${rollup ?? METRIC_TABLES[kind]} WHERE ${rollup ? minutes.sql : where.sql} LIMIT 1)`;
