@@ -93,17 +93,20 @@ PARTITION BY toDate(Minute)
 ORDER BY (MetricName, Minute, ServiceName, Series, StartTimeUnix, AggregationTemporality, Bounds)
 SETTINGS ttl_only_drop_parts = 1, {{dedup_window}};
 
--- Points stored before this migration, once: each rollup is empty only the first time (the
--- receivers open after migrations, so nothing is inserted meanwhile).
-INSERT INTO {{db}}.gridscope_gauge_rollup_1m
+-- Points stored before this migration. The receivers open after migrations, so nothing is
+-- inserted meanwhile. A start interrupted during the backfill leaves this migration
+-- unrecorded, so it runs again: each rollup is emptied first, and deduplication is off so
+-- that blocks the interrupted run inserted are not taken for retries and dropped.
+TRUNCATE TABLE IF EXISTS {{db}}.gridscope_gauge_rollup_1m {{on_cluster}};
+INSERT INTO {{db}}.gridscope_gauge_rollup_1m SETTINGS insert_deduplicate = 0
 SELECT MetricName, ServiceName, cityHash64(ResourceAttributes, ScopeName, Attributes) AS Series,
     toStartOfMinute(TimeUnix) AS Minute, any(ScopeName), any(Attributes), any(MetricUnit),
     sum(Value), count(), min(Value), max(Value)
 FROM {{db}}.otel_metrics_gauge
-WHERE (SELECT count() FROM {{db}}.gridscope_gauge_rollup_1m) = 0
 GROUP BY MetricName, ServiceName, Series, Minute;
 
-INSERT INTO {{db}}.gridscope_sum_rollup_1m
+TRUNCATE TABLE IF EXISTS {{db}}.gridscope_sum_rollup_1m {{on_cluster}};
+INSERT INTO {{db}}.gridscope_sum_rollup_1m SETTINGS insert_deduplicate = 0
 SELECT MetricName, ServiceName, cityHash64(ResourceAttributes, ScopeName, Attributes) AS Series,
     toStartOfMinute(TimeUnix) AS Minute, StartTimeUnix, AggregationTemporality, IsMonotonic,
     any(ScopeName), any(Attributes), any(MetricUnit),
@@ -111,10 +114,10 @@ SELECT MetricName, ServiceName, cityHash64(ResourceAttributes, ScopeName, Attrib
     min(TimeUnix), argMinState(Value, TimeUnix), max(TimeUnix), argMaxState(Value, TimeUnix),
     argMaxState(TimeUnix, Value)
 FROM {{db}}.otel_metrics_sum
-WHERE (SELECT count() FROM {{db}}.gridscope_sum_rollup_1m) = 0
 GROUP BY MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemporality, IsMonotonic;
 
-INSERT INTO {{db}}.gridscope_histogram_rollup_1m
+TRUNCATE TABLE IF EXISTS {{db}}.gridscope_histogram_rollup_1m {{on_cluster}};
+INSERT INTO {{db}}.gridscope_histogram_rollup_1m SETTINGS insert_deduplicate = 0
 SELECT MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemporality, Bounds,
     any(sn), any(at), any(MetricUnit), any(eb), sum(c), sum(s), sumForEachState(bc),
     min(t), argMinState(c, t), argMinState(s, t), argMinState(bt, t),
@@ -128,7 +131,6 @@ FROM (
         if(length(BucketCounts) = length(ExplicitBounds) + 1, BucketCounts, []) AS bc,
         toString(bc) AS bt
     FROM {{db}}.otel_metrics_histogram
-    WHERE (SELECT count() FROM {{db}}.gridscope_histogram_rollup_1m) = 0
 )
 GROUP BY MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemporality, Bounds;
 

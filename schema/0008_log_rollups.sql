@@ -14,13 +14,13 @@ PARTITION BY toDate(Minute)
 ORDER BY (ServiceName, Minute, SeverityNumber, SeverityText)
 SETTINGS ttl_only_drop_parts = 1, {{dedup_window}};
 
--- Records stored before this migration, once: the rollup is empty only the first time (the
--- receivers open after migrations, so nothing is inserted meanwhile).
-INSERT INTO {{db}}.gridscope_log_rollup_1m
+-- Records stored before this migration, emptied first and without deduplication (see
+-- 0007: a backfill interrupted by a stop runs again from the start).
+TRUNCATE TABLE IF EXISTS {{db}}.gridscope_log_rollup_1m {{on_cluster}};
+INSERT INTO {{db}}.gridscope_log_rollup_1m SETTINGS insert_deduplicate = 0
 SELECT toStartOfMinute(toDateTime(Timestamp)) AS Minute, ServiceName, SeverityNumber,
     if(SeverityNumber = 0, SeverityText, '') AS SeverityText, count() AS Records
 FROM {{db}}.otel_logs
-WHERE (SELECT count() FROM {{db}}.gridscope_log_rollup_1m) = 0
 GROUP BY Minute, ServiceName, SeverityNumber, SeverityText;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.gridscope_log_rollup_1m_mv {{on_cluster}}

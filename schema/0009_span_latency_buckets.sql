@@ -35,10 +35,13 @@ PARTITION BY toStartOfWeek(Hour)
 ORDER BY (SpanKind, ServiceName, Hour, SpanName)
 SETTINGS index_granularity = 256, ttl_only_drop_parts = 1, {{dedup_window}};
 
--- Spans stored before this migration, once: the tables are empty only the first time (the
--- receivers open after migrations, so nothing is inserted meanwhile). Spans are counted
--- per bucket first, then each group's buckets become one map: cheaper than a map per span.
-INSERT INTO {{db}}.gridscope_span_stats_1m
+-- Spans stored before this migration, emptied first and without deduplication (see 0007: a
+-- backfill interrupted by a stop runs again from the start). Spans are counted per bucket
+-- first, then each group's buckets become one map: cheaper than a map per span. The hour
+-- table is emptied only after the minute backfill: the hour view, if an interrupted run
+-- created it, has copied that backfill into it.
+TRUNCATE TABLE IF EXISTS {{db}}.gridscope_span_stats_1m {{on_cluster}};
+INSERT INTO {{db}}.gridscope_span_stats_1m SETTINGS insert_deduplicate = 0
 SELECT Minute, SpanKind, ServiceName, SpanName, sum(n) AS Calls, sum(e) AS Errors,
     mapFromArrays(groupArray(k), groupArray(n)) AS Latency
 FROM (
@@ -46,16 +49,15 @@ FROM (
         if(Duration = 0, toInt16(-1), toInt16(round(log(Duration) / log(1.02)))) AS k,
         count() AS n, countIf(StatusCode = 'STATUS_CODE_ERROR') AS e
     FROM {{db}}.otel_traces
-    WHERE (SELECT count() FROM {{db}}.gridscope_span_stats_1m) = 0
     GROUP BY Minute, SpanKind, ServiceName, SpanName, k
 )
 GROUP BY Minute, SpanKind, ServiceName, SpanName;
 
-INSERT INTO {{db}}.gridscope_span_stats_1h
+TRUNCATE TABLE IF EXISTS {{db}}.gridscope_span_stats_1h {{on_cluster}};
+INSERT INTO {{db}}.gridscope_span_stats_1h SETTINGS insert_deduplicate = 0
 SELECT toStartOfHour(Minute) AS Hour, SpanKind, ServiceName, SpanName,
     sum(Calls) AS Calls, sum(Errors) AS Errors, sumMap(Latency) AS Latency
 FROM {{db}}.gridscope_span_stats_1m
-WHERE (SELECT count() FROM {{db}}.gridscope_span_stats_1h) = 0
 GROUP BY Hour, SpanKind, ServiceName, SpanName;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.gridscope_span_stats_1m_mv {{on_cluster}}

@@ -796,6 +796,22 @@ describe('per-minute rollup', () => {
       expectedBuckets(300, (r) => effectiveSeverity(r) >= 13),
     );
 
+    // A start stopped during the backfill: the rollup partly filled, the migration
+    // unrecorded. The next start fills it again, each record once.
+    await sqlOnDataDir(
+      dir,
+      "DELETE FROM gridscope_acme.gridscope_log_rollup_1m WHERE ServiceName = 'payments'",
+    );
+    await sqlOnDataDir(dir, 'DELETE FROM gridscope_acme.gridscope_migrations WHERE Version = 8');
+    expect(await histogram(`${RANGE}&step=1m`)).not.toEqual(expectedBuckets(60, () => true));
+    const again = openClient({ kind: 'embedded', dataDir: dir });
+    try {
+      expect(await migrate(again, { database: 'gridscope_acme' })).toEqual([8]);
+    } finally {
+      await again.close();
+    }
+    expect(await histogram(`${RANGE}&step=1m`)).toEqual(expectedBuckets(60, () => true));
+
     await send([late], keys.ingest!);
     const warn = (r: Sent) => effectiveSeverity(r) >= 13;
     expect(await histogram(`${RANGE}&step=1m&severity=warn&service=payments`)).toEqual(
