@@ -12,6 +12,7 @@ import { loadMigrations, renderDdl, splitStatements } from '../../src/store/ddl.
 import { migrate } from '../../src/store/migrations.js';
 import { applyRetention } from '../../src/store/retention.js';
 import { histogramQuantiles } from '../../src/store/queries/latency-buckets.js';
+import { serviceEdges } from '../../src/store/queries/traces.js';
 import { writeRows } from '../../src/store/writer.js';
 import { Store } from '../../src/store/index.js';
 import type { AppError } from '../../src/lib/errors.js';
@@ -398,6 +399,41 @@ describe('reads', () => {
         store.query('storetest', 'SELECT count() FROM system.numbers_mt', {}, { timeoutMs: 1000 }),
       ).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
       expect(await store.query('storetest', 'SELECT 43 AS answer')).toEqual([{ answer: 43 }]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('service edges', () => {
+  it('joins a span to its parent in the same trace only', async () => {
+    const t0 = Math.floor(Date.now() / 1000) - 600;
+    const span = (trace: string, id: string, parent: string, service: string, ms: number) =>
+      `(toDateTime64(${t0}, 9), '${trace}', '${id}', '${parent}', 'op', '${service}', ${ms * 1_000_000}, '${service === 'edge-b' ? 'STATUS_CODE_ERROR' : 'STATUS_CODE_UNSET'}')`;
+    await client.command({
+      query: `INSERT INTO gridscope_storetest.otel_traces
+        (Timestamp, TraceId, SpanId, ParentSpanId, SpanName, ServiceName, Duration, StatusCode) VALUES
+        ${[
+          span('trace-1', 'root', '', 'edge-a', 30),
+          span('trace-1', 'call', 'root', 'edge-b', 20),
+          span('trace-1', 'inner', 'call', 'edge-b', 10),
+          // Another trace reusing the parent's span id: not a call from edge-a.
+          span('trace-2', 'other', 'root', 'edge-c', 5),
+        ].join(', ')}`,
+      clickhouse_settings: statementSettings(),
+    });
+    const store = smallStore();
+    try {
+      const edges = await serviceEdges(
+        store,
+        'storetest',
+        { fromMs: (t0 - 60) * 1000, toMs: (t0 + 60) * 1000 },
+        0,
+        {},
+      );
+      expect(edges.filter((e) => e.caller.startsWith('edge-'))).toEqual([
+        { caller: 'edge-a', callee: 'edge-b', calls: 1, errors: 1, p95: 20_000_000 },
+      ]);
     } finally {
       await store.close();
     }

@@ -447,6 +447,12 @@ export type EdgeRow = z.infer<typeof EdgeRow>;
  * Calls between services: a span whose parent span belongs to another service is a call
  * from the parent's service to the span's. Parents are looked for from `parentLeadMs`
  * before the range, since a parent starts before its children.
+ *
+ * Spans are matched to parents on a 64-bit hash of (trace id, span id) rather than the two
+ * strings: the join's table of parents is then a table of integers, and a day of 10
+ * million spans took 2.2 s instead of 7 to 10. Two pairs with the same hash would add one
+ * call to an edge; among 10 million spans and their parents the chance that any does is
+ * about one in 200,000.
  */
 export async function serviceEdges(
   store: Store,
@@ -460,16 +466,16 @@ export async function serviceEdges(
     `SELECT p.ServiceName AS caller, c.ServiceName AS callee, count() AS calls,
        countIf(c.StatusCode = '${STATUS_ERROR}') AS errors, quantile(0.95)(c.Duration) AS p95
      FROM (
-       SELECT TraceId, ParentSpanId, ServiceName, StatusCode, Duration
+       SELECT cityHash64(TraceId, ParentSpanId) AS k, ServiceName, StatusCode, Duration
        FROM {db:Identifier}.otel_traces
        WHERE ${IN_RANGE} AND ParentSpanId != ''
      ) AS c
      INNER JOIN (
-       SELECT TraceId, SpanId, ServiceName
+       SELECT cityHash64(TraceId, SpanId) AS k, ServiceName
        FROM {db:Identifier}.otel_traces
        WHERE Timestamp >= fromUnixTimestamp64Milli({parentFromMs:Int64})
          AND Timestamp < fromUnixTimestamp64Milli({toMs:Int64})
-     ) AS p ON c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
+     ) AS p ON c.k = p.k
      WHERE p.ServiceName != c.ServiceName
      GROUP BY caller, callee
      ORDER BY caller, callee`,
