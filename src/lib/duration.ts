@@ -28,6 +28,28 @@ export function parseDurationNanos(text: string, field: string): bigint {
   return whole + frac;
 }
 
+/** The longest step a series or histogram may have: one year. */
+export const MAX_STEP_SECONDS = 366 * 86_400;
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * Seconds of a step as written: `30s`, `5m`, `1h`, `1d` or a number of seconds, from 1 s
+ * to 366 d. `field` names the parameter in the error.
+ */
+export function stepSeconds(text: string, field = 'step'): number {
+  const m = /^(\d{1,8})([smhd]?)$/.exec(text.trim());
+  const seconds = m ? Number(m[1]) * UNIT_SECONDS[m[2] || 's']! : Number.NaN;
+  if (!(seconds >= 1 && seconds <= MAX_STEP_SECONDS)) {
+    throw new AppError(
+      'VALIDATION',
+      `${field}: ${JSON.stringify(text.slice(0, 32))} is not a step (use 30s, 5m, 1h, 1d or seconds; 1s to 366d)`,
+      { details: [{ field, message: 'not a step' }] },
+    );
+  }
+  return seconds;
+}
+
 /**
  * The step of a time series: `30s`, `1m`, `5m`, `1h`, `1d` or seconds. Absent, the
  * smallest of the usual steps that keeps the range within `targetPoints`; a step giving
@@ -46,14 +68,7 @@ export function parseStepSeconds(
       usual.find((s) => rangeMs / 1000 / s <= opts.targetPoints) ??
       Math.ceil(rangeMs / 1000 / opts.targetPoints);
   } else {
-    const m = /^(\d{1,7})(s|m|h|d)?$/.exec(text.trim());
-    if (!m)
-      throw new AppError(
-        'VALIDATION',
-        `${field}: not a step: ${JSON.stringify(text.slice(0, 32))} (e.g. 30s, 1m, 1h)`,
-      );
-    seconds = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] ?? 's']!;
-    if (seconds < 1) throw new AppError('VALIDATION', `${field}: must be at least 1s`);
+    seconds = stepSeconds(text, field);
   }
   const points = Math.ceil(rangeMs / 1000 / seconds);
   if (points > opts.maxPoints) {

@@ -1,3 +1,4 @@
+import { MAX_STEP_SECONDS, stepSeconds } from '../../lib/duration.js';
 import { AppError } from '../../lib/errors.js';
 import type { QueryOptions, Store } from '../../store/index.js';
 import { countLogs } from '../../store/queries/logs.js';
@@ -9,8 +10,6 @@ import { severityLevel } from './severity.js';
 export const DEFAULT_BUCKETS = 120;
 /** A step giving more buckets than this is refused. */
 export const MAX_BUCKETS = 2000;
-/** The longest step: one year. */
-const MAX_STEP_SECONDS = 366 * 86_400;
 
 /** Steps the default is chosen from, in seconds. */
 const NICE_STEPS = [
@@ -18,20 +17,9 @@ const NICE_STEPS = [
   604800,
 ];
 
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
 /** Seconds of a `step` parameter: `30s`, `5m`, `1h`, `1d`, or a number of seconds. */
 export function parseStep(text: string): number {
-  const m = /^(\d{1,8})([smhd]?)$/.exec(text.trim());
-  const seconds = m ? Number(m[1]) * UNIT_SECONDS[m[2] || 's']! : Number.NaN;
-  if (!(seconds >= 1 && seconds <= MAX_STEP_SECONDS)) {
-    throw new AppError(
-      'VALIDATION',
-      `step: ${JSON.stringify(text.slice(0, 32))} is not a step (use 30s, 5m, 1h, 1d or seconds; 1s to 366d)`,
-      { details: [{ location: 'query', field: 'step', message: 'not a step' }] },
-    );
-  }
-  return seconds;
+  return stepSeconds(text);
 }
 
 /** A step in its shortest form: `90s`, `5m`, `2h`, `1d`. */

@@ -34,7 +34,8 @@ describe('parseStepSeconds', () => {
 
   it('refuses a step giving too many buckets, or no step at all', () => {
     expect(() => parseStepSeconds('1s', 24 * hour, opts)).toThrow(/step: 86400 buckets/);
-    expect(() => parseStepSeconds('0s', hour, opts)).toThrow(/step: must be at least 1s/);
-    expect(() => parseStepSeconds('soon', hour, opts)).toThrow(/step: not a step/);
+    expect(() => parseStepSeconds('0s', hour, opts)).toThrow(/step: "0s" is not a step/);
+    expect(() => parseStepSeconds('soon', hour, opts)).toThrow(/step: "soon" is not a step/);
+    expect(() => parseStepSeconds('367d', 400 * 24 * hour, opts)).toThrow(/1s to 366d/);
   });
 });
