@@ -182,8 +182,7 @@ export class TableBatcher {
   }
 
   private async writeTimed(entries: Entry[], token: string): Promise<WriteResult> {
-    const body =
-      entries.length === 1 ? entries[0]!.body : Buffer.concat(entries.map((e) => e.body));
+    const body = entries.map((e) => e.body);
     const rows = entries.reduce((n, e) => n + e.rows, 0);
     const started = performance.now();
     const result = await writeRows(

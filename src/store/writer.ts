@@ -60,17 +60,19 @@ export async function writeRows(
   client: ClickHouseClient,
   database: string,
   table: TableName,
-  body: Uint8Array,
+  body: Uint8Array | readonly Uint8Array[],
   token: string,
   opts: WriteOptions,
 ): Promise<WriteResult> {
+  // A batch arrives as its requests' row buffers, written in order without joining them.
+  const chunks = body instanceof Uint8Array ? [body] : body;
   const columns = TABLE_COLUMNS[table];
   const settings = statementSettings({ insert_deduplication_token: token });
   let insert: () => Promise<unknown>;
   let file: string | undefined;
   if (opts.spoolDir) {
     file = join(opts.spoolDir, `${randomUUID()}.tsv`);
-    await writeFile(file, body);
+    await writeFile(file, chunks);
     const query = `INSERT INTO ${quoteIdentifier(database)}.${quoteIdentifier(table)} (${columns.map(quoteColumn).join(', ')}) FROM INFILE ${stringLiteral(file)} FORMAT TabSeparated`;
     insert = () => client.command({ query, clickhouse_settings: settings });
   } else {
@@ -78,9 +80,10 @@ export async function writeRows(
       client.insert({
         table: `${database}.${table}`,
         columns: columns as [string, ...string[]],
-        values: Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)], {
-          objectMode: false,
-        }),
+        values: Readable.from(
+          chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)),
+          { objectMode: false },
+        ),
         format: 'TabSeparated',
         clickhouse_settings: settings,
       });

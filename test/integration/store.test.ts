@@ -342,7 +342,7 @@ describe('span rollup migration (0009)', () => {
 });
 
 /** A store on this file's data directory with small limits and one insert session. */
-function smallStore(): Store {
+function smallStore(onBatch: (table: string, rows: number) => void = () => undefined): Store {
   return new Store({
     backend: { kind: 'embedded', dataDir: dir },
     databasePrefix: 'gridscope_',
@@ -351,12 +351,43 @@ function smallStore(): Store {
     write: fastRetry,
     queueMaxBytes: 1 << 20,
     insertConnections: 1,
-    observer: { onBatch: () => undefined },
+    observer: { onBatch },
     log: silentLog,
   });
 }
 
 describe('batches', () => {
+  it('writes the requests of one batch in one insert, every row of each', async () => {
+    const batches: number[] = [];
+    const store = smallStore((table, rows) => {
+      if (table === 'otel_logs') batches.push(rows);
+    });
+    try {
+      await store.prepareOrg('storetest');
+      const request = (n: number) => {
+        const lines = Array.from({ length: n }, (_, i) => logLine('batch-joined', `r${n}-${i}`));
+        return { table: 'otel_logs' as const, body: Buffer.concat(lines), rows: n };
+      };
+      await Promise.all([1, 2, 3].map((n) => store.write('storetest', [request(n)])));
+      expect(batches).toEqual([6]);
+      const bodies = await client.query({
+        query: `SELECT Body FROM gridscope_storetest.otel_logs WHERE ServiceName = 'batch-joined' ORDER BY Body`,
+        format: 'JSONEachRow',
+        clickhouse_settings: statementSettings(),
+      });
+      expect((await bodies.json<{ Body: string }>()).map((r) => r.Body)).toEqual([
+        'r1-0',
+        'r2-0',
+        'r2-1',
+        'r3-0',
+        'r3-1',
+        'r3-2',
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('isolates a request whose rows cannot be read, storing the others of its batch', async () => {
     const store = smallStore();
     try {
