@@ -776,6 +776,15 @@ describe('per-minute rollup', () => {
   const EDGE_FROM = FROM_MS + 30_500;
   const EDGE_TO = FROM_MS + 500_250;
   const total = (buckets: any[]) => buckets.reduce((n: number, b: any) => n + b.total, 0);
+  /** Runs the pending migrations on the data directory, as a start does. */
+  const startMigrations = async () => {
+    const client = openClient({ kind: 'embedded', dataDir: dir });
+    try {
+      return await migrate(client, { database: 'gridscope_acme' });
+    } finally {
+      await client.close();
+    }
+  };
 
   it('is filled from the stored records by its migration, then kept by the materialized view', async () => {
     // As before the upgrade that brings the rollup: records stored, rollup empty.
@@ -785,12 +794,7 @@ describe('per-minute rollup', () => {
     expect(total(await histogram(`${RANGE}&step=1m`))).toBe(0);
     expect(total(await histogram(`${RANGE}&step=30s`))).toBe(data.filter(inRange).length);
 
-    const client = openClient({ kind: 'embedded', dataDir: dir });
-    try {
-      expect(await migrate(client, { database: 'gridscope_acme' })).toEqual([8]);
-    } finally {
-      await client.close();
-    }
+    expect(await startMigrations()).toEqual([8]);
     expect(await histogram(`${RANGE}&step=1m`)).toEqual(expectedBuckets(60, () => true));
     expect(await histogram(`${RANGE}&step=5m&severity=warn`)).toEqual(
       expectedBuckets(300, (r) => effectiveSeverity(r) >= 13),
@@ -804,12 +808,7 @@ describe('per-minute rollup', () => {
     );
     await sqlOnDataDir(dir, 'DELETE FROM gridscope_acme.gridscope_migrations WHERE Version = 8');
     expect(await histogram(`${RANGE}&step=1m`)).not.toEqual(expectedBuckets(60, () => true));
-    const again = openClient({ kind: 'embedded', dataDir: dir });
-    try {
-      expect(await migrate(again, { database: 'gridscope_acme' })).toEqual([8]);
-    } finally {
-      await again.close();
-    }
+    expect(await startMigrations()).toEqual([8]);
     expect(await histogram(`${RANGE}&step=1m`)).toEqual(expectedBuckets(60, () => true));
 
     await send([late], keys.ingest!);

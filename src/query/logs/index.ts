@@ -2,7 +2,6 @@
 export { searchLogs, DEFAULT_LOG_PAGE, MAX_LOG_PAGE, type LogSearch } from './search-logs.js';
 export {
   logHistogram,
-  parseStep,
   formatStep,
   defaultStep,
   bucketSpan,

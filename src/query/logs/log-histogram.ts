@@ -17,11 +17,6 @@ const NICE_STEPS = [
   604800,
 ];
 
-/** Seconds of a `step` parameter: `30s`, `5m`, `1h`, `1d`, or a number of seconds. */
-export function parseStep(text: string): number {
-  return stepSeconds(text);
-}
-
 /** A step in its shortest form: `90s`, `5m`, `2h`, `1d`. */
 export function formatStep(seconds: number): string {
   for (const [unit, size] of [
@@ -82,7 +77,7 @@ export async function logHistogram(
 ): Promise<LogHistogram> {
   const filter = logFilter(query);
   const { fromMs, toMs } = query.range;
-  const step = query.step === undefined ? defaultStep(fromMs, toMs) : parseStep(query.step);
+  const step = query.step === undefined ? defaultStep(fromMs, toMs) : stepSeconds(query.step);
   const { first, count } = bucketSpan(fromMs, toMs, step);
   if (count > MAX_BUCKETS) {
     throw new AppError(

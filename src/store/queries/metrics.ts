@@ -21,7 +21,9 @@ export const ROLLUP_TABLES = {
 
 /** The rollup table of a point type, or null for a type without one. */
 export function rollupTable(kind: MetricKind): string | null {
-  return kind === 'gauge' || kind === 'sum' || kind === 'histogram' ? ROLLUP_TABLES[kind] : null;
+  return Object.hasOwn(ROLLUP_TABLES, kind)
+    ? ROLLUP_TABLES[kind as keyof typeof ROLLUP_TABLES]
+    : null;
 }
 const KINDS = Object.keys(METRIC_TABLES) as MetricKind[];
 

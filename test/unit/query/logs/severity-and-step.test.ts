@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { stepSeconds as parseStep } from '../../../../src/lib/duration.js';
 import { AppError } from '../../../../src/lib/errors.js';
 import {
   bucketSpan,
   defaultStep,
   formatStep,
   parseMinSeverity,
-  parseStep,
   rfc3339Nanos,
   severityLevel,
 } from '../../../../src/query/logs/index.js';
