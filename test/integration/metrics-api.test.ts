@@ -1120,6 +1120,13 @@ describe('minute rollups', () => {
     ['histogram reset within a minute p50', { metric: 'rollup.histogram', aggregation: 'p50' }],
   ];
 
+  /** Reads by a resource attribute read the points: the rollups do not keep them. */
+  const BY_RESOURCE = [
+    'gauge max, resource filter',
+    'gauge avg, service',
+    'counter increase, filter and group by resource',
+  ];
+
   /** Every series' values at the steps of RANGE, keyed by labels and step. */
   function inRange(r: ApiReply): Record<string, number | null> {
     expect(r.status, r.text).toBe(200);
@@ -1226,6 +1233,25 @@ describe('minute rollups', () => {
     }
   });
 
+  // Read in quarter hours from seven minutes before T0: the quarter hours from T0 on come
+  // from the quarter-hour rollups, the minutes before (with the points at T0 - 30 s, and
+  // the lookback) from the minute rollups.
+  const QUARTERS = { from: String(at(-420)), to: String(at(-420) + 3_600_000), step: '15m' };
+  /** What each read gave in quarter hours, for the last test. */
+  const byQuarter: Record<string, unknown> = {};
+
+  it('steps of whole quarter hours read as from the points', async () => {
+    // 59 minutes read the points.
+    const raw = { ...QUARTERS, to: String(at(-420) + 3_540_000) };
+    for (const [name, q] of READS) {
+      const want = (await series({ ...q, ...raw })).body;
+      const got = (await series({ ...q, ...QUARTERS })).body;
+      expect(got.series, name).toEqual(want.series);
+      expect(want.series.length, name).toBeGreaterThan(0);
+      byQuarter[name] = got.series;
+    }
+  });
+
   it('reads of an hour or more answer each step as the points do, from the rollups alone', async () => {
     const fromPoints: Record<string, Record<string, number | null>> = {};
     for (const [name, q] of READS) {
@@ -1243,18 +1269,40 @@ describe('minute rollups', () => {
     for (const table of ['gauge', 'sum', 'histogram']) {
       await sqlOnDataDir(dir, `TRUNCATE TABLE gridscope_acme.otel_metrics_${table}`);
     }
-    // Reads by a resource attribute read the points: the rollups do not keep them.
-    const byResource = [
-      'gauge max, resource filter',
-      'gauge avg, service',
-      'counter increase, filter and group by resource',
-    ];
     for (const [name, q] of READS) {
       const long = inRange(await series({ ...q, ...LONG }));
-      expect(long, name).toEqual(byResource.includes(name) ? {} : fromPoints[name]);
+      expect(long, name).toEqual(BY_RESOURCE.includes(name) ? {} : fromPoints[name]);
       const short = await series({ ...q, ...RANGE });
       expect(short.status).toBe(200);
       expect(short.body.series, name).toEqual([]);
     }
+  });
+
+  it('whole quarter hours are read from the quarter-hour rollups', async () => {
+    // The points are gone (above); now the minute rollups lose the rest of the quarter hour
+    // from T0 + 1 min (the first minute stays, so each metric's type is still found). Reads
+    // in minutes lose those minutes, reads in quarter hours do not.
+    const gone = (key: string) => {
+      const t = Date.parse(key.slice(key.lastIndexOf(' ') + 1));
+      return t >= at(60) && t < T0 + 900_000;
+    };
+    const before: Record<string, Record<string, number | null>> = {};
+    for (const [name, q] of READS) before[name] = inRange(await series({ ...q, ...LONG }));
+    for (const table of ['gauge', 'sum', 'histogram']) {
+      await sqlOnDataDir(
+        dir,
+        `DELETE FROM gridscope_acme.gridscope_${table}_rollup_1m
+         WHERE Minute >= toDateTime(${at(60) / 1000}) AND Minute < toDateTime(${T0 / 1000 + 900})`,
+      );
+    }
+    let lost = 0;
+    for (const [name, q] of READS) {
+      const kept = Object.fromEntries(Object.entries(before[name]!).filter(([k]) => !gone(k)));
+      lost += Object.keys(before[name]!).length - Object.keys(kept).length;
+      expect(inRange(await series({ ...q, ...LONG })), name).toEqual(kept);
+      const quarters = (await series({ ...q, ...QUARTERS })).body.series;
+      expect(quarters, name).toEqual(BY_RESOURCE.includes(name) ? [] : byQuarter[name]);
+    }
+    expect(lost).toBeGreaterThan(0);
   });
 });

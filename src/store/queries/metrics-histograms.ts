@@ -18,6 +18,8 @@ const HistogramRow = z.object({
   counts: Counts,
 });
 export type HistogramRow = z.infer<typeof HistogramRow>;
+/** A row as read: the counts added by a step's points and those taken for their predecessors. */
+const SummedRow = HistogramRow.omit({ counts: true }).extend({ added: Counts, taken: Counts });
 
 /**
  * Per step, group and set of bounds: the observations of an explicit-bounds histogram in the
@@ -36,18 +38,25 @@ export async function histogramBuckets(
     carry: {
       bk: `if(${valid}, ExplicitBounds, [])`,
       bh: `cityHash64(if(${valid}, ExplicitBounds, []))`,
-      bc: `if(${valid}, arrayMap(c -> toInt64(c), BucketCounts), [])`,
+      bc: `if(${valid}, CAST(BucketCounts, 'Array(Int64)'), [])`,
     },
     lagged: ['bh', 'bc'],
     sameRun: 'bh = prev_bh',
   });
-  const own = "if(prev_w = 1, prev_bc, arrayResize(CAST([], 'Array(Int64)'), length(bc)))";
+  // Weights are 0 or 1, so a step's counts are the counts of its points that count (self_w)
+  // less those of the predecessors they continue (prev_w), each added element-wise. Two
+  // sums with conditions take the engine markedly less time to plan than one over an
+  // element-wise difference; the caller subtracts.
   const sql = `SELECT bucket, labels, bk AS bounds,
-      sumForEach(arrayMap((c, p) -> c * self_w - p * prev_w, bc, ${own})) AS counts
+      sumForEachIf(bc, self_w = 1) AS added, sumForEachIf(prev_bc, prev_w = 1) AS taken
     FROM (${w.sql})
     WHERE length(bc) > 0
-    GROUP BY bucket, labels, bk ORDER BY labels, bucket`;
-  return read(store, org, HistogramRow, sql, w.params, opts);
+    GROUP BY bucket, labels, bk`;
+  const rows = await read(store, org, SummedRow, sql, w.params, opts);
+  return rows.map(({ added, taken, ...r }) => ({
+    ...r,
+    counts: added.map((n, i) => n - (taken[i] ?? 0)),
+  }));
 }
 
 /** Adds a point's own counts (self weight) and its predecessor's, negated (prev weight), to one map. */
@@ -89,9 +98,9 @@ export async function exponentialBuckets(
   const w = weighted('exponential_histogram', s, {
     carry: {
       pk: downscaled('PositiveOffset', 'PositiveBucketCounts'),
-      pc: 'arrayMap(c -> toInt64(c), PositiveBucketCounts)',
+      pc: "CAST(PositiveBucketCounts, 'Array(Int64)')",
       nk: downscaled('NegativeOffset', 'NegativeBucketCounts'),
-      nc: 'arrayMap(c -> toInt64(c), NegativeBucketCounts)',
+      nc: "CAST(NegativeBucketCounts, 'Array(Int64)')",
       zc: 'toInt64(ZeroCount)',
       zt: 'ZeroThreshold',
     },
@@ -107,6 +116,6 @@ export async function exponentialBuckets(
       sum(self_w * zc - prev_w * prev_zc) AS zeroCount,
       max(zt) AS zeroThreshold
     FROM (${w.sql})
-    GROUP BY bucket, labels ORDER BY labels, bucket`;
+    GROUP BY bucket, labels`;
   return read(store, org, ExponentialRow, sql, w.params, opts);
 }

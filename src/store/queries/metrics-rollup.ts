@@ -1,6 +1,7 @@
 import type { SqlFragment } from './attribute-sql.js';
 import {
   METRIC_TABLES,
+  QUARTER_ROLLUP_TABLES,
   ROLLUP_TABLES,
   pointConditions,
   rollupTable,
@@ -14,13 +15,16 @@ import type { SeriesSelection } from './metrics-series.js';
  * over a long range with a step of whole minutes reads these instead of the points: a
  * gauge's minute is its sum, count, min and max; a counter's step is replayed as at most
  * three points (first, peak, last), or one point holding a delta step's totals, which the
- * raw reads' reset and start-time rules then treat like any other points.
+ * raw reads' reset and start-time rules then treat like any other points. A step of whole
+ * quarter hours takes the whole quarter hours from the per-quarter-hour rollups
+ * (schema/0010_metric_rollups_15m.sql), whose states merge their minutes'.
  */
 
 /** Series reads over ranges at least this long with a step of whole minutes read the rollups. */
 export const ROLLUP_FROM_MS = 3_600_000;
 
 const MINUTE_MS = 60_000;
+const QUARTER_MS = 900_000;
 
 /**
  * The selection a series read of `kind` takes from the rollup, widened to the minutes
@@ -42,7 +46,7 @@ export function rollupSelection(kind: MetricKind, s: SeriesSelection): SeriesSel
 }
 
 /**
- * The rows a value read (sum, avg, min, max, count) aggregates, from the minute rollup when
+ * The rows a value read (sum, avg, min, max, count) aggregates, from the rollups when
  * rollupSelection allows: bucket time in Unix ms as `t`, then `s` (sum), `c` (count), `mn`,
  * `mx`, with the point identity columns.
  */
@@ -57,12 +61,42 @@ export function valueSource(kind: 'gauge' | 'sum', s: SeriesSelection): SqlFragm
       params: where.params,
     };
   }
-  const where = pointConditions(rolled, 'fromMs', 'Minute');
+  const rows = rollupRows(kind, rolled, rolled, 'fromMs');
   return {
     sql: `(SELECT toInt64(toUnixTimestamp(Minute)) * 1000 AS t, ServiceName, Attributes,
           Sum AS s, Count AS c, Min AS mn, Max AS mx
-        FROM {db:Identifier}.${ROLLUP_TABLES[kind]} WHERE ${where.sql})`,
-    params: where.params,
+        FROM ${rows.sql})`,
+    params: rows.params,
+  };
+}
+
+/**
+ * The rollup rows of `scan` (a read's rolled selection `rolled`, or that widened back by
+ * the lookback) as a FROM source. With a step of whole quarter hours, the whole quarter
+ * hours inside `rolled`'s range come from the quarter-hour rollup and the other minutes
+ * (its ends and the lookback) from the minute rollup; a step holds whole quarter hours, and
+ * they all lie on one side of the range's start. Otherwise all rows are minutes.
+ */
+function rollupRows(
+  kind: keyof typeof ROLLUP_TABLES,
+  rolled: SeriesSelection,
+  scan: PointSelection,
+  fromParam: string,
+): SqlFragment {
+  const where = pointConditions(scan, fromParam, 'Minute');
+  const minutes = `SELECT * FROM {db:Identifier}.${ROLLUP_TABLES[kind]} WHERE ${where.sql}`;
+  const quarterFromMs = Math.ceil(rolled.fromMs / QUARTER_MS) * QUARTER_MS;
+  const quarterToMs = Math.floor(rolled.toMs / QUARTER_MS) * QUARTER_MS;
+  if (rolled.stepMs % QUARTER_MS !== 0 || quarterToMs <= quarterFromMs) {
+    return { sql: `(${minutes})`, params: where.params };
+  }
+  const quarters = `Minute >= fromUnixTimestamp64Milli({quarterFromMs:Int64})
+      AND Minute < fromUnixTimestamp64Milli({quarterToMs:Int64})`;
+  return {
+    sql: `(${minutes} AND NOT (${quarters})
+      UNION ALL
+      SELECT * FROM {db:Identifier}.${QUARTER_ROLLUP_TABLES[kind]} WHERE ${where.sql} AND ${quarters})`,
+    params: { ...where.params, quarterFromMs, quarterToMs },
   };
 }
 
@@ -102,22 +136,23 @@ const REPLAY = {
  */
 export function replayedPoints(
   kind: 'sum' | 'histogram',
+  rolled: SeriesSelection,
   scan: PointSelection,
   fromParam: string,
   labels: string,
 ): SqlFragment {
   const r = REPLAY[kind];
-  const where = pointConditions(scan, fromParam, 'Minute');
+  const rows = rollupRows(kind, rolled, scan, fromParam);
   const sql = `(SELECT Series AS series, labels, StartTimeUnix, AggregationTemporality, ${r.columns}
     FROM (
       SELECT Series, StartTimeUnix, AggregationTemporality, ${r.key},
         intDiv(toInt64(toUnixTimestamp(Minute)) * 1000, {stepMs:Int64}) AS step,
         Minute >= fromUnixTimestamp64Milli({fromMs:Int64}) AS inRange,
         any(${labels}) AS labels, ${r.states}
-      FROM {db:Identifier}.${ROLLUP_TABLES[kind]} WHERE ${where.sql}
+      FROM ${rows.sql}
       GROUP BY Series, StartTimeUnix, AggregationTemporality, ${r.key}, step, inRange
     )
     ARRAY JOIN if(AggregationTemporality = 1, [total],
       if(pk.1 > f.1 AND ${r.dropsAfterPeak}, [f, pk, l], if(l.1 > f.1, [f, l], [l]))) AS p)`;
-  return { sql, params: where.params };
+  return { sql, params: rows.params };
 }

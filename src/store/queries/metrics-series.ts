@@ -51,8 +51,32 @@ function labels(groupBy: readonly LabelKey[]): { sql: string; params: Record<str
   return { sql: `[${exprs.join(', ')}]`, params };
 }
 
-/** Runs a series read, refusing one with more than MAX_SERIES_ROWS rows. */
-export async function read<T>(
+/** Orders rows by labels (element by element), then step. */
+function byLabelsThenBucket(a: SeriesRow, b: SeriesRow): number {
+  const n = Math.min(a.labels.length, b.labels.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.labels[i]!;
+    const y = b.labels[i]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return a.labels.length - b.labels.length || a.bucket - b.bucket;
+}
+
+interface SeriesRow {
+  bucket: number;
+  labels: string[];
+}
+
+/**
+ * Runs a series read, refusing one with more than MAX_SERIES_ROWS rows, and returns its
+ * rows ordered by labels, then step. Two choices cut the engine's analysis of these
+ * statements, which took longer than their execution: the rows are sorted here rather
+ * than by ORDER BY (about 10 ms less for a day of a histogram), and the inference of
+ * further comparisons from chains of them (optimize_and_compare_chain, about a quarter of
+ * the analysis) is off, as every bound the scans can use is stated. A SETTINGS clause
+ * holds for this statement only.
+ */
+export async function read<T extends SeriesRow>(
   store: Store,
   org: string,
   row: z.ZodType<T>,
@@ -65,7 +89,7 @@ export async function read<T>(
     .parse(
       await store.query(
         org,
-        `${sql}\nLIMIT {maxRows:UInt32}`,
+        `${sql}\nLIMIT {maxRows:UInt32}\nSETTINGS optimize_and_compare_chain = 0`,
         { ...params, maxRows: MAX_SERIES_ROWS + 1 },
         opts,
       ),
@@ -76,7 +100,7 @@ export async function read<T>(
       `the query gives more than ${MAX_SERIES_ROWS} values; narrow it with attr, service, fewer groupBy keys or a longer step`,
     );
   }
-  return rows;
+  return rows.sort(byLabelsThenBucket);
 }
 
 export type ValueAggregate = 'sum' | 'avg' | 'min' | 'max' | 'count';
@@ -109,7 +133,7 @@ export async function valueSeries(
   const sql = `SELECT intDiv(t, {stepMs:Int64}) * {stepMs:Int64} AS bucket, ${l.sql} AS labels,
       ${VALUE_SQL[aggregate]} AS value
     FROM ${src.sql}
-    GROUP BY bucket, labels ORDER BY labels, bucket`;
+    GROUP BY bucket, labels`;
   const params = { ...src.params, ...l.params, stepMs: s.stepMs };
   return read(store, org, ValueRow, sql, params, opts);
 }
@@ -173,7 +197,7 @@ export function weighted(kind: CountedKind, requested: SeriesSelection, c: Carri
   const scan =
     rolled === null || kind === 'summary' || kind === 'exponential_histogram'
       ? rawPoints(kind, scanSel, l.sql)
-      : replayedPoints(kind, scanSel, 'scanFromMs', l.sql);
+      : replayedPoints(kind, s, scanSel, 'scanFromMs', l.sql);
   const columns: Record<string, string> = { v: spec.value, sv: spec.sum, ...c.carry };
   const names = Object.keys(columns);
   const lagged = ['v', 'sv', ...(c.lagged ?? [])];
@@ -236,6 +260,6 @@ export async function counterSeries(
   const sql = `SELECT bucket, labels, sum(self_w * v - prev_w * prev_v) AS increase,
       sum(self_w * sv - prev_w * prev_sv) AS sumIncrease
     FROM (${w.sql})
-    GROUP BY bucket, labels ORDER BY labels, bucket`;
+    GROUP BY bucket, labels`;
   return read(store, org, CounterRow, sql, w.params, opts);
 }
