@@ -1146,7 +1146,7 @@ describe('minute rollups', () => {
   // A monotonic counter that resets within a minute with the same start time, one that
   // restarts within a minute with a new start time, and a histogram whose count drops
   // within a minute: by hand, minute 0 grows by 10 + 10 + 5 + 10 = 35 and minute 1 by 5;
-  // the restart gives 10 + 4 + 5 = 19; the histogram's buckets grow by [1,1,0,0] then
+  // the restart gives 10 + 4 + 5 = 19 (the climbing one 1 + 50 + 2); the histogram's buckets grow by [1,1,0,0] then
   // [0,1,0,0] from 0 then [0,1,1,0]: [1,3,1,0], 5 observations.
   const RESETS: Record<string, CounterPoint[]> = {
     same: [
@@ -1163,6 +1163,13 @@ describe('minute rollups', () => {
       [20, 4, 15],
       [40, 9, 15],
     ],
+    // A restart whose first value is above the last one before it still counts from 0.
+    climb: [
+      [-30, 5, -600],
+      [10, 6, -600],
+      [20, 50, 15],
+      [40, 52, 15],
+    ],
   };
   const HIST: [number, number[]][] = [
     [-30, [1, 1, 0, 0]],
@@ -1170,6 +1177,43 @@ describe('minute rollups', () => {
     [20, [0, 1, 0, 0]],
     [40, [0, 2, 1, 0]],
   ];
+
+  // Histogram points whose counts do not match their bounds (two counts for three bounds),
+  // which the receiver refuses but another writer to the tables may store: they keep no
+  // buckets, and a point after one takes nothing from it. Per series, by hand:
+  // a: minute 0 grows by [1,1,0,0], then drops after an invalid peak and counts [1,1,1,0]
+  //    from 0; minute 1 holds only an invalid point (no step); minute 2 counts [4,4,1,0].
+  // b: an invalid point first in minute 2 takes nothing from before; [5,5,1,0] follows it.
+  // c: other bounds in minute 2: a new run, [1,3,0,0], not a change from [3,0,0,0].
+  // d: an invalid point last in minute 1 takes nothing: the minute grows by [1,0,0,0].
+  const INVALID: Record<string, [number, number[]][]> = {
+    a: [
+      [-30, [1, 1, 0, 0]],
+      [10, [2, 2, 0, 0]],
+      [20, [9, 9]],
+      [40, [1, 1, 1, 0]],
+      [70, [1, 1]],
+      [130, [4, 4, 1, 0]],
+    ],
+    b: [
+      [-30, [1, 0, 0, 0]],
+      [125, [3, 3]],
+      [150, [5, 5, 1, 0]],
+    ],
+    c: [
+      [-30, [3, 0, 0, 0]],
+      [160, [1, 3, 0, 0]],
+    ],
+    d: [
+      [-30, [1, 0, 0, 0]],
+      [65, [2, 0, 0, 0]],
+      [90, [7, 7]],
+    ],
+  };
+  /** The bounds of each stored point of INVALID. */
+  const boundsOf = (series: string, sec: number) =>
+    series === 'c' && sec > 0 ? OTHER_BOUNDS : BOUNDS;
+  const OTHER_BOUNDS = [20, 50, 100];
 
   beforeAll(async () => {
     await sendOtlp([
@@ -1206,10 +1250,47 @@ describe('minute rollups', () => {
       expect(values(r, { series: 'same' })[iso(T0)]).toBe(35);
       expect(values(r, { series: 'same' })[iso(at(60))]).toBe(5);
       expect(values(r, { series: 'restart' })[iso(T0)]).toBe(19);
+      expect(values(r, { series: 'climb' })[iso(T0)]).toBe(1 + 50 + 2);
       const h = await series({ metric: 'rollup.histogram', aggregation: 'p50', ...params });
       expect(values(h)[iso(T0)]).toBeCloseTo(expectedQuantile(0.5, BOUNDS, [1, 3, 1, 0]), 9);
       const c = await series({ metric: 'rollup.histogram', aggregation: 'count', ...params });
       expect(values(c)[iso(T0)]).toBe(5);
+    }
+  });
+
+  it('stored histogram points with counts that do not match their bounds read as from the points', async () => {
+    const rows = Object.entries(INVALID).flatMap(([series, points]) =>
+      points.map(
+        ([sec, counts]) =>
+          `('worker', 'rollup.invalid', map('series', '${series}'), ${(at(-600) / 1000).toFixed(3)},
+            ${(at(sec) / 1000).toFixed(3)}, ${counts.reduce((a, b) => a + b, 0)}, 0, [${counts.join(',')}],
+            [${boundsOf(series, sec).join(',')}], 2)`,
+      ),
+    );
+    await sqlOnDataDir(
+      dir,
+      `INSERT INTO gridscope_acme.otel_metrics_histogram (ServiceName, MetricName, Attributes,
+         StartTimeUnix, TimeUnix, Count, Sum, BucketCounts, ExplicitBounds, AggregationTemporality)
+       VALUES ${rows.join(', ')}`,
+    );
+    const p50 = (counts: number[], bounds = BOUNDS) => expectedQuantile(0.5, bounds, counts);
+    const want: Record<string, Record<string, number>> = {
+      a: { [iso(T0)]: p50([2, 2, 1, 0]), [iso(at(120))]: p50([4, 4, 1, 0]) },
+      b: { [iso(at(120))]: p50([5, 5, 1, 0]) },
+      c: { [iso(at(120))]: p50([1, 3, 0, 0], OTHER_BOUNDS) },
+      d: { [iso(at(60))]: p50([1, 0, 0, 0]) },
+    };
+    for (const [name, steps] of Object.entries(want)) {
+      for (const params of [RANGE, LONG]) {
+        const query = { metric: 'rollup.invalid', aggregation: 'p50', attr: `series=${name}` };
+        const r = await series({ ...query, ...params });
+        const got = Object.fromEntries(
+          Object.entries(values(r)).filter(([t]) => Date.parse(t) >= T0 && Date.parse(t) < at(180)),
+        );
+        expect(Object.keys(got).sort(), name).toEqual(Object.keys(steps).sort());
+        for (const [t, v] of Object.entries(steps))
+          expect(got[t], `${name} ${t}`).toBeCloseTo(v, 9);
+      }
     }
   });
 

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import type { QueryOptions, Store } from '../store.js';
 import { METRIC_TABLES, pointConditions } from './metrics.js';
-import { Bucket, Int, Labels, read, weighted, type SeriesSelection } from './metrics-series.js';
+import { rolledIncreases, rollupSelection, type Term } from './metrics-rollup.js';
+import {
+  Bucket,
+  Int,
+  Labels,
+  labels,
+  read,
+  weighted,
+  type SeriesSelection,
+} from './metrics-series.js';
 
 /**
  * Histogram reads: the observations of each step and group, per bucket, computed in
@@ -18,8 +27,35 @@ const HistogramRow = z.object({
   counts: Counts,
 });
 export type HistogramRow = z.infer<typeof HistogramRow>;
-/** A row as read: the counts added by a step's points and those taken for their predecessors. */
-const SummedRow = HistogramRow.omit({ counts: true }).extend({ added: Counts, taken: Counts });
+/**
+ * A row as read: sums of bucket counts added by a step's points, and sums of those taken
+ * for the predecessors they continue.
+ */
+const SummedRow = HistogramRow.omit({ counts: true }).extend({
+  added: z.array(Counts),
+  taken: z.array(Counts),
+});
+type SummedRow = z.infer<typeof SummedRow>;
+
+/** Bucket counts of a row: what was added less what was taken, bucket by bucket. */
+function counted({ added, taken, ...r }: SummedRow): HistogramRow {
+  const counts = Array.from({ length: r.bounds.length + 1 }, () => 0);
+  for (const [sums, sign] of [
+    [added, 1],
+    [taken, -1],
+  ] as const) {
+    for (const sum of sums) sum.forEach((n, i) => (counts[i]! += sign * n));
+  }
+  return { ...r, counts };
+}
+
+/** The SQL of bucket counts, a sum of them for each term of a rolled read. */
+function termSums(terms: readonly Term[], sign: 1 | -1): string {
+  const sums = terms
+    .filter((t) => t.sign === sign)
+    .map((t) => `sumForEachIf(CAST(${t.point}.4, 'Array(Int64)'), ${t.when} = 1)`);
+  return `[${sums.join(', ')}]`;
+}
 
 /**
  * Per step, group and set of bounds: the observations of an explicit-bounds histogram in the
@@ -33,6 +69,18 @@ export async function histogramBuckets(
   s: SeriesSelection,
   opts: QueryOptions,
 ): Promise<HistogramRow[]> {
+  const rolled = rollupSelection('histogram', s);
+  if (rolled !== null) {
+    const l = labels(rolled.groupBy);
+    const r = rolledIncreases('histogram', rolled, l.sql, { buckets: true });
+    const sql = `SELECT bucket, labels, eb AS bounds,
+        ${termSums(r.terms, 1)} AS added, ${termSums(r.terms, -1)} AS taken
+      FROM (${r.sql})
+      GROUP BY bucket, labels, eb`;
+    return (await read(store, org, SummedRow, sql, { ...r.params, ...l.params }, opts)).map(
+      counted,
+    );
+  }
   const valid = 'length(BucketCounts) = length(ExplicitBounds) + 1';
   const w = weighted('histogram', s, {
     carry: {
@@ -46,17 +94,13 @@ export async function histogramBuckets(
   // Weights are 0 or 1, so a step's counts are the counts of its points that count (self_w)
   // less those of the predecessors they continue (prev_w), each added element-wise. Two
   // sums with conditions take the engine markedly less time to plan than one over an
-  // element-wise difference; the caller subtracts.
+  // element-wise difference; `counted` subtracts.
   const sql = `SELECT bucket, labels, bk AS bounds,
-      sumForEachIf(bc, self_w = 1) AS added, sumForEachIf(prev_bc, prev_w = 1) AS taken
+      [sumForEachIf(bc, self_w = 1)] AS added, [sumForEachIf(prev_bc, prev_w = 1)] AS taken
     FROM (${w.sql})
     WHERE length(bc) > 0
     GROUP BY bucket, labels, bk`;
-  const rows = await read(store, org, SummedRow, sql, w.params, opts);
-  return rows.map(({ added, taken, ...r }) => ({
-    ...r,
-    counts: added.map((n, i) => n - (taken[i] ?? 0)),
-  }));
+  return (await read(store, org, SummedRow, sql, w.params, opts)).map(counted);
 }
 
 /** Adds a point's own counts (self weight) and its predecessor's, negated (prev weight), to one map. */

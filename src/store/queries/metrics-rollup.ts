@@ -100,18 +100,24 @@ function rollupRows(
   };
 }
 
-/** What a counter read replays of each rolled type: the rollup's states, and the columns of a point. */
-const REPLAY = {
+/**
+ * What an increase read takes of each rolled type: the rollup's states of a group (series,
+ * start time, temporality, the type's `key`, step) as points, each a tuple of time and
+ * counted value, then for histograms the sum and the bucket counts: the first (f), last
+ * (l) and highest (pk) points, and the totals of a delta group (total, at the last time).
+ */
+const ROLLED = {
   sum: {
     key: 'IsMonotonic',
+    monotonic: 'IsMonotonic',
     states: `(min(FirstTime), argMinMerge(First)) AS f, (max(LastTime), argMaxMerge(Last)) AS l,
         (argMaxMerge(PeakTime), max(Max)) AS pk, (l.1, sum(Sum)) AS total`,
-    /** The peak is replayed only when the counter drops after it. */
+    /** The peak counts only when the counter drops after it. */
     dropsAfterPeak: 'IsMonotonic AND pk.2 > l.2',
-    columns: 'IsMonotonic, p.1 AS TimeUnix, p.2 AS Value',
   },
   histogram: {
     key: 'Bounds',
+    monotonic: '1',
     states: `any(ExplicitBounds) AS eb,
         (min(FirstTime), argMinMerge(FirstCount), argMinMerge(FirstSum),
           CAST(argMinMerge(FirstBuckets), 'Array(UInt64)')) AS f,
@@ -121,38 +127,103 @@ const REPLAY = {
           CAST(argMaxMerge(PeakBuckets), 'Array(UInt64)')) AS pk,
         (l.1, sum(Count), sum(Sum), sumForEachMerge(BucketCounts)) AS total`,
     dropsAfterPeak: 'pk.2 > l.2',
-    columns: 'p.1 AS TimeUnix, p.2 AS Count, p.3 AS Sum, p.4 AS BucketCounts, eb AS ExplicitBounds',
   },
 } as const;
 
+/** A point's values added (sign 1) or taken (sign -1) in a step's increase when `when` holds. */
+export interface Term {
+  sign: 1 | -1;
+  /** One of the point columns of rolledIncreases' rows (see ROLLED). */
+  point: 'fp' | 'pk' | 'l' | 'm' | 'q' | 'total';
+  /** The name of its condition column (0 or 1). */
+  when: string;
+}
+
 /**
- * The points a counter read (see `weighted`) replays from the rollup, with their `series`
- * and `labels` (the SQL of the read's group labels over the rollup's columns): per series,
- * start time and step of `stepMs` (split at `fromMs`, as points before it only serve as
- * predecessors), the first and last points, the peak between them when the counter drops
- * after it, or for delta temporality one point of the totals. A start time change is
- * exact (each start time has its own points); a reset without one is exact unless the same
- * step resets again or climbs above the pre-reset peak.
+ * The increase of a counter from the rollups, as `weighted` computes it from the points a
+ * group stands for: its first point (fp: f, or l when the group holds one time), the peak
+ * when the counter drops after it, and the last point, or one point of a delta group's
+ * totals; a start time change is exact, a reset without one is exact unless the same step
+ * resets again or climbs above the pre-reset peak. The rules are applied per group instead
+ * of per replayed point: within a group each point follows the one before it; the first
+ * follows the previous group's last point (q) in the series, found by a window over the
+ * groups instead of over replayed points (on the query benchmark's data, a day of a counter
+ * read in about a third less time, of a histogram's buckets about a tenth).
+ *
+ * Rows: one per group in the range, with `bucket`, `labels` (the SQL of the read's group
+ * labels over the rollup's columns), for histograms `eb` (the group's bounds), the point
+ * columns and one condition column per term; a step's increase of a value is the sum of
+ * sign * value over the terms whose condition holds. With `buckets`, a term also needs its
+ * point's bucket counts to match the bounds, a group continues the previous one only with
+ * the same bounds (as the points' read), and a group none of whose points has valid
+ * counts is left out.
  */
-export function replayedPoints(
+export function rolledIncreases(
   kind: 'sum' | 'histogram',
   rolled: SeriesSelection,
-  scan: PointSelection,
-  fromParam: string,
   labels: string,
-): SqlFragment {
-  const r = REPLAY[kind];
-  const rows = rollupRows(kind, rolled, scan, fromParam);
-  const sql = `(SELECT Series AS series, labels, StartTimeUnix, AggregationTemporality, ${r.columns}
+  opts: { buckets?: boolean } = {},
+): { sql: string; params: Record<string, unknown>; terms: Term[] } {
+  const r = ROLLED[kind];
+  const scan = { ...rolled, fromMs: rolled.fromMs - rolled.lookbackMs };
+  const rows = rollupRows(kind, rolled, scan, 'scanFromMs');
+  const mono = r.monotonic;
+  // With buckets, a point whose counts do not match its bounds holds none (the views store
+  // []), so adding or taking it changes nothing; but as the points' read leaves it out, a
+  // point takes the one before it only when its own counts are valid (vf, vpk, vl), and a
+  // group without a valid point gives no row. A group continues the previous one only
+  // when they have the same bounds.
+  const b = opts.buckets === true;
+  const and = (valid: string) => (b ? ` AND ${valid}` : '');
+  const conditions: [Term, string][] = [
+    [
+      { sign: 1, point: 'fp', when: 'w1' },
+      'NOT delta AND (has_prev OR StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64}))',
+    ],
+    [
+      { sign: -1, point: 'q', when: 'w2' },
+      `NOT delta AND has_prev AND StartTimeUnix = prev_start AND NOT (${mono} AND fp.2 < q.2)${and('vf AND prev_bounds = Bounds')}`,
+    ],
+    [{ sign: 1, point: 'pk', when: 'w3' }, 'has_pk'],
+    [{ sign: -1, point: 'fp', when: 'w4' }, `has_pk${and('vpk')}`],
+    [{ sign: 1, point: 'l', when: 'w5' }, 'has_l'],
+    [{ sign: -1, point: 'm', when: 'w6' }, `has_l AND NOT (${mono} AND l.2 < m.2)${and('vl')}`],
+    [{ sign: 1, point: 'total', when: 'w7' }, 'delta'],
+  ];
+  const valid = (p: string) => `length(${p}.4) = length(eb) + 1`;
+  const validity = b
+    ? `\n          ${valid('fp')} AS vf, ${valid('pk')} AS vpk, ${valid('l')} AS vl, ${valid('total')} AS vt,`
+    : '';
+  const sql = `SELECT step * {stepMs:Int64} AS bucket, labels${b ? ', eb' : ''},
+      fp, pk, l, m, q, total,
+      ${conditions.map(([t, c]) => `toUInt8(${c}) AS ${t.when}`).join(',\n      ')}
     FROM (
-      SELECT Series, StartTimeUnix, AggregationTemporality, ${r.key},
-        intDiv(toInt64(toUnixTimestamp(Minute)) * 1000, {stepMs:Int64}) AS step,
-        Minute >= fromUnixTimestamp64Milli({fromMs:Int64}) AS inRange,
-        any(${labels}) AS labels, ${r.states}
-      FROM ${rows.sql}
-      GROUP BY Series, StartTimeUnix, AggregationTemporality, ${r.key}, step, inRange
+      SELECT *,
+        lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER w AS has_prev,
+        lagInFrame(StartTimeUnix) OVER w AS prev_start,
+        lagInFrame(last) OVER w AS q${b ? ',\n        lagInFrame(Bounds) OVER w AS prev_bounds' : ''}
+      FROM (
+        SELECT *, AggregationTemporality = 1 AS delta,
+          NOT delta AND pk.1 > f.1 AND ${r.dropsAfterPeak} AS has_pk,
+          NOT delta AND l.1 > f.1 AS has_l,
+          if(l.1 > f.1, f, l) AS fp, if(has_pk, pk, fp) AS m,
+          if(delta, total, l) AS last,${validity}
+          if(delta, l.1, fp.1) AS ord
+        FROM (
+          SELECT Series, StartTimeUnix, AggregationTemporality, ${r.key},
+            intDiv(toInt64(toUnixTimestamp(Minute)) * 1000, {stepMs:Int64}) AS step,
+            Minute >= fromUnixTimestamp64Milli({fromMs:Int64}) AS inRange,
+            any(${labels}) AS labels, ${r.states}
+          FROM ${rows.sql}
+          GROUP BY Series, StartTimeUnix, AggregationTemporality, ${r.key}, step, inRange
+        )
+      )
+      WINDOW w AS (PARTITION BY Series ORDER BY ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     )
-    ARRAY JOIN if(AggregationTemporality = 1, [total],
-      if(pk.1 > f.1 AND ${r.dropsAfterPeak}, [f, pk, l], if(l.1 > f.1, [f, l], [l]))) AS p)`;
-  return { sql, params: rows.params };
+    WHERE inRange${b ? ' AND if(delta, vt, vf OR (has_pk AND vpk) OR (has_l AND vl))' : ''}`;
+  return {
+    sql,
+    params: { ...rows.params, fromMs: rolled.fromMs, stepMs: rolled.stepMs },
+    terms: conditions.map(([t]) => t),
+  };
 }

@@ -9,7 +9,7 @@ import {
   type PointSelection,
 } from './metrics.js';
 import type { SqlFragment } from './attribute-sql.js';
-import { replayedPoints, rollupSelection, valueSource } from './metrics-rollup.js';
+import { rolledIncreases, rollupSelection, valueSource } from './metrics-rollup.js';
 
 /**
  * Series reads: one row per (step, group) with the step's aggregate, computed in
@@ -41,7 +41,11 @@ export const Labels = z.array(z.string());
 const Float = z.number().nullable();
 export const Int = z.coerce.number();
 
-function labels(groupBy: readonly LabelKey[]): { sql: string; params: Record<string, unknown> } {
+/** The SQL of a point's group labels, an array of strings, and its parameters. */
+export function labels(groupBy: readonly LabelKey[]): {
+  sql: string;
+  params: Record<string, unknown>;
+} {
   if (groupBy.length === 0) return { sql: "CAST([], 'Array(String)')", params: {} };
   const params: Record<string, unknown> = {};
   const exprs = groupBy.map((k, i) => {
@@ -179,8 +183,9 @@ interface Carried {
 }
 
 /**
- * The points of the range with their run weights, for reads of increases. Each point's
- * increase is `self_w * x - prev_w * prev_x` for any carried x:
+ * The points of the range with their run weights, for reads of increases from the points
+ * (reads from the rollups apply the same rules in rolledIncreases). Each point's increase
+ * is `self_w * x - prev_w * prev_x` for any carried x:
  * - a delta point (AggregationTemporality 1) is an increase already: self 1, prev 0;
  * - a cumulative point following one of the same run: self 1, prev 1;
  * - a cumulative point starting a run (a new StartTimeUnix, or a value below the previous
@@ -188,16 +193,10 @@ interface Carried {
  * - the first point seen of a series is a baseline (self 0), unless its run started within
  *   the read (StartTimeUnix at or after the lookback start), when it counts from that start.
  */
-export function weighted(kind: CountedKind, requested: SeriesSelection, c: Carried = {}) {
+export function weighted(kind: CountedKind, s: SeriesSelection, c: Carried = {}) {
   const spec = COUNTERS[kind];
-  const rolled = rollupSelection(kind, requested);
-  const s = rolled ?? requested;
-  const scanSel = { ...s, fromMs: s.fromMs - s.lookbackMs };
   const l = labels(s.groupBy);
-  const scan =
-    rolled === null || kind === 'summary' || kind === 'exponential_histogram'
-      ? rawPoints(kind, scanSel, l.sql)
-      : replayedPoints(kind, s, scanSel, 'scanFromMs', l.sql);
+  const scan = rawPoints(kind, { ...s, fromMs: s.fromMs - s.lookbackMs }, l.sql);
   const columns: Record<string, string> = { v: spec.value, sv: spec.sum, ...c.carry };
   const names = Object.keys(columns);
   const lagged = ['v', 'sv', ...(c.lagged ?? [])];
@@ -256,6 +255,21 @@ export async function counterSeries(
   s: SeriesSelection,
   opts: QueryOptions,
 ): Promise<CounterRow[]> {
+  const rolled = rollupSelection(kind, s);
+  if (rolled !== null && (kind === 'sum' || kind === 'histogram')) {
+    const l = labels(rolled.groupBy);
+    const r = rolledIncreases(kind, rolled, l.sql);
+    // A point's counted value is its second element, a histogram's sum its third.
+    const total = (i: number) =>
+      r.terms
+        .map((t) => `${t.sign < 0 ? '-' : '+'} if(${t.when} = 1, toFloat64(${t.point}.${i}), 0)`)
+        .join(' ');
+    const sql = `SELECT bucket, labels, sum(${total(2)}) AS increase,
+        ${kind === 'histogram' ? `sum(${total(3)})` : '0'} AS sumIncrease
+      FROM (${r.sql})
+      GROUP BY bucket, labels`;
+    return read(store, org, CounterRow, sql, { ...r.params, ...l.params }, opts);
+  }
   const w = weighted(kind, s);
   const sql = `SELECT bucket, labels, sum(self_w * v - prev_w * prev_v) AS increase,
       sum(self_w * sv - prev_w * prev_sv) AS sumIncrease
