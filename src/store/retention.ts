@@ -31,9 +31,6 @@ const TTL_COLUMNS: readonly { table: string; time: string; signal: keyof Retenti
   { table: 'gridscope_gauge_rollup_1m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_sum_rollup_1m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_histogram_rollup_1m', time: 'Minute', signal: 'metricsDays' },
-  { table: 'gridscope_gauge_rollup_15m', time: 'Minute', signal: 'metricsDays' },
-  { table: 'gridscope_sum_rollup_15m', time: 'Minute', signal: 'metricsDays' },
-  { table: 'gridscope_histogram_rollup_15m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_audit_log', time: 'toDateTime(Time)', signal: 'auditDays' },
 ];
 

@@ -67,15 +67,6 @@ const gaugeMinutes = (metric: string) =>
      GROUP BY Minute ORDER BY Minute`,
   );
 
-/** A gauge's point counts per quarter hour in the quarter-hour rollup. */
-const quarterCounts = async (metric: string) =>
-  (
-    await select<{ n: string }>(
-      `SELECT toString(sum(Count)) AS n FROM ${db}.gridscope_gauge_rollup_15m
-       WHERE MetricName = '${metric}' GROUP BY Minute ORDER BY Minute`,
-    )
-  ).map((r) => r.n);
-
 describe('gauge rollup', () => {
   it('holds sum, count, min and max per minute of the points written', async () => {
     const body = [
@@ -109,7 +100,6 @@ describe('gauge rollup', () => {
     );
     expect(points).toEqual([{ c: '1' }]);
     expect((await gaugeMinutes('g.retried')).map((m) => m.Count)).toEqual(['1']);
-    expect(await quarterCounts('g.retried')).toEqual(['1']);
   });
 
   it('counts two different batches with the same minute aggregates twice', async () => {
@@ -125,84 +115,11 @@ describe('gauge rollup', () => {
       expect(r.status).toBe('success');
     }
     expect((await gaugeMinutes('g.twins')).map((m) => m.Count)).toEqual(['2']);
-    expect(await quarterCounts('g.twins')).toEqual(['2']);
   });
 });
 
 /** The migrations from 0007 on, which its tables feed. */
-const LATER = [7, 8, 9, 10];
-
-/**
- * The quarter-hour rollups of every metric, their states finalized: as held (quarterHours)
- * and as the minute rollups give them merged per quarter hour (quartersOfMinutes).
- */
-function quarterRows(table: (kind: string) => string, quarter: string) {
-  return Promise.all([
-    select(`SELECT ${quarter} AS q, MetricName, Series, toString(sum(Count)) AS n, sum(Sum) AS s,
-        min(Min) AS mn, max(Max) AS mx, any(Attributes) AS a
-      FROM ${table('gauge')} GROUP BY q, MetricName, Series ORDER BY q, MetricName, Series`),
-    select(`SELECT ${quarter} AS q, MetricName, Series, StartTimeUnix, toString(sum(Count)) AS n,
-        sum(Sum) AS s, min(FirstTime) AS ft, argMinMerge(First) AS f, max(LastTime) AS lt,
-        argMaxMerge(Last) AS l, max(Max) AS p, argMaxMerge(PeakTime) AS pt
-      FROM ${table('sum')} GROUP BY q, MetricName, Series, StartTimeUnix
-      ORDER BY q, MetricName, Series, StartTimeUnix`),
-    select(`SELECT ${quarter} AS q, MetricName, Series, Bounds, any(ExplicitBounds) AS eb,
-        toString(sum(Count)) AS n, sumForEachMerge(BucketCounts) AS buckets,
-        min(FirstTime) AS ft, argMinMerge(FirstCount) AS fc, argMinMerge(FirstBuckets) AS fb,
-        argMaxMerge(LastCount) AS lc, argMaxMerge(LastSum) AS ls, argMaxMerge(LastBuckets) AS lb,
-        max(PeakCount) AS pc, argMaxMerge(PeakTime) AS pt, argMaxMerge(PeakSum) AS ps,
-        argMaxMerge(PeakBuckets) AS pb
-      FROM ${table('histogram')} GROUP BY q, MetricName, Series, Bounds
-      ORDER BY q, MetricName, Series, Bounds`),
-  ]);
-}
-const quarterHours = () =>
-  quarterRows((kind) => `${db}.gridscope_${kind}_rollup_15m`, 'toUnixTimestamp(Minute)');
-const quartersOfMinutes = () =>
-  quarterRows(
-    (kind) => `${db}.gridscope_${kind}_rollup_1m`,
-    'toUnixTimestamp(toStartOfFifteenMinutes(Minute))',
-  );
-
-describe('quarter-hour rollups', () => {
-  it('hold per quarter hour what the minutes hold, also after an interrupted backfill', async () => {
-    // Fifty minutes of two series of each type, every 50 s: four quarter hours.
-    const series = "map('s', toString(number % 2))";
-    const time = `toDateTime64(${MINUTE} + number * 25, 9)`;
-    await command(`INSERT INTO ${db}.otel_metrics_gauge
-      (ServiceName, MetricName, Attributes, TimeUnix, Value)
-      SELECT 'svc', 'g.quarters', ${series}, ${time}, (number * 37) % 11 FROM numbers(120)`);
-    // A counter that resets at point 60 with the same start time.
-    await command(`INSERT INTO ${db}.otel_metrics_sum
-      (ServiceName, MetricName, Attributes, StartTimeUnix, TimeUnix, Value,
-       AggregationTemporality, IsMonotonic)
-      SELECT 'svc', 'c.quarters', ${series}, toDateTime64(${MINUTE - 600}, 9), ${time},
-        if(number < 60, number, number - 60), 2, true
-      FROM numbers(120)`);
-    await command(`INSERT INTO ${db}.otel_metrics_histogram
-      (ServiceName, MetricName, Attributes, StartTimeUnix, TimeUnix, Count, Sum, BucketCounts,
-       ExplicitBounds, AggregationTemporality)
-      SELECT 'svc', 'h.quarters', ${series}, toDateTime64(${MINUTE - 600}, 9), ${time},
-        number * 3, number, [number, number * 2], [1.0], 2
-      FROM numbers(120)`);
-    const fromViews = await quarterHours();
-    expect(fromViews).toEqual(await quartersOfMinutes());
-    const held = (
-      await select<{ q: number }>(
-        `SELECT DISTINCT toUnixTimestamp(Minute) AS q FROM ${db}.gridscope_sum_rollup_15m
-       WHERE MetricName = 'c.quarters' ORDER BY q`,
-      )
-    ).map((r) => r.q);
-    expect(held).toEqual([0, 1, 2, 3].map((i) => MINUTE + i * 900));
-    // A start stopped during the backfill leaves part of it; the next start fills them again.
-    for (const t of ['gauge', 'sum', 'histogram']) {
-      await command(`DELETE FROM ${db}.gridscope_${t}_rollup_15m WHERE Minute > ${MINUTE}`);
-    }
-    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version = 10`);
-    expect(await migrate(client, { database: db })).toEqual([10]);
-    expect(await quarterHours()).toEqual(fromViews);
-  });
-});
+const LATER = [7, 8, 9];
 
 describe('the migration', () => {
   it('backfills points stored before it, once, also after an interrupted backfill', async () => {
@@ -255,7 +172,6 @@ describe('the migration', () => {
     await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version >= 7`);
     expect(await migrate(client, { database: db })).toEqual(LATER);
     expect(await snapshot()).toEqual(fromViews);
-    expect(await quarterHours()).toEqual(await quartersOfMinutes());
   });
 });
 
@@ -270,11 +186,7 @@ describe('retention', () => {
     const days = { tracesDays: 0, logsDays: 0, metricsDays: 9, auditDays: 0 };
     await applyRetention(client, { database: db }, days);
     for (const t of ['gauge', 'sum', 'histogram']) {
-      for (const tier of ['1m', '15m']) {
-        expect(await engine(`gridscope_${t}_rollup_${tier}`)).toMatch(
-          /TTL Minute \+ toIntervalDay\(9\)/,
-        );
-      }
+      expect(await engine(`gridscope_${t}_rollup_1m`)).toMatch(/TTL Minute \+ toIntervalDay\(9\)/);
     }
   });
 });

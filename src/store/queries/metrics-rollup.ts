@@ -1,7 +1,6 @@
 import type { SqlFragment } from './attribute-sql.js';
 import {
   METRIC_TABLES,
-  QUARTER_ROLLUP_TABLES,
   ROLLUP_TABLES,
   pointConditions,
   rollupTable,
@@ -15,16 +14,13 @@ import type { SeriesSelection } from './metrics-series.js';
  * over a long range with a step of whole minutes reads these instead of the points: a
  * gauge's minute is its sum, count, min and max; a counter's step is replayed as at most
  * three points (first, peak, last), or one point holding a delta step's totals, which the
- * raw reads' reset and start-time rules then treat like any other points. A step of whole
- * quarter hours takes the whole quarter hours from the per-quarter-hour rollups
- * (schema/0010_metric_rollups_15m.sql), whose states merge their minutes'.
+ * raw reads' reset and start-time rules then treat like any other points.
  */
 
 /** Series reads over ranges at least this long with a step of whole minutes read the rollups. */
 export const ROLLUP_FROM_MS = 3_600_000;
 
 const MINUTE_MS = 60_000;
-const QUARTER_MS = 900_000;
 
 /**
  * The selection a series read of `kind` takes from the rollup, widened to the minutes
@@ -61,7 +57,7 @@ export function valueSource(kind: 'gauge' | 'sum', s: SeriesSelection): SqlFragm
       params: where.params,
     };
   }
-  const rows = rollupRows(kind, rolled, rolled, 'fromMs');
+  const rows = rollupRows(kind, rolled, 'fromMs');
   return {
     sql: `(SELECT toInt64(toUnixTimestamp(Minute)) * 1000 AS t, ServiceName, Attributes,
           Sum AS s, Count AS c, Min AS mn, Max AS mx
@@ -70,33 +66,16 @@ export function valueSource(kind: 'gauge' | 'sum', s: SeriesSelection): SqlFragm
   };
 }
 
-/**
- * The rollup rows of `scan` (a read's rolled selection `rolled`, or that widened back by
- * the lookback) as a FROM source. With a step of whole quarter hours, the whole quarter
- * hours inside `rolled`'s range come from the quarter-hour rollup and the other minutes
- * (its ends and the lookback) from the minute rollup; a step holds whole quarter hours, and
- * they all lie on one side of the range's start. Otherwise all rows are minutes.
- */
+/** The minute rollup's rows of `scan` as a FROM source. */
 function rollupRows(
   kind: keyof typeof ROLLUP_TABLES,
-  rolled: SeriesSelection,
   scan: PointSelection,
   fromParam: string,
 ): SqlFragment {
   const where = pointConditions(scan, fromParam, 'Minute');
-  const minutes = `SELECT * FROM {db:Identifier}.${ROLLUP_TABLES[kind]} WHERE ${where.sql}`;
-  const quarterFromMs = Math.ceil(rolled.fromMs / QUARTER_MS) * QUARTER_MS;
-  const quarterToMs = Math.floor(rolled.toMs / QUARTER_MS) * QUARTER_MS;
-  if (rolled.stepMs % QUARTER_MS !== 0 || quarterToMs <= quarterFromMs) {
-    return { sql: `(${minutes})`, params: where.params };
-  }
-  const quarters = `Minute >= fromUnixTimestamp64Milli({quarterFromMs:Int64})
-      AND Minute < fromUnixTimestamp64Milli({quarterToMs:Int64})`;
   return {
-    sql: `(${minutes} AND NOT (${quarters})
-      UNION ALL
-      SELECT * FROM {db:Identifier}.${QUARTER_ROLLUP_TABLES[kind]} WHERE ${where.sql} AND ${quarters})`,
-    params: { ...where.params, quarterFromMs, quarterToMs },
+    sql: `(SELECT * FROM {db:Identifier}.${ROLLUP_TABLES[kind]} WHERE ${where.sql})`,
+    params: where.params,
   };
 }
 
@@ -166,7 +145,7 @@ export function rolledIncreases(
 ): { sql: string; params: Record<string, unknown>; terms: Term[] } {
   const r = ROLLED[kind];
   const scan = { ...rolled, fromMs: rolled.fromMs - rolled.lookbackMs };
-  const rows = rollupRows(kind, rolled, scan, 'scanFromMs');
+  const rows = rollupRows(kind, scan, 'scanFromMs');
   const mono = r.monotonic;
   // With buckets, a point whose counts do not match its bounds holds none (the views store
   // []), so adding or taking it changes nothing; but as the points' read leaves it out, a

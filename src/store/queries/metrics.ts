@@ -19,16 +19,6 @@ export const ROLLUP_TABLES = {
   histogram: 'gridscope_histogram_rollup_1m',
 } as const;
 
-/**
- * The same per quarter hour (schema/0010_metric_rollups_15m.sql), with the minute tables'
- * columns; Minute is the quarter hour's first minute.
- */
-export const QUARTER_ROLLUP_TABLES = {
-  gauge: 'gridscope_gauge_rollup_15m',
-  sum: 'gridscope_sum_rollup_15m',
-  histogram: 'gridscope_histogram_rollup_15m',
-} as const;
-
 /** The rollup table of a point type, or null for a type without one. */
 export function rollupTable(kind: MetricKind): string | null {
   return Object.hasOwn(ROLLUP_TABLES, kind)

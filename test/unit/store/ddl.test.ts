@@ -44,9 +44,6 @@ describe('schema DDL', () => {
         'gridscope_span_stats_1m_mv',
         'gridscope_span_stats_1h_mv',
         'gridscope_log_rollup_1m_mv',
-        'gridscope_gauge_rollup_15m_mv',
-        'gridscope_sum_rollup_15m_mv',
-        'gridscope_histogram_rollup_15m_mv',
       ]),
     );
   });
