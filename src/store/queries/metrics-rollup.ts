@@ -42,7 +42,7 @@ export function rollupSelection(kind: MetricKind, s: SeriesSelection): SeriesSel
 }
 
 /**
- * The rows a value read (sum, avg, min, max, count) aggregates, from the rollups when
+ * The rows a value read (sum, avg, min, max, count) aggregates, from the minute rollup when
  * rollupSelection allows: bucket time in Unix ms as `t`, then `s` (sum), `c` (count), `mn`,
  * `mx`, with the point identity columns.
  */
@@ -126,16 +126,14 @@ export interface Term {
  * resets again or climbs above the pre-reset peak. The rules are applied per group instead
  * of per replayed point: within a group each point follows the one before it; the first
  * follows the previous group's last point (q) in the series, found by a window over the
- * groups instead of over replayed points (on the query benchmark's data, a day of a counter
- * read in about a third less time, of a histogram's buckets about a tenth).
+ * groups, so no point is materialised.
  *
  * Rows: one per group in the range, with `bucket`, `labels` (the SQL of the read's group
  * labels over the rollup's columns), for histograms `eb` (the group's bounds), the point
  * columns and one condition column per term; a step's increase of a value is the sum of
- * sign * value over the terms whose condition holds. With `buckets`, a term also needs its
- * point's bucket counts to match the bounds, a group continues the previous one only with
- * the same bounds (as the points' read), and a group none of whose points has valid
- * counts is left out.
+ * sign * value over the terms whose condition holds. With `buckets`, the points' read's
+ * rules for counts that do not match their bounds and for a change of bounds hold too
+ * (see below).
  */
 export function rolledIncreases(
   kind: 'sum' | 'histogram',
