@@ -5,7 +5,6 @@ import {
   pointConditions,
   rollupTable,
   type MetricKind,
-  type PointSelection,
 } from './metrics.js';
 import type { SeriesSelection } from './metrics-series.js';
 
@@ -57,24 +56,11 @@ export function valueSource(kind: 'gauge' | 'sum', s: SeriesSelection): SqlFragm
       params: where.params,
     };
   }
-  const rows = rollupRows(kind, rolled, 'fromMs');
+  const where = pointConditions(rolled, 'fromMs', 'Minute');
   return {
     sql: `(SELECT toInt64(toUnixTimestamp(Minute)) * 1000 AS t, ServiceName, Attributes,
           Sum AS s, Count AS c, Min AS mn, Max AS mx
-        FROM ${rows.sql})`,
-    params: rows.params,
-  };
-}
-
-/** The minute rollup's rows of `scan` as a FROM source. */
-function rollupRows(
-  kind: keyof typeof ROLLUP_TABLES,
-  scan: PointSelection,
-  fromParam: string,
-): SqlFragment {
-  const where = pointConditions(scan, fromParam, 'Minute');
-  return {
-    sql: `(SELECT * FROM {db:Identifier}.${ROLLUP_TABLES[kind]} WHERE ${where.sql})`,
+        FROM {db:Identifier}.${ROLLUP_TABLES[kind]} WHERE ${where.sql})`,
     params: where.params,
   };
 }
@@ -142,8 +128,11 @@ export function rolledIncreases(
   opts: { buckets?: boolean } = {},
 ): { sql: string; params: Record<string, unknown>; terms: Term[] } {
   const r = ROLLED[kind];
-  const scan = { ...rolled, fromMs: rolled.fromMs - rolled.lookbackMs };
-  const rows = rollupRows(kind, scan, 'scanFromMs');
+  const where = pointConditions(
+    { ...rolled, fromMs: rolled.fromMs - rolled.lookbackMs },
+    'scanFromMs',
+    'Minute',
+  );
   const mono = r.monotonic;
   // With buckets, a point whose counts do not match its bounds holds none (the views store
   // []), so adding or taking it changes nothing; but as the points' read leaves it out, a
@@ -191,7 +180,7 @@ export function rolledIncreases(
             intDiv(toInt64(toUnixTimestamp(Minute)) * 1000, {stepMs:Int64}) AS step,
             Minute >= fromUnixTimestamp64Milli({fromMs:Int64}) AS inRange,
             any(${labels}) AS labels, ${r.states}
-          FROM ${rows.sql}
+          FROM {db:Identifier}.${ROLLUP_TABLES[kind]} WHERE ${where.sql}
           GROUP BY Series, StartTimeUnix, AggregationTemporality, ${r.key}, step, inRange
         )
       )
@@ -200,7 +189,7 @@ export function rolledIncreases(
     WHERE inRange${b ? ' AND if(delta, vt, vf OR (has_pk AND vpk) OR (has_l AND vl))' : ''}`;
   return {
     sql,
-    params: { ...rows.params, fromMs: rolled.fromMs, stepMs: rolled.stepMs },
+    params: { ...where.params, fromMs: rolled.fromMs, stepMs: rolled.stepMs },
     terms: conditions.map(([t]) => t),
   };
 }
