@@ -1,7 +1,7 @@
 /**
  * The raw-engine phase, run as its own process (the embedded engine binds one data
- * directory per process): the same pre-generated requests, decoded and converted to TSV
- * rows by Gridscope's own converters before timing, then inserted straight into the engine
+ * directory per process): the same pre-generated requests, decoded and converted to Native
+ * blocks by Gridscope's own converters before timing, then inserted straight into the engine
  * in batches shaped like the server's. Only the insert calls are timed. Progress goes to
  * stderr; the last stdout line is a JSON object of RawResult per signal.
  */

@@ -8,6 +8,7 @@ export { type WriteResult, type WriteOptions } from './writer.js';
 export {
   TABLE_COLUMNS,
   TABLE_NAMES,
+  TABLE_SCHEMAS,
   TRACES_COLUMNS,
   LOGS_COLUMNS,
   GAUGE_COLUMNS,
@@ -17,7 +18,14 @@ export {
   SUMMARY_COLUMNS,
   type TableName,
 } from './tables.js';
-export { TsvWriter, floatText } from './tsv-writer.js';
+export {
+  NativeWriter,
+  ByteSink,
+  renderString,
+  renderMap,
+  type MapCell,
+  type MapTarget,
+} from './native-writer.js';
 export { PlatformRepo, OrgRow, KeyRow } from './platform.js';
 export { type UserSqlLimits, type UserSqlResult } from './user-sql.js';
 export { checkSelectAst, screenSqlText, MAX_SQL_LENGTH } from './sql-guard.js';

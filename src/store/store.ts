@@ -52,7 +52,7 @@ function clickhouseCode(err: unknown): string | undefined {
 /** Rows of one request for one table. */
 export interface TableRows {
   table: TableName;
-  /** TabSeparated rows, UTF-8, each ending in a newline. */
+  /** The rows as a Native block (see native-writer.ts); blocks of a table join by concatenation. */
   body: Uint8Array;
   rows: number;
 }

@@ -3,20 +3,25 @@
  * fill them as points are written, a retried batch reaches them once, the migration
  * backfills points stored before it, and retention applies to them as to the points.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClient, statementSettings } from '../../src/store/client.js';
 import { migrate } from '../../src/store/migrations.js';
 import { applyRetention } from '../../src/store/retention.js';
 import { writeRows } from '../../src/store/writer.js';
+import { NativeWriter, TABLE_SCHEMAS, type MapTarget } from '../../src/store/index.js';
 import { removeDir, tempDataDir } from './harness.js';
 
 const dir = tempDataDir('metric-rollups');
+const spoolDir = join(dir, 'spool');
 const db = 'gridscope_rolluptest';
 let client: ClickHouseClient;
 
 beforeAll(async () => {
   client = openClient({ kind: 'embedded', dataDir: dir });
+  mkdirSync(spoolDir, { recursive: true });
   await migrate(client, { database: db });
 });
 
@@ -38,15 +43,41 @@ async function command(sql: string): Promise<void> {
   await client.command({ query: sql, clickhouse_settings: statementSettings() });
 }
 
+const entry = (m: MapTarget, key: string, value: string) => {
+  const k = Buffer.from(key);
+  m.key(k, 0, k.length).text(value);
+};
+
 /**
- * One gauge point as the writer's TSV (the columns of src/store/tables.ts GAUGE_COLUMNS):
- * resource, scope, service, metric, attributes, start and time (Unix seconds), value, no
- * exemplars.
+ * One gauge point as a Native block (the columns of src/store/tables.ts GAUGE_COLUMNS):
+ * resource, scope, service, metric, attributes {k: v}, start and time (Unix seconds),
+ * value, no exemplars.
  */
-function gaugeLine(metric: string, time: number, value: number, attrs = "{'k':'v'}"): string {
-  const head = ["{'service.name':'svc'}", '', 0, 'scope', '1', '{}', 0, '', 'svc', metric];
-  const rest = ['', '1', '{}', attrs, time - 10, time, 0, value, '[]', '[]', '[]', '[]', '[]'];
-  return [...head, ...rest].join('\t') + '\n';
+function gaugeLine(metric: string, time: number, value: number): Buffer {
+  const w = new NativeWriter(TABLE_SCHEMAS.otel_metrics_gauge);
+  entry(w.next(), 'service.name', 'svc');
+  w.text('');
+  w.u32(0);
+  w.text('scope');
+  w.text('1');
+  w.next(); // ScopeAttributes
+  w.u32(0);
+  w.text('');
+  w.text('svc');
+  w.text(metric);
+  w.text('');
+  w.text('1');
+  w.next(); // MetricMetadata
+  entry(w.next(), 'k', 'v');
+  const sec = Math.floor(time);
+  const nanos = Math.round((time - sec) * 1e9);
+  w.dt64(sec - 10, nanos);
+  w.dt64(sec, nanos);
+  w.u32(0);
+  w.f64(value);
+  for (let i = 0; i < 5; i++) w.next(); // no exemplars
+  w.endRow();
+  return w.finish();
 }
 
 const MINUTE = 1_764_000_000 - (1_764_000_000 % 60);
@@ -74,10 +105,11 @@ describe('gauge rollup', () => {
       gaugeLine('g.minutes', MINUTE + 30, 10),
       gaugeLine('g.minutes', MINUTE + 59.5, 1),
       gaugeLine('g.minutes', MINUTE + 61, 7),
-    ].join('');
-    const r = await writeRows(client, db, 'otel_metrics_gauge', Buffer.from(body), 'minutes-1', {
+    ];
+    const r = await writeRows(client, db, 'otel_metrics_gauge', body, 'minutes-1', {
       retries: 0,
       retryDelayMs: 10,
+      spoolDir,
     });
     expect(r.status).toBe('success');
     expect(await gaugeMinutes('g.minutes')).toEqual([
@@ -87,11 +119,12 @@ describe('gauge rollup', () => {
   });
 
   it('counts a retried batch once, as the points table does', async () => {
-    const body = Buffer.from(gaugeLine('g.retried', MINUTE + 5, 3));
+    const body = gaugeLine('g.retried', MINUTE + 5, 3);
     for (let attempt = 0; attempt < 3; attempt++) {
       const r = await writeRows(client, db, 'otel_metrics_gauge', body, 'retried-batch-7', {
         retries: 0,
         retryDelayMs: 10,
+        spoolDir,
       });
       expect(r.status).toBe('success');
     }
@@ -107,10 +140,11 @@ describe('gauge rollup', () => {
       [5, 'twin-a'],
       [6, 'twin-b'],
     ] as const) {
-      const body = Buffer.from(gaugeLine('g.twins', MINUTE + second, 3));
+      const body = gaugeLine('g.twins', MINUTE + second, 3);
       const r = await writeRows(client, db, 'otel_metrics_gauge', body, token, {
         retries: 0,
         retryDelayMs: 10,
+        spoolDir,
       });
       expect(r.status).toBe('success');
     }

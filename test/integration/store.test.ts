@@ -2,7 +2,9 @@
  * The store against the real embedded engine: per-statement settings, deduplicated
  * retries, migrations, retention, and how batches fail.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,7 @@ import { applyRetention } from '../../src/store/retention.js';
 import { histogramQuantiles } from '../../src/store/queries/latency-buckets.js';
 import { serviceEdges } from '../../src/store/queries/traces.js';
 import { writeRows } from '../../src/store/writer.js';
-import { Store } from '../../src/store/index.js';
+import { NativeWriter, Store, TABLE_NAMES, TABLE_SCHEMAS } from '../../src/store/index.js';
 import type { AppError } from '../../src/lib/errors.js';
 import { removeDir, silentLog, tempDataDir } from './harness.js';
 
@@ -42,10 +44,29 @@ async function scalar(sql: string, settings = statementSettings()): Promise<unkn
   return Object.values(r[0]!)[0];
 }
 
-const logLine = (service: string, body: string) =>
-  Buffer.from(
-    `1764000000.000000001\t\t\t0\tINFO\t9\t${service}\t${body}\t\t{}\t\t\t\t{}\t{}\t\t1764000000.000000002\t0\tstring\t0\t0\t0\n`,
-  );
+/** One otel_logs row as a Native block, with empty ids, attributes and scope. */
+const logLine = (service: string, body: string) => {
+  const w = new NativeWriter(TABLE_SCHEMAS.otel_logs);
+  w.dt64(1764000000, 1);
+  for (const v of ['', '']) w.text(v); // TraceId, SpanId
+  w.u8(0);
+  w.text('INFO');
+  w.u8(9);
+  w.text(service);
+  w.text(body);
+  w.text(''); // ResourceSchemaUrl
+  w.next(); // ResourceAttributes: no entries
+  for (const v of ['', '', '']) w.text(v); // ScopeSchemaUrl, ScopeName, ScopeVersion
+  w.next(); // ScopeAttributes
+  w.next(); // LogAttributes
+  w.text(''); // EventName
+  w.dt64(1764000000, 2);
+  w.u32(0);
+  w.text('string');
+  for (let i = 0; i < 3; i++) w.u32(0); // dropped counts
+  w.endRow();
+  return w.finish();
+};
 
 const countService = (service: string) =>
   scalar(
@@ -81,10 +102,36 @@ describe('statement settings in the SQL text', () => {
 const spoolDir = join(dir, 'spool-test');
 mkdirSync(spoolDir, { recursive: true });
 
-describe.each([
-  ['inline', { ...fastRetry }],
-  ['infile', { ...fastRetry, spoolDir }],
-])('writing rows (%s)', (mode, opts) => {
+describe('written column types', () => {
+  it("are the tables' own, with String for LowCardinality(String)", async () => {
+    for (const table of TABLE_NAMES) {
+      const rs = await client.query({
+        query: `SELECT name, type FROM system.columns
+          WHERE database = {db:String} AND table = {table:String}`,
+        query_params: { db: target.database, table },
+        format: 'JSONEachRow',
+        clickhouse_settings: statementSettings(),
+      });
+      const ddl = new Map(
+        (await rs.json<{ name: string; type: string }>()).map((c) => [
+          c.name,
+          c.type.replace(/LowCardinality\((\w+)\)/g, '$1'),
+        ]),
+      );
+      const written = TABLE_SCHEMAS[table];
+      expect(written.length).toBeGreaterThan(10);
+      expect(written.map(([name, type]) => `${table}.${name} ${type}`)).toEqual(
+        written.map(([name]) => `${table}.${name} ${ddl.get(name)}`),
+      );
+    }
+  });
+});
+
+// The embedded engine reads inserts from batch files; a server takes the same blocks in the
+// request body (see 'inserts sent to a server' below).
+describe('writing rows', () => {
+  const mode = 'infile';
+  const opts = { ...fastRetry, spoolDir };
   it('runs every statement with the baseline, so no token outlives its insert', async () => {
     const first = await writeRows(
       client,
@@ -355,6 +402,54 @@ function smallStore(onBatch: (table: string, rows: number) => void = () => undef
     log: silentLog,
   });
 }
+
+describe('inserts sent to a server', () => {
+  it('carry the statement and settings in the URL and the blocks unchanged in the body', async () => {
+    // No ClickHouse server runs here: a local listener keeps what the client sends, and the
+    // embedded engine then runs that statement on that body, read from a file.
+    const seen: { url: string; method: string; body: Buffer }[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ url: req.url ?? '', method: req.method ?? '', body: Buffer.concat(chunks) });
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end();
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const { port } = server.address() as AddressInfo;
+    const remote = openClient({ kind: 'server', url: `http://127.0.0.1:${port}` });
+    try {
+      const blocks = [logLine('sent-to-server', 'one'), logLine('sent-to-server', 'two')];
+      const r = await writeRows(remote, target.database, 'otel_logs', blocks, 'server-token-1', {
+        retries: 0,
+        retryDelayMs: 10,
+      });
+      expect(r.status).toBe('success');
+      expect(seen).toHaveLength(1);
+      const [sent] = seen;
+      expect(sent!.method).toBe('POST');
+      const params = new URL(sent!.url, 'http://x').searchParams;
+      expect(params.get('insert_deduplication_token')).toBe('server-token-1');
+      const query = params.get('query') ?? '';
+      expect(query).toMatch(
+        /^INSERT INTO `gridscope_storetest`\.`otel_logs` \(`Timestamp`, .*\) FORMAT Native$/,
+      );
+      expect(sent!.body.equals(Buffer.concat(blocks))).toBe(true);
+
+      const file = join(spoolDir, 'sent-to-server.native');
+      writeFileSync(file, sent!.body);
+      await client.command({
+        query: query.replace(/ FORMAT Native$/, ` FROM INFILE '${file}' FORMAT Native`),
+        clickhouse_settings: statementSettings(),
+      });
+      expect(await countService('sent-to-server')).toBe(2);
+    } finally {
+      await remote.close();
+      server.close();
+    }
+  });
+});
 
 describe('batches', () => {
   it('writes the requests of one batch in one insert, every row of each', async () => {

@@ -1,4 +1,12 @@
-import { TsvWriter, type TableName, type TableRows } from '../../store/index.js';
+import {
+  NativeWriter,
+  renderMap,
+  renderString,
+  TABLE_SCHEMAS,
+  type MapCell,
+  type TableName,
+  type TableRows,
+} from '../../store/index.js';
 import { findServiceName, writeAnyValue, writeAttributes } from './wire-values.js';
 import { expectWire, WIRE_LEN, WIRE_VARINT, type Range, type WireReader } from './wire.js';
 
@@ -14,37 +22,30 @@ export interface Converted {
 
 const MAX_MESSAGES = 5;
 
-/** Collects rows per table, as TSV bytes, and the reasons items were refused. */
+/** Collects rows per table, as a Native block each, and the reasons items were refused. */
 export class RowCollector {
-  private readonly writers = new Map<TableName, { w: TsvWriter; rows: number }>();
-
-  /** `sizeHint`: expected bytes of rows per table, to spare the writers regrowing. */
-  constructor(private readonly sizeHint = 64 * 1024) {}
-
-  /** A collector sized for a request: rows take about twice its bytes (attributes repeat per row, ids become hex). */
-  static forRequest(body: Uint8Array): RowCollector {
-    return new RowCollector(Math.max(64 * 1024, body.length * 2));
-  }
+  private readonly writers = new Map<TableName, NativeWriter>();
 
   private readonly reasons = new Map<string, number>();
   accepted = 0;
   rejected = 0;
 
-  /** The writer for a table's rows; a row is kept by `commit` or dropped by `reject`. */
-  writer(table: TableName): TsvWriter {
-    let entry = this.writers.get(table);
-    if (!entry) {
-      entry = { w: new TsvWriter(this.sizeHint), rows: 0 };
-      this.writers.set(table, entry);
+  /**
+   * The writer for a table's rows. A row is ended by `commit`; an item is refused with
+   * `reject` before any of its row is written.
+   */
+  writer(table: TableName): NativeWriter {
+    let w = this.writers.get(table);
+    if (!w) {
+      w = new NativeWriter(TABLE_SCHEMAS[table]);
+      this.writers.set(table, w);
     }
-    return entry.w;
+    return w;
   }
 
   /** Ends the row being written to `table`. */
   commit(table: TableName): void {
-    const entry = this.writers.get(table)!;
-    entry.w.byte(0x0a);
-    entry.rows++;
+    this.writers.get(table)!.endRow();
     this.accepted++;
   }
 
@@ -55,8 +56,8 @@ export class RowCollector {
 
   result(): Converted {
     const parts: TableRows[] = [];
-    for (const [table, { w, rows }] of this.writers) {
-      if (rows > 0) parts.push({ table, body: w.finish(), rows });
+    for (const [table, w] of this.writers) {
+      if (w.rows > 0) parts.push({ table, body: w.finish(), rows: w.rows });
     }
     const reasons = [...this.reasons.entries()];
     const message = reasons
@@ -69,26 +70,22 @@ export class RowCollector {
   }
 }
 
-/** Renders text pieces once (resource and scope fields shared by many rows). */
-function render(fn: (w: TsvWriter) => void): Uint8Array {
-  const w = new TsvWriter(256);
-  fn(w);
-  return w.finish().slice();
-}
-
-/** Resource fields in row text, shared by every row of the resource. */
+/**
+ * Resource fields encoded once and copied into every row of the resource: strings for
+ * `NativeWriter.encoded`, attributes for `NativeWriter.mapCell`.
+ */
 export interface ResourceText {
   serviceName: Uint8Array;
-  attributes: Uint8Array;
+  attributes: MapCell;
   schemaUrl: Uint8Array;
   dropped: number;
 }
 
-/** Scope fields in row text, shared by every row of the scope. */
+/** Scope fields encoded once and copied into every row of the scope. */
 export interface ScopeText {
   name: Uint8Array;
   version: Uint8Array;
-  attributes: Uint8Array;
+  attributes: MapCell;
   schemaUrl: Uint8Array;
   dropped: number;
 }
@@ -138,12 +135,13 @@ export function scanRequest(r: WireReader): Range[] {
   return out;
 }
 
-const EMPTY = new Uint8Array(0);
-const EMPTY_MAP = Uint8Array.from([0x7b, 0x7d]);
+/** An empty String value: its length, zero. */
+const EMPTY = Uint8Array.of(0);
+const EMPTY_MAP: MapCell = { count: 0, keys: new Uint8Array(0), values: new Uint8Array(0) };
 
 /**
  * Walks an encoded Export*ServiceRequest, calling `visit` for every item (span, log record
- * or metric) with the rendered text of its resource and scope. `visit` may move the reader.
+ * or metric) with the encoded fields of its resource and scope. `visit` may move the reader.
  */
 export function forEachItem(
   r: WireReader,
@@ -163,15 +161,13 @@ export function forEachItem(
 /** Renders a Resource (attributes = 1, dropped_attributes_count = 2). */
 export function resourceText(r: WireReader, group: Group): ResourceText {
   const buf = r.buf;
-  const url = render((w) => w.tsv(buf, group.schemaUrl.start, group.schemaUrl.end));
+  const url = renderString((s) => s.str(buf, group.schemaUrl.start, group.schemaUrl.end));
   const head = group.head;
   if (!head) return { serviceName: EMPTY, attributes: EMPTY_MAP, schemaUrl: url, dropped: 0 };
   const service = findServiceName(r, head.start, head.end, 1);
   return {
-    serviceName: service
-      ? render((w) => writeAnyValue(w, r, service[0], service[1], 'tsv'))
-      : EMPTY,
-    attributes: render((w) => writeAttributes(w, r, head.start, head.end, 1)),
+    serviceName: service ? renderString((s) => writeAnyValue(s, r, service[0], service[1])) : EMPTY,
+    attributes: renderMap((m) => writeAttributes(m, r, head.start, head.end, 1)),
     schemaUrl: url,
     dropped: varintField(r, head, 2),
   };
@@ -180,7 +176,7 @@ export function resourceText(r: WireReader, group: Group): ResourceText {
 /** Renders an InstrumentationScope (name 1, version 2, attributes 3, dropped 4). */
 export function scopeText(r: WireReader, group: Group): ScopeText {
   const buf = r.buf;
-  const url = render((w) => w.tsv(buf, group.schemaUrl.start, group.schemaUrl.end));
+  const url = renderString((s) => s.str(buf, group.schemaUrl.start, group.schemaUrl.end));
   const head = group.head;
   if (!head) {
     return { name: EMPTY, version: EMPTY, attributes: EMPTY_MAP, schemaUrl: url, dropped: 0 };
@@ -188,9 +184,9 @@ export function scopeText(r: WireReader, group: Group): ScopeText {
   const name = bytesField(r, head, 1);
   const version = bytesField(r, head, 2);
   return {
-    name: render((w) => w.tsv(buf, name.start, name.end)),
-    version: render((w) => w.tsv(buf, version.start, version.end)),
-    attributes: render((w) => writeAttributes(w, r, head.start, head.end, 3)),
+    name: renderString((s) => s.str(buf, name.start, name.end)),
+    version: renderString((s) => s.str(buf, version.start, version.end)),
+    attributes: renderMap((m) => writeAttributes(m, r, head.start, head.end, 3)),
     schemaUrl: url,
     dropped: varintField(r, head, 4),
   };

@@ -17,7 +17,7 @@ export function logsToRows(
   receivedAt: SecNanos,
   expiredBeforeSec = 0,
 ): Converted {
-  const out = RowCollector.forRequest(body);
+  const out = new RowCollector();
   const r = new WireReader(body);
   const buf = body;
   forEachItem(r, (rec, res, scope) => {
@@ -118,50 +118,30 @@ export function logsToRows(
     }
 
     const w = out.writer('otel_logs');
-    w.dateTime64(time.sec, time.nanos);
-    w.tab();
+    w.dt64(time.sec, time.nanos);
     w.hex(buf, id.start, id.end);
-    w.tab();
     w.hex(buf, span.start, span.end);
-    w.tab();
-    w.ascii(String(flags & 0xff));
-    w.tab();
-    w.tsv(buf, sevStart, sevEnd);
-    w.tab();
-    w.ascii(String(severity));
-    w.tab();
-    w.bytes(res.serviceName);
-    w.tab();
+    w.u8(flags & 0xff);
+    w.string(buf, sevStart, sevEnd);
+    w.u8(severity);
+    w.encoded(res.serviceName);
     let kind: ValueKind = '';
-    if (bodyStart >= 0) kind = writeAnyValue(w, r, bodyStart, bodyEnd, 'tsv');
-    w.tab();
-    w.bytes(res.schemaUrl);
-    w.tab();
-    w.bytes(res.attributes);
-    w.tab();
-    w.bytes(scope.schemaUrl);
-    w.tab();
-    w.bytes(scope.name);
-    w.tab();
-    w.bytes(scope.version);
-    w.tab();
-    w.bytes(scope.attributes);
-    w.tab();
-    writeAttributes(w, r, rec.start, rec.end, 6);
-    w.tab();
-    w.tsv(buf, eventStart, eventEnd);
-    w.tab();
-    w.dateTime64(observed.sec, observed.nanos);
-    w.tab();
-    w.ascii(String(flags));
-    w.tab();
-    w.ascii(kind);
-    w.tab();
-    w.ascii(String(dropped));
-    w.tab();
-    w.ascii(String(res.dropped));
-    w.tab();
-    w.ascii(String(scope.dropped));
+    if (bodyStart >= 0) kind = writeAnyValue(w.value(), r, bodyStart, bodyEnd);
+    else w.text('');
+    w.encoded(res.schemaUrl);
+    w.mapCell(res.attributes);
+    w.encoded(scope.schemaUrl);
+    w.encoded(scope.name);
+    w.encoded(scope.version);
+    w.mapCell(scope.attributes);
+    writeAttributes(w.next(), r, rec.start, rec.end, 6);
+    w.string(buf, eventStart, eventEnd);
+    w.dt64(observed.sec, observed.nanos);
+    w.u32(flags);
+    w.text(kind);
+    w.u32(dropped);
+    w.u32(res.dropped);
+    w.u32(scope.dropped);
     out.commit('otel_logs');
   });
   return out.result();

@@ -1,5 +1,11 @@
-import { inRange, int64Number, isZero, splitNanos, uint64Text } from '../../lib/nanos.js';
-import { floatText, TsvWriter, type TableName } from '../../store/index.js';
+import { inRange, int64Number, isZero, splitNanos } from '../../lib/nanos.js';
+import {
+  renderMap,
+  renderString,
+  type MapCell,
+  type NativeWriter,
+  type TableName,
+} from '../../store/index.js';
 import {
   RowCollector,
   forEachItem,
@@ -46,14 +52,15 @@ const POINT_FIELDS: Record<PointKind, { attributes: number; flags: number; exemp
 };
 
 /**
- * Reads one occurrence of a repeated unsigned 64-bit field, packed or not, as decimal
- * texts: fixed64 items (histogram bucket counts) or varint items (exponential buckets).
+ * Reads one occurrence of a repeated unsigned 64-bit field, packed or not, as pairs of
+ * 32-bit halves (low, high): fixed64 items (histogram bucket counts) or varint items
+ * (exponential buckets).
  */
-function readUint64s(r: WireReader, tag: number, itemWire: number, into: string[]): void {
+function readUint64s(r: WireReader, tag: number, itemWire: number, into: number[]): void {
   const one = () => {
     if (itemWire === WIRE_I64) r.fixed64();
     else r.varint64();
-    into.push(uint64Text({ low: r.lo, high: r.hi }));
+    into.push(r.lo, r.hi);
   };
   if ((tag & 7) === WIRE_LEN) {
     const end = r.len();
@@ -84,14 +91,16 @@ interface Point {
   flags: number;
   exemplars: Range[];
   value: number;
-  count: string;
+  /** Count and zero count as 32-bit halves. */
+  count: [number, number];
   sum: number;
   min: number;
   max: number;
-  bucketCounts: string[];
+  /** Bucket counts as (low, high) halves, two numbers per bucket. */
+  bucketCounts: number[];
   bounds: number[];
   scale: number;
-  zeroCount: string;
+  zeroCount: [number, number];
   zeroThreshold: number;
   positive: Range | null;
   negative: Range | null;
@@ -107,14 +116,14 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
     flags: 0,
     exemplars: [],
     value: 0,
-    count: '0',
+    count: [0, 0],
     sum: 0,
     min: 0,
     max: 0,
     bucketCounts: [],
     bounds: [],
     scale: 0,
-    zeroCount: '0',
+    zeroCount: [0, 0],
     zeroThreshold: 0,
     positive: null,
     negative: null,
@@ -157,7 +166,7 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
       if (f === 4) {
         expectWire(t, WIRE_I64);
         r.fixed64();
-        pt.count = uint64Text({ low: r.lo, high: r.hi });
+        pt.count = [r.lo, r.hi];
       } else if (f === 5) {
         expectWire(t, WIRE_I64);
         pt.sum = r.double();
@@ -176,7 +185,7 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
         } else if (f === 7) {
           expectWire(t, WIRE_I64);
           r.fixed64();
-          pt.zeroCount = uint64Text({ low: r.lo, high: r.hi });
+          pt.zeroCount = [r.lo, r.hi];
         } else if (f === 8 || f === 9) {
           expectWire(t, WIRE_LEN);
           if (f === 8) pt.positive = r.range();
@@ -198,9 +207,9 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
 }
 
 /** Writes an exponential histogram's Buckets (offset 1, bucket_counts 2) as two columns. */
-function writeBuckets(w: TsvWriter, r: WireReader, b: Range | null): void {
+function writeBuckets(w: NativeWriter, r: WireReader, b: Range | null): void {
   let offset = 0;
-  const counts: string[] = [];
+  const counts: number[] = [];
   if (b) {
     r.at(b.start, b.end);
     while (r.more()) {
@@ -212,9 +221,20 @@ function writeBuckets(w: TsvWriter, r: WireReader, b: Range | null): void {
       else r.skip(t & 7);
     }
   }
-  w.ascii(String(offset));
-  w.tab();
-  w.ascii('[' + counts.join(',') + ']');
+  w.i32(offset);
+  writeUint64Array(w, counts);
+}
+
+/** An Array(UInt64) value from (low, high) halves. */
+function writeUint64Array(w: NativeWriter, halves: readonly number[]): void {
+  const c = w.next();
+  for (let i = 0; i < halves.length; i += 2) c.item().u64(halves[i]!, halves[i + 1]!);
+}
+
+/** An Array(Float64) value. */
+function writeFloat64Array(w: NativeWriter, values: readonly number[]): void {
+  const c = w.next();
+  for (const v of values) c.item().f64(v);
 }
 
 /** Exemplar fields: filtered attributes 7, time 2, as_double 3, as_int 6, span id 4, trace id 5. */
@@ -268,78 +288,64 @@ function readExemplar(r: WireReader, e: Range): Exemplar {
 }
 
 /** The five Exemplars.* columns. */
-function writeExemplars(w: TsvWriter, r: WireReader, ex: Exemplar[]): void {
+function writeExemplars(w: NativeWriter, r: WireReader, ex: readonly Exemplar[]): void {
   const buf = r.buf;
-  const list = (fn: (x: Exemplar) => void) => {
-    w.byte(0x5b);
-    ex.forEach((x, i) => {
-      if (i > 0) w.byte(0x2c);
-      fn(x);
-    });
-    w.byte(0x5d);
-  };
-  list((x) => writeAttributes(w, r, x.range.start, x.range.end, 7));
-  w.tab();
-  list((x) => {
-    w.byte(0x27);
-    w.dateTime64(x.time.sec, x.time.nanos);
-    w.byte(0x27);
-  });
-  w.tab();
-  list((x) => w.ascii(floatText(x.value)));
-  w.tab();
-  list((x) => {
-    w.byte(0x27);
-    w.hex(buf, x.spanId.start, x.spanId.end);
-    w.byte(0x27);
-  });
-  w.tab();
-  list((x) => {
-    w.byte(0x27);
-    w.hex(buf, x.traceId.start, x.traceId.end);
-    w.byte(0x27);
-  });
+  let c = w.next(); // FilteredAttributes
+  for (const x of ex) {
+    writeAttributes(c, r, x.range.start, x.range.end, 7);
+    c.endMap();
+  }
+  c = w.next(); // TimeUnix
+  for (const x of ex) c.item().dt64(x.time.sec, x.time.nanos);
+  writeFloat64Array(
+    w,
+    ex.map((x) => x.value),
+  );
+  c = w.next(); // SpanId
+  for (const x of ex) c.item().hex(buf, x.spanId.start, x.spanId.end);
+  c = w.next(); // TraceId
+  for (const x of ex) c.item().hex(buf, x.traceId.start, x.traceId.end);
 }
 
-/** The metric fields before the point's own, in row text. */
-function metricHead(
+/** A metric's own fields, encoded once for all its points. */
+interface MetricText {
+  name: Uint8Array;
+  description: Uint8Array;
+  unit: Uint8Array;
+  metadata: MapCell;
+}
+
+function metricText(
   r: WireReader,
-  res: ResourceText,
-  scope: ScopeText,
   m: Range,
   name: Range,
   description: Range,
   unit: Range,
-): Uint8Array {
-  const w = new TsvWriter(1024);
+): MetricText {
   const buf = r.buf;
-  w.bytes(res.attributes);
-  w.tab();
-  w.bytes(res.schemaUrl);
-  w.tab();
-  w.ascii(String(res.dropped));
-  w.tab();
-  w.bytes(scope.name);
-  w.tab();
-  w.bytes(scope.version);
-  w.tab();
-  w.bytes(scope.attributes);
-  w.tab();
-  w.ascii(String(scope.dropped));
-  w.tab();
-  w.bytes(scope.schemaUrl);
-  w.tab();
-  w.bytes(res.serviceName);
-  w.tab();
-  w.tsv(buf, name.start, name.end);
-  w.tab();
-  w.tsv(buf, description.start, description.end);
-  w.tab();
-  w.tsv(buf, unit.start, unit.end);
-  w.tab();
-  writeAttributes(w, r, m.start, m.end, 12);
-  w.tab();
-  return w.finish().slice();
+  return {
+    name: renderString((s) => s.str(buf, name.start, name.end)),
+    description: renderString((s) => s.str(buf, description.start, description.end)),
+    unit: renderString((s) => s.str(buf, unit.start, unit.end)),
+    metadata: renderMap((t) => writeAttributes(t, r, m.start, m.end, 12)),
+  };
+}
+
+/** The columns every metrics table starts with, up to the point's attributes. */
+function writeHead(w: NativeWriter, res: ResourceText, scope: ScopeText, m: MetricText): void {
+  w.mapCell(res.attributes);
+  w.encoded(res.schemaUrl);
+  w.u32(res.dropped);
+  w.encoded(scope.name);
+  w.encoded(scope.version);
+  w.mapCell(scope.attributes);
+  w.u32(scope.dropped);
+  w.encoded(scope.schemaUrl);
+  w.encoded(res.serviceName);
+  w.encoded(m.name);
+  w.encoded(m.description);
+  w.encoded(m.unit);
+  w.mapCell(m.metadata);
 }
 
 function convertMetric(
@@ -401,7 +407,7 @@ function convertMetric(
     out.reject('metric name is empty', points.length);
     return;
   }
-  const head = metricHead(r, res, scope, m, name, description, unit);
+  const text = metricText(r, m, name, description, unit);
   const table = TABLES[kind];
   const fields = POINT_FIELDS[kind];
 
@@ -435,79 +441,54 @@ function convertMetric(
     if (
       kind === 'histogram' &&
       pt.bucketCounts.length !== 0 &&
-      pt.bucketCounts.length !== pt.bounds.length + 1
+      pt.bucketCounts.length / 2 !== pt.bounds.length + 1
     ) {
       out.reject('histogram bucket_counts must have one more element than explicit_bounds');
       continue;
     }
 
     const w = out.writer(table);
-    w.bytes(head);
-    writeAttributes(w, r, p.start, p.end, fields.attributes);
-    w.tab();
-    w.dateTime64(start.sec, start.nanos);
-    w.tab();
-    w.dateTime64(time.sec, time.nanos);
-    w.tab();
-    w.ascii(String(pt.flags));
-    w.tab();
+    writeHead(w, res, scope, text);
+    writeAttributes(w.next(), r, p.start, p.end, fields.attributes);
+    w.dt64(start.sec, start.nanos);
+    w.dt64(time.sec, time.nanos);
+    w.u32(pt.flags);
     switch (kind) {
       case 'gauge':
       case 'sum':
-        w.ascii(floatText(pt.value));
-        w.tab();
+        w.f64(pt.value);
         writeExemplars(w, r, exemplars);
         if (kind === 'sum') {
-          w.tab();
-          w.ascii(String(temporality));
-          w.tab();
-          w.ascii(monotonic ? 'true' : 'false');
+          w.i32(temporality);
+          w.bool(monotonic);
         }
         break;
       case 'histogram':
-        w.ascii(pt.count);
-        w.tab();
-        w.ascii(floatText(pt.sum));
-        w.tab();
-        w.ascii('[' + pt.bucketCounts.join(',') + ']');
-        w.tab();
-        w.ascii('[' + pt.bounds.map(floatText).join(',') + ']');
-        w.tab();
+        w.u64(pt.count[0], pt.count[1]);
+        w.f64(pt.sum);
+        writeUint64Array(w, pt.bucketCounts);
+        writeFloat64Array(w, pt.bounds);
         writeExemplars(w, r, exemplars);
-        w.tab();
-        w.ascii(floatText(pt.min));
-        w.tab();
-        w.ascii(floatText(pt.max));
-        w.tab();
-        w.ascii(String(temporality));
+        w.f64(pt.min);
+        w.f64(pt.max);
+        w.i32(temporality);
         break;
       case 'exponentialHistogram':
-        w.ascii(pt.count);
-        w.tab();
-        w.ascii(floatText(pt.sum));
-        w.tab();
-        w.ascii(String(pt.scale));
-        w.tab();
-        w.ascii(pt.zeroCount);
-        w.tab();
+        w.u64(pt.count[0], pt.count[1]);
+        w.f64(pt.sum);
+        w.i32(pt.scale);
+        w.u64(pt.zeroCount[0], pt.zeroCount[1]);
         writeBuckets(w, r, pt.positive);
-        w.tab();
         writeBuckets(w, r, pt.negative);
-        w.tab();
         writeExemplars(w, r, exemplars);
-        w.tab();
-        w.ascii(floatText(pt.min));
-        w.tab();
-        w.ascii(floatText(pt.max));
-        w.tab();
-        w.ascii(String(temporality));
-        w.tab();
-        w.ascii(floatText(pt.zeroThreshold));
+        w.f64(pt.min);
+        w.f64(pt.max);
+        w.i32(temporality);
+        w.f64(pt.zeroThreshold);
         break;
       case 'summary': {
-        w.ascii(pt.count);
-        w.tab();
-        w.ascii(floatText(pt.sum));
+        w.u64(pt.count[0], pt.count[1]);
+        w.f64(pt.sum);
         const q: number[] = [];
         const v: number[] = [];
         for (const qr of pt.quantiles) {
@@ -525,10 +506,8 @@ function convertMetric(
           q.push(quantile);
           v.push(value);
         }
-        w.tab();
-        w.ascii('[' + q.map(floatText).join(',') + ']');
-        w.tab();
-        w.ascii('[' + v.map(floatText).join(',') + ']');
+        writeFloat64Array(w, q);
+        writeFloat64Array(w, v);
         break;
       }
     }
@@ -544,7 +523,7 @@ function convertMetric(
  * 0, as the Collector exporter does. Throws a VALIDATION AppError for malformed bytes.
  */
 export function metricsToRows(body: Uint8Array, expiredBeforeSec = 0): Converted {
-  const out = RowCollector.forRequest(body);
+  const out = new RowCollector();
   const r = new WireReader(body);
   forEachItem(r, (m, res, scope) => convertMetric(out, r, res, scope, m, expiredBeforeSec));
   return out.result();

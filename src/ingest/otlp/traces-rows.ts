@@ -1,5 +1,5 @@
 import { diffNanos, inRange, isZero, splitNanos, type SecNanos } from '../../lib/nanos.js';
-import type { TsvWriter } from '../../store/index.js';
+import { renderString } from '../../store/index.js';
 import { RowCollector, forEachItem, validId, type Converted } from './convert-common.js';
 import { writeAttributes } from './wire-values.js';
 import {
@@ -12,6 +12,7 @@ import {
   type Range,
 } from './wire.js';
 
+/** The stored names of span kinds and status codes, by number, encoded once. */
 const SPAN_KINDS = [
   'SPAN_KIND_UNSPECIFIED',
   'SPAN_KIND_INTERNAL',
@@ -19,8 +20,10 @@ const SPAN_KINDS = [
   'SPAN_KIND_CLIENT',
   'SPAN_KIND_PRODUCER',
   'SPAN_KIND_CONSUMER',
-];
-const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
+].map((k) => renderString((s) => s.text(k)));
+const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'].map((c) =>
+  renderString((s) => s.text(c)),
+);
 
 // Span field numbers.
 const EVENTS = 11;
@@ -257,16 +260,6 @@ function spanProblem(
   return null;
 }
 
-/** Writes `[a,b,c]` with one element per item. */
-function array<T>(w: TsvWriter, items: readonly T[], element: (item: T, i: number) => void): void {
-  w.byte(0x5b);
-  for (let i = 0; i < items.length; i++) {
-    if (i > 0) w.byte(0x2c);
-    element(items[i]!, i);
-  }
-  w.byte(0x5d);
-}
-
 /**
  * Rows for otel_traces, in TRACES_COLUMNS order, read straight from an encoded
  * ExportTraceServiceRequest; spans that cannot be stored are counted and named. Spans
@@ -275,7 +268,7 @@ function array<T>(w: TsvWriter, items: readonly T[], element: (item: T, i: numbe
  * malformed bytes.
  */
 export function tracesToRows(body: Uint8Array, expiredBeforeSec = 0): Converted {
-  const out = RowCollector.forRequest(body);
+  const out = new RowCollector();
   const r = new WireReader(body);
   const buf = body;
   forEachItem(r, (s, res, scope) => {
@@ -288,85 +281,56 @@ export function tracesToRows(body: Uint8Array, expiredBeforeSec = 0): Converted 
       return;
     }
     const w = out.writer('otel_traces');
-    w.dateTime64(f.start.sec, f.start.nanos);
-    w.tab();
+    w.dt64(f.start.sec, f.start.nanos);
     w.hex(buf, f.traceId.start, f.traceId.end);
-    w.tab();
     w.hex(buf, f.spanId.start, f.spanId.end);
-    w.tab();
     w.hex(buf, f.parentId.start, f.parentId.end);
-    w.tab();
-    w.tsv(buf, f.traceState.start, f.traceState.end);
-    w.tab();
-    w.tsv(buf, f.name.start, f.name.end);
-    w.tab();
-    w.ascii(SPAN_KINDS[f.kind] ?? SPAN_KINDS[0]!);
-    w.tab();
-    w.bytes(res.serviceName);
-    w.tab();
-    w.bytes(res.attributes);
-    w.tab();
-    w.bytes(scope.name);
-    w.tab();
-    w.bytes(scope.version);
-    w.tab();
-    writeAttributes(w, r, s.start, s.end, 9);
-    w.tab();
-    w.ascii(String(diffNanos(f.end, f.start)));
-    w.tab();
-    w.ascii(STATUS_CODES[f.statusCode] ?? STATUS_CODES[0]!);
-    w.tab();
-    w.tsv(buf, f.statusMessage.start, f.statusMessage.end);
-    w.tab();
-    array(w, events, (e) => {
-      w.byte(0x27);
-      w.dateTime64(e.time.sec, e.time.nanos);
-      w.byte(0x27);
-    });
-    w.tab();
-    array(w, events, (e) => w.quoted(buf, e.name.start, e.name.end));
-    w.tab();
-    array(w, f.events, (e) => writeAttributes(w, r, e.start, e.end, 3));
-    w.tab();
-    array(w, links, (l) => {
-      w.byte(0x27);
-      w.hex(buf, l.traceId.start, l.traceId.end);
-      w.byte(0x27);
-    });
-    w.tab();
-    array(w, links, (l) => {
-      w.byte(0x27);
-      w.hex(buf, l.spanId.start, l.spanId.end);
-      w.byte(0x27);
-    });
-    w.tab();
-    array(w, links, (l) => w.quoted(buf, l.traceState.start, l.traceState.end));
-    w.tab();
-    array(w, f.links, (l) => writeAttributes(w, r, l.start, l.end, 4));
-    w.tab();
-    w.ascii(String(f.flags));
-    w.tab();
-    w.ascii(String(f.dropped));
-    w.tab();
-    w.ascii(String(f.droppedEvents));
-    w.tab();
-    w.ascii(String(f.droppedLinks));
-    w.tab();
-    array(w, events, (e) => w.ascii(String(e.dropped)));
-    w.tab();
-    array(w, links, (l) => w.ascii(String(l.flags)));
-    w.tab();
-    array(w, links, (l) => w.ascii(String(l.dropped)));
-    w.tab();
-    w.bytes(res.schemaUrl);
-    w.tab();
-    w.ascii(String(res.dropped));
-    w.tab();
-    w.bytes(scope.schemaUrl);
-    w.tab();
-    w.bytes(scope.attributes);
-    w.tab();
-    w.ascii(String(scope.dropped));
+    w.string(buf, f.traceState.start, f.traceState.end);
+    w.string(buf, f.name.start, f.name.end);
+    w.encoded(SPAN_KINDS[f.kind] ?? SPAN_KINDS[0]!);
+    w.encoded(res.serviceName);
+    w.mapCell(res.attributes);
+    w.encoded(scope.name);
+    w.encoded(scope.version);
+    writeAttributes(w.next(), r, s.start, s.end, 9);
+    w.u64n(diffNanos(f.end, f.start));
+    w.encoded(STATUS_CODES[f.statusCode] ?? STATUS_CODES[0]!);
+    w.string(buf, f.statusMessage.start, f.statusMessage.end);
+    let c = w.next(); // Events.Timestamp
+    for (const e of events) c.item().dt64(e.time.sec, e.time.nanos);
+    c = w.next(); // Events.Name
+    for (const e of events) c.item().str(buf, e.name.start, e.name.end);
+    c = w.next(); // Events.Attributes
+    for (const e of f.events) {
+      writeAttributes(c, r, e.start, e.end, 3);
+      c.endMap();
+    }
+    c = w.next(); // Links.TraceId
+    for (const l of links) c.item().hex(buf, l.traceId.start, l.traceId.end);
+    c = w.next(); // Links.SpanId
+    for (const l of links) c.item().hex(buf, l.spanId.start, l.spanId.end);
+    c = w.next(); // Links.TraceState
+    for (const l of links) c.item().str(buf, l.traceState.start, l.traceState.end);
+    c = w.next(); // Links.Attributes
+    for (const l of f.links) {
+      writeAttributes(c, r, l.start, l.end, 4);
+      c.endMap();
+    }
+    w.u32(f.flags);
+    w.u32(f.dropped);
+    w.u32(f.droppedEvents);
+    w.u32(f.droppedLinks);
+    c = w.next(); // Events.DroppedAttrCount
+    for (const e of events) c.item().u32(e.dropped);
+    c = w.next(); // Links.Flags
+    for (const l of links) c.item().u32(l.flags);
+    c = w.next(); // Links.DroppedAttrCount
+    for (const l of links) c.item().u32(l.dropped);
+    w.encoded(res.schemaUrl);
+    w.u32(res.dropped);
+    w.encoded(scope.schemaUrl);
+    w.mapCell(scope.attributes);
+    w.u32(scope.dropped);
     out.commit('otel_traces');
   });
   return out.result();

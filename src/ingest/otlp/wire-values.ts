@@ -1,10 +1,10 @@
 /**
- * OTLP AnyValue and KeyValue lists, rendered from request bytes into row text as the
+ * OTLP AnyValue and KeyValue lists, written from request bytes as String values the way the
  * Collector's exporter stores them: strings as they are, booleans and numbers in their usual
  * text, bytes in base64, arrays and maps as JSON.
  */
 import { int64Text } from '../../lib/nanos.js';
-import type { TsvWriter } from '../../store/index.js';
+import type { ByteSink, MapTarget } from '../../store/index.js';
 import { anyValueJson, doubleText } from './attributes.js';
 import type { AnyValue } from './model.js';
 import { AnyValueType } from './proto.js';
@@ -13,19 +13,11 @@ import { expectWire, WIRE_I64, WIRE_LEN, WIRE_VARINT, type WireReader } from './
 /** The kind of an AnyValue, as stored in otel_logs.BodyType; '' when no value is set. */
 export type ValueKind = '' | 'string' | 'bool' | 'int' | 'double' | 'array' | 'map' | 'bytes';
 
-/** How a value is written: as a top-level TSV field, or quoted inside a Map or Array. */
-export type Placement = 'tsv' | 'quoted';
-
 /**
- * Writes the AnyValue in [start, end) and returns its kind. The reader is left where it was.
+ * Writes the AnyValue in [start, end) as one String value (empty when no value is set) and
+ * returns its kind. The reader is left where it was.
  */
-export function writeAnyValue(
-  w: TsvWriter,
-  r: WireReader,
-  start: number,
-  end: number,
-  placement: Placement,
-): ValueKind {
+export function writeAnyValue(w: ByteSink, r: WireReader, start: number, end: number): ValueKind {
   const buf = r.buf;
   const savePos = r.pos;
   const saveEnd = r.end;
@@ -80,49 +72,39 @@ export function writeAnyValue(
   r.at(savePos, saveEnd);
   switch (kind) {
     case 'string':
-      if (placement === 'tsv') w.tsv(buf, s, e);
-      else w.quoted(buf, s, e);
+      w.str(buf, s, e);
       break;
     case 'bool':
-      writeText(w, bool ? 'true' : 'false', placement);
+      w.text(bool ? 'true' : 'false');
       break;
     case 'int':
-      writeText(w, int64Text({ low: lo, high: hi }), placement);
+      w.text(int64Text({ low: lo, high: hi }));
       break;
     case 'double':
-      writeText(w, doubleText(dbl), placement);
+      w.text(doubleText(dbl));
       break;
     case 'bytes':
-      writeText(
-        w,
-        Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('base64'),
-        placement,
-      );
+      w.text(Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('base64'));
       break;
     case 'array':
     case 'map': {
       // Nested values are rare; decode them as objects and write JSON.
       const value = AnyValueType.decode(buf.subarray(start, end)) as unknown as AnyValue;
-      writeText(w, JSON.stringify(anyValueJson(value)), placement);
+      w.text(JSON.stringify(anyValueJson(value)));
       break;
     }
     default:
-      if (placement === 'quoted') writeText(w, '', placement);
+      w.varint(0);
   }
   return kind;
 }
 
-function writeText(w: TsvWriter, text: string, placement: Placement): void {
-  if (placement === 'tsv') w.tsvString(text);
-  else w.quotedString(text);
-}
-
 /**
- * Writes a Map(String, String) value from every KeyValue of field `field` in the message at
- * [start, end). The reader is left where it was.
+ * Writes a Map(String, String) value's entries from every KeyValue of field `field` in the
+ * message at [start, end). The reader is left where it was.
  */
 export function writeAttributes(
-  w: TsvWriter,
+  m: MapTarget,
   r: WireReader,
   start: number,
   end: number,
@@ -132,8 +114,6 @@ export function writeAttributes(
   const savePos = r.pos;
   const saveEnd = r.end;
   r.at(start, end);
-  w.byte(0x7b); // {
-  let first = true;
   while (r.more()) {
     const t = r.tag();
     if (t >>> 3 !== field) {
@@ -164,18 +144,10 @@ export function writeAttributes(
         r.skip(kt & 7);
       }
     }
-    if (!first) w.byte(0x2c); // ,
-    first = false;
-    w.quoted(buf, keyStart, keyEnd);
-    w.byte(0x3a); // :
-    if (valueStart >= 0) {
-      writeAnyValue(w, r, valueStart, valueEnd, 'quoted');
-    } else {
-      w.byte(0x27);
-      w.byte(0x27);
-    }
+    const value = m.key(buf, keyStart, keyEnd);
+    if (valueStart >= 0) writeAnyValue(value, r, valueStart, valueEnd);
+    else value.varint(0);
   }
-  w.byte(0x7d); // }
   r.at(savePos, saveEnd);
 }
 

@@ -10,6 +10,7 @@ import {
 } from '../../../src/collectors/index.js';
 import { metricsToRows } from '../../../src/ingest/otlp/metrics-rows.js';
 import { REQUEST_TYPES } from '../../../src/ingest/otlp/proto.js';
+import { readNative } from '../../native-block.js';
 
 const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
 const NS = (ms: number) => (BigInt(ms) * 1_000_000n).toString();
@@ -266,10 +267,13 @@ s_count 1
       otel_metrics_histogram: 2,
       otel_metrics_summary: 1,
     });
-    const histogram = Buffer.from(
+    const histogram = readNative(
       converted.parts.find((p) => p.table === 'otel_metrics_histogram')!.body,
-    ).toString('utf8');
-    expect(histogram).toContain('\t[10,5,3,2]\t[0.05,0.1,1]\t');
+    );
+    const column = (name: string) => histogram.columns.findIndex((c) => c.name === name);
+    expect(
+      histogram.rows.map((r) => [r[column('BucketCounts')], r[column('ExplicitBounds')]]),
+    ).toContainEqual(['[10,5,3,2]', '[0.05,0.1,1]']);
   });
 });
 

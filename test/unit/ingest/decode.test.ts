@@ -6,15 +6,9 @@ import { tracesToRows } from '../../../src/ingest/otlp/traces-rows.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { splitNanos } from '../../../src/lib/nanos.js';
 import type { Converted } from '../../../src/ingest/otlp/convert-common.js';
+import { readNative } from '../../native-block.js';
 
-const rowsOf = (c: Converted) =>
-  c.parts.flatMap((p) =>
-    Buffer.from(p.body)
-      .toString('utf8')
-      .trimEnd()
-      .split('\n')
-      .map((line) => line.split('\t')),
-  );
+const rowsOf = (c: Converted) => c.parts.flatMap((p) => readNative(p.body).rows);
 
 const logs = (records: unknown[], resourceAttributes: unknown[] = []) =>
   jsonToProtobuf(
@@ -109,7 +103,7 @@ describe('values', () => {
       logsToRows(logs([{ timeUnixNano: '1700000000000000000', attributes: attrs }]), NOW),
     );
     expect(row![14]).toBe(
-      "{'s':'it\\'s\\ta\\\\b','b':'true','i':'-9223372036854775808','d':'1.5','y':'aGk=','a':'[1,\"a\"]','m':'{\"k\":false}','none':''}",
+      "{'s':'it's\ta\\b','b':'true','i':'-9223372036854775808','d':'1.5','y':'aGk=','a':'[1,\"a\"]','m':'{\"k\":false}','none':''}",
     );
   });
 
@@ -128,7 +122,7 @@ describe('values', () => {
       ),
     );
     expect(rows.map((r) => [r[7], r[18]])).toEqual([
-      ['tab\\there', 'string'],
+      ['tab\there', 'string'],
       ['{"k":"v"}', 'map'],
       ['', ''],
     ]);
@@ -144,8 +138,8 @@ describe('values', () => {
         NOW,
       ),
     );
-    expect(row![6]).toBe('svc\\n1');
-    expect(row![9]).toBe("{'service.name':'svc\\n1'}");
+    expect(row![6]).toBe('svc\n1');
+    expect(row![9]).toBe("{'service.name':'svc\n1'}");
   });
 });
 
