@@ -30,12 +30,12 @@ export interface WriteOptions {
 
 /**
  * ClickHouse error codes that say the data itself could not be read; retrying will not help.
- * Bytes that are not a Native block fail in many ways: a header naming an unknown column or
- * type, a length past the end, a size beyond the engine's limits.
+ * Bytes that are not a Native block fail in several ways: an unknown type in a header, a
+ * length past the end, a size beyond the engine's limits. A column the table lacks is not
+ * among them: that is a schema out of step, which a later attempt may find fixed.
  */
 const DATA_ERROR_CODES = new Set([
   '6', // CANNOT_PARSE_TEXT
-  '16', // NO_SUCH_COLUMN_IN_TABLE
   '26', // CANNOT_PARSE_QUOTED_STRING
   '27', // CANNOT_PARSE_INPUT_ASSERTION_FAILED
   '32', // ATTEMPT_TO_READ_AFTER_EOF
@@ -44,7 +44,6 @@ const DATA_ERROR_CODES = new Set([
   '41', // CANNOT_PARSE_DATETIME
   '50', // UNKNOWN_TYPE
   '53', // TYPE_MISMATCH
-  '62', // SYNTAX_ERROR (of a type name in a block header)
   '69', // ARGUMENT_OUT_OF_BOUND
   '70', // CANNOT_CONVERT_TYPE
   '72', // CANNOT_PARSE_NUMBER
@@ -85,10 +84,18 @@ export async function writeRows(
   let insert: () => Promise<unknown>;
   let file: string | undefined;
   if (opts.spoolDir) {
-    file = join(opts.spoolDir, `${randomUUID()}.native`);
-    await writeFile(file, chunks);
-    const query = `${into} FROM INFILE ${stringLiteral(file)} FORMAT Native`;
-    insert = () => client.command({ query, clickhouse_settings: settings });
+    const path = join(opts.spoolDir, `${randomUUID()}.native`);
+    file = path;
+    const query = `${into} FROM INFILE ${stringLiteral(path)} FORMAT Native`;
+    let written = false;
+    insert = async () => {
+      // A batch file that cannot be written (a full disk, say) is retried as an insert is.
+      if (!written) {
+        await writeFile(path, chunks);
+        written = true;
+      }
+      await client.command({ query, clickhouse_settings: settings });
+    };
   } else {
     insert = async () => {
       const r = await client.exec({

@@ -197,6 +197,20 @@ describe('writing rows', () => {
     expect(await countService(`twins-${mode}`)).toBe(2);
   });
 
+  it('answers a batch file it cannot write as retryable, without throwing', async () => {
+    const r = await writeRows(
+      client,
+      target.database,
+      'otel_logs',
+      logLine(`unwritable-${mode}`, 'one'),
+      `unwritable-1-${mode}`,
+      { ...opts, spoolDir: join(spoolDir, 'no-such-directory') },
+    );
+    expect(r.status).toBe('retryable');
+    expect(r.status === 'retryable' && r.error.message).toMatch(/ENOENT/);
+    expect(await countService(`unwritable-${mode}`)).toBe(0);
+  });
+
   it('reports unreadable rows as a failure without retrying, and a missing table as retryable', async () => {
     const bad = await writeRows(
       client,
