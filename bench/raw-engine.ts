@@ -113,7 +113,7 @@ function prepare(signal: Signal, poolDir: string, maxRows: number, maxBytes: num
     for (const p of c.parts) {
       let list = byTable.get(p.table);
       if (!list) byTable.set(p.table, (list = []));
-      list.push({ body: p.body, rows: p.rows });
+      list.push({ body: Buffer.concat(p.body), rows: p.rows });
     }
   }
   // Interleave tables, as concurrent batchers of one signal would write them.

@@ -123,9 +123,16 @@ function values(r: Reader, type: string, rows: number): string[] {
   return scalars(r, type, rows);
 }
 
-/** Every block in `body` (several blocks may follow each other), with their rows joined. */
-export function readNative(body: Uint8Array): NativeBlock {
-  const r = new Reader(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+/**
+ * Every block in `body` (several blocks may follow each other, and a block may come in
+ * pieces), with their rows joined.
+ */
+export function readNative(body: Uint8Array | readonly Uint8Array[]): NativeBlock {
+  const r = new Reader(
+    body instanceof Uint8Array
+      ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+      : Buffer.concat(body),
+  );
   const out: NativeBlock = { columns: [], rows: [] };
   while (r.pos < r.buf.length) {
     const columnCount = r.varint();

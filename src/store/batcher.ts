@@ -24,7 +24,7 @@ export interface BatchObserver {
 
 /** Rows of one request for one table, waiting to be written. */
 interface Entry {
-  body: Uint8Array;
+  body: readonly Uint8Array[];
   rows: number;
   bytes: number;
   /** performance.now() when the rows were queued. */
@@ -84,7 +84,7 @@ export class TableBatcher {
   ) {}
 
   /** Queues rows whose bytes the caller has already taken from the budget. */
-  add(body: Uint8Array, rows: number, bytes: number): Promise<void> {
+  add(body: readonly Uint8Array[], rows: number, bytes: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ body, rows, bytes, arrivedAt: performance.now(), resolve, reject });
       this.pendingRows += rows;
@@ -182,7 +182,7 @@ export class TableBatcher {
   }
 
   private async writeTimed(entries: Entry[], token: string): Promise<WriteResult> {
-    const body = entries.map((e) => e.body);
+    const body = entries.flatMap((e) => e.body);
     const rows = entries.reduce((n, e) => n + e.rows, 0);
     const started = performance.now();
     const result = await writeRows(

@@ -380,8 +380,14 @@ export class NativeWriter {
     this.rows++;
   }
 
-  /** The block: its header, then each column's name, type and data. */
-  finish(): Buffer {
+  /**
+   * The block: its header, then each column's name, type and data, as pieces to write in
+   * order. They are views of the writer's buffers, not a copy: joining them copied each
+   * block into fresh memory, about a sixteenth of the server's JavaScript time under load.
+   * The buffers, up to twice the block's size as they grow by doubling, stay allocated
+   * until the views are dropped.
+   */
+  finish(): Buffer[] {
     if (this.cur !== 0) throw new Error('block ends inside a row');
     const head = new ByteSink(64 + this.columns.length * 48);
     head.varint(this.columns.length);
@@ -395,6 +401,6 @@ export class NativeWriter {
       start = head.pos;
       for (const chunk of c.chunks()) chunks.push(chunk);
     }
-    return Buffer.concat(chunks);
+    return chunks;
   }
 }

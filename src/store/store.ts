@@ -49,11 +49,16 @@ function clickhouseCode(err: unknown): string | undefined {
   return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
 }
 
+const byteLength = (chunks: readonly Uint8Array[]) => chunks.reduce((n, c) => n + c.length, 0);
+
 /** Rows of one request for one table. */
 export interface TableRows {
   table: TableName;
-  /** The rows as a Native block (see native-writer.ts); blocks of a table join by concatenation. */
-  body: Uint8Array;
+  /**
+   * The rows as a Native block (see native-writer.ts), in pieces to be written in order;
+   * blocks of a table join by concatenation.
+   */
+  body: readonly Uint8Array[];
   rows: number;
 }
 
@@ -173,7 +178,7 @@ export class Store {
   async write(org: string, parts: readonly TableRows[]): Promise<void> {
     const database = this.database(org);
     await this.prepareOrg(org);
-    const total = parts.reduce((n, p) => n + p.body.length, 0);
+    const total = parts.reduce((n, p) => n + byteLength(p.body), 0);
     if (total > this.budget.maxBytes) {
       throw new AppError(
         'LIMIT_EXCEEDED',
@@ -186,7 +191,7 @@ export class Store {
       });
     }
     await Promise.all(
-      parts.map((p) => this.batcher(database, p.table).add(p.body, p.rows, p.body.length)),
+      parts.map((p) => this.batcher(database, p.table).add(p.body, p.rows, byteLength(p.body))),
     );
   }
 

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { randomUUID } from 'node:crypto';
-import { unlink, writeFile } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -91,7 +91,7 @@ export async function writeRows(
     insert = async () => {
       // A batch file that cannot be written (a full disk, say) is retried as an insert is.
       if (!written) {
-        await writeFile(path, chunks);
+        await writeChunks(path, chunks);
         written = true;
       }
       await client.command({ query, clickhouse_settings: settings });
@@ -125,6 +125,24 @@ export async function writeRows(
     return { status: 'retryable', error: lastError };
   } finally {
     if (file) await unlink(file).catch(() => undefined);
+  }
+}
+
+/**
+ * Writes a batch's pieces (a few hundred views of the requests' blocks) to a new file with
+ * vectored writes, a few hundred pieces per call, rather than one write per piece.
+ */
+async function writeChunks(path: string, chunks: readonly Uint8Array[]): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    for (let i = 0; i < chunks.length; i += 256) {
+      const group = chunks.slice(i, i + 256);
+      const want = group.reduce((n, c) => n + c.length, 0);
+      const { bytesWritten } = await file.writev(group);
+      if (bytesWritten !== want) throw new Error(`short write to ${path}`);
+    }
+  } finally {
+    await file.close();
   }
 }
 

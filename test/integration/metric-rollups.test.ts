@@ -77,7 +77,7 @@ function gaugeLine(metric: string, time: number, value: number): Buffer {
   w.f64(value);
   for (let i = 0; i < 5; i++) w.next(); // no exemplars
   w.endRow();
-  return w.finish();
+  return Buffer.concat(w.finish());
 }
 
 const MINUTE = 1_764_000_000 - (1_764_000_000 % 60);

@@ -65,7 +65,7 @@ const logLine = (service: string, body: string) => {
   w.text('string');
   for (let i = 0; i < 3; i++) w.u32(0); // dropped counts
   w.endRow();
-  return w.finish();
+  return Buffer.concat(w.finish());
 };
 
 const countService = (service: string) =>
@@ -475,7 +475,7 @@ describe('batches', () => {
       await store.prepareOrg('storetest');
       const request = (n: number) => {
         const lines = Array.from({ length: n }, (_, i) => logLine('batch-joined', `r${n}-${i}`));
-        return { table: 'otel_logs' as const, body: Buffer.concat(lines), rows: n };
+        return { table: 'otel_logs' as const, body: lines, rows: n };
       };
       await Promise.all([1, 2, 3].map((n) => store.write('storetest', [request(n)])));
       expect(batches).toEqual([6]);
@@ -503,13 +503,13 @@ describe('batches', () => {
       await store.prepareOrg('storetest');
       const results = await Promise.allSettled([
         store.write('storetest', [
-          { table: 'otel_logs', body: logLine('batch-good', 'a'), rows: 1 },
+          { table: 'otel_logs', body: [logLine('batch-good', 'a')], rows: 1 },
         ]),
         store.write('storetest', [
-          { table: 'otel_logs', body: Buffer.from('broken\trow\n'), rows: 1 },
+          { table: 'otel_logs', body: [Buffer.from('broken\trow\n')], rows: 1 },
         ]),
         store.write('storetest', [
-          { table: 'otel_logs', body: logLine('batch-good', 'b'), rows: 1 },
+          { table: 'otel_logs', body: [logLine('batch-good', 'b')], rows: 1 },
         ]),
       ]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);

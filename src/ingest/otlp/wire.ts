@@ -1,6 +1,6 @@
 /**
  * A minimal protobuf wire-format reader over the request bytes. The converters read OTLP
- * straight from the wire into row text, without building message objects, which is most of
+ * straight from the wire into Native blocks, without building message objects, which is most of
  * what ingestion costs otherwise. Field numbers come from proto/ (the OTLP specification).
  */
 import { AppError } from '../../lib/errors.js';
