@@ -40,6 +40,8 @@ const HELP = `Usage: npm run bench -- [options]
   --raw-duration S      seconds of raw inserts per signal (default: --duration)
   --raw-sessions N      engine sessions inserting at once in the raw phase (default 1)
   --server-arg K=V      extra flag for gridscope serve, e.g. batch-max-delay-ms=50 (repeatable)
+  --server-node-arg=A   extra flag for the server's node, e.g. --server-node-arg=--cpu-prof
+                        (repeatable; Node refuses --cpu-prof in NODE_OPTIONS)
   --seed N              seed of the generated values (default 1)
   --no-record           do not append to bench/RESULTS.md
 `;
@@ -53,6 +55,7 @@ interface Options {
   rawDuration: number;
   rawSessions: number;
   serverArgs: string[];
+  serverNodeArgs: string[];
   seed: number;
   record: boolean;
 }
@@ -88,6 +91,7 @@ function parseOptions(argv: string[]): Options | null {
         'raw-duration': { type: 'string' },
         'raw-sessions': { type: 'string' },
         'server-arg': { type: 'string', multiple: true },
+        'server-node-arg': { type: 'string', multiple: true },
         seed: { type: 'string' },
         'no-record': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -115,6 +119,7 @@ function parseOptions(argv: string[]): Options | null {
     rawDuration: intOption(values, 'raw-duration', duration, 1, 3600),
     rawSessions: intOption(values, 'raw-sessions', 1, 1, 16),
     serverArgs,
+    serverNodeArgs: values['server-node-arg'] ?? [],
     seed: intOption(values, 'seed', 1, 0, 2 ** 31),
     record: values['no-record'] !== true,
   };
@@ -178,7 +183,9 @@ async function main(): Promise<number> {
     rmSync(rawDir, { recursive: true, force: true });
 
     note('end-to-end phase: starting gridscope');
-    server = await startServer(ROOT, join(work, 'server'), opts.serverArgs, (c) => live.add(c));
+    server = await startServer(ROOT, join(work, 'server'), opts.serverArgs, (c) => live.add(c), {
+      nodeArgs: opts.serverNodeArgs,
+    });
     sampler = new RssSampler(server.pid, 500);
     note(`  ready (pid ${server.pid}), RSS ${mib(sampler.latest())}`);
     senders = new Senders(server.ports, opts.concurrency);

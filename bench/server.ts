@@ -105,8 +105,9 @@ export async function startServer(
   dataDir: string,
   extraArgs: readonly string[],
   onSpawn: (child: ChildProcess) => void,
-  readyTimeoutMs = 120_000,
+  opts: { readyTimeoutMs?: number; nodeArgs?: readonly string[] } = {},
 ): Promise<ServerChild> {
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
   const ports: Ports = {
     otlpGrpc: await freePort(),
     otlpHttp: await freePort(),
@@ -118,6 +119,7 @@ export async function startServer(
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const args = [
+    ...(opts.nodeArgs ?? []),
     'dist/src/cli.js',
     'serve',
     '--data-dir',
