@@ -3,6 +3,14 @@
  * the text ClickHouse's TabSeparated output would show it (Array and Map elements quoted).
  */
 
+import type { MapTarget } from '../src/store/native-writer.js';
+
+/** Adds one entry of JS strings to a Map value being written. */
+export function mapEntry(m: MapTarget, key: string, value: string): void {
+  const k = Buffer.from(key, 'utf8');
+  m.key(k, 0, k.length).text(value);
+}
+
 export interface NativeBlock {
   columns: { name: string; type: string }[];
   rows: string[][];

@@ -82,16 +82,14 @@ export async function writeRows(
   const settings = statementSettings({ insert_deduplication_token: token });
   const into = `INSERT INTO ${quoteIdentifier(database)}.${quoteIdentifier(table)} (${columns.map(quoteColumn).join(', ')})`;
   let insert: () => Promise<unknown>;
-  let file: string | undefined;
-  if (opts.spoolDir) {
-    const path = join(opts.spoolDir, `${randomUUID()}.native`);
-    file = path;
-    const query = `${into} FROM INFILE ${stringLiteral(path)} FORMAT Native`;
+  const file = opts.spoolDir ? join(opts.spoolDir, `${randomUUID()}.native`) : undefined;
+  if (file) {
+    const query = `${into} FROM INFILE ${stringLiteral(file)} FORMAT Native`;
     let written = false;
     insert = async () => {
       // A batch file that cannot be written (a full disk, say) is retried as an insert is.
       if (!written) {
-        await writeChunks(path, chunks);
+        await writeChunks(file, chunks);
         written = true;
       }
       await client.command({ query, clickhouse_settings: settings });

@@ -11,7 +11,8 @@ import { openClient, statementSettings } from '../../src/store/client.js';
 import { migrate } from '../../src/store/migrations.js';
 import { applyRetention } from '../../src/store/retention.js';
 import { writeRows } from '../../src/store/writer.js';
-import { NativeWriter, TABLE_SCHEMAS, type MapTarget } from '../../src/store/index.js';
+import { NativeWriter, TABLE_SCHEMAS } from '../../src/store/index.js';
+import { mapEntry } from '../native-block.js';
 import { removeDir, tempDataDir } from './harness.js';
 
 const dir = tempDataDir('metric-rollups');
@@ -43,11 +44,6 @@ async function command(sql: string): Promise<void> {
   await client.command({ query: sql, clickhouse_settings: statementSettings() });
 }
 
-const entry = (m: MapTarget, key: string, value: string) => {
-  const k = Buffer.from(key);
-  m.key(k, 0, k.length).text(value);
-};
-
 /**
  * One gauge point as a Native block (the columns of src/store/tables.ts GAUGE_COLUMNS):
  * resource, scope, service, metric, attributes {k: v}, start and time (Unix seconds),
@@ -55,7 +51,7 @@ const entry = (m: MapTarget, key: string, value: string) => {
  */
 function gaugeLine(metric: string, time: number, value: number): Buffer {
   const w = new NativeWriter(TABLE_SCHEMAS.otel_metrics_gauge);
-  entry(w.next(), 'service.name', 'svc');
+  mapEntry(w.next(), 'service.name', 'svc');
   w.text('');
   w.u32(0);
   w.text('scope');
@@ -68,7 +64,7 @@ function gaugeLine(metric: string, time: number, value: number): Buffer {
   w.text('');
   w.text('1');
   w.next(); // MetricMetadata
-  entry(w.next(), 'k', 'v');
+  mapEntry(w.next(), 'k', 'v');
   const sec = Math.floor(time);
   const nanos = Math.round((time - sec) * 1e9);
   w.dt64(sec - 10, nanos);

@@ -130,85 +130,48 @@ describe('written column types', () => {
 // The embedded engine reads inserts from batch files; a server takes the same blocks in the
 // request body (see 'inserts sent to a server' below).
 describe('writing rows', () => {
-  const mode = 'infile';
   const opts = { ...fastRetry, spoolDir };
+  /** Writes one log row of `service` as a batch with `token`. */
+  const writeLog = (service: string, body: string, token: string, o = opts, db = target.database) =>
+    writeRows(client, db, 'otel_logs', logLine(service, body), token, o);
   it('runs every statement with the baseline, so no token outlives its insert', async () => {
-    const first = await writeRows(
-      client,
-      target.database,
-      'otel_logs',
-      logLine(`tokens-${mode}`, 'one'),
-      `token-1-${mode}`,
-      opts,
-    );
+    const first = await writeLog('tokens', 'one', 'token-1');
     expect(first.status).toBe('success');
     expect(await scalar("SELECT getSetting('insert_deduplication_token')")).toBe('');
     // A different batch right after a token insert is stored, not taken for a duplicate.
-    const second = await writeRows(
-      client,
-      target.database,
-      'otel_logs',
-      logLine(`tokens-${mode}`, 'two'),
-      `token-2-${mode}`,
-      opts,
-    );
+    const second = await writeLog('tokens', 'two', 'token-2');
     expect(second.status).toBe('success');
-    expect(await countService(`tokens-${mode}`)).toBe(2);
+    expect(await countService('tokens')).toBe(2);
   });
 
   it('stores a retried batch once', async () => {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const r = await writeRows(
-        client,
-        target.database,
-        'otel_logs',
-        logLine(`retried-${mode}`, 'same'),
-        `batch-42-${mode}`,
-        opts,
-      );
+      const r = await writeLog('retried', 'same', 'batch-42');
       expect(r.status).toBe('success');
     }
-    expect(await countService(`retried-${mode}`)).toBe(1);
+    expect(await countService('retried')).toBe(1);
     // The per-minute counts the insert feeds are deduplicated with it.
     expect(
       await scalar(
-        `SELECT toUInt32(sum(Records)) FROM gridscope_storetest.gridscope_log_rollup_1m WHERE ServiceName = 'retried-${mode}'`,
+        `SELECT toUInt32(sum(Records)) FROM gridscope_storetest.gridscope_log_rollup_1m WHERE ServiceName = 'retried'`,
       ),
     ).toBe(1);
   });
 
   it('stores identical rows of two different batches twice', async () => {
-    await writeRows(
-      client,
-      target.database,
-      'otel_logs',
-      logLine(`twins-${mode}`, 'same'),
-      `batch-a-${mode}`,
-      opts,
-    );
-    await writeRows(
-      client,
-      target.database,
-      'otel_logs',
-      logLine(`twins-${mode}`, 'same'),
-      `batch-b-${mode}`,
-      opts,
-    );
-    expect(await countService(`twins-${mode}`)).toBe(2);
+    await writeLog('twins', 'same', 'batch-a');
+    await writeLog('twins', 'same', 'batch-b');
+    expect(await countService('twins')).toBe(2);
   });
 
   it('answers a batch file it cannot write as retryable, without throwing', async () => {
-    const r = await writeRows(
-      client,
-      target.database,
-      'otel_logs',
-      logLine(`unwritable-${mode}`, 'one'),
-      `unwritable-1-${mode}`,
-      { ...opts, spoolDir: join(spoolDir, 'no-such-directory') },
-    );
+    const r = await writeLog('unwritable', 'one', 'unwritable-1', {
+      ...opts,
+      spoolDir: join(spoolDir, 'no-such-directory'),
+    });
     expect(r.status).toBe('retryable');
     expect(r.status === 'retryable' && r.error.message).toMatch(/ENOENT/);
-    expect(await countService(`unwritable-${mode}`)).toBe(0);
+    expect(await countService('unwritable')).toBe(0);
   });
 
   it('reports unreadable rows as a failure without retrying, and a missing table as retryable', async () => {
@@ -217,18 +180,11 @@ describe('writing rows', () => {
       target.database,
       'otel_logs',
       Buffer.from('not\ta\tvalid\trow\n'),
-      `bad-1-${mode}`,
+      'bad-1',
       opts,
     );
     expect(bad.status).toBe('failure');
-    const missing = await writeRows(
-      client,
-      'no_such_db',
-      'otel_logs',
-      logLine('x', 'y'),
-      `missing-1-${mode}`,
-      opts,
-    );
+    const missing = await writeLog('x', 'y', 'missing-1', opts, 'no_such_db');
     expect(missing.status).toBe('retryable');
   });
 

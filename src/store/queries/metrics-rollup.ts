@@ -11,9 +11,9 @@ import type { SeriesSelection } from './metrics-series.js';
 /**
  * Reads of the per-minute metric rollups (schema/0007_metric_rollups.sql). A series read
  * over a long range with a step of whole minutes reads these instead of the points: a
- * gauge's minute is its sum, count, min and max; a counter's step is replayed as at most
- * three points (first, peak, last), or one point holding a delta step's totals, which the
- * raw reads' reset and start-time rules then treat like any other points.
+ * gauge's minute is its sum, count, min and max; a counter's or histogram's increase is
+ * computed per group of a step from its first, peak and last points, or a delta group's
+ * totals, with the raw reads' reset and start-time rules (see rolledIncreases).
  */
 
 /** Series reads over ranges at least this long with a step of whole minutes read the rollups. */

@@ -3,17 +3,11 @@ import {
   NativeWriter,
   renderMap,
   renderString,
-  type MapTarget,
   type NativeType,
 } from '../../../src/store/native-writer.js';
-import { readNative } from '../../native-block.js';
+import { mapEntry, readNative } from '../../native-block.js';
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
-
-function entry(m: MapTarget, key: string, value: string): void {
-  const k = bytes(key);
-  m.key(k, 0, k.length).text(value);
-}
 
 describe('NativeWriter', () => {
   it('writes DateTime64(9) exactly across the whole range', () => {
@@ -117,8 +111,8 @@ describe('NativeWriter', () => {
 
   it('writes arrays, maps and arrays of maps as running offsets and flat values', () => {
     const shared = renderMap((m) => {
-      entry(m, 'service.name', 'api');
-      entry(m, 'host', 'h1');
+      mapEntry(m, 'service.name', 'api');
+      mapEntry(m, 'host', 'h1');
     });
     const w = new NativeWriter([
       ['id', 'String'],
@@ -132,7 +126,7 @@ describe('NativeWriter', () => {
     const row = (id: string, attrs: [string, string][], events: [string, string][][]) => {
       w.encoded(renderString((s) => s.text(id)));
       const m = w.next();
-      for (const [k, v] of attrs) entry(m, k, v);
+      for (const [k, v] of attrs) mapEntry(m, k, v);
       w.mapCell(shared);
       const times = w.next();
       const names = w.next();
@@ -144,7 +138,7 @@ describe('NativeWriter', () => {
       }
       const maps = w.next();
       for (const e of events) {
-        for (const [k, v] of e) entry(maps, k, v);
+        for (const [k, v] of e) mapEntry(maps, k, v);
         maps.endMap();
       }
       w.endRow();
