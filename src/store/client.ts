@@ -23,6 +23,7 @@ export const BASELINE_SETTINGS = {
   insert_deduplication_token: '',
   materialize_ttl_after_modify: 1,
   max_execution_time: 0,
+  optimize_on_insert: 1,
 } as const satisfies ClickHouseSettings;
 
 export type StatementSettings = Partial<Record<keyof typeof BASELINE_SETTINGS, string | number>>;

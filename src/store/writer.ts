@@ -79,7 +79,10 @@ export async function writeRows(
   // A batch arrives as its requests' row buffers, written in order without joining them.
   const chunks = body instanceof Uint8Array ? [body] : body;
   const columns = TABLE_COLUMNS[table];
-  const settings = statementSettings({ insert_deduplication_token: token });
+  // The rollup views fill aggregating tables from each insert, with rows already grouped by
+  // those tables' keys: merging equal keys again while writing them finds nothing to merge
+  // and took about a tenth of a metric insert's time.
+  const settings = statementSettings({ insert_deduplication_token: token, optimize_on_insert: 0 });
   const into = `INSERT INTO ${quoteIdentifier(database)}.${quoteIdentifier(table)} (${columns.map(quoteColumn).join(', ')})`;
   let insert: () => Promise<unknown>;
   const file = opts.spoolDir ? join(opts.spoolDir, `${randomUUID()}.native`) : undefined;

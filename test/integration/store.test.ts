@@ -138,6 +138,7 @@ describe('writing rows', () => {
     const first = await writeLog('tokens', 'one', 'token-1');
     expect(first.status).toBe('success');
     expect(await scalar("SELECT getSetting('insert_deduplication_token')")).toBe('');
+    expect(await scalar("SELECT getSetting('optimize_on_insert')")).toBe(true);
     // A different batch right after a token insert is stored, not taken for a duplicate.
     const second = await writeLog('tokens', 'two', 'token-2');
     expect(second.status).toBe('success');
@@ -401,6 +402,7 @@ describe('inserts sent to a server', () => {
       expect(sent!.method).toBe('POST');
       const params = new URL(sent!.url, 'http://x').searchParams;
       expect(params.get('insert_deduplication_token')).toBe('server-token-1');
+      expect(params.get('optimize_on_insert')).toBe('0');
       const query = params.get('query') ?? '';
       expect(query).toMatch(
         /^INSERT INTO `gridscope_storetest`\.`otel_logs` \(`Timestamp`, .*\) FORMAT Native$/,
