@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../src/config/index.js';
 import type { Signal } from '../src/ingest/otlp/proto.js';
 import { percentile, runLoad, Senders, type LoadResult } from './load.js';
 import { buildPool, poolSize, type Pool } from './payloads.js';
@@ -55,6 +56,9 @@ interface Options {
   rawDuration: number;
   rawSessions: number;
   serverArgs: string[];
+  /** The server's batch limits under serverArgs and the environment. */
+  batchRows: number;
+  batchBytes: number;
   serverNodeArgs: string[];
   seed: number;
   record: boolean;
@@ -105,10 +109,19 @@ function parseOptions(argv: string[]): Options | null {
   if (values.help) return null;
   const duration = intOption(values, 'duration', 20, 1, 3600);
   const serverArgs: string[] = [];
+  const serverFlags: Record<string, string> = {};
   for (const kv of values['server-arg'] ?? []) {
     const i = kv.indexOf('=');
     if (i <= 0) throw new UsageError(`--server-arg must be NAME=VALUE: ${kv}`);
     serverArgs.push(`--${kv.slice(0, i)}`, kv.slice(i + 1));
+    serverFlags[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  // The raw phase batches as the server will, under the same flags and environment.
+  let server: Config;
+  try {
+    server = loadConfig(serverFlags);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
   return {
     duration,
@@ -119,6 +132,8 @@ function parseOptions(argv: string[]): Options | null {
     rawDuration: intOption(values, 'raw-duration', duration, 1, 3600),
     rawSessions: intOption(values, 'raw-sessions', 1, 1, 16),
     serverArgs,
+    batchRows: server.batchMaxRows,
+    batchBytes: server.batchMaxBytes,
     serverNodeArgs: values['server-node-arg'] ?? [],
     seed: intOption(values, 'seed', 1, 0, 2 ** 31),
     record: values['no-record'] !== true,
@@ -170,7 +185,9 @@ async function main(): Promise<number> {
       );
     }
 
-    note(`raw engine phase: ${opts.rawDuration} s per signal, ${opts.rawSessions} session(s)`);
+    note(
+      `raw engine phase: ${opts.rawDuration} s per signal, ${opts.rawSessions} session(s), batches up to ${opts.batchRows} rows or ${mib(opts.batchBytes)}`,
+    );
     const rawDir = join(work, 'raw-engine');
     const raw = await runRawPhase({
       root: ROOT,
@@ -178,6 +195,8 @@ async function main(): Promise<number> {
       dataDir: rawDir,
       seconds: opts.rawDuration,
       sessions: opts.rawSessions,
+      batchRows: opts.batchRows,
+      batchBytes: opts.batchBytes,
       onSpawn: (c) => live.add(c),
     });
     rmSync(rawDir, { recursive: true, force: true });

@@ -36,9 +36,6 @@ interface Part {
   rows: number;
 }
 
-/** The server's defaults (see --batch-max-rows and --batch-max-bytes). */
-const DEFAULT_BATCH_ROWS = 50_000;
-const DEFAULT_BATCH_BYTES = 16 * 1024 * 1024;
 /** Database name the server uses for the default organization. */
 const DATABASE = 'gridscope_default';
 const MAX_INSERTS_PER_SIGNAL = 100_000;
@@ -181,15 +178,16 @@ async function main(): Promise<void> {
       pools: { type: 'string' },
       signals: { type: 'string', default: 'logs,traces,metrics' },
       duration: { type: 'string', default: '20' },
-      'batch-rows': { type: 'string', default: String(DEFAULT_BATCH_ROWS) },
-      'batch-bytes': { type: 'string', default: String(DEFAULT_BATCH_BYTES) },
+      'batch-rows': { type: 'string' },
+      'batch-bytes': { type: 'string' },
       sessions: { type: 'string', default: '1' },
     },
     strict: true,
   });
   const dataDir = values['data-dir'];
   const poolDir = values.pools;
-  if (!dataDir || !poolDir) throw new Error('--data-dir and --pools are required');
+  if (!dataDir || !poolDir || !values['batch-rows'] || !values['batch-bytes'])
+    throw new Error('--data-dir, --pools, --batch-rows and --batch-bytes are required');
   const seconds = Number(values.duration);
   const sessions = Number(values.sessions);
   const signals = values.signals.split(',') as Signal[];

@@ -24,6 +24,9 @@ export interface RawPhaseOptions {
   seconds: number;
   /** Engine sessions inserting at once. */
   sessions: number;
+  /** The server's batch limits, which the raw batches follow. */
+  batchRows: number;
+  batchBytes: number;
   onSpawn: (child: ChildProcess) => void;
 }
 
@@ -33,6 +36,7 @@ export function runRawPhase(opts: RawPhaseOptions): Promise<Record<Signal, RawRe
     ...['--import', 'tsx', 'bench/raw-engine.ts'],
     ...['--data-dir', opts.dataDir, '--pools', opts.poolDir],
     ...['--duration', String(opts.seconds), '--sessions', String(opts.sessions)],
+    ...['--batch-rows', String(opts.batchRows), '--batch-bytes', String(opts.batchBytes)],
   ];
   const child = spawn(process.execPath, args, {
     cwd: opts.root,

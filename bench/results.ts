@@ -65,7 +65,7 @@ points over 30 services), then:
 1. **raw engine**: in a child process, the same requests are converted to rows with
    Gridscope's converters before timing, and only \`client.insert\` calls into the embedded
    engine are timed (after one untimed insert per table), one at a time, in batches shaped
-   like the server's (whole requests, up to 50,000 rows or 16 MiB).
+   like the server's (whole requests, up to its --batch-max-rows and --batch-max-bytes).
 2. **end to end**: Gridscope runs in another child process; 8 concurrent clients send the
    requests, half over OTLP/HTTP (protobuf) and half over OTLP/gRPC, for the run's duration
    per signal (logs, then spans, then metrics), each after an untimed warm-up of two

@@ -172,7 +172,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'batch-max-bytes',
     help: 'a table batch is written at this many bytes of rows',
-    default: '16MiB',
+    default: '64MiB',
   },
   {
     name: 'batch-max-delay-ms',
