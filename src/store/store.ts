@@ -178,7 +178,8 @@ export class Store {
   async write(org: string, parts: readonly TableRows[]): Promise<void> {
     const database = this.database(org);
     await this.prepareOrg(org);
-    const total = parts.reduce((n, p) => n + byteLength(p.body), 0);
+    const sizes = parts.map((p) => byteLength(p.body));
+    const total = sizes.reduce((n, b) => n + b, 0);
     if (total > this.budget.maxBytes) {
       throw new AppError(
         'LIMIT_EXCEEDED',
@@ -191,7 +192,7 @@ export class Store {
       });
     }
     await Promise.all(
-      parts.map((p) => this.batcher(database, p.table).add(p.body, p.rows, byteLength(p.body))),
+      parts.map((p, i) => this.batcher(database, p.table).add(p.body, p.rows, sizes[i]!)),
     );
   }
 
