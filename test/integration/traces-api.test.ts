@@ -317,6 +317,77 @@ describe('traces', () => {
     expect(seen).toEqual([...traceIds].reverse());
   });
 
+  it('ranks traces by their first matching span when the newest spans are read first', async () => {
+    // A search reads its newest 15 minutes first (SEARCH_WINDOWS_MS). In another
+    // organization: trace A has ledger spans 16 and 14 minutes ago, either side of that
+    // window's start; B one ledger span 14.5 minutes ago; D a gateway root 17 minutes ago
+    // with a ledger child 13 minutes ago; C one ledger span two hours ago.
+    await call('POST', '/api/v1/orgs', { key: ADMIN, body: { id: 'window', name: 'Window' } });
+    const keyOf = async (role: string) =>
+      (
+        await call('POST', '/api/v1/orgs/window/api-keys', {
+          key: ADMIN,
+          body: { name: role, role },
+        })
+      ).body.key as string;
+    const [ingest, reader] = [await keyOf('ingest'), await keyOf('viewer')];
+    const now = Date.now();
+    const ago = (minutes: number) => now - minutes * 60_000;
+    const memory = new InMemorySpanExporter();
+    const ledger = provider('ledger', memory).getTracer('t');
+    const gateway = provider('gateway', memory).getTracer('t');
+    const server = (
+      tracer: typeof ledger,
+      name: string,
+      atMs: number,
+      parent = context.active(),
+    ) => {
+      const span = tracer.startSpan(name, { kind: SpanKind.SERVER, startTime: hr(atMs) }, parent);
+      return { span, inside: trace.setSpan(context.active(), span) };
+    };
+    const a = server(ledger, 'post', ago(16));
+    server(ledger, 'settle', ago(14), a.inside).span.end(hr(ago(14) + 5));
+    a.span.end(hr(ago(14) + 10));
+    const b = server(ledger, 'post', ago(14.5));
+    b.span.end(hr(ago(14.5) + 10));
+    const d = server(gateway, 'GET /pay', ago(17));
+    server(ledger, 'post', ago(13), d.inside).span.end(hr(ago(13) + 5));
+    d.span.end(hr(ago(13) + 10));
+    const c = server(ledger, 'post', ago(120));
+    c.span.end(hr(ago(120) + 10));
+    const res = await exportSpans('http/protobuf', urls(gs), memory.getFinishedSpans(), {
+      token: ingest,
+    });
+    expect(res.code).toBe(0);
+    const [A, B, C, D] = [a, b, c, d].map((t) => t.span.spanContext().traceId);
+
+    // C lies within one second and first in its part: found by id (and, below, summarized).
+    const one = await call('GET', `/api/v1/monitoring/traces/${C}`, { key: reader });
+    expect(one.status).toBe(200);
+    expect(one.body.spans).toHaveLength(1);
+
+    const pages = async (query: string) => {
+      const seen: string[][] = [];
+      let cursor: string | null = null;
+      do {
+        const path = `/api/v1/monitoring/traces?from=now-3h&${query}${cursor ? `&cursor=${cursor}` : ''}`;
+        const r = await call('GET', path, { key: reader });
+        expect(r.status, path).toBe(200);
+        seen.push(r.body.items.map((t: { traceId: string }) => t.traceId));
+        cursor = r.body.nextCursor;
+      } while (cursor && seen.length < 10);
+      return seen;
+    };
+    // By ledger spans, D starts 13 minutes ago and A 16 minutes ago (not 14).
+    expect(await pages('service=ledger&limit=1')).toEqual([[D], [B], [A], [C]]);
+    expect(await pages('service=ledger&limit=10')).toEqual([[D, B, A, C]]);
+    // By any span, D starts 17 minutes ago.
+    expect(await pages('limit=2')).toEqual([
+      [B, A],
+      [D, C],
+    ]);
+  });
+
   it('returns a whole trace in waterfall order with depth, events and status', async () => {
     const id = traceIds[5]!;
     const r = await get(`/api/v1/monitoring/traces/${id.toUpperCase()}`);

@@ -34,18 +34,10 @@ export interface SpanSearch {
 const TraceHit = z.object({ traceId: z.string(), startNs: nanosText });
 export type TraceHit = z.infer<typeof TraceHit>;
 
-/**
- * Traces with at least one span matching every condition, newest first by the start of
- * their first matching span.
- */
-export async function findTraces(
-  store: Store,
-  org: string,
-  s: SpanSearch,
-  opts: QueryOptions,
-): Promise<TraceHit[]> {
-  const where = [IN_RANGE, "TraceId != ''"];
-  const params: Record<string, unknown> = { fromMs: s.fromMs, toMs: s.toMs, limit: s.limit };
+/** A search's span conditions other than the time range, and their parameters. */
+function spanConditions(s: SpanSearch): SqlConditions {
+  const where = ["TraceId != ''"];
+  const params: Record<string, unknown> = {};
   if (s.services.length > 0) {
     where.push('ServiceName IN {services:Array(String)}');
     params.services = s.services;
@@ -71,6 +63,67 @@ export async function findTraces(
     where.push(f.sql);
     Object.assign(params, f.params);
   }
+  return { where, params };
+}
+
+interface SqlConditions {
+  where: string[];
+  params: Record<string, unknown>;
+}
+
+/**
+ * Widths of the windows a search reads first, each ending where its range (or page) ends,
+ * before it reads the whole range: most searches fill a page from the newest spans, and
+ * reading those alone keeps a search over a day about as cheap as one over minutes.
+ */
+export const SEARCH_WINDOWS_MS = [15 * 60_000, 3_600_000, 4 * 3_600_000, 16 * 3_600_000];
+
+/**
+ * Traces with at least one span matching every condition, newest first by the start of
+ * their first matching span.
+ *
+ * The newest windows are read first. In a window, a trace ranks by its first matching span
+ * there; that is its true start unless it has matching spans before the window, and those
+ * traces rank after every trace that starts in the window. So a window answers once it
+ * holds `limit` traces without matching spans before it; otherwise the next, wider one is
+ * read, and finally the whole range.
+ */
+export async function findTraces(
+  store: Store,
+  org: string,
+  s: SpanSearch,
+  opts: QueryOptions,
+): Promise<TraceHit[]> {
+  const match = spanConditions(s);
+  // A later page needs no span after its cursor: its traces start at or before it.
+  const endMs =
+    s.before === undefined
+      ? s.toMs
+      : Math.min(s.toMs, Number(BigInt(s.before.startNs) / 1_000_000n) + 1);
+  for (const width of SEARCH_WINDOWS_MS) {
+    const startMs = endMs - width;
+    if (startMs <= s.fromMs) break;
+    const hits = await tracesStartingIn(store, org, s, match, startMs, endMs, opts);
+    if (hits.length < s.limit) continue;
+    const ids = hits.map((h) => h.traceId);
+    const earlier = await tracesMatchingIn(store, org, match, ids, s.fromMs, startMs, opts);
+    const exact = hits.filter((h) => !earlier.has(h.traceId));
+    if (exact.length === s.limit) return exact;
+  }
+  return tracesStartingIn(store, org, s, match, s.fromMs, endMs, opts);
+}
+
+/** The first `limit` traces by their first matching span in [fromMs, toMs), newest first. */
+async function tracesStartingIn(
+  store: Store,
+  org: string,
+  s: SpanSearch,
+  match: SqlConditions,
+  fromMs: number,
+  toMs: number,
+  opts: QueryOptions,
+): Promise<TraceHit[]> {
+  const params: Record<string, unknown> = { ...match.params, fromMs, toMs, limit: s.limit };
   let having = '';
   if (s.before) {
     having =
@@ -82,7 +135,7 @@ export async function findTraces(
     org,
     `SELECT TraceId AS traceId, toString(toUnixTimestamp64Nano(min(Timestamp))) AS startNs
      FROM {db:Identifier}.otel_traces
-     WHERE ${where.join('\n  AND ')}
+     WHERE ${[IN_RANGE, ...match.where].join('\n  AND ')}
      GROUP BY TraceId
      ${having}
      ORDER BY min(Timestamp) DESC, TraceId DESC
@@ -93,9 +146,47 @@ export async function findTraces(
   return z.array(TraceHit).parse(rows);
 }
 
+const TraceIdRow = z.object({ traceId: z.string() });
+
+/** Which of the traces `ids` have a matching span in [fromMs, toMs). */
+async function tracesMatchingIn(
+  store: Store,
+  org: string,
+  match: SqlConditions,
+  ids: readonly string[],
+  fromMs: number,
+  toMs: number,
+  opts: QueryOptions,
+): Promise<Set<string>> {
+  const rows = await store.query(
+    org,
+    `SELECT DISTINCT TraceId AS traceId
+     FROM {db:Identifier}.otel_traces
+     WHERE TraceId IN {ids:Array(String)} AND ${TRACE_START}
+       AND ${[IN_RANGE, ...match.where].join('\n  AND ')}`,
+    { ...match.params, ids, fromMs, toMs },
+    opts,
+  );
+  return new Set(
+    z
+      .array(TraceIdRow)
+      .parse(rows)
+      .map((r) => r.traceId),
+  );
+}
+
+/**
+ * The earliest start of the traces `ids` in the lookup table. Its times are DateTime
+ * (seconds) and are compared with Timestamp as DateTime64(9): ClickHouse 26.7's part pruning
+ * reads `Timestamp < t`, for a DateTime t, as `Timestamp <= t - 1 s`, and skipped parts whose
+ * spans lay in that last second (a trace within one second, first in its part, was not
+ * found). The same holds for every DateTime bound on Timestamp in this file.
+ */
+const TRACE_START = `Timestamp >= (SELECT toDateTime64(min(Start), 9) FROM {db:Identifier}.otel_traces_trace_id_ts WHERE TraceId IN {ids:Array(String)})`;
+
 /** Bounds the scan of a trace's spans by the trace-id lookup table's start and end. */
-const TRACE_BOUNDS = `Timestamp >= (SELECT min(Start) FROM {db:Identifier}.otel_traces_trace_id_ts WHERE TraceId IN {ids:Array(String)})
-  AND Timestamp < (SELECT addSeconds(max(End), 1) FROM {db:Identifier}.otel_traces_trace_id_ts WHERE TraceId IN {ids:Array(String)})`;
+const TRACE_BOUNDS = `${TRACE_START}
+  AND Timestamp < (SELECT toDateTime64(addSeconds(max(End), 1), 9) FROM {db:Identifier}.otel_traces_trace_id_ts WHERE TraceId IN {ids:Array(String)})`;
 
 const TraceSummaryRow = z.object({
   traceId: z.string(),
@@ -170,7 +261,7 @@ export type SpanRow = z.infer<typeof SpanRow>;
  * looked up once; the bounds become constants before the scan, so partitions, the primary
  * key and the time index prune by them (and the TraceId bloom filter by the id).
  */
-const ONE_TRACE = `WITH (SELECT (min(Start), addSeconds(max(End), 1)) FROM {db:Identifier}.otel_traces_trace_id_ts WHERE TraceId = {id:String}) AS bounds
+const ONE_TRACE = `WITH (SELECT (toDateTime64(min(Start), 9), toDateTime64(addSeconds(max(End), 1), 9)) FROM {db:Identifier}.otel_traces_trace_id_ts WHERE TraceId = {id:String}) AS bounds
   SELECT %COLUMNS% FROM {db:Identifier}.otel_traces
   WHERE TraceId = {id:String} AND Timestamp >= bounds.1 AND Timestamp < bounds.2`;
 
@@ -292,8 +383,8 @@ function spanAggregates(
   const extra = where ? ` AND ${where}` : '';
   const operation = shape.kind === 'stats' && shape.byOperation ? 'SpanName' : "''";
   const rawTime = useRollup
-    ? `((Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}) AND Timestamp < toDateTime({coreFrom:UInt32}))
-        OR (Timestamp >= toDateTime({coreTo:UInt32}) AND Timestamp < fromUnixTimestamp64Milli({toMs:Int64})))`
+    ? `((Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}) AND Timestamp < toDateTime64({coreFrom:UInt32}, 9))
+        OR (Timestamp >= toDateTime64({coreTo:UInt32}, 9) AND Timestamp < fromUnixTimestamp64Milli({toMs:Int64})))`
     : IN_RANGE;
   // Spans are counted per latency bucket first, then each group's buckets become one map:
   // cheaper than a map per span.
