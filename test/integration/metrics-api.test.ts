@@ -924,8 +924,91 @@ describe('plain JSON push', () => {
     expect(values(inc)).toEqual({ [iso(T0)]: 9 });
   });
 
+  it('stores histogram points as OTLP explicit-bucket points, readable as quantiles', async () => {
+    const bounds = [10, 50, 100];
+    const point = { name: 'pushed.latency', type: 'histogram', bounds, service: 'pusher' };
+    const r = await push({
+      points: [
+        { ...point, counts: [1, 2, 1, 0], time: at(10), unit: 'ms', attributes: { route: '/a' } },
+        {
+          ...point,
+          counts: [2, 5, 3, 1],
+          sum: 480.5,
+          min: 2,
+          max: 140,
+          time: at(40),
+          unit: 'ms',
+          attributes: { route: '/a' },
+        },
+        {
+          name: 'pushed.window',
+          type: 'histogram',
+          temporality: 'delta',
+          bounds,
+          counts: [0, 1, 3, 0],
+          time: at(50),
+        },
+      ],
+    });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body).toEqual({ accepted: 3 });
+    const stored = await rows<Record<string, unknown>>(
+      gs,
+      `SELECT MetricName AS name, ServiceName AS svc, MetricUnit AS unit, Attributes AS attrs,
+         Count AS n, Sum AS sum, Min AS min, Max AS max, BucketCounts AS counts,
+         ExplicitBounds AS bounds, AggregationTemporality AS temp, ScopeName AS scope
+       FROM {db:Identifier}.otel_metrics_histogram WHERE MetricName LIKE 'pushed.%' ORDER BY TimeUnix`,
+      {},
+      'acme',
+    );
+    const common = { svc: 'pusher', unit: 'ms', attrs: { route: '/a' }, bounds, temp: 2 };
+    expect(stored).toEqual([
+      {
+        name: 'pushed.latency',
+        ...common,
+        n: 4,
+        sum: 0,
+        min: 0,
+        max: 0,
+        counts: [1, 2, 1, 0],
+        scope: 'gridscope.json-push',
+      },
+      {
+        name: 'pushed.latency',
+        ...common,
+        n: 11,
+        sum: 480.5,
+        min: 2,
+        max: 140,
+        counts: [2, 5, 3, 1],
+        scope: 'gridscope.json-push',
+      },
+      {
+        name: 'pushed.window',
+        svc: '',
+        unit: '',
+        attrs: {},
+        n: 4,
+        sum: 0,
+        min: 0,
+        max: 0,
+        counts: [0, 1, 3, 0],
+        bounds,
+        temp: 1,
+        scope: 'gridscope.json-push',
+      },
+    ]);
+    // Without a start time the first cumulative point is a baseline: the range observed
+    // the difference of the two, bucket by bucket.
+    const p50 = await series({ metric: 'pushed.latency', aggregation: 'p50', ...RANGE });
+    expectClose(values(p50), { [iso(T0)]: expectedQuantile(0.5, bounds, [1, 3, 2, 1]) });
+    const p90 = await series({ metric: 'pushed.window', aggregation: 'p90', ...RANGE });
+    expectClose(values(p90), { [iso(T0)]: expectedQuantile(0.9, bounds, [0, 1, 3, 0]) });
+  });
+
   it('refuses an invalid point by index and field, and writes none of the request', async () => {
     const before = await count(gs, 'otel_metrics_gauge', 'acme');
+    const histogramsBefore = await count(gs, 'otel_metrics_histogram', 'acme');
     const good = { name: 'pushed.bad', value: 1 };
     const cases: [unknown, string][] = [
       [{ ...good, value: 'x' }, 'points.3.value'],
@@ -934,7 +1017,26 @@ describe('plain JSON push', () => {
       [{ ...good, attributes: { 'bad key': 'v' } }, 'points.3.attributes.bad key'],
       [{ ...good, time: 'yesterday' }, 'points.3.time'],
       [{ ...good, time: 99_999_999_999_999 }, 'points.3.time'],
-      [{ ...good, type: 'histogram' }, 'points.3.type'],
+      [{ ...good, type: 'histograms' }, 'points.3.type'],
+      [{ ...good, type: 'histogram', bounds: [1], counts: [1, 1] }, 'points.3.value'],
+      [{ ...good, counts: [1] }, 'points.3.counts'],
+      [{ name: 'pushed.bad', type: 'histogram', bounds: [1, 2] }, 'points.3.counts'],
+      [
+        { name: 'pushed.bad', type: 'histogram', bounds: [1, 2], counts: [1, 2] },
+        'points.3.counts',
+      ],
+      [
+        { name: 'pushed.bad', type: 'histogram', bounds: [2, 1], counts: [1, 1, 1] },
+        'points.3.bounds',
+      ],
+      [
+        { name: 'pushed.bad', type: 'histogram', bounds: [1], counts: [1, -1] },
+        'points.3.counts.1',
+      ],
+      [
+        { name: 'pushed.bad', type: 'histogram', bounds: [1], counts: [1, 1], monotonic: true },
+        'points.3.monotonic',
+      ],
       [{ ...good, extra: 1 }, 'points.3'],
     ];
     for (const [bad, field] of cases) {
@@ -953,6 +1055,7 @@ describe('plain JSON push', () => {
     expect(infinite.status).toBe(400);
     expect(infinite.body.error.message).toContain('points.0.value');
     expect(await count(gs, 'otel_metrics_gauge', 'acme')).toBe(before);
+    expect(await count(gs, 'otel_metrics_histogram', 'acme')).toBe(histogramsBefore);
   });
 
   it('needs an ingest, editor or admin key; a viewer key may only read', async () => {

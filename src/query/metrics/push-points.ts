@@ -11,18 +11,32 @@ export const PUSH_SCOPE = 'gridscope.json-push';
 type OtlpValue =
   { stringValue: string } | { intValue: string } | { doubleValue: number } | { boolValue: boolean };
 
-interface OtlpPoint {
+interface OtlpPointBase {
   timeUnixNano: string;
-  asDouble: number;
   attributes: { key: string; value: OtlpValue }[];
+}
+
+interface OtlpNumberPoint extends OtlpPointBase {
+  asDouble: number;
+}
+
+interface OtlpHistogramPoint extends OtlpPointBase {
+  /** uint64 and fixed64 values are strings in OTLP/JSON. */
+  count: string;
+  bucketCounts: string[];
+  explicitBounds: number[];
+  sum?: number;
+  min?: number;
+  max?: number;
 }
 
 interface OtlpMetric {
   name: string;
   unit: string;
   description: string;
-  gauge?: { dataPoints: OtlpPoint[] };
-  sum?: { dataPoints: OtlpPoint[]; aggregationTemporality: number; isMonotonic: boolean };
+  gauge?: { dataPoints: OtlpNumberPoint[] };
+  sum?: { dataPoints: OtlpNumberPoint[]; aggregationTemporality: number; isMonotonic: boolean };
+  histogram?: { dataPoints: OtlpHistogramPoint[]; aggregationTemporality: number };
 }
 
 /** An OTLP/JSON ExportMetricsServiceRequest. */
@@ -93,16 +107,32 @@ export function pointsToOtlp(points: readonly PushPoint[], nowMs: number): OtlpM
           aggregationTemporality: temporality,
           isMonotonic: monotonic,
         };
+      else if (p.type === 'histogram')
+        metric.histogram = { dataPoints: [], aggregationTemporality: temporality };
       else metric.gauge = { dataPoints: [] };
       metrics.set(key, metric);
     }
-    (metric.sum ?? metric.gauge)!.dataPoints.push({
+    const base: OtlpPointBase = {
       timeUnixNano: (BigInt(Math.round(timeMs)) * 1_000_000n).toString(),
-      asDouble: p.value,
       attributes: Object.keys(p.attributes)
         .sort()
         .map((k) => ({ key: k, value: anyValue(p.attributes[k]!) })),
-    });
+    };
+    // The schema has checked that each type's own fields are present.
+    if (metric.histogram) {
+      const counts = p.counts!;
+      metric.histogram.dataPoints.push({
+        ...base,
+        count: counts.reduce((a, b) => a + BigInt(b), 0n).toString(),
+        bucketCounts: counts.map(String),
+        explicitBounds: p.bounds!,
+        ...(p.sum === undefined ? {} : { sum: p.sum }),
+        ...(p.min === undefined ? {} : { min: p.min }),
+        ...(p.max === undefined ? {} : { max: p.max }),
+      });
+    } else {
+      (metric.sum ?? metric.gauge)!.dataPoints.push({ ...base, asDouble: p.value! });
+    }
   });
   return {
     resourceMetrics: [...resources].map(([service, metrics]) => ({

@@ -111,12 +111,30 @@ export const SeriesResult = z.object({
 });
 export type SeriesResult = z.infer<typeof SeriesResult>;
 
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+/** The most bucket bounds a pushed histogram point may have. */
+export const MAX_PUSH_BOUNDS = 256;
+
 /** One point of the plain JSON push. */
 export const PushPoint = z
   .object({
     name: MetricName,
-    type: z.enum(['gauge', 'sum']).default('gauge'),
-    value: z.number().refine(Number.isFinite, 'must be a finite number'),
+    type: z.enum(['gauge', 'sum', 'histogram']).default('gauge'),
+    value: finite.optional().describe('gauge and sum: the value'),
+    bounds: z
+      .array(finite)
+      .max(MAX_PUSH_BOUNDS)
+      .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]!), 'must be strictly increasing')
+      .optional()
+      .describe('histogram: the upper bounds of its finite buckets'),
+    counts: z
+      .array(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
+      .optional()
+      .describe('histogram: one count per bucket, the last for values above every bound'),
+    sum: finite.optional().describe('histogram: the sum of its values'),
+    min: finite.optional().describe('histogram: its smallest value'),
+    max: finite.optional().describe('histogram: its largest value'),
     attributes: z
       .record(
         z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.\-/:@]{0,255}$/, 'must be an attribute key'),
@@ -135,9 +153,22 @@ export const PushPoint = z
     temporality: z
       .enum(['cumulative', 'delta'])
       .optional()
-      .describe('sum only; default cumulative'),
+      .describe('sum and histogram; default cumulative'),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    const issue = (field: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [field], message });
+    const histogram = p.type === 'histogram';
+    const fields: Record<string, unknown> = p;
+    const own = histogram ? ['bounds', 'counts'] : ['value'];
+    const foreign = histogram ? ['value', 'monotonic'] : ['bounds', 'counts', 'sum', 'min', 'max'];
+    for (const f of own) if (fields[f] === undefined) issue(f, `required for a ${p.type}`);
+    for (const f of foreign) if (fields[f] !== undefined) issue(f, `not used by a ${p.type}`);
+    if (histogram && p.bounds && p.counts && p.counts.length !== p.bounds.length + 1) {
+      issue('counts', `must have one more entry than bounds (${p.bounds.length + 1})`);
+    }
+  });
 export type PushPoint = z.infer<typeof PushPoint>;
 
 /** The most points one push may carry. */

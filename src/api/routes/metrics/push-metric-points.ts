@@ -20,7 +20,7 @@ const push = route('ingest', {
   tags: ['metrics'],
   summary: 'Push metric points as plain JSON',
   description:
-    'For senders without OTLP: gauge and sum points, stored as OTLP points are. Up to 10,000 points; any invalid point refuses the whole request, naming it (`points.3.value`).',
+    'For senders without OTLP: gauge and sum points (`value`) and explicit-bucket histogram points (`bounds`, `counts`, optionally `sum`, `min`, `max`), stored as OTLP points are. Up to 10,000 points; any invalid point refuses the whole request, naming it (`points.3.value`).',
   request: {
     body: {
       required: true,
