@@ -85,8 +85,8 @@ export const SEARCH_WINDOWS_MS = [15 * 60_000, 3_600_000, 4 * 3_600_000, 16 * 3_
  * The newest windows are read first. In a window, a trace ranks by its first matching span
  * there; that is its true start unless it has matching spans before the window, and those
  * traces rank after every trace that starts in the window. So a window answers once it
- * holds `limit` traces without matching spans before it; otherwise the next, wider one is
- * read, and finally the whole range.
+ * holds `limit` traces without matching spans before it; otherwise a wider one is read
+ * (sized by how many the window held), and finally the whole range.
  */
 export async function findTraces(
   store: Store,
@@ -100,15 +100,25 @@ export async function findTraces(
     s.before === undefined
       ? s.toMs
       : Math.min(s.toMs, Number(BigInt(s.before.startNs) / 1_000_000n) + 1);
-  for (const width of SEARCH_WINDOWS_MS) {
+  let next = 0;
+  while (next < SEARCH_WINDOWS_MS.length) {
+    const width = SEARCH_WINDOWS_MS[next]!;
     const startMs = endMs - width;
     if (startMs <= s.fromMs) break;
     const hits = await tracesStartingIn(store, org, s, match, startMs, endMs, opts);
-    if (hits.length < s.limit) continue;
+    if (hits.length < s.limit) {
+      // None: the next window (recent spans may be missing, as when a service stopped).
+      // Some: a window that should hold twice a page at this window's rate, if any.
+      const wanted = hits.length === 0 ? 0 : (width * s.limit * 2) / hits.length;
+      next = SEARCH_WINDOWS_MS.findIndex((w) => w > width && w >= wanted);
+      if (next < 0) break;
+      continue;
+    }
     const ids = hits.map((h) => h.traceId);
     const earlier = await tracesMatchingIn(store, org, match, ids, s.fromMs, startMs, opts);
     const exact = hits.filter((h) => !earlier.has(h.traceId));
     if (exact.length === s.limit) return exact;
+    next++;
   }
   return tracesStartingIn(store, org, s, match, s.fromMs, endMs, opts);
 }
