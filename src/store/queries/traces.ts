@@ -76,7 +76,12 @@ interface SqlConditions {
  * before it reads the whole range: most searches fill a page from the newest spans, and
  * reading those alone keeps a search over a day about as cheap as one over minutes.
  */
-export const SEARCH_WINDOWS_MS = [15 * 60_000, 3_600_000, 4 * 3_600_000, 16 * 3_600_000];
+export const SEARCH_WINDOWS_MS: readonly number[] = [
+  15 * 60_000,
+  3_600_000,
+  4 * 3_600_000,
+  16 * 3_600_000,
+];
 
 /**
  * Traces with at least one span matching every condition, newest first by the start of
@@ -268,8 +273,9 @@ export type SpanRow = z.infer<typeof SpanRow>;
 
 /**
  * Bounds the scan of one trace's spans by its start and end in the trace-id lookup table,
- * looked up once; the bounds become constants before the scan, so partitions, the primary
- * key and the time index prune by them (and the TraceId bloom filter by the id).
+ * looked up once; the bounds become constants before the scan, so partitions and the
+ * primary key prune by them, and the primary key (on databases sorted by service, the
+ * TraceId bloom filter) by the id.
  */
 const ONE_TRACE = `WITH (SELECT (toDateTime64(min(Start), 9), toDateTime64(addSeconds(max(End), 1), 9)) FROM {db:Identifier}.otel_traces_trace_id_ts WHERE TraceId = {id:String}) AS bounds
   SELECT %COLUMNS% FROM {db:Identifier}.otel_traces
