@@ -160,6 +160,8 @@ export interface LoadOptions {
   concurrency: number;
   /** Stop after this many requests even before `seconds` have passed (warm-up runs). */
   maxRequests?: number;
+  /** Stop sending once aborted, even before `seconds` have passed. */
+  stop?: AbortSignal;
   /** Called about every `tickMs` while the load runs. */
   onTick?: (elapsedMs: number) => void;
   tickMs?: number;
@@ -185,7 +187,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     : undefined;
 
   const client = async () => {
-    while (performance.now() < deadline && sent < maxRequests) {
+    while (performance.now() < deadline && sent < maxRequests && !opts.stop?.aborted) {
       const seq = sent++;
       const which = seq % opts.pools.length;
       const pool = opts.pools[which]!;

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Signal } from '../src/ingest/otlp/proto.js';
-import { Senders } from './load.js';
+import { runLoad, Senders, type LoadResult as IngestResult } from './load.js';
 import { buildPool } from './payloads.js';
 import type { LoadResult } from './query-load.js';
 import type { Ports } from './server.js';
@@ -81,4 +81,45 @@ export async function sendSample(
     senders.close();
   }
   return sent;
+}
+
+/** A mixed load of the three signals running while the read cases are timed. */
+export interface BackgroundIngest {
+  /** Stops sending, waits for the requests in flight, and resolves with what was acknowledged. */
+  stop(): Promise<IngestResult>;
+}
+
+/**
+ * Starts `clients` OTLP clients sending requests of `itemsPerRequest` items of each signal
+ * in turn (half over OTLP/HTTP, half over gRPC), with times leading up to now, each sending
+ * its next request once the last is answered.
+ */
+export function startIngest(
+  ports: Ports,
+  clients: number,
+  itemsPerRequest: number,
+  nowMs: number,
+): BackgroundIngest {
+  const senders = new Senders(ports, clients);
+  const pools = SIGNALS.map((signal) =>
+    buildPool(signal, { itemsPerRequest, requests: 16, seed: 101, nowMs }),
+  );
+  const stop = new AbortController();
+  const done = runLoad({
+    senders,
+    pools,
+    seconds: 86_400,
+    concurrency: clients,
+    stop: stop.signal,
+  });
+  return {
+    async stop() {
+      stop.abort();
+      try {
+        return await done;
+      } finally {
+        senders.close();
+      }
+    },
+  };
 }

@@ -14,6 +14,13 @@ export interface QuerySummary {
   peakRssBytes: number;
   /** Cases not run, and why. */
   skipped: string[];
+  /** With --ingest-clients: the OTLP load that ran while the cases were timed. */
+  ingest: {
+    clients: number;
+    itemsPerSec: number;
+    bySignal: Record<string, number>;
+    failed: number;
+  } | null;
 }
 
 export interface QueryRunInfo {
@@ -64,7 +71,8 @@ Columns:
 
 - **data**: spans / log records / metric points in the tables, millions.
 - **load**: seconds to load them (bulk load, merges settling, receiver sample); - when reused.
-- **n**: timed calls per case; \`(min K)\` when a case ran past its time budget after K calls.
+- **n**: timed calls per case; \`(min K)\` when a case ran past its time budget after K calls;
+  \`under ingest of N/s\` when OTLP clients sent N items/s meanwhile (\`--ingest-clients\`).
 - One column per endpoint: **p95 latency in ms, last hour / last day**; \`✗\` marks a missed
   target, \`FAIL\` a case with answers other than 200, \`-\` a case not run (skipped).
   p50 and p99 are in the JSON line the run prints.
@@ -107,7 +115,8 @@ export function queryResultsLine(
     run.date.toISOString(),
     `${millions(s.loaded.spans)} / ${millions(s.loaded.logs)} / ${millions(s.loaded.points)}`,
     s.loadSeconds === null || run.reused ? '-' : `${Math.round(s.loadSeconds)} s`,
-    nCell(run.iterations, Object.values(s.cases)),
+    nCell(run.iterations, Object.values(s.cases)) +
+      (s.ingest ? `, under ingest of ${s.ingest.itemsPerSec.toLocaleString('en-US')}/s` : ''),
     ...groups,
     `${targeted.filter((c) => c.met).length}/${targeted.length}`,
     `${Math.round(s.peakRssBytes / 1048576)} MiB`,

@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mib, note } from './progress.js';
 import { Api, buildCases, runCase, type CaseResult } from './query-cases.js';
-import { runBulkLoad, sendSample } from './query-phases.js';
+import type { LoadResult as IngestResult } from './load.js';
+import { runBulkLoad, sendSample, startIngest } from './query-phases.js';
 import {
   describe,
   queryResultsLine,
@@ -38,6 +39,8 @@ const HELP = `Usage: npm run bench:query -- [options]
   --iterations N     timed calls per case (default 30)
   --warmup N         untimed calls per case first (default 3)
   --case-budget S    stop a case's timed calls after S seconds (default 60)
+  --ingest-clients N time the reads while N OTLP clients send logs, spans and metric points
+                     (1,000 per request, one request in flight each; default 0: no ingest)
   --data-dir D       reuse a directory loaded by an earlier run with --keep (skips loading;
                      its times were "the last 24 hours" when it was loaded)
   --keep             keep the data directory (its path is printed)
@@ -53,6 +56,7 @@ interface Options {
   iterations: number;
   warmup: number;
   caseBudgetSec: number;
+  ingestClients: number;
   dataDir: string | undefined;
   keep: boolean;
   record: boolean;
@@ -74,6 +78,7 @@ function parseOptions(argv: string[]): Options | null {
         iterations: { type: 'string' },
         warmup: { type: 'string' },
         'case-budget': { type: 'string' },
+        'ingest-clients': { type: 'string' },
         'data-dir': { type: 'string' },
         keep: { type: 'boolean' },
         'no-record': { type: 'boolean' },
@@ -103,6 +108,7 @@ function parseOptions(argv: string[]): Options | null {
     iterations: int('iterations', 30, 1, 100_000),
     warmup: int('warmup', 3, 0, 1000),
     caseBudgetSec: int('case-budget', 60, 1, 86_400),
+    ingestClients: int('ingest-clients', 0, 0, 64),
     dataDir: dataDir === undefined ? undefined : resolve(dataDir),
     keep: values.keep === true,
     record: values['no-record'] !== true,
@@ -119,6 +125,23 @@ async function countRows(api: Api): Promise<QuerySummary['loaded']> {
        + (SELECT count() FROM otel_metrics_summary) AS points`,
   );
   return { spans: Number(row?.spans), logs: Number(row?.logs), points: Number(row?.points) };
+}
+
+/** Items per request of the background ingest (--ingest-clients). */
+const INGEST_ITEMS_PER_REQUEST = 1000;
+
+/** What the background ingest achieved while the cases ran. */
+function ingestSummary(clients: number, r: IngestResult): NonNullable<QuerySummary['ingest']> {
+  const stats = Object.entries(r.stats);
+  const bySignal = Object.fromEntries(
+    stats.map(([signal, s]) => [signal, Math.round(s.items / r.seconds)]),
+  );
+  return {
+    clients,
+    itemsPerSec: Object.values(bySignal).reduce((a, b) => a + b, 0),
+    bySignal,
+    failed: stats.reduce((n, [, s]) => n + s.failed, 0),
+  };
 }
 
 const live = new Set<ChildProcess>();
@@ -201,10 +224,26 @@ async function main(): Promise<number> {
 
     const defs = buildCases(traceIds, withMetrics);
     const cases: Record<string, CaseResult> = {};
-    for (const def of defs) {
-      const r = await runCase(api, def, opts.iterations, opts.warmup, opts.caseBudgetSec * 1000);
-      cases[def.name] = r;
-      note(describe(def.name, r));
+    const ingest =
+      opts.ingestClients > 0
+        ? startIngest(server.ports, opts.ingestClients, INGEST_ITEMS_PER_REQUEST, Date.now())
+        : undefined;
+    if (ingest) note(`  reads timed under ingest: ${opts.ingestClients} OTLP clients`);
+    let ingested: QuerySummary['ingest'] = null;
+    try {
+      for (const def of defs) {
+        const r = await runCase(api, def, opts.iterations, opts.warmup, opts.caseBudgetSec * 1000);
+        cases[def.name] = r;
+        note(describe(def.name, r));
+      }
+    } finally {
+      const result = await ingest?.stop();
+      if (result) ingested = ingestSummary(opts.ingestClients, result);
+    }
+    if (ingested) {
+      note(
+        `  ingest while timing: ${ingested.itemsPerSec} items/s (${JSON.stringify(ingested.bySignal)}), ${ingested.failed} failed requests`,
+      );
     }
 
     const peakRssBytes = Math.max(procMemory(server.pid)?.hwm ?? 0, sampler.maxRss());
@@ -213,7 +252,14 @@ async function main(): Promise<number> {
     const code = await server.stop(60_000);
     if (code !== 0) note(`WARNING: gridscope exited with code ${code}`);
 
-    const summary: QuerySummary = { cases, loaded, loadSeconds, peakRssBytes, skipped };
+    const summary: QuerySummary = {
+      cases,
+      loaded,
+      loadSeconds,
+      peakRssBytes,
+      skipped,
+      ingest: ingested,
+    };
     if (opts.record) {
       const line = queryResultsLine(
         summary,
