@@ -162,6 +162,8 @@ export interface LoadOptions {
   maxRequests?: number;
   /** Stop sending once aborted, even before `seconds` have passed. */
   stop?: AbortSignal;
+  /** At most this many requests per second in all, evenly spaced; default: as fast as answered. */
+  requestsPerSec?: number;
   /** Called about every `tickMs` while the load runs. */
   onTick?: (elapsedMs: number) => void;
   tickMs?: number;
@@ -189,6 +191,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const client = async () => {
     while (performance.now() < deadline && sent < maxRequests && !opts.stop?.aborted) {
       const seq = sent++;
+      if (opts.requestsPerSec !== undefined) {
+        const wait = started + (seq / opts.requestsPerSec) * 1000 - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (opts.stop?.aborted) break;
+      }
       const which = seq % opts.pools.length;
       const pool = opts.pools[which]!;
       const req = pool.requests[cursors[which]!++ % pool.requests.length]!;

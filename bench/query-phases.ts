@@ -92,13 +92,15 @@ export interface BackgroundIngest {
 /**
  * Starts `clients` OTLP clients sending requests of `itemsPerRequest` items of each signal
  * in turn (half over OTLP/HTTP, half over gRPC), with times leading up to now, each sending
- * its next request once the last is answered.
+ * its next request once the last is answered, at most `itemsPerSec` items a second in all
+ * when given.
  */
 export function startIngest(
   ports: Ports,
   clients: number,
   itemsPerRequest: number,
   nowMs: number,
+  itemsPerSec?: number,
 ): BackgroundIngest {
   const senders = new Senders(ports, clients);
   const pools = SIGNALS.map((signal) =>
@@ -111,6 +113,7 @@ export function startIngest(
     seconds: 86_400,
     concurrency: clients,
     stop: stop.signal,
+    ...(itemsPerSec === undefined ? {} : { requestsPerSec: itemsPerSec / itemsPerRequest }),
   });
   return {
     async stop() {

@@ -40,7 +40,9 @@ const HELP = `Usage: npm run bench:query -- [options]
   --warmup N         untimed calls per case first (default 3)
   --case-budget S    stop a case's timed calls after S seconds (default 60)
   --ingest-clients N time the reads while N OTLP clients send logs, spans and metric points
-                     (1,000 per request, one request in flight each; default 0: no ingest)
+                     (1,000 per request, one request in flight each; default 0: no ingest,
+                     or 8 with --ingest-rate)
+  --ingest-rate N    with ingest, at most N items/s in all (default: as fast as answered)
   --data-dir D       reuse a directory loaded by an earlier run with --keep (skips loading;
                      its times were "the last 24 hours" when it was loaded)
   --keep             keep the data directory (its path is printed)
@@ -57,6 +59,7 @@ interface Options {
   warmup: number;
   caseBudgetSec: number;
   ingestClients: number;
+  ingestRate: number | undefined;
   dataDir: string | undefined;
   keep: boolean;
   record: boolean;
@@ -79,6 +82,7 @@ function parseOptions(argv: string[]): Options | null {
         warmup: { type: 'string' },
         'case-budget': { type: 'string' },
         'ingest-clients': { type: 'string' },
+        'ingest-rate': { type: 'string' },
         'data-dir': { type: 'string' },
         keep: { type: 'boolean' },
         'no-record': { type: 'boolean' },
@@ -108,7 +112,9 @@ function parseOptions(argv: string[]): Options | null {
     iterations: int('iterations', 30, 1, 100_000),
     warmup: int('warmup', 3, 0, 1000),
     caseBudgetSec: int('case-budget', 60, 1, 86_400),
-    ingestClients: int('ingest-clients', 0, 0, 64),
+    ingestClients: int('ingest-clients', values['ingest-rate'] === undefined ? 0 : 8, 0, 64),
+    ingestRate:
+      values['ingest-rate'] === undefined ? undefined : int('ingest-rate', 0, 1, 10_000_000),
     dataDir: dataDir === undefined ? undefined : resolve(dataDir),
     keep: values.keep === true,
     record: values['no-record'] !== true,
@@ -226,9 +232,18 @@ async function main(): Promise<number> {
     const cases: Record<string, CaseResult> = {};
     const ingest =
       opts.ingestClients > 0
-        ? startIngest(server.ports, opts.ingestClients, INGEST_ITEMS_PER_REQUEST, Date.now())
+        ? startIngest(
+            server.ports,
+            opts.ingestClients,
+            INGEST_ITEMS_PER_REQUEST,
+            Date.now(),
+            opts.ingestRate,
+          )
         : undefined;
-    if (ingest) note(`  reads timed under ingest: ${opts.ingestClients} OTLP clients`);
+    if (ingest) {
+      const rate = opts.ingestRate === undefined ? '' : `, at most ${opts.ingestRate} items/s`;
+      note(`  reads timed under ingest: ${opts.ingestClients} OTLP clients${rate}`);
+    }
     let ingested: QuerySummary['ingest'] = null;
     try {
       for (const def of defs) {
