@@ -43,6 +43,7 @@ const HELP = `Usage: npm run bench:query -- [options]
                      (1,000 per request, one request in flight each; default 0: no ingest,
                      or 8 with --ingest-rate)
   --ingest-rate N    with ingest, at most N items/s in all (default: as fast as answered)
+  --server-arg K=V   extra flag for gridscope serve, e.g. batch-max-delay-ms=500 (repeatable)
   --data-dir D       reuse a directory loaded by an earlier run with --keep (skips loading;
                      its times were "the last 24 hours" when it was loaded)
   --keep             keep the data directory (its path is printed)
@@ -60,6 +61,8 @@ interface Options {
   caseBudgetSec: number;
   ingestClients: number;
   ingestRate: number | undefined;
+  /** Extra flags for gridscope serve, as `--name value` pairs. */
+  serverArgs: string[];
   dataDir: string | undefined;
   keep: boolean;
   record: boolean;
@@ -83,6 +86,7 @@ function parseOptions(argv: string[]): Options | null {
         'case-budget': { type: 'string' },
         'ingest-clients': { type: 'string' },
         'ingest-rate': { type: 'string' },
+        'server-arg': { type: 'string', multiple: true },
         'data-dir': { type: 'string' },
         keep: { type: 'boolean' },
         'no-record': { type: 'boolean' },
@@ -101,6 +105,12 @@ function parseOptions(argv: string[]): Options | null {
       throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
     return n;
   };
+  const serverArgs: string[] = [];
+  for (const kv of values['server-arg'] ?? []) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new UsageError(`--server-arg must be NAME=VALUE: ${kv}`);
+    serverArgs.push(`--${kv.slice(0, i)}`, kv.slice(i + 1));
+  }
   const dataDir = values['data-dir'];
   if (dataDir !== undefined && !existsSync(dataDir))
     throw new UsageError(`--data-dir ${dataDir} does not exist`);
@@ -115,6 +125,7 @@ function parseOptions(argv: string[]): Options | null {
     ingestClients: int('ingest-clients', values['ingest-rate'] === undefined ? 0 : 8, 0, 64),
     ingestRate:
       values['ingest-rate'] === undefined ? undefined : int('ingest-rate', 0, 1, 10_000_000),
+    serverArgs,
     dataDir: dataDir === undefined ? undefined : resolve(dataDir),
     keep: values.keep === true,
     record: values['no-record'] !== true,
@@ -199,6 +210,7 @@ async function main(): Promise<number> {
     note('starting gridscope');
     const serverArgs = ['--bootstrap-admin-key', ADMIN_KEY];
     serverArgs.push('--api-rate-limit', '1000000', '--api-rate-burst', '1000000');
+    serverArgs.push(...opts.serverArgs);
     server = await startServer(ROOT, dataDir, serverArgs, (c) => live.add(c));
     sampler = new RssSampler(server.pid, 500);
     note(`  ready (pid ${server.pid}), RSS ${mib(sampler.latest())}`);
