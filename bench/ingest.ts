@@ -27,7 +27,7 @@ import {
   type SoakSummary,
   type Summary,
 } from './results.js';
-import { procMemory, RssSampler, startServer, type ServerChild } from './server.js';
+import { procMemory, RssSampler, serverFlags, startServer, type ServerChild } from './server.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const SIGNALS: readonly Signal[] = ['logs', 'traces', 'metrics'];
@@ -108,18 +108,13 @@ function parseOptions(argv: string[]): Options | null {
   const values = parsed.values;
   if (values.help) return null;
   const duration = intOption(values, 'duration', 20, 1, 3600);
-  const serverArgs: string[] = [];
-  const serverFlags: Record<string, string> = {};
-  for (const kv of values['server-arg'] ?? []) {
-    const i = kv.indexOf('=');
-    if (i <= 0) throw new UsageError(`--server-arg must be NAME=VALUE: ${kv}`);
-    serverArgs.push(`--${kv.slice(0, i)}`, kv.slice(i + 1));
-    serverFlags[kv.slice(0, i)] = kv.slice(i + 1);
-  }
   // The raw phase batches as the server will, under the same flags and environment.
+  let serverArgs: string[];
   let server: Config;
   try {
-    server = loadConfig(serverFlags);
+    const given = serverFlags(values['server-arg'] ?? []);
+    serverArgs = given.args;
+    server = loadConfig(given.flags);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

@@ -24,7 +24,7 @@ import {
   recordQueryResults,
   type QuerySummary,
 } from './query-results.js';
-import { procMemory, RssSampler, startServer, type ServerChild } from './server.js';
+import { procMemory, RssSampler, serverFlags, startServer, type ServerChild } from './server.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** The platform admin key of every benchmark data directory (set at its first start). */
@@ -105,11 +105,11 @@ function parseOptions(argv: string[]): Options | null {
       throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
     return n;
   };
-  const serverArgs: string[] = [];
-  for (const kv of values['server-arg'] ?? []) {
-    const i = kv.indexOf('=');
-    if (i <= 0) throw new UsageError(`--server-arg must be NAME=VALUE: ${kv}`);
-    serverArgs.push(`--${kv.slice(0, i)}`, kv.slice(i + 1));
+  let serverArgs: string[];
+  try {
+    serverArgs = serverFlags(values['server-arg'] ?? []).args;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
   const dataDir = values['data-dir'];
   if (dataDir !== undefined && !existsSync(dataDir))

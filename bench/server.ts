@@ -198,3 +198,22 @@ export function seriesSum(text: string, name: string, labels: Record<string, str
   }
   return total;
 }
+
+/**
+ * `--server-arg NAME=VALUE` options as flags for gridscope serve: `args` to pass on the
+ * command line, `flags` by name. Throws naming an option without `=`.
+ */
+export function serverFlags(pairs: readonly string[]): {
+  args: string[];
+  flags: Record<string, string>;
+} {
+  const args: string[] = [];
+  const flags: Record<string, string> = {};
+  for (const kv of pairs) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new Error(`--server-arg must be NAME=VALUE: ${kv}`);
+    args.push(`--${kv.slice(0, i)}`, kv.slice(i + 1));
+    flags[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return { args, flags };
+}
