@@ -134,6 +134,7 @@ export async function startGridscope(
       maxRows: config.batchMaxRows,
       maxBytes: config.batchMaxBytes,
       maxDelayMs: config.batchMaxDelayMs,
+      minIntervalMs: config.batchMinIntervalMs,
     },
     write: { retries: config.insertRetries, retryDelayMs: 200 },
     queueMaxBytes: config.queueMaxBytes,

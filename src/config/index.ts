@@ -180,6 +180,11 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '50',
   },
   {
+    name: 'batch-min-interval-ms',
+    help: 'shortest time between two inserts of a table, unless a batch is full (0: none)',
+    default: '500',
+  },
+  {
     name: 'insert-retries',
     help: 'retries of a failed insert, with the same deduplication token',
     default: '3',
@@ -253,6 +258,7 @@ export const Config = z
     batchMaxRows: positive,
     batchMaxBytes: size,
     batchMaxDelayMs: positive,
+    batchMinIntervalMs: count,
     insertRetries: count,
     insertConnections: positive,
     shutdownTimeoutMs: positive,

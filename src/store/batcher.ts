@@ -10,6 +10,13 @@ export interface BatchLimits {
   maxRows: number;
   maxBytes: number;
   maxDelayMs: number;
+  /**
+   * Shortest time between the starts of two inserts of the table, unless the rows waiting
+   * fill a batch, while requests overlap (see TableBatcher): under steady traffic from
+   * several senders each table is written about once per interval, in few large parts,
+   * while a request after a quiet spell waits only maxDelayMs.
+   */
+  minIntervalMs: number;
 }
 
 export interface BatchObserver {
@@ -21,6 +28,9 @@ export interface BatchObserver {
     result: WriteResult,
   ): void;
 }
+
+/** Intervals after requests last overlapped during which inserts stay spaced out. */
+const OVERLAP_MEMORY = 4;
 
 /** Rows of one request for one table, waiting to be written. */
 interface Entry {
@@ -63,12 +73,22 @@ export class QueueBudget {
  * insert of the same table starts alongside only with a full batch (up to
  * `maxInFlight`), so the engine keeps busy under load without writing small batches. Each
  * entry's promise settles when its rows are committed or have failed.
+ *
+ * Every insert costs the engine a part per table and view, and merging them later, however
+ * few its rows: so inserts are spaced by minIntervalMs, but only while requests overlap
+ * (one came while another was queued or in flight, within the last OVERLAP_MEMORY
+ * intervals). A lone sender waiting for each answer before its next request gains nothing
+ * from the wait, since no other rows would join its batch; it would only be slowed.
  */
 export class TableBatcher {
   private pending: Entry[] = [];
   private pendingRows = 0;
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** performance.now() when the last insert started. */
+  private lastStart = -Infinity;
+  /** performance.now() when a request last came while another was queued or in flight. */
+  private lastOverlap = -Infinity;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -86,7 +106,9 @@ export class TableBatcher {
   /** Queues rows whose bytes the caller has already taken from the budget. */
   add(body: readonly Uint8Array[], rows: number, bytes: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ body, rows, bytes, arrivedAt: performance.now(), resolve, reject });
+      const now = performance.now();
+      if (this.pending.length > 0 || this.inFlight.size > 0) this.lastOverlap = now;
+      this.pending.push({ body, rows, bytes, arrivedAt: now, resolve, reject });
       this.pendingRows += rows;
       this.pendingBytes += bytes;
       this.schedule();
@@ -102,9 +124,10 @@ export class TableBatcher {
   }
 
   /**
-   * Starts an insert when the pending rows reach a limit, or when nothing is in flight and
-   * the oldest of them has waited maxDelayMs; otherwise sets a timer for when it will have.
-   * The end of an insert schedules again.
+   * Starts an insert when the pending rows reach a limit, or when nothing is in flight, the
+   * oldest of them has waited maxDelayMs and (while requests overlap) the last insert
+   * started minIntervalMs ago; otherwise sets a timer for when that will be. The end of an
+   * insert schedules again.
    */
   private schedule(): void {
     if (this.pending.length === 0 || this.inFlight.size >= this.maxInFlight) return;
@@ -115,7 +138,13 @@ export class TableBatcher {
       return;
     }
     if (this.inFlight.size > 0) return;
-    const wait = this.limits.maxDelayMs - (performance.now() - this.pending[0]!.arrivedAt);
+    const now = performance.now();
+    const { maxDelayMs, minIntervalMs } = this.limits;
+    const overlapping = now - this.lastOverlap < OVERLAP_MEMORY * minIntervalMs;
+    const wait = Math.max(
+      maxDelayMs - (now - this.pending[0]!.arrivedAt),
+      overlapping ? minIntervalMs - (now - this.lastStart) : 0,
+    );
     if (wait <= 0) {
       this.start();
     } else if (!this.timer) {
@@ -131,6 +160,7 @@ export class TableBatcher {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    this.lastStart = performance.now();
     const entries = this.takeBatch();
     const p: Promise<void> = this.write(entries).finally(() => {
       this.inFlight.delete(p);

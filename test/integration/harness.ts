@@ -29,6 +29,8 @@ export function testConfig(dataDir: string, flags: Record<string, string> = {}):
       'otlp-http-addr': '127.0.0.1:0',
       'http-addr': '127.0.0.1:0',
       'batch-max-delay-ms': '20',
+      // Tests send one request after another; spacing inserts out would only slow them.
+      'batch-min-interval-ms': '0',
       'log-level': 'silent',
       ...flags,
     },

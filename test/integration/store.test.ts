@@ -16,6 +16,7 @@ import { applyRetention } from '../../src/store/retention.js';
 import { histogramQuantiles } from '../../src/store/queries/latency-buckets.js';
 import { serviceEdges } from '../../src/store/queries/traces.js';
 import { writeRows } from '../../src/store/writer.js';
+import type { BatchLimits } from '../../src/store/batcher.js';
 import { NativeWriter, Store, TABLE_NAMES, TABLE_SCHEMAS } from '../../src/store/index.js';
 import type { AppError } from '../../src/lib/errors.js';
 import { removeDir, silentLog, tempDataDir } from './harness.js';
@@ -360,16 +361,19 @@ describe('span rollup migration (0009)', () => {
 });
 
 /** A store on this file's data directory with small limits and one insert session. */
-function smallStore(onBatch: (table: string, rows: number) => void = () => undefined): Store {
+function smallStore(
+  onBatch: (table: string, rows: number, seconds: number) => void = () => undefined,
+  batch: Partial<BatchLimits> = {},
+): Store {
   return new Store({
     backend: { kind: 'embedded', dataDir: dir },
     databasePrefix: 'gridscope_',
     retention: { tracesDays: 0, logsDays: 0, metricsDays: 0, auditDays: 0 },
-    batch: { maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 50 },
+    batch: { maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 50, minIntervalMs: 0, ...batch },
     write: fastRetry,
     queueMaxBytes: 1 << 20,
     insertConnections: 1,
-    observer: { onBatch },
+    observer: { onBatch: (table, rows, _bytes, seconds) => onBatch(table, rows, seconds) },
     log: silentLog,
   });
 }
@@ -450,6 +454,86 @@ describe('batches', () => {
         'r3-1',
         'r3-2',
       ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('spaces the inserts of overlapping requests by the minimum interval', async () => {
+    const starts: { rows: number; at: number }[] = [];
+    const store = smallStore(
+      (table, rows, seconds) => {
+        if (table === 'otel_logs') starts.push({ rows, at: performance.now() - seconds * 1000 });
+      },
+      { maxDelayMs: 10, minIntervalMs: 600 },
+    );
+    try {
+      await store.prepareOrg('storetest');
+      const one = (body: string) =>
+        store.write('storetest', [
+          { table: 'otel_logs', body: [logLine('batch-interval', body)], rows: 1 },
+        ]);
+      // Two senders at once: the second request comes while the first is queued.
+      await Promise.all([one('a1'), one('a2')]);
+      // Each of these alone would be written after 10 ms; the interval holds them together.
+      const next = one('b1');
+      await new Promise((ok) => setTimeout(ok, 100));
+      await Promise.all([next, one('b2')]);
+      expect(starts.map((s) => s.rows)).toEqual([2, 2]);
+      expect(starts[1]!.at - starts[0]!.at).toBeGreaterThanOrEqual(600 - 5);
+      expect(await countService('batch-interval')).toBe(4);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('does not hold a lone sender, which waits for each answer, to the interval', async () => {
+    const batches: number[] = [];
+    const store = smallStore(
+      (table, rows) => {
+        if (table === 'otel_logs') batches.push(rows);
+      },
+      { maxDelayMs: 10, minIntervalMs: 3_600_000 },
+    );
+    try {
+      await store.prepareOrg('storetest');
+      // An hour's interval: held to it, the second request would time the test out.
+      for (const body of ['one', 'two', 'three']) {
+        await store.write('storetest', [
+          { table: 'otel_logs', body: [logLine('batch-lone', body)], rows: 1 },
+        ]);
+      }
+      expect(batches).toEqual([1, 1, 1]);
+      expect(await countService('batch-lone')).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('writes a full batch without waiting out the interval', async () => {
+    const batches: number[] = [];
+    const store = smallStore(
+      (table, rows) => {
+        if (table === 'otel_logs') batches.push(rows);
+      },
+      { maxRows: 4, minIntervalMs: 3_600_000 },
+    );
+    try {
+      await store.prepareOrg('storetest');
+      const rows = (n: number, tag: string) => ({
+        table: 'otel_logs' as const,
+        body: Array.from({ length: n }, (_, i) => logLine('batch-full', `${tag}${i}`)),
+        rows: n,
+      });
+      // Overlapping requests, so the interval applies to what follows.
+      await Promise.all([
+        store.write('storetest', [rows(1, 'a')]),
+        store.write('storetest', [rows(1, 'b')]),
+      ]);
+      // An hour's interval: only a full batch can be written before the test times out.
+      await store.write('storetest', [rows(4, 'c')]);
+      expect(batches).toEqual([2, 4]);
+      expect(await countService('batch-full')).toBe(6);
     } finally {
       await store.close();
     }
