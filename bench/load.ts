@@ -4,9 +4,10 @@
  * go over each. Every response is checked; only acknowledged items are counted.
  */
 import * as grpc from '@grpc/grpc-js';
+import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { GRPC_SERVICES, RESPONSE_TYPES, type Signal } from '../src/ingest/otlp/proto.js';
-import type { Pool } from './payloads.js';
+import { withFreshIds, type Pool } from './payloads.js';
 import type { Ports } from './server.js';
 
 export type Transport = 'http' | 'grpc';
@@ -164,6 +165,11 @@ export interface LoadOptions {
   stop?: AbortSignal;
   /** At most this many requests per second in all, evenly spaced; default: as fast as answered. */
   requestsPerSec?: number;
+  /**
+   * Give every send trace and span ids of its own (pools built with `idRanges`), so that
+   * repeating a pool does not repeat ids.
+   */
+  freshIds?: boolean;
   /** Called about every `tickMs` while the load runs. */
   onTick?: (elapsedMs: number) => void;
   tickMs?: number;
@@ -203,7 +209,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       const transport: Transport = Math.floor(seq / opts.pools.length) % 2 === 0 ? 'http' : 'grpc';
       const s = stats[pool.signal]!;
       const t0 = performance.now();
-      const problem = await opts.senders.send(transport, pool.signal, req.body);
+      const body = opts.freshIds === true ? withFreshIds(req, randomBytes(16)) : req.body;
+      const problem = await opts.senders.send(transport, pool.signal, body);
       s.latenciesMs.push(performance.now() - t0);
       s.requests++;
       s.byTransport[transport]++;

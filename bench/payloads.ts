@@ -29,6 +29,11 @@ import {
 export interface PooledRequest {
   body: Buffer;
   items: number;
+  /**
+   * Where the trace and span ids lie in `body`, as offset and length pairs, so a sender can
+   * give each send ids of its own (see withFreshIds). Only pools built with `idRanges`.
+   */
+  idRanges?: Int32Array;
 }
 
 export interface Pool {
@@ -43,6 +48,8 @@ export interface PoolOptions {
   seed: number;
   /** Wall-clock time the generated timestamps lead up to, in epoch milliseconds. */
   nowMs: number;
+  /** Record where each request's ids lie, for withFreshIds. */
+  idRanges?: boolean;
 }
 
 /** Splits a request's items over five resources (several services per request, as a collector sends). */
@@ -309,6 +316,59 @@ function requestObject(
   }
 }
 
+const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId']);
+
+/** Every distinct trace or span id in a request object, however deep. */
+function idsOf(value: unknown, out: Map<string, Buffer>): Map<string, Buffer> {
+  if (Array.isArray(value)) {
+    for (const v of value) idsOf(v, out);
+  } else if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (ID_FIELDS.has(k) && Buffer.isBuffer(v) && v.length > 0) out.set(v.toString('hex'), v);
+      else idsOf(v, out);
+    }
+  }
+  return out;
+}
+
+/**
+ * Offsets and lengths of every occurrence of the object's ids in its encoding, found in one
+ * pass: an id is a bytes field, so its bytes follow a length byte of 8 or 16. Ids are
+ * random, so other bytes matching one by chance are negligible.
+ */
+function idRanges(obj: unknown, body: Buffer): Int32Array {
+  const ids = idsOf(obj, new Map());
+  const ranges: number[] = [];
+  for (let at = 0; at < body.length; at++) {
+    const len = body[at]!;
+    if (len !== 8 && len !== 16) continue;
+    const start = at + 1;
+    if (start + len > body.length) continue;
+    if (ids.has(body.toString('hex', start, start + len))) {
+      ranges.push(start, len);
+      at += len;
+    }
+  }
+  return Int32Array.from(ranges);
+}
+
+/**
+ * A copy of a pooled request whose trace and span ids are all XORed with `salt` (16 bytes;
+ * span ids take its first 8): ids differ from every other send's, while a span's parent
+ * and trace still match within the request. The request as pooled without idRanges.
+ */
+export function withFreshIds(req: PooledRequest, salt: Uint8Array): Buffer {
+  if (req.idRanges === undefined) return req.body;
+  const out = Buffer.from(req.body);
+  const r = req.idRanges;
+  for (let i = 0; i < r.length; i += 2) {
+    const at = r[i]!;
+    const len = r[i + 1]!;
+    for (let k = 0; k < len; k++) out[at + k] = out[at + k]! ^ salt[k]!;
+  }
+  return out;
+}
+
 /** Generates and encodes `opts.requests` export requests of one signal. */
 export function buildPool(signal: Signal, opts: PoolOptions): Pool {
   const rnd = new Random(opts.seed * 7919 + signal.length);
@@ -317,9 +377,11 @@ export function buildPool(signal: Signal, opts: PoolOptions): Pool {
   const requests: PooledRequest[] = [];
   for (let i = 0; i < opts.requests; i++) {
     const obj = requestObject(signal, rnd, all, opts.itemsPerRequest, opts.nowMs);
+    const body = Buffer.from(type.encode(type.fromObject(obj)).finish());
     requests.push({
-      body: Buffer.from(type.encode(type.fromObject(obj)).finish()),
+      body,
       items: opts.itemsPerRequest,
+      ...(opts.idRanges === true ? { idRanges: idRanges(obj, body) } : {}),
     });
   }
   return { signal, requests };

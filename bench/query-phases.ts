@@ -93,7 +93,8 @@ export interface BackgroundIngest {
  * Starts `clients` OTLP clients sending requests of `itemsPerRequest` items of each signal
  * in turn (half over OTLP/HTTP, half over gRPC), with times leading up to now, each sending
  * its next request once the last is answered, at most `itemsPerSec` items a second in all
- * when given.
+ * when given. A few requests are generated and sent again and again, each time with trace
+ * and span ids of its own, so that joins by id (the service map) see distinct traces.
  */
 export function startIngest(
   ports: Ports,
@@ -104,7 +105,7 @@ export function startIngest(
 ): BackgroundIngest {
   const senders = new Senders(ports, clients);
   const pools = SIGNALS.map((signal) =>
-    buildPool(signal, { itemsPerRequest, requests: 16, seed: 101, nowMs }),
+    buildPool(signal, { itemsPerRequest, requests: 16, seed: 101, nowMs, idRanges: true }),
   );
   const stop = new AbortController();
   const done = runLoad({
@@ -113,6 +114,7 @@ export function startIngest(
     seconds: 86_400,
     concurrency: clients,
     stop: stop.signal,
+    freshIds: true,
     ...(itemsPerSec === undefined ? {} : { requestsPerSec: itemsPerSec / itemsPerRequest }),
   });
   return {
