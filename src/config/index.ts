@@ -181,7 +181,7 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: 'batch-min-interval-ms',
-    help: 'shortest time between two inserts of a table, unless a batch is full (0: none)',
+    help: 'while requests overlap, shortest time between two inserts of a table unless a batch is full (0: none)',
     default: '500',
   },
   {
