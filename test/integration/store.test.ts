@@ -378,6 +378,15 @@ function smallStore(
   });
 }
 
+/** A smallStore with `batch` limits, and the rows of each log insert it makes. */
+function logBatchStore(batch: Partial<BatchLimits> = {}): { store: Store; batches: number[] } {
+  const batches: number[] = [];
+  const store = smallStore((table, rows) => {
+    if (table === 'otel_logs') batches.push(rows);
+  }, batch);
+  return { store, batches };
+}
+
 describe('inserts sent to a server', () => {
   it('carry the statement and settings in the URL and the blocks unchanged in the body', async () => {
     // No ClickHouse server runs here: a local listener keeps what the client sends, and the
@@ -429,10 +438,7 @@ describe('inserts sent to a server', () => {
 
 describe('batches', () => {
   it('writes the requests of one batch in one insert, every row of each', async () => {
-    const batches: number[] = [];
-    const store = smallStore((table, rows) => {
-      if (table === 'otel_logs') batches.push(rows);
-    });
+    const { store, batches } = logBatchStore();
     try {
       await store.prepareOrg('storetest');
       const request = (n: number) => {
@@ -488,13 +494,7 @@ describe('batches', () => {
   });
 
   it('does not hold a lone sender, which waits for each answer, to the interval', async () => {
-    const batches: number[] = [];
-    const store = smallStore(
-      (table, rows) => {
-        if (table === 'otel_logs') batches.push(rows);
-      },
-      { maxDelayMs: 10, minIntervalMs: 3_600_000 },
-    );
+    const { store, batches } = logBatchStore({ maxDelayMs: 10, minIntervalMs: 3_600_000 });
     try {
       await store.prepareOrg('storetest');
       // An hour's interval: held to it, the second request would time the test out.
@@ -511,13 +511,7 @@ describe('batches', () => {
   });
 
   it('writes a full batch without waiting out the interval', async () => {
-    const batches: number[] = [];
-    const store = smallStore(
-      (table, rows) => {
-        if (table === 'otel_logs') batches.push(rows);
-      },
-      { maxRows: 4, minIntervalMs: 3_600_000 },
-    );
+    const { store, batches } = logBatchStore({ maxRows: 4, minIntervalMs: 3_600_000 });
     try {
       await store.prepareOrg('storetest');
       const rows = (n: number, tag: string) => ({
