@@ -176,7 +176,7 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: 'batch-max-delay-ms',
-    help: 'a table batch is written at the latest this long after its first row',
+    help: 'a table batch is written this long after its first row, or later while the insert interval holds',
     default: '50',
   },
   {
