@@ -318,13 +318,13 @@ function requestObject(
 
 const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
-/** Every distinct trace or span id in a request object, however deep. */
-function idsOf(value: unknown, out: Map<string, Buffer>): Map<string, Buffer> {
+/** Every distinct trace or span id in a request object, however deep, in hex. */
+function idsOf(value: unknown, out: Set<string>): Set<string> {
   if (Array.isArray(value)) {
     for (const v of value) idsOf(v, out);
   } else if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
     for (const [k, v] of Object.entries(value)) {
-      if (ID_FIELDS.has(k) && Buffer.isBuffer(v) && v.length > 0) out.set(v.toString('hex'), v);
+      if (ID_FIELDS.has(k) && Buffer.isBuffer(v) && v.length > 0) out.add(v.toString('hex'));
       else idsOf(v, out);
     }
   }
@@ -337,7 +337,7 @@ function idsOf(value: unknown, out: Map<string, Buffer>): Map<string, Buffer> {
  * random, so other bytes matching one by chance are negligible.
  */
 function idRanges(obj: unknown, body: Buffer): Int32Array {
-  const ids = idsOf(obj, new Map());
+  const ids = idsOf(obj, new Set());
   const ranges: number[] = [];
   for (let at = 0; at < body.length; at++) {
     const len = body[at]!;
