@@ -30,7 +30,7 @@ const TTL_COLUMNS: readonly { table: string; time: string; signal: keyof Retenti
   { table: 'otel_metrics_summary', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },
   { table: 'gridscope_gauge_rollup_1m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_sum_rollup_1m', time: 'Minute', signal: 'metricsDays' },
-  { table: 'gridscope_histogram_rollup_1m', time: 'Minute', signal: 'metricsDays' },
+  { table: 'gridscope_histogram_stats_1m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_audit_log', time: 'toDateTime(Time)', signal: 'auditDays' },
 ];
 

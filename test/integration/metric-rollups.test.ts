@@ -78,6 +78,21 @@ function gaugeLine(metric: string, time: number, value: number): Buffer {
 
 const MINUTE = 1_764_000_000 - (1_764_000_000 % 60);
 
+/** The metric rollup tables. */
+const ROLLUPS = [
+  'gridscope_gauge_rollup_1m',
+  'gridscope_sum_rollup_1m',
+  'gridscope_histogram_stats_1m',
+] as const;
+
+/** Names of the test database's tables and views matching a LIKE pattern, sorted. */
+const tables = async (like: string) =>
+  (
+    await select<{ name: string }>(
+      `SELECT name FROM system.tables WHERE database = '${db}' AND name LIKE '${like}' ORDER BY name`,
+    )
+  ).map((r) => r.name);
+
 interface GaugeMinute {
   Minute: number;
   Sum: number;
@@ -148,6 +163,70 @@ describe('gauge rollup', () => {
   });
 });
 
+describe('histogram stats', () => {
+  /** Nanoseconds since the epoch of MINUTE + `second` and `nanos`, as text. */
+  const at = (second: number, nanos: number) =>
+    (BigInt(MINUTE + second) * 1_000_000_000n + BigInt(nanos)).toString();
+
+  it('keep the first, last and highest cumulative point exactly, and delta totals', async () => {
+    // Two inserts into one minute of a cumulative series, which resets (5 after 9), sums
+    // whose text forms are long, and a delta series of the same metric.
+    const insert = (temporality: number, rows: string[]) =>
+      command(`INSERT INTO ${db}.otel_metrics_histogram
+        (ServiceName, MetricName, Attributes, StartTimeUnix, TimeUnix, Count, Sum, BucketCounts,
+         ExplicitBounds, AggregationTemporality)
+        SELECT 'svc', 'h.exact', map('t', '${temporality}'), toDateTime64(${MINUTE - 600}, 9),
+          fromUnixTimestamp64Nano(toInt64(t)), c, s, b, [0.5, 1.0], ${temporality}
+        FROM values('t String, c UInt64, s Float64, b Array(UInt64)', ${rows.join(', ')})`);
+    await insert(2, [
+      `('${at(1, 123)}', 7, 0.1, [1, 2, 4])`,
+      `('${at(20, 1)}', 9, 0.30000000000000004, [1, 3, 5])`,
+    ]);
+    await insert(2, [`('${at(40, 999_999_999)}', 5, 1e-300, [5, 0, 0])`]);
+    await insert(1, [`('${at(2, 0)}', 2, 2.5, [1, 1, 0])`, `('${at(30, 0)}', 3, 0.25, [0, 2, 1])`]);
+    const rows = await select<Record<string, unknown>>(
+      `SELECT Attributes['t'] AS t, toString(sum(Count)) AS n, sum(Sum) AS s,
+         sumForEachMerge(BucketCounts) AS totals, toString(toUnixTimestamp64Nano(min(FirstTime))) AS ft,
+         toString(toUnixTimestamp64Nano(max(LastTime))) AS lt, ${['argMinMerge(First) AS f', 'argMaxMerge(Last) AS l', 'argMaxMerge(Peak) AS p'].join(', ')}
+       FROM ${db}.gridscope_histogram_stats_1m WHERE MetricName = 'h.exact'
+       GROUP BY Series, t ORDER BY t`,
+    );
+    const point = (time: string, c: number, s: string, b: number[]) =>
+      `(${time},${c},${s},[${b.join(',')}])`;
+    expect(rows).toEqual([
+      {
+        t: '1',
+        n: '5',
+        s: 2.75,
+        totals: [1, 3, 1],
+        ft: at(2, 0),
+        lt: at(30, 0),
+        f: '',
+        l: '',
+        p: '',
+      },
+      {
+        t: '2',
+        n: '21',
+        s: 0.4,
+        totals: [],
+        ft: at(1, 123),
+        lt: at(40, 999_999_999),
+        f: point(at(1, 123), 7, '0.1', [1, 2, 4]),
+        l: point(at(40, 999_999_999), 5, '1e-300', [5, 0, 0]),
+        p: point(at(20, 1), 9, '0.30000000000000004', [1, 3, 5]),
+      },
+    ]);
+    // Read back, the text gives the same numbers as the points.
+    const back = await select<{ s: number; eq: number }>(
+      `SELECT CAST(argMaxMerge(Peak), 'Tuple(Int64, UInt64, Float64, Array(UInt64))').3 AS s,
+         s = 0.1 + 0.2 AS eq
+       FROM ${db}.gridscope_histogram_stats_1m WHERE MetricName = 'h.exact' AND AggregationTemporality = 2`,
+    );
+    expect(back).toEqual([{ s: 0.30000000000000004, eq: 1 }]);
+  });
+});
+
 describe('the migration', () => {
   it('backfills points stored before it, once, also after an interrupted backfill', async () => {
     await command(`INSERT INTO ${db}.otel_metrics_sum
@@ -172,32 +251,32 @@ describe('the migration', () => {
           GROUP BY Minute, Series, StartTimeUnix ORDER BY Minute, Series`),
         select(`SELECT Minute, Series, Bounds, any(ExplicitBounds) AS eb, toString(sum(Count)) AS n,
             sumForEachMerge(BucketCounts) AS buckets, min(FirstTime) AS ft,
-            argMinMerge(FirstCount) AS fc, argMinMerge(FirstBuckets) AS fb,
-            argMaxMerge(LastCount) AS lc, argMaxMerge(LastSum) AS ls, argMaxMerge(LastBuckets) AS lb,
-            max(PeakCount) AS pc, argMaxMerge(PeakTime) AS pt, argMaxMerge(PeakBuckets) AS pb
-          FROM ${db}.gridscope_histogram_rollup_1m WHERE MetricName = 'h.backfill'
+            argMinMerge(First) AS f, max(LastTime) AS lt, argMaxMerge(Last) AS l,
+            argMaxMerge(Peak) AS p
+          FROM ${db}.gridscope_histogram_stats_1m WHERE MetricName = 'h.backfill'
           GROUP BY Minute, Series, Bounds ORDER BY Minute, Series`),
       ]);
     // What the views made as the points arrived is what the backfill must make again.
     const fromViews = await snapshot();
     expect(fromViews[0].length).toBe(10);
     expect(fromViews[1].length).toBe(4);
-    for (const t of ['gauge', 'sum', 'histogram']) {
-      await command(`TRUNCATE TABLE ${db}.gridscope_${t}_rollup_1m`);
-    }
-    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version = 7`);
-    expect(await migrate(client, { database: db })).toEqual([7]);
+    for (const t of ROLLUPS) await command(`TRUNCATE TABLE ${db}.${t}`);
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10)`);
+    expect(await migrate(client, { database: db })).toEqual([7, 10]);
     expect(await snapshot()).toEqual(fromViews);
     // A start stopped during the backfill leaves the rollups partly filled and the
     // migration unrecorded; the next start fills them again, each point once.
-    for (const t of ['gauge', 'sum', 'histogram']) {
-      await command(`DELETE FROM ${db}.gridscope_${t}_rollup_1m WHERE Minute > ${MINUTE}`);
-    }
+    for (const t of ROLLUPS) await command(`DELETE FROM ${db}.${t} WHERE Minute > ${MINUTE}`);
     // Left: the first minute, with both counter series and the one histogram series.
     expect((await snapshot()).map((rows) => rows.length)).toEqual([2, 1]);
-    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version = 7`);
-    expect(await migrate(client, { database: db })).toEqual([7]);
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10)`);
+    expect(await migrate(client, { database: db })).toEqual([7, 10]);
     expect(await snapshot()).toEqual(fromViews);
+    // 0010 replaces the histogram rollup of 0007, which a run of 0007 makes again.
+    expect(await tables('gridscope_histogram_%')).toEqual([
+      'gridscope_histogram_stats_1m',
+      'gridscope_histogram_stats_1m_mv',
+    ]);
   });
 });
 
@@ -211,8 +290,8 @@ describe('retention', () => {
       )[0]!.e;
     const days = { tracesDays: 0, logsDays: 0, metricsDays: 9, auditDays: 0 };
     await applyRetention(client, { database: db }, days);
-    for (const t of ['gauge', 'sum', 'histogram']) {
-      expect(await engine(`gridscope_${t}_rollup_1m`)).toMatch(/TTL Minute \+ toIntervalDay\(9\)/);
+    for (const t of ROLLUPS) {
+      expect(await engine(t)).toMatch(/TTL Minute \+ toIntervalDay\(9\)/);
     }
   });
 });

@@ -9,11 +9,12 @@ import {
 import type { SeriesSelection } from './metrics-series.js';
 
 /**
- * Reads of the per-minute metric rollups (schema/0007_metric_rollups.sql). A series read
- * over a long range with a step of whole minutes reads these instead of the points: a
- * gauge's minute is its sum, count, min and max; a counter's or histogram's increase is
- * computed per group of a step from its first, peak and last points, or a delta group's
- * totals, with the raw reads' reset and start-time rules (see rolledIncreases).
+ * Reads of the per-minute metric rollups (schema/0007_metric_rollups.sql, and
+ * 0010_histogram_stats.sql for histograms). A series read over a long range with a step of
+ * whole minutes reads these instead of the points: a gauge's minute is its sum, count, min
+ * and max; a counter's or histogram's increase is computed per group of a step from its
+ * first, peak and last points, or a delta group's totals, with the raw reads' reset and
+ * start-time rules (see rolledIncreases).
  */
 
 /** Series reads over ranges at least this long with a step of whole minutes read the rollups. */
@@ -66,6 +67,16 @@ export function valueSource(kind: 'gauge' | 'sum', s: SeriesSelection): SqlFragm
 }
 
 /**
+ * A point kept by the histogram stats (schema/0010_histogram_stats.sql) as a tuple of its
+ * time in Unix nanoseconds, count, sum and bucket counts. Delta groups keep none (''), and
+ * their reads use only the totals, so they get a placeholder that casts.
+ */
+function statsPoint(merged: string): string {
+  return `CAST(if(AggregationTemporality = 1, '(0,0,0,[])', ${merged}),
+          'Tuple(Int64, UInt64, Float64, Array(UInt64))')`;
+}
+
+/**
  * What an increase read takes of each rolled type: the rollup's states of a group (series,
  * start time, temporality, the type's `key`, step) as points, each a tuple of time and
  * counted value, then for histograms the sum and the bucket counts: the first (f), last
@@ -84,12 +95,10 @@ const ROLLED = {
     key: 'Bounds',
     monotonic: '1',
     states: `any(ExplicitBounds) AS eb,
-        (min(FirstTime), argMinMerge(FirstCount), argMinMerge(FirstSum),
-          CAST(argMinMerge(FirstBuckets), 'Array(UInt64)')) AS f,
-        (max(LastTime), argMaxMerge(LastCount), argMaxMerge(LastSum),
-          CAST(argMaxMerge(LastBuckets), 'Array(UInt64)')) AS l,
-        (argMaxMerge(PeakTime), max(PeakCount), argMaxMerge(PeakSum),
-          CAST(argMaxMerge(PeakBuckets), 'Array(UInt64)')) AS pk,
+        ${statsPoint('argMinMerge(First)')} AS fv, (min(FirstTime), fv.2, fv.3, fv.4) AS f,
+        ${statsPoint('argMaxMerge(Last)')} AS lv, (max(LastTime), lv.2, lv.3, lv.4) AS l,
+        ${statsPoint('argMaxMerge(Peak)')} AS pv,
+        (fromUnixTimestamp64Nano(pv.1), pv.2, pv.3, pv.4) AS pk,
         (l.1, sum(Count), sum(Sum), sumForEachMerge(BucketCounts)) AS total`,
     dropsAfterPeak: 'pk.2 > l.2',
   },
