@@ -24,7 +24,14 @@ import {
   recordQueryResults,
   type QuerySummary,
 } from './query-results.js';
-import { procMemory, RssSampler, serverFlags, startServer, type ServerChild } from './server.js';
+import {
+  procMemory,
+  RssSampler,
+  serverFlags,
+  seriesValue,
+  startServer,
+  type ServerChild,
+} from './server.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** The platform admin key of every benchmark data directory (set at its first start). */
@@ -222,6 +229,10 @@ async function main(): Promise<number> {
       note(`  receiver sample: ${JSON.stringify(sent)} in ${s.toFixed(1)} s`);
     }
 
+    // Reads are timed as they run once Gridscope has rolled up the service map's calls.
+    const rolledIn = await waitForServiceMapRollup(server);
+    note(`  service map rolled up (waited ${rolledIn.toFixed(0)} s)`);
+
     const api = new Api(`http://127.0.0.1:${server.ports.http}`, ADMIN_KEY);
     const loaded = await countRows(api);
     note(`  in the tables: ${JSON.stringify(loaded)}`);
@@ -320,3 +331,23 @@ main().then(
     process.exit(1);
   },
 );
+
+/** Longest wait for the service map's rollup before timing. */
+const ROLLUP_WAIT_MS = 15 * 60_000;
+
+/**
+ * Waits until the server reports no service map chunk left to roll up
+ * (gridscope_service_map_pending_chunks 0); returns the seconds waited.
+ */
+async function waitForServiceMapRollup(server: ServerChild): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const pending = seriesValue(await server.metrics(), 'gridscope_service_map_pending_chunks');
+    if (pending === 0) return (performance.now() - t0) / 1000;
+    if (pending === undefined) throw new Error('gridscope_service_map_pending_chunks is missing');
+    if (performance.now() - t0 > ROLLUP_WAIT_MS) {
+      throw new Error(`the service map still had ${pending} chunks to roll up after 15 min`);
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}

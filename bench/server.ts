@@ -186,6 +186,12 @@ export async function startServer(
   };
 }
 
+/** The value of an unlabelled Prometheus series (NaN included), or undefined without one. */
+export function seriesValue(text: string, name: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(name + ' '));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
 /** Sum of a Prometheus series' values over every label set that includes `labels`. */
 export function seriesSum(text: string, name: string, labels: Record<string, string> = {}): number {
   let total = 0;

@@ -28,6 +28,7 @@ import type { Logger } from './lib/logger.js';
 import { Registry } from './lib/metrics.js';
 import { packageVersion } from './lib/paths.js';
 import { Store, type Backend } from './store/index.js';
+import { DEFAULT_EDGE_ROLLER, ServiceEdgeRoller } from './query/traces/edge-roller.js';
 
 /** A running Gridscope: its bound ports and how to stop it. */
 export interface Gridscope {
@@ -266,6 +267,24 @@ export async function startGridscope(
   await migrations;
   // Scraping starts once every configured organization's schema is ready.
   await collectors.start();
+  const edgeRoller = new ServiceEdgeRoller(
+    store,
+    async () => (await orgs.list()).map((o) => o.id),
+    clock,
+    systemTimers,
+    log.child({ module: 'service-map' }),
+    {
+      ...DEFAULT_EDGE_ROLLER,
+      delayMs: config.serviceMapDelayMs,
+      lookbackMs: config.retentionTracesDays * 86_400_000,
+    },
+  );
+  edgeRoller.start();
+  registry.gauge(
+    'gridscope_service_map_pending_chunks',
+    'Ten-minute chunks of calls the service map has yet to roll up (NaN before the first pass).',
+    () => edgeRoller.pending,
+  );
   const httpServer = await listen(
     otlpHttpApp({
       pipeline,
@@ -310,6 +329,7 @@ export async function startGridscope(
         clearInterval(keyRefresh);
         // No scrape may write after the store drains.
         await collectors.stop();
+        await edgeRoller.stop();
         // Stop taking requests; those in flight still get their answer once their rows commit.
         const stopped = Promise.all([
           closeHttp(httpServer),

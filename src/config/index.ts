@@ -201,6 +201,11 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'shortest scrape interval a collector may have (at least 100)',
     default: '5000',
   },
+  {
+    name: 'service-map-delay-ms',
+    help: 'how long after its ten minutes end the service map rolls up their calls; later spans are not counted (at least 60000)',
+    default: '600000',
+  },
 ];
 
 export const Config = z
@@ -264,6 +269,7 @@ export const Config = z
     shutdownTimeoutMs: positive,
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     collectorMinIntervalMs: z.coerce.number().int().min(100).max(3_600_000),
+    serviceMapDelayMs: z.coerce.number().int().min(60_000).max(86_400_000),
   })
   .superRefine((c, ctx) => {
     if (c.clickhouseCluster !== undefined && c.clickhouseUrl === undefined) {

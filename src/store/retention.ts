@@ -17,6 +17,7 @@ const TTL_COLUMNS: readonly { table: string; time: string; signal: keyof Retenti
   { table: 'otel_traces_trace_id_ts', time: 'toDateTime(Start)', signal: 'tracesDays' },
   { table: 'gridscope_span_stats_1m', time: 'Minute', signal: 'tracesDays' },
   { table: 'gridscope_span_stats_1h', time: 'Hour', signal: 'tracesDays' },
+  { table: 'gridscope_service_edges_1m', time: 'Minute', signal: 'tracesDays' },
   { table: 'otel_logs', time: 'TimestampTime', signal: 'logsDays' },
   { table: 'gridscope_log_rollup_1m', time: 'Minute', signal: 'logsDays' },
   { table: 'otel_metrics_gauge', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },

@@ -1,11 +1,7 @@
 import { nanosToIso } from '../../lib/nanos.js';
 import type { QueryOptions, Store } from '../../store/index.js';
-import {
-  serviceEdges,
-  serviceOperations,
-  serviceSeries,
-  services,
-} from '../../store/queries/traces.js';
+import { serviceEdges } from '../../store/queries/service-edges.js';
+import { serviceOperations, serviceSeries, services } from '../../store/queries/traces.js';
 import { red, spanKind } from './red.js';
 import type { ServiceMap, ServiceMetrics, ServiceStats } from './schemas.js';
 

@@ -1,0 +1,127 @@
+import type { Timers } from '../../collectors/scheduler.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Store } from '../../store/index.js';
+import { oldestSpanMs } from '../../store/queries/traces.js';
+import { pendingEdgeChunks, rollEdgeChunk } from '../../store/queries/service-edges.js';
+import { PARENT_LEAD_MS } from './services.js';
+
+export interface EdgeRollerOptions {
+  /**
+   * How long after a ten-minute chunk ends its calls are rolled up. Spans of a chunk that
+   * arrive later, or calls whose parent span arrives later, are not counted in the map.
+   */
+  delayMs: number;
+  /** How far back chunks are rolled up: the traces retention (0: as far as spans go). */
+  lookbackMs: number;
+  /** Chunks rolled per organization in one pass. */
+  chunksPerPass: number;
+  /** Time between passes once every chunk is rolled up. */
+  intervalMs: number;
+}
+
+export const DEFAULT_EDGE_ROLLER = {
+  chunksPerPass: 6,
+  intervalMs: 60_000,
+} as const;
+
+/** Time between passes while chunks are still pending. */
+const CATCH_UP_MS = 1000;
+
+/**
+ * Rolls up the service map's calls of every organization (src/store/queries/service-edges.ts)
+ * in the background: each pass rolls, per organization, up to `chunksPerPass` pending
+ * chunks, newest first, so a new organization or an upgraded store fills its history while
+ * recent chunks are rolled as they settle.
+ */
+export class ServiceEdgeRoller {
+  private timer: unknown;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  /** Chunks each organization had left after its last pass. */
+  private readonly left = new Map<string, number>();
+  private passes = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly organizations: () => Promise<string[]>,
+    private readonly clock: Clock,
+    private readonly timers: Timers,
+    private readonly log: Logger,
+    private readonly opts: EdgeRollerOptions,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops scheduling passes and waits for one in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) this.timers.clear(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /**
+   * Chunks left to roll up after the last pass, over all organizations; NaN before the
+   * first pass ends.
+   */
+  get pending(): number {
+    if (this.passes === 0) return NaN;
+    let n = 0;
+    for (const v of this.left.values()) n += v;
+    return n;
+  }
+
+  /** Runs one pass; true when chunks are still pending afterwards. */
+  async pass(): Promise<boolean> {
+    const orgs = await this.organizations();
+    for (const org of this.left.keys()) if (!orgs.includes(org)) this.left.delete(org);
+    for (const org of orgs) {
+      if (this.stopped) break;
+      try {
+        this.left.set(org, await this.rollOrg(org));
+      } catch (err) {
+        this.log.warn({ err, org }, 'service map rollup failed; retrying later');
+      }
+    }
+    this.passes++;
+    return this.pending > 0;
+  }
+
+  /** Rolls an organization's newest pending chunks; returns how many are left. */
+  private async rollOrg(org: string): Promise<number> {
+    await this.store.prepareOrg(org);
+    const now = this.clock.now();
+    const oldest = await oldestSpanMs(this.store, org);
+    if (oldest === null) return 0;
+    const fromMs = this.opts.lookbackMs > 0 ? Math.max(oldest, now - this.opts.lookbackMs) : oldest;
+    const pending = await pendingEdgeChunks(this.store, org, {
+      fromMs: Math.floor(fromMs / 60_000) * 60_000,
+      toMs: now - this.opts.delayMs,
+    });
+    let rolled = 0;
+    for (const chunk of pending.slice(0, this.opts.chunksPerPass)) {
+      if (this.stopped) break;
+      await rollEdgeChunk(this.store, org, chunk, PARENT_LEAD_MS);
+      rolled++;
+    }
+    return pending.length - rolled;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = this.timers.set(() => {
+      this.timer = undefined;
+      this.running = this.pass().then(
+        (more) => this.schedule(more ? CATCH_UP_MS : this.opts.intervalMs),
+        (err: unknown) => {
+          this.log.warn({ err }, 'service map rollup pass failed');
+          this.schedule(this.opts.intervalMs);
+        },
+      );
+    }, ms);
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The service map's rollup against the real embedded engine: rolled chunks give the calls
+ * the spans give, a read mixes rolled minutes with spans, a chunk rolled twice counts
+ * once, and the background roller fills chunks newest first once they have settled.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Timers } from '../../src/collectors/scheduler.js';
+import { ManualClock } from '../../src/lib/clock.js';
+import { ServiceEdgeRoller } from '../../src/query/traces/edge-roller.js';
+import { PARENT_LEAD_MS } from '../../src/query/traces/services.js';
+import {
+  EDGE_CHUNK_MS,
+  pendingEdgeChunks,
+  rollEdgeChunk,
+  rolledMinutes,
+  serviceEdges,
+} from '../../src/store/queries/service-edges.js';
+import { Store } from '../../src/store/index.js';
+import { removeDir, silentLog, tempDataDir } from './harness.js';
+
+const dir = tempDataDir('service-edges');
+let store: Store;
+
+beforeAll(() => {
+  store = new Store({
+    backend: { kind: 'embedded', dataDir: dir },
+    databasePrefix: 'gridscope_',
+    retention: { tracesDays: 0, logsDays: 0, metricsDays: 0, auditDays: 0 },
+    batch: { maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 50, minIntervalMs: 0 },
+    write: { retries: 0, retryDelayMs: 10 },
+    queueMaxBytes: 1 << 20,
+    insertConnections: 1,
+    observer: { onBatch: () => undefined },
+    log: silentLog,
+  });
+});
+
+afterAll(async () => {
+  await store.close();
+  removeDir(dir);
+});
+
+const MINUTE = 60_000;
+/** The first chunk of the spans: two hours ago, on a chunk boundary. */
+const T = Math.floor((Date.now() - 2 * 3_600_000) / EDGE_CHUNK_MS) * EDGE_CHUNK_MS;
+const MINUTES = 40;
+
+interface Span {
+  trace: string;
+  id: string;
+  parent: string;
+  service: string;
+  atMs: number;
+  ms: number;
+  error?: boolean;
+}
+
+/**
+ * Per minute i of MINUTES, one trace: front calls api (i + 1 ms, an error every fifth
+ * minute), api calls db twice and does internal work (not a call), and every tenth minute
+ * a trace whose api span starts in the next chunk, after its parent in front.
+ */
+function spans(): Span[] {
+  const out: Span[] = [];
+  for (let i = 0; i < MINUTES; i++) {
+    const at = T + i * MINUTE + 10_000;
+    const t = `trace-${i}`;
+    out.push(
+      { trace: t, id: `r${i}`, parent: '', service: 'front', atMs: at, ms: 50 },
+      {
+        trace: t,
+        id: `c${i}`,
+        parent: `r${i}`,
+        service: 'api',
+        atMs: at + 30_000,
+        ms: i + 1,
+        error: i % 5 === 0,
+      },
+      { trace: t, id: `d${i}`, parent: `c${i}`, service: 'db', atMs: at + 30_001, ms: 2 },
+      { trace: t, id: `e${i}`, parent: `c${i}`, service: 'db', atMs: at + 30_002, ms: 3 },
+      { trace: t, id: `x${i}`, parent: `c${i}`, service: 'api', atMs: at + 30_003, ms: 1 },
+    );
+    if (i % 10 === 9) {
+      const u = `trace-late-${i}`;
+      const end = T + (i + 1) * MINUTE;
+      out.push(
+        { trace: u, id: 'r', parent: '', service: 'front', atMs: end - 500, ms: 9 },
+        { trace: u, id: 'c', parent: 'r', service: 'api', atMs: end + 500, ms: 7 },
+      );
+    }
+  }
+  return out;
+}
+
+async function insertSpans(org: string, list: readonly Span[]): Promise<void> {
+  await store.prepareOrg(org);
+  if (list.length === 0) return;
+  const values = list.map(
+    (s) =>
+      `(fromUnixTimestamp64Milli(${s.atMs}), '${s.trace}', '${s.id}', '${s.parent}', 'op', '${s.service}', ${s.ms * 1_000_000}, '${s.error ? 'STATUS_CODE_ERROR' : 'STATUS_CODE_UNSET'}')`,
+  );
+  await store.command(
+    org,
+    `INSERT INTO {db:Identifier}.otel_traces
+      (Timestamp, TraceId, SpanId, ParentSpanId, SpanName, ServiceName, Duration, StatusCode)
+    VALUES ${values.join(', ')}`,
+    {},
+  );
+}
+
+const edges = (org: string, fromMs: number, toMs: number) =>
+  serviceEdges(store, org, { fromMs, toMs }, PARENT_LEAD_MS, {});
+
+describe('service map rollup', () => {
+  const org = 'edges';
+  /** Not on minute boundaries: the partial minutes at both ends are read from the spans. */
+  const range = { fromMs: T + 5_000, toMs: T + MINUTES * MINUTE - 15_000 };
+  const whole = { fromMs: T, toMs: T + MINUTES * MINUTE };
+
+  it('gives the calls of the spans, from rolled minutes and spans alike', async () => {
+    await insertSpans(org, spans());
+    const fromSpans = await edges(org, range.fromMs, range.toMs);
+    const wholeFromSpans = await edges(org, whole.fromMs, whole.toMs);
+    // Known answer: front -> api once a minute and for three late traces (the fourth's call
+    // is after the range); api -> db twice a minute; api's internal spans are no calls.
+    const late = 3;
+    expect(
+      fromSpans.map(({ caller, callee, calls, errors }) => [caller, callee, calls, errors]),
+    ).toEqual([
+      ['api', 'db', 2 * MINUTES, 0],
+      ['front', 'api', MINUTES + late, MINUTES / 5],
+    ]);
+    expect(wholeFromSpans.map((e) => e.calls)).toEqual([2 * MINUTES, MINUTES + late]);
+
+    // The second chunk rolled up, then its calls' spans deleted (its parents stay: a call
+    // in the next chunk has one): a read that still finds them took them from the rollup,
+    // and the rest from the spans.
+    await rollEdgeChunk(store, org, T + EDGE_CHUNK_MS, PARENT_LEAD_MS);
+    await store.command(
+      org,
+      `DELETE FROM {db:Identifier}.otel_traces
+      WHERE ParentSpanId != '' AND Timestamp >= fromUnixTimestamp64Milli({a:Int64})
+        AND Timestamp < fromUnixTimestamp64Milli({b:Int64})`,
+      { a: T + EDGE_CHUNK_MS, b: T + 2 * EDGE_CHUNK_MS },
+    );
+    expect(await edges(org, range.fromMs, range.toMs)).toEqual(fromSpans);
+    // Rolled again (a retry, or a second Gridscope) after a late call arrived: the token
+    // drops the insert, so nothing counts twice, and the late call is not counted.
+    await insertSpans(org, [
+      {
+        trace: 'trace-15',
+        id: 'late',
+        parent: 'r15',
+        service: 'api',
+        atMs: T + 15 * MINUTE + 20_000,
+        ms: 4,
+      },
+    ]);
+    await rollEdgeChunk(store, org, T + EDGE_CHUNK_MS, PARENT_LEAD_MS);
+    expect(await edges(org, range.fromMs, range.toMs)).toEqual(fromSpans);
+
+    // The other chunks, newest first, then no spans at all: whole minutes read the rollup alone.
+    const pending = await pendingEdgeChunks(store, org, whole);
+    expect(pending).toEqual([T + 3 * EDGE_CHUNK_MS, T + 2 * EDGE_CHUNK_MS, T]);
+    for (const chunk of pending) await rollEdgeChunk(store, org, chunk, PARENT_LEAD_MS);
+    expect(await pendingEdgeChunks(store, org, whole)).toEqual([]);
+    expect((await rolledMinutes(store, org, whole)).size).toBe(MINUTES);
+    await store.command(org, 'TRUNCATE TABLE {db:Identifier}.otel_traces', {});
+    expect(await edges(org, whole.fromMs, whole.toMs)).toEqual(wholeFromSpans);
+    // The partial minutes at the ends have no spans left.
+    const ends = await edges(org, range.fromMs, range.toMs);
+    expect(ends.map((e) => e.calls)).toEqual([2 * (MINUTES - 2), MINUTES + late - 2]);
+  });
+
+  it('marks rolled minutes without calls, so that reads skip their spans', async () => {
+    const quiet = 'quiet';
+    await insertSpans(quiet, []);
+    await rollEdgeChunk(store, quiet, T, PARENT_LEAD_MS);
+    expect((await rolledMinutes(store, quiet, whole)).size).toBe(EDGE_CHUNK_MS / MINUTE);
+    expect(await edges(quiet, whole.fromMs, whole.toMs)).toEqual([]);
+  });
+});
+
+/** Timers run only when the test says so. */
+class ManualTimers implements Timers {
+  readonly due: (() => void)[] = [];
+  set(fn: () => void): unknown {
+    this.due.push(fn);
+    return fn;
+  }
+  clear(handle: unknown): void {
+    const i = this.due.indexOf(handle as () => void);
+    if (i >= 0) this.due.splice(i, 1);
+  }
+}
+
+describe('the service map roller', () => {
+  it('rolls settled chunks newest first, a few per pass, and none before its spans', async () => {
+    const org = 'roller';
+    await insertSpans(
+      org,
+      spans().filter((s) => s.atMs >= T + 5 * MINUTE),
+    );
+    // Forty-seven minutes after T with a five-minute delay: the chunks ending by T + 42 min
+    // are settled, and the first, holding the first spans (from T + 5 min), is one of them.
+    const clock = new ManualClock(T + 47 * MINUTE);
+    const timers = new ManualTimers();
+    const roller = new ServiceEdgeRoller(
+      store,
+      () => Promise.resolve([org]),
+      clock,
+      timers,
+      silentLog,
+      {
+        delayMs: 5 * MINUTE,
+        lookbackMs: 0,
+        chunksPerPass: 3,
+        intervalMs: 60_000,
+      },
+    );
+    const chunksRolled = async () =>
+      [...(await rolledMinutes(store, org, { fromMs: 0, toMs: T + 3_600_000 }))]
+        .filter((m) => m % EDGE_CHUNK_MS === 0)
+        .map((m) => (m - T) / EDGE_CHUNK_MS)
+        .sort((a, b) => a - b);
+    expect(roller.pending).toBeNaN();
+    expect(await roller.pass()).toBe(true);
+    expect(await chunksRolled()).toEqual([1, 2, 3]);
+    expect(roller.pending).toBe(1);
+    expect(await roller.pass()).toBe(false);
+    expect(await chunksRolled()).toEqual([0, 1, 2, 3]);
+    expect(roller.pending).toBe(0);
+    // Once ten more minutes have passed, the next chunk has settled too.
+    clock.advance(10 * MINUTE);
+    expect(await roller.pass()).toBe(false);
+    expect(await chunksRolled()).toEqual([0, 1, 2, 3, 4]);
+    // Started, it schedules a pass; stopped, it schedules none.
+    roller.start();
+    expect(timers.due.length).toBe(1);
+    await roller.stop();
+    expect(timers.due.length).toBe(0);
+  });
+});
