@@ -193,6 +193,19 @@ export async function startGridscope(
     keys.refresh().catch((err: unknown) => log.warn({ err }, 'API key refresh failed'));
   }, 30_000);
   keyRefresh.unref();
+  // Rolls up the service map's calls; told of stored spans, so that late ones count.
+  const edgeRoller = new ServiceEdgeRoller(
+    store,
+    async () => (await orgs.list()).map((o) => o.id),
+    clock,
+    systemTimers,
+    log.child({ module: 'service-map' }),
+    {
+      ...DEFAULT_EDGE_ROLLER,
+      delayMs: config.serviceMapDelayMs,
+      lookbackMs: config.retentionTracesDays * 86_400_000,
+    },
+  );
   const pipeline = new OtlpPipeline(
     store,
     counters,
@@ -202,6 +215,7 @@ export async function startGridscope(
       metrics: config.retentionMetricsDays,
     },
     now,
+    (org, fromMs, toMs) => edgeRoller.noteSpans(org, fromMs, toMs),
   );
 
   const version = packageVersion();
@@ -267,18 +281,6 @@ export async function startGridscope(
   await migrations;
   // Scraping starts once every configured organization's schema is ready.
   await collectors.start();
-  const edgeRoller = new ServiceEdgeRoller(
-    store,
-    async () => (await orgs.list()).map((o) => o.id),
-    clock,
-    systemTimers,
-    log.child({ module: 'service-map' }),
-    {
-      ...DEFAULT_EDGE_ROLLER,
-      delayMs: config.serviceMapDelayMs,
-      lookbackMs: config.retentionTracesDays * 86_400_000,
-    },
-  );
   edgeRoller.start();
   registry.gauge(
     'gridscope_service_map_pending_chunks',

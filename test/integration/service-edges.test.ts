@@ -111,6 +111,11 @@ async function insertSpans(org: string, list: readonly Span[]): Promise<void> {
 const edges = (org: string, fromMs: number, toMs: number) =>
   serviceEdges(store, org, { fromMs, toMs }, PARENT_LEAD_MS, {});
 
+/** Each roll-up is a newer version of a chunk's rows. */
+let version = Date.now();
+const roll = (org: string, chunk: number) =>
+  rollEdgeChunk(store, org, chunk, PARENT_LEAD_MS, ++version);
+
 describe('service map rollup', () => {
   const org = 'edges';
   /** Not on minute boundaries: the partial minutes at both ends are read from the spans. */
@@ -132,20 +137,9 @@ describe('service map rollup', () => {
     ]);
     expect(wholeFromSpans.map((e) => e.calls)).toEqual([2 * MINUTES, MINUTES + late]);
 
-    // The second chunk rolled up, then its calls' spans deleted (its parents stay: a call
-    // in the next chunk has one): a read that still finds them took them from the rollup,
-    // and the rest from the spans.
-    await rollEdgeChunk(store, org, T + EDGE_CHUNK_MS, PARENT_LEAD_MS);
-    await store.command(
-      org,
-      `DELETE FROM {db:Identifier}.otel_traces
-      WHERE ParentSpanId != '' AND Timestamp >= fromUnixTimestamp64Milli({a:Int64})
-        AND Timestamp < fromUnixTimestamp64Milli({b:Int64})`,
-      { a: T + EDGE_CHUNK_MS, b: T + 2 * EDGE_CHUNK_MS },
-    );
-    expect(await edges(org, range.fromMs, range.toMs)).toEqual(fromSpans);
-    // Rolled again (a retry, or a second Gridscope) after a late call arrived: the token
-    // drops the insert, so nothing counts twice, and the late call is not counted.
+    // The second chunk rolled up, then a late call into it: a read does not count the call
+    // yet, so it took that chunk's minutes from the rollup, and the rest from the spans.
+    await roll(org, T + EDGE_CHUNK_MS);
     await insertSpans(org, [
       {
         trace: 'trace-15',
@@ -156,26 +150,36 @@ describe('service map rollup', () => {
         ms: 4,
       },
     ]);
-    await rollEdgeChunk(store, org, T + EDGE_CHUNK_MS, PARENT_LEAD_MS);
     expect(await edges(org, range.fromMs, range.toMs)).toEqual(fromSpans);
+    // Rolled up again (as after late spans, a retry, or by a second Gridscope): the new
+    // rows replace the old ones, so the late call counts and nothing counts twice.
+    await roll(org, T + EDGE_CHUNK_MS);
+    const withLate = await edges(org, range.fromMs, range.toMs);
+    expect(withLate.map((e) => [e.caller, e.callee, e.calls, e.errors])).toEqual([
+      ['api', 'db', 2 * MINUTES, 0],
+      ['front', 'api', MINUTES + late + 1, MINUTES / 5],
+    ]);
 
     // The other chunks, newest first, then no spans at all: whole minutes read the rollup alone.
     const pending = await pendingEdgeChunks(store, org, whole);
     expect(pending).toEqual([T + 3 * EDGE_CHUNK_MS, T + 2 * EDGE_CHUNK_MS, T]);
-    for (const chunk of pending) await rollEdgeChunk(store, org, chunk, PARENT_LEAD_MS);
+    for (const chunk of pending) await roll(org, chunk);
     expect(await pendingEdgeChunks(store, org, whole)).toEqual([]);
     expect((await rolledMinutes(store, org, whole)).size).toBe(MINUTES);
+    const wholeWithLate = await edges(org, whole.fromMs, whole.toMs);
+    expect(wholeWithLate.map((e) => e.calls)).toEqual([2 * MINUTES, MINUTES + late + 1]);
     await store.command(org, 'TRUNCATE TABLE {db:Identifier}.otel_traces', {});
-    expect(await edges(org, whole.fromMs, whole.toMs)).toEqual(wholeFromSpans);
+    expect(await edges(org, whole.fromMs, whole.toMs)).toEqual(wholeWithLate);
     // The partial minutes at the ends have no spans left.
     const ends = await edges(org, range.fromMs, range.toMs);
-    expect(ends.map((e) => e.calls)).toEqual([2 * (MINUTES - 2), MINUTES + late - 2]);
+    expect(ends.map((e) => e.calls)).toEqual([2 * (MINUTES - 2), MINUTES + late + 1 - 2]);
+    expect(wholeFromSpans.map((e) => e.calls)).toEqual([2 * MINUTES, MINUTES + late]);
   });
 
   it('marks rolled minutes without calls, so that reads skip their spans', async () => {
     const quiet = 'quiet';
     await insertSpans(quiet, []);
-    await rollEdgeChunk(store, quiet, T, PARENT_LEAD_MS);
+    await roll(quiet, T);
     expect((await rolledMinutes(store, quiet, whole)).size).toBe(EDGE_CHUNK_MS / MINUTE);
     expect(await edges(quiet, whole.fromMs, whole.toMs)).toEqual([]);
   });
@@ -234,6 +238,22 @@ describe('the service map roller', () => {
     clock.advance(10 * MINUTE);
     expect(await roller.pass()).toBe(false);
     expect(await chunksRolled()).toEqual([0, 1, 2, 3, 4]);
+    // A late call into a rolled chunk counts once the roller is told of its span; spans of
+    // a chunk not settled yet need no second roll-up.
+    const calls = async () =>
+      (await edges(org, T, T + 50 * MINUTE)).find((e) => e.callee === 'api')?.calls;
+    const before = await calls();
+    const lateAt = T + 25 * MINUTE;
+    await insertSpans(org, [
+      { trace: 'trace-25', id: 'late', parent: 'r25', service: 'api', atMs: lateAt, ms: 4 },
+    ]);
+    expect(await calls()).toBe(before);
+    roller.noteSpans(org, clock.now() - MINUTE, clock.now());
+    roller.noteSpans(org, lateAt, lateAt);
+    clock.advance(1);
+    expect(await roller.pass()).toBe(false);
+    expect(roller.pending).toBe(0);
+    expect(await calls()).toBe(before! + 1);
     // Started, it schedules a pass; stopped, it schedules none.
     roller.start();
     expect(timers.due.length).toBe(1);

@@ -18,6 +18,8 @@ export interface Converted {
   /** Items refused, with `message` saying why. */
   rejected: number;
   message: string;
+  /** Traces: the earliest and latest start of the spans turned into rows, Unix ms. */
+  spanStartMs?: { fromMs: number; toMs: number };
 }
 
 const MAX_MESSAGES = 5;

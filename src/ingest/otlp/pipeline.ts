@@ -32,12 +32,16 @@ export const systemNowNanos: NowNanos = () => (BigInt(Date.now()) * 1_000_000n).
 /** Days each signal is kept; 0 keeps it forever. */
 export type RetentionDays = Record<Signal, number>;
 
+/** Told of each request's stored spans: their organization and earliest and latest start. */
+export type SpansStored = (org: string, fromMs: number, toMs: number) => void;
+
 export class OtlpPipeline {
   constructor(
     private readonly store: Store,
     private readonly counters: IngestCounters,
     private readonly retention: RetentionDays,
     private readonly now: NowNanos = systemNowNanos,
+    private readonly onSpansStored: SpansStored = () => undefined,
   ) {}
 
   /** The request as protobuf bytes: OTLP/JSON is re-encoded, protobuf passes as it is. */
@@ -87,6 +91,8 @@ export class OtlpPipeline {
         throw e;
       }
       this.counters.accepted.inc(labels, converted.accepted);
+      const spans = converted.spanStartMs;
+      if (spans) this.onSpansStored(org, spans.fromMs, spans.toMs);
     }
     return { rejected: converted.rejected, message: converted.message };
   }

@@ -271,6 +271,8 @@ export function tracesToRows(body: Uint8Array, expiredBeforeSec = 0): Converted 
   const out = new RowCollector();
   const r = new WireReader(body);
   const buf = body;
+  let firstSec = Infinity;
+  let lastSec = -Infinity;
   forEachItem(r, (s, res, scope) => {
     const f = readSpan(r, s);
     const events = f.events.map((e) => readEvent(r, e));
@@ -281,6 +283,8 @@ export function tracesToRows(body: Uint8Array, expiredBeforeSec = 0): Converted 
       return;
     }
     const w = out.writer('otel_traces');
+    firstSec = Math.min(firstSec, f.start.sec);
+    lastSec = Math.max(lastSec, f.start.sec);
     w.dt64(f.start.sec, f.start.nanos);
     w.hex(buf, f.traceId.start, f.traceId.end);
     w.hex(buf, f.spanId.start, f.spanId.end);
@@ -333,5 +337,8 @@ export function tracesToRows(body: Uint8Array, expiredBeforeSec = 0): Converted 
     w.u32(scope.dropped);
     out.commit('otel_traces');
   });
-  return out.result();
+  const result = out.result();
+  if (firstSec <= lastSec)
+    result.spanStartMs = { fromMs: firstSec * 1000, toMs: lastSec * 1000 + 999 };
+  return result;
 }

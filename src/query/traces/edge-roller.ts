@@ -3,7 +3,11 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Store } from '../../store/index.js';
 import { oldestSpanMs } from '../../store/queries/traces.js';
-import { pendingEdgeChunks, rollEdgeChunk } from '../../store/queries/service-edges.js';
+import {
+  EDGE_CHUNK_MS,
+  pendingEdgeChunks,
+  rollEdgeChunk,
+} from '../../store/queries/service-edges.js';
 import { PARENT_LEAD_MS } from './services.js';
 
 export interface EdgeRollerOptions {
@@ -27,12 +31,16 @@ export const DEFAULT_EDGE_ROLLER = {
 
 /** Time between passes while chunks are still pending. */
 const CATCH_UP_MS = 1000;
+/** Most chunks one organization may have waiting to be rolled up again. */
+const MAX_DIRTY_CHUNKS = 10_000;
 
 /**
  * Rolls up the service map's calls of every organization (src/store/queries/service-edges.ts)
- * in the background: each pass rolls, per organization, up to `chunksPerPass` pending
- * chunks, newest first, so a new organization or an upgraded store fills its history while
- * recent chunks are rolled as they settle.
+ * in the background: each pass rolls, per organization, up to `chunksPerPass` chunks:
+ * first those that spans arrived for after they were rolled up (`noteSpans`), then pending
+ * ones, each newest first, so a new organization or an upgraded store fills its history
+ * while recent chunks are rolled as they settle. Which chunks late spans touched is kept in
+ * memory: a stop before they are rolled again leaves those chunks without the late calls.
  */
 export class ServiceEdgeRoller {
   private timer: unknown;
@@ -40,6 +48,8 @@ export class ServiceEdgeRoller {
   private stopped = false;
   /** Chunks each organization had left after its last pass. */
   private readonly left = new Map<string, number>();
+  /** Per organization, chunks to roll up again: spans arrived after they settled. */
+  private readonly dirty = new Map<string, Set<number>>();
   private passes = 0;
 
   constructor(
@@ -62,6 +72,25 @@ export class ServiceEdgeRoller {
     if (this.timer !== undefined) this.timers.clear(this.timer);
     this.timer = undefined;
     await this.running;
+  }
+
+  /**
+   * Tells the roller that spans starting from `fromMs` to `toMs` were stored for `org`: the
+   * settled chunks among them may be rolled up already and are rolled up again.
+   */
+  noteSpans(org: string, fromMs: number, toMs: number): void {
+    // A chunk can have been rolled up only once it ended `delayMs` ago.
+    const lastSettled =
+      Math.floor((this.clock.now() - this.opts.delayMs) / EDGE_CHUNK_MS) * EDGE_CHUNK_MS -
+      EDGE_CHUNK_MS;
+    const first = Math.floor(fromMs / EDGE_CHUNK_MS) * EDGE_CHUNK_MS;
+    const last = Math.min(Math.floor(toMs / EDGE_CHUNK_MS) * EDGE_CHUNK_MS, lastSettled);
+    if (last < first) return;
+    let chunks = this.dirty.get(org);
+    if (!chunks) this.dirty.set(org, (chunks = new Set()));
+    for (let c = first; c <= last && chunks.size < MAX_DIRTY_CHUNKS; c += EDGE_CHUNK_MS) {
+      chunks.add(c);
+    }
   }
 
   /**
@@ -102,13 +131,24 @@ export class ServiceEdgeRoller {
       fromMs: Math.floor(fromMs / 60_000) * 60_000,
       toMs: now - this.opts.delayMs,
     });
+    const dirty = this.dirty.get(org) ?? new Set<number>();
+    const again = [...dirty].sort((a, b) => b - a);
+    const work = [...again, ...pending.filter((c) => !dirty.has(c))];
     let rolled = 0;
-    for (const chunk of pending.slice(0, this.opts.chunksPerPass)) {
+    for (const chunk of work.slice(0, this.opts.chunksPerPass)) {
       if (this.stopped) break;
-      await rollEdgeChunk(this.store, org, chunk, PARENT_LEAD_MS);
+      // Unmarked before the roll-up reads the spans: spans noted meanwhile mark it again.
+      const wasDirty = dirty.delete(chunk);
+      try {
+        await rollEdgeChunk(this.store, org, chunk, PARENT_LEAD_MS, this.clock.now());
+      } catch (err) {
+        if (wasDirty) dirty.add(chunk);
+        throw err;
+      }
       rolled++;
     }
-    return pending.length - rolled;
+    if (dirty.size === 0 && this.dirty.get(org) === dirty) this.dirty.delete(org);
+    return work.length - rolled;
   }
 
   private schedule(ms: number): void {

@@ -10,8 +10,8 @@ import { STATUS_ERROR } from './traces.js';
  * a parent starts before its children.
  *
  * Ten-minute chunks of calls are rolled up into gridscope_service_edges_1m
- * (schema/0011_service_edges.sql) once their spans have arrived; a read takes the rolled
- * minutes from there and joins spans for the rest.
+ * (schema/0011_service_edges.sql) once their spans have arrived, and again when late spans
+ * arrive; a read takes the rolled minutes from there and joins spans for the rest.
  *
  * Spans are matched to parents on a 64-bit hash of (trace id, span id) rather than the two
  * strings: the join's table of parents is then a table of integers, and a day of 10
@@ -81,14 +81,16 @@ function joinedCalls(
 
 /**
  * Rolls up the calls of the ten-minute chunk starting at `chunkMs` (a multiple of
- * EDGE_CHUNK_MS) with a marker row per minute, in one insert whose token names the chunk,
- * so rolling a chunk again changes nothing.
+ * EDGE_CHUNK_MS) with a marker row per minute, in one insert. The rows replace those of an
+ * earlier roll-up of the chunk (`rolledAtMs` is their version), so rolling a chunk again
+ * counts nothing twice.
  */
 export async function rollEdgeChunk(
   store: Store,
   org: string,
   chunkMs: number,
   parentLeadMs: number,
+  rolledAtMs: number,
 ): Promise<void> {
   if (chunkMs % EDGE_CHUNK_MS !== 0) throw new Error(`not a chunk start: ${chunkMs}`);
   const calls = joinedCalls(
@@ -99,17 +101,19 @@ export async function rollEdgeChunk(
   );
   await store.command(
     org,
-    `INSERT INTO ${TABLE} (Minute, Caller, Callee, Calls, Errors, Latency)
-    SELECT toDateTime(Minute), caller, callee, sum(n), sum(e),
-      CAST(mapFromArrays(groupArray(k), groupArray(n)), 'Map(Int16, UInt64)')
-    FROM (${calls.sql})
-    GROUP BY Minute, caller, callee
-    UNION ALL
-    SELECT toDateTime(intDiv({chunkMs:Int64}, 1000) + number * 60), '', '', 0, 0,
-      CAST(map(), 'Map(Int16, UInt64)')
-    FROM numbers({minutes:UInt32})`,
-    { ...calls.params, chunkMs, minutes: EDGE_CHUNK_MS / MINUTE_MS },
-    { insert_deduplication_token: `service-edges:${chunkMs}` },
+    `INSERT INTO ${TABLE} (Minute, Caller, Callee, Calls, Errors, Latency, RolledAt)
+    SELECT Minute, caller, callee, calls, errors, latency, fromUnixTimestamp64Milli({rolledAtMs:Int64})
+    FROM (
+      SELECT toDateTime(Minute) AS Minute, caller, callee, sum(n) AS calls, sum(e) AS errors,
+        CAST(mapFromArrays(groupArray(k), groupArray(n)), 'Map(Int16, UInt64)') AS latency
+      FROM (${calls.sql})
+      GROUP BY Minute, caller, callee
+      UNION ALL
+      SELECT toDateTime(intDiv({chunkMs:Int64}, 1000) + number * 60), '', '', 0, 0,
+        CAST(map(), 'Map(Int16, UInt64)')
+      FROM numbers({minutes:UInt32})
+    )`,
+    { ...calls.params, chunkMs, minutes: EDGE_CHUNK_MS / MINUTE_MS, rolledAtMs },
   );
 }
 
@@ -220,7 +224,7 @@ export async function serviceEdges(
   if (plan.rolled && rolled.size > 0) {
     parts.push(`SELECT Caller AS caller, Callee AS callee, Calls AS calls, Errors AS errors,
         Latency AS latency
-      FROM ${TABLE}
+      FROM ${TABLE} FINAL
       WHERE Minute >= fromUnixTimestamp64Milli({rollFromMs:Int64})
         AND Minute < fromUnixTimestamp64Milli({rollToMs:Int64}) AND NOT (${MARKER})`);
     params.rollFromMs = plan.rolled.fromMs;

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { jsonToProtobuf } from '../../../src/ingest/otlp/decode.js';
 import { logsToRows } from '../../../src/ingest/otlp/logs-rows.js';
 import { metricsToRows } from '../../../src/ingest/otlp/metrics-rows.js';
+import { OtlpPipeline } from '../../../src/ingest/otlp/pipeline.js';
 import { tracesToRows } from '../../../src/ingest/otlp/traces-rows.js';
+import { Registry } from '../../../src/lib/metrics.js';
+import type { Store } from '../../../src/store/index.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { splitNanos } from '../../../src/lib/nanos.js';
 import type { Converted } from '../../../src/ingest/otlp/convert-common.js';
@@ -237,5 +240,65 @@ describe('metric rows', () => {
     expect(out.message).toBe('');
     const row = rowsOf(out)[0]!;
     expect(row.slice(17, 21)).toEqual(['3', '0', '[1,2]', '[1.5]']);
+  });
+});
+
+describe('stored spans', () => {
+  const span = (spanId: string, startSec: number) => ({
+    traceId: '0102030405060708090a0b0c0d0e0f10',
+    spanId,
+    startTimeUnixNano: `${startSec}250000000`,
+    endTimeUnixNano: `${startSec + 1}000000000`,
+  });
+  const request = jsonToProtobuf(
+    'traces',
+    JSON.stringify({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                span('0102030405060708', 1_800_000_100),
+                span('0102030405060709', 1_800_000_000),
+                // Refused (its id is not 8 bytes): not among the stored spans.
+                span('01', 1_700_000_000),
+              ],
+            },
+          ],
+        },
+      ],
+    }),
+  );
+
+  it('are reported with the earliest and latest start, once committed', async () => {
+    expect(tracesToRows(request).spanStartMs).toEqual({
+      fromMs: 1_800_000_000_000,
+      toMs: 1_800_000_100_999,
+    });
+    const registry = new Registry();
+    const counters = {
+      received: registry.counter('r', 'r'),
+      accepted: registry.counter('a', 'a'),
+      rejected: registry.counter('j', 'j'),
+      refused: registry.counter('f', 'f'),
+    };
+    const told: unknown[] = [];
+    let fail = false;
+    const store = {
+      write: () => (fail ? Promise.reject(new Error('store down')) : Promise.resolve()),
+    } as unknown as Store;
+    const pipeline = new OtlpPipeline(
+      store,
+      counters,
+      { traces: 0, logs: 0, metrics: 0 },
+      () => '1800000200000000000',
+      (org, fromMs, toMs) => told.push([org, fromMs, toMs]),
+    );
+    await pipeline.export('traces', 'http', 'acme', 'protobuf', request);
+    expect(told).toEqual([['acme', 1_800_000_000_000, 1_800_000_100_999]]);
+    // Nothing stored, nothing reported.
+    fail = true;
+    await expect(pipeline.export('traces', 'http', 'acme', 'protobuf', request)).rejects.toThrow();
+    expect(told.length).toBe(1);
   });
 });

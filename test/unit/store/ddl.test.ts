@@ -30,7 +30,7 @@ describe('schema DDL', () => {
       expect(s, s.slice(0, 60)).toMatch(/ON CLUSTER 'prod_cluster'/);
       if (/^CREATE TABLE/.test(s)) {
         expect(s).toMatch(
-          /ENGINE = Replicated(Aggregating|Replacing)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'(, Version)?\)/,
+          /ENGINE = Replicated(Aggregating|Replacing)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'(, Version|, RolledAt)?\)/,
         );
       }
     }

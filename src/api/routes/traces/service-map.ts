@@ -11,7 +11,7 @@ const mapRoute = route('viewer', {
   tags: ['services'],
   summary: 'Service dependency map',
   description:
-    "Calls between services in the range: a span whose parent belongs to another service is a call from the parent's service (caller) to its own (callee); errors and p95 are the callee spans'.",
+    "Calls between services in the range: a span whose parent belongs to another service is a call from the parent's service (caller) to its own (callee), counted in the minute the span starts; errors and p95 (within 1%) are the callee spans'. Minutes are rolled up in the background once --service-map-delay-ms has passed; spans arriving later for them count once they are rolled up again, within about a minute.",
   request: { query: z.object(TimeRangeQuery) },
   responses: {
     200: {
