@@ -12,8 +12,9 @@ import { PARENT_LEAD_MS } from './services.js';
 
 export interface EdgeRollerOptions {
   /**
-   * How long after a ten-minute chunk ends its calls are rolled up. Spans of a chunk that
-   * arrive later, or calls whose parent span arrives later, are not counted in the map.
+   * How long after a ten-minute chunk ends its calls are rolled up. Spans of a rolled chunk
+   * that arrive later make it roll up again (noteSpans); a call whose parent span arrives
+   * later than the chunk's next roll-up is not counted.
    */
   delayMs: number;
   /** How far back chunks are rolled up: the traces retention (0: as far as spans go). */
@@ -120,7 +121,10 @@ export class ServiceEdgeRoller {
     return this.pending > 0;
   }
 
-  /** Rolls an organization's newest pending chunks; returns how many are left. */
+  /**
+   * Rolls up an organization's chunks marked by noteSpans, then its pending ones, newest
+   * first and at most `chunksPerPass`; returns how many are left.
+   */
   private async rollOrg(org: string): Promise<number> {
     await this.store.prepareOrg(org);
     const now = this.clock.now();
