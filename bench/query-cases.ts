@@ -63,11 +63,21 @@ export class Api {
 }
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
-const RANGES = { '1h': 'now-1h', '24h': 'now-24h' } as const;
+const RANGE_MS = { '1h': 3_600_000, '24h': 86_400_000 } as const;
 
-/** Every case; metric cases only when the API document has the metrics route. */
-export function buildCases(traceIds: readonly string[], withMetrics: boolean): CaseDef[] {
+/**
+ * Every case; metric cases only when the API document has the metrics route. Ranges end
+ * now, or at `endMs` (Unix ms) when given.
+ */
+export function buildCases(
+  traceIds: readonly string[],
+  withMetrics: boolean,
+  endMs?: number,
+): CaseDef[] {
   const cases: CaseDef[] = [];
+  /** The query parameters of a range. */
+  const window = (range: '1h' | '24h') =>
+    endMs === undefined ? `from=now-${range}` : `from=${endMs - RANGE_MS[range]}&to=${endMs}`;
   const ranged = (
     group: string,
     name: string,
@@ -81,27 +91,27 @@ export function buildCases(traceIds: readonly string[], withMetrics: boolean): C
         group,
         range,
         targetMs,
-        path: () => path(RANGES[range]),
+        path: () => path(window(range)),
       });
     }
   };
   const m = '/api/v1/monitoring';
-  ranged('services', 'services', 100, (f) => `${m}/services?from=${f}`);
+  ranged('services', 'services', 100, (f) => `${m}/services?${f}`);
   ranged(
     'service metrics',
     'service_metrics',
     100,
-    (f) => `${m}/service-metrics/${encodeURIComponent(pick(SERVICES))}?from=${f}`,
+    (f) => `${m}/service-metrics/${encodeURIComponent(pick(SERVICES))}?${f}`,
   );
-  ranged('service map', 'service_map', null, (f) => `${m}/services/map?from=${f}`);
-  ranged('log histogram', 'logs_histogram', 100, (f) => `${m}/logs/histogram?from=${f}`);
-  ranged('logs', 'logs', null, (f) => `${m}/logs?from=${f}`);
-  ranged('log search', 'logs_search', 500, (f) => `${m}/logs?from=${f}&q=${SEARCH_WORD}`, ['24h']);
+  ranged('service map', 'service_map', null, (f) => `${m}/services/map?${f}`);
+  ranged('log histogram', 'logs_histogram', 100, (f) => `${m}/logs/histogram?${f}`);
+  ranged('logs', 'logs', null, (f) => `${m}/logs?${f}`);
+  ranged('log search', 'logs_search', 500, (f) => `${m}/logs?${f}&q=${SEARCH_WORD}`, ['24h']);
   ranged(
     'trace search',
     'traces_search',
     null,
-    (f) => `${m}/traces?from=${f}&service=${encodeURIComponent(pick(SERVICES))}`,
+    (f) => `${m}/traces?${f}&service=${encodeURIComponent(pick(SERVICES))}`,
   );
   if (traceIds.length > 0) {
     cases.push({
@@ -114,7 +124,7 @@ export function buildCases(traceIds: readonly string[], withMetrics: boolean): C
   }
   if (withMetrics) {
     const metric = (name: string, aggregation: string) => (f: string) =>
-      `${m}/metrics?from=${f}&metric=${encodeURIComponent(name)}&aggregation=${aggregation}`;
+      `${m}/metrics?${f}&metric=${encodeURIComponent(name)}&aggregation=${aggregation}`;
     ranged('gauge avg', 'metric_gauge_avg', 100, metric(METRICS.gauge[0]!.name, 'avg'));
     ranged('counter rate', 'metric_counter_rate', 100, metric(METRICS.sum[0]!.name, 'rate'));
     ranged('histogram p95', 'metric_histogram_p95', 100, metric(METRICS.histogram[0]!.name, 'p95'));

@@ -9,7 +9,7 @@
  * to the "Query benchmark" table of bench/RESULTS.md.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,7 @@ const HELP = `Usage: npm run bench:query -- [options]
   --ingest-rate N    with ingest, at most N items/s in all (default: as fast as answered)
   --server-arg K=V   extra flag for gridscope serve, e.g. batch-max-delay-ms=500 (repeatable)
   --data-dir D       reuse a directory loaded by an earlier run with --keep (skips loading;
-                     its times were "the last 24 hours" when it was loaded)
+                     times the ranges that run timed, noted in D/bench-query-window.json)
   --keep             keep the data directory (its path is printed)
   --no-record        do not add a line to bench/RESULTS.md
   For development: --spans 300000 --logs 300000 --points 1000000 --iterations 10 --no-record
@@ -251,7 +251,8 @@ async function main(): Promise<number> {
     if (traceIds.length === 0) skipped.push('trace by id: no traces in the data');
     for (const s of skipped) note(`  SKIPPED ${s}`);
 
-    const defs = buildCases(traceIds, withMetrics);
+    const windowEndMs = timedWindow(dataDir, reused);
+    const defs = buildCases(traceIds, withMetrics, windowEndMs);
     const cases: Record<string, CaseResult> = {};
     const ingest =
       opts.ingestClients > 0
@@ -350,4 +351,28 @@ async function waitForServiceMapRollup(server: ServerChild): Promise<number> {
     }
     await new Promise((r) => setTimeout(r, 2000));
   }
+}
+
+/** Where a run that loaded a data directory notes the end of the ranges it timed. */
+const WINDOW_FILE = 'bench-query-window.json';
+
+/**
+ * The end of the timed ranges (Unix ms), or undefined for ranges ending now. A run that
+ * loads its data times ranges ending now and notes that time in the data directory; a run
+ * reusing the directory times the same ranges, so that its reads cover the same data
+ * however much later it runs.
+ */
+function timedWindow(dataDir: string, reused: boolean): number | undefined {
+  const file = join(dataDir, WINDOW_FILE);
+  if (!reused) {
+    writeFileSync(file, JSON.stringify({ endMs: Date.now() }));
+    return undefined;
+  }
+  if (!existsSync(file)) {
+    note(`  no ${WINDOW_FILE} in the data directory: ranges end now`);
+    return undefined;
+  }
+  const { endMs } = JSON.parse(readFileSync(file, 'utf8')) as { endMs: number };
+  note(`  ranges end at ${new Date(endMs).toISOString()}, as in the run that loaded the data`);
+  return endMs;
 }
