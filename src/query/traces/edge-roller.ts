@@ -13,8 +13,9 @@ import { PARENT_LEAD_MS } from './services.js';
 export interface EdgeRollerOptions {
   /**
    * How long after a ten-minute chunk ends its calls are rolled up. Spans of a rolled chunk
-   * that arrive later make it roll up again (noteSpans); a call whose parent span arrives
-   * later than the chunk's next roll-up is not counted.
+   * that arrive later make it roll up again (noteSpans); a late parent span rolls up its own
+   * chunk again, so a call in a later chunk whose parent arrives after that chunk was
+   * rolled up is not counted.
    */
   delayMs: number;
   /** How far back chunks are rolled up: the traces retention (0: as far as spans go). */
