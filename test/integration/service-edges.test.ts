@@ -209,8 +209,18 @@ describe('the service map roller', () => {
     // are settled, and the first, holding the first spans (from T + 5 min), is one of them.
     const clock = new ManualClock(T + 47 * MINUTE);
     const timers = new ManualTimers();
+    // Where each pass starts looking for chunks not rolled up: the first minute it asks about.
+    const searchedFrom: number[] = [];
+    const watched = {
+      prepareOrg: (o: string) => store.prepareOrg(o),
+      command: store.command.bind(store),
+      query: (o: string, sql: string, params: Record<string, unknown> = {}) => {
+        if (sql.includes('SELECT DISTINCT')) searchedFrom.push(params.fromMs as number);
+        return store.query(o, sql, params);
+      },
+    } as unknown as Store;
     const roller = new ServiceEdgeRoller(
-      store,
+      watched,
       () => Promise.resolve([org]),
       clock,
       timers,
@@ -234,10 +244,12 @@ describe('the service map roller', () => {
     expect(await roller.pass()).toBe(false);
     expect(await chunksRolled()).toEqual([0, 1, 2, 3]);
     expect(roller.pending).toBe(0);
-    // Once ten more minutes have passed, the next chunk has settled too.
+    // Once ten more minutes have passed, the next chunk has settled too. Every chunk up to
+    // T + 42 min being rolled, the pass looks from the chunk before that on.
     clock.advance(10 * MINUTE);
     expect(await roller.pass()).toBe(false);
     expect(await chunksRolled()).toEqual([0, 1, 2, 3, 4]);
+    expect(searchedFrom.map((m) => (m - T) / MINUTE)).toEqual([0, 0, 30]);
     // A late call into a rolled chunk counts once the roller is told of its span; spans of
     // a chunk not settled yet need no second roll-up.
     const calls = async () =>

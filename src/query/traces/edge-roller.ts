@@ -52,6 +52,12 @@ export class ServiceEdgeRoller {
   private readonly left = new Map<string, number>();
   /** Per organization, chunks to roll up again: spans arrived after they settled. */
   private readonly dirty = new Map<string, Set<number>>();
+  /**
+   * Per organization, the time up to which every chunk was rolled up at a pass that left
+   * none pending: later passes look for pending chunks from there on only, since spans
+   * stored for older chunks mark them through noteSpans.
+   */
+  private readonly caughtUp = new Map<string, number>();
   private passes = 0;
 
   constructor(
@@ -109,7 +115,12 @@ export class ServiceEdgeRoller {
   /** Runs one pass; true when chunks are still pending afterwards. */
   async pass(): Promise<boolean> {
     const orgs = await this.organizations();
-    for (const org of this.left.keys()) if (!orgs.includes(org)) this.left.delete(org);
+    for (const org of this.left.keys()) {
+      if (!orgs.includes(org)) {
+        this.left.delete(org);
+        this.caughtUp.delete(org);
+      }
+    }
     for (const org of orgs) {
       if (this.stopped) break;
       try {
@@ -131,10 +142,12 @@ export class ServiceEdgeRoller {
     const now = this.clock.now();
     const oldest = await oldestSpanMs(this.store, org);
     if (oldest === null) return 0;
-    const fromMs = this.opts.lookbackMs > 0 ? Math.max(oldest, now - this.opts.lookbackMs) : oldest;
+    const lower = this.opts.lookbackMs > 0 ? Math.max(oldest, now - this.opts.lookbackMs) : oldest;
+    const fromMs = Math.max(lower, (this.caughtUp.get(org) ?? -Infinity) - EDGE_CHUNK_MS);
+    const toMs = now - this.opts.delayMs;
     const pending = await pendingEdgeChunks(this.store, org, {
       fromMs: Math.floor(fromMs / 60_000) * 60_000,
-      toMs: now - this.opts.delayMs,
+      toMs,
     });
     const dirty = this.dirty.get(org) ?? new Set<number>();
     const again = [...dirty].sort((a, b) => b - a);
@@ -153,6 +166,7 @@ export class ServiceEdgeRoller {
       rolled++;
     }
     if (dirty.size === 0 && this.dirty.get(org) === dirty) this.dirty.delete(org);
+    if (rolled === work.length) this.caughtUp.set(org, toMs);
     return work.length - rolled;
   }
 
