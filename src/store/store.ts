@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { AppError } from '../lib/errors.js';
 import { ORG_ID } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
-import { statementSettings, openClient, type Backend, type StatementSettings } from './client.js';
+import { statementSettings, openClient, type Backend } from './client.js';
 import { TableBatcher, QueueBudget, type BatchLimits, type BatchObserver } from './batcher.js';
 import { AuditRepo } from './audit.js';
 import { CollectorRepo } from './collectors.js';
@@ -236,19 +236,14 @@ export class Store {
 
   /**
    * Runs a statement that returns no rows, such as an INSERT ... SELECT into a rollup, on
-   * the read session, with its own settings; parameters are bound as in `query`.
+   * the read session; parameters are bound as in `query`.
    */
-  async command(
-    org: string,
-    sql: string,
-    params: Record<string, unknown>,
-    own: StatementSettings = {},
-  ): Promise<void> {
+  async command(org: string, sql: string, params: Record<string, unknown>): Promise<void> {
     await this.session((client) =>
       client.command({
         query: sql,
         query_params: { ...params, db: this.database(org) },
-        clickhouse_settings: statementSettings(own),
+        clickhouse_settings: statementSettings(),
       }),
     );
   }

@@ -115,11 +115,8 @@ export class ServiceEdgeRoller {
   /** Runs one pass; true when chunks are still pending afterwards. */
   async pass(): Promise<boolean> {
     const orgs = await this.organizations();
-    for (const org of this.left.keys()) {
-      if (!orgs.includes(org)) {
-        this.left.delete(org);
-        this.caughtUp.delete(org);
-      }
+    for (const state of [this.left, this.dirty, this.caughtUp]) {
+      for (const org of state.keys()) if (!orgs.includes(org)) state.delete(org);
     }
     for (const org of orgs) {
       if (this.stopped) break;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TimeRange } from '../../lib/time-range.js';
 import type { QueryOptions, Store } from '../store.js';
 import { BUCKET_KEY_SQL, histogramQuantiles } from './latency-buckets.js';
 import { STATUS_ERROR } from './traces.js';
@@ -33,33 +34,28 @@ const MARKER = "Caller = '' AND Callee = ''";
 const floorMinute = (ms: number) => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 const ceilMinute = (ms: number) => Math.ceil(ms / MINUTE_MS) * MINUTE_MS;
 
-/** A time interval [fromMs, toMs) in Unix milliseconds. */
-export interface Interval {
-  fromMs: number;
-  toMs: number;
-}
-
 /**
  * Calls whose span starts in one of `spans` (each searched for parents from `parentLeadMs`
- * before it), per caller, callee and latency bucket `k`: `n` calls, `e` of them errors.
- * Parameters are named with `prefix`.
+ * before it), per caller, callee and latency bucket `k` (with `minute`, also per Minute):
+ * `n` calls, `e` of them errors.
  */
 function joinedCalls(
-  spans: readonly Interval[],
+  spans: readonly TimeRange[],
   parentLeadMs: number,
-  prefix: string,
   minute: boolean,
 ): { sql: string; params: Record<string, unknown> } {
   const params: Record<string, unknown> = {};
-  const within = (column: string, lead: number) =>
+  spans.forEach((s, i) => {
+    params[`callsFrom${i}`] = s.fromMs;
+    params[`parentsFrom${i}`] = s.fromMs - parentLeadMs;
+    params[`spansTo${i}`] = s.toMs;
+  });
+  const within = (from: 'callsFrom' | 'parentsFrom') =>
     spans
-      .map((s, i) => {
-        params[`${prefix}f${i}`] = s.fromMs;
-        params[`${prefix}t${i}`] = s.toMs;
-        params[`${prefix}p${i}`] = s.fromMs - lead;
-        const from = lead === 0 ? `${prefix}f${i}` : `${prefix}p${i}`;
-        return `(${column} >= fromUnixTimestamp64Milli({${from}:Int64}) AND ${column} < fromUnixTimestamp64Milli({${prefix}t${i}:Int64}))`;
-      })
+      .map(
+        (_, i) =>
+          `(Timestamp >= fromUnixTimestamp64Milli({${from}${i}:Int64}) AND Timestamp < fromUnixTimestamp64Milli({spansTo${i}:Int64}))`,
+      )
       .join(' OR ');
   const sql = `SELECT ${minute ? 'toStartOfMinute(c.Timestamp) AS Minute, ' : ''}p.ServiceName AS caller,
       c.ServiceName AS callee, c.k AS k, count() AS n, countIf(c.err) AS e
@@ -67,12 +63,12 @@ function joinedCalls(
       SELECT cityHash64(TraceId, ParentSpanId) AS h, Timestamp, ServiceName,
         StatusCode = '${STATUS_ERROR}' AS err, ${BUCKET_KEY_SQL} AS k
       FROM {db:Identifier}.otel_traces
-      WHERE ParentSpanId != '' AND (${within('Timestamp', 0)})
+      WHERE ParentSpanId != '' AND (${within('callsFrom')})
     ) AS c
     INNER JOIN (
       SELECT cityHash64(TraceId, SpanId) AS h, ServiceName
       FROM {db:Identifier}.otel_traces
-      WHERE ${within('Timestamp', parentLeadMs)}
+      WHERE ${within('parentsFrom')}
     ) AS p ON c.h = p.h
     WHERE p.ServiceName != c.ServiceName
     GROUP BY ${minute ? 'Minute, ' : ''}caller, callee, k`;
@@ -96,7 +92,6 @@ export async function rollEdgeChunk(
   const calls = joinedCalls(
     [{ fromMs: chunkMs, toMs: chunkMs + EDGE_CHUNK_MS }],
     parentLeadMs,
-    'r',
     true,
   );
   await store.command(
@@ -123,7 +118,7 @@ const MinuteRow = z.object({ m: z.coerce.number() });
 export async function rolledMinutes(
   store: Store,
   org: string,
-  range: Interval,
+  range: TimeRange,
   opts: QueryOptions = {},
 ): Promise<Set<number>> {
   const rows = await store.query(
@@ -149,7 +144,7 @@ export async function rolledMinutes(
 export async function pendingEdgeChunks(
   store: Store,
   org: string,
-  range: Interval,
+  range: TimeRange,
   opts: QueryOptions = {},
 ): Promise<number[]> {
   const first = Math.floor(range.fromMs / EDGE_CHUNK_MS) * EDGE_CHUNK_MS;
@@ -169,11 +164,11 @@ export async function pendingEdgeChunks(
  * more than MAX_SPAN_RUNS unrolled runs is read from the spans alone.
  */
 export function planEdgeRead(
-  range: Interval,
+  range: TimeRange,
   rolled: ReadonlySet<number>,
-): { rolled: Interval | null; spans: Interval[] } {
+): { rolled: TimeRange | null; spans: TimeRange[] } {
   const inner = { fromMs: ceilMinute(range.fromMs), toMs: floorMinute(range.toMs) };
-  const spans: Interval[] = [];
+  const spans: TimeRange[] = [];
   const add = (fromMs: number, toMs: number) => {
     if (toMs <= fromMs) return;
     const last = spans.at(-1);
@@ -211,7 +206,7 @@ export interface ServiceEdge {
 export async function serviceEdges(
   store: Store,
   org: string,
-  range: Interval,
+  range: TimeRange,
   parentLeadMs: number,
   opts: QueryOptions,
 ): Promise<ServiceEdge[]> {
@@ -231,7 +226,7 @@ export async function serviceEdges(
     params.rollToMs = plan.rolled.toMs;
   }
   if (plan.spans.length > 0) {
-    const calls = joinedCalls(plan.spans, parentLeadMs, 's', false);
+    const calls = joinedCalls(plan.spans, parentLeadMs, false);
     parts.push(`SELECT caller, callee, sum(n) AS calls, sum(e) AS errors,
         CAST(mapFromArrays(groupArray(k), groupArray(n)), 'Map(Int16, UInt64)') AS latency
       FROM (${calls.sql})
