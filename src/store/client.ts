@@ -21,6 +21,7 @@ export type Backend = { kind: 'embedded'; dataDir: string } | { kind: 'server'; 
 export const BASELINE_SETTINGS = {
   insert_deduplicate: 1,
   insert_deduplication_token: '',
+  materialize_skip_indexes_on_insert: 1,
   materialize_ttl_after_modify: 1,
   max_execution_time: 0,
   optimize_on_insert: 1,

@@ -143,10 +143,47 @@ describe('writing rows', () => {
     expect(first.status).toBe('success');
     expect(await scalar("SELECT getSetting('insert_deduplication_token')")).toBe('');
     expect(await scalar("SELECT getSetting('optimize_on_insert')")).toBe(true);
+    expect(await scalar("SELECT getSetting('materialize_skip_indexes_on_insert')")).toBe(true);
     // A different batch right after a token insert is stored, not taken for a duplicate.
     const second = await writeLog('tokens', 'two', 'token-2');
     expect(second.status).toBe('success');
     expect(await countService('tokens')).toBe(2);
+  });
+
+  it('leaves the skip indexes of a batch to the merges, with the same answers before and after', async () => {
+    const parts = async () => {
+      const rs = await client.query({
+        query: `SELECT name, secondary_indices_compressed_bytes AS bytes FROM system.parts
+          WHERE database = {db:String} AND table = 'otel_logs' AND active`,
+        query_params: { db: target.database },
+        format: 'JSONEachRow',
+        clickhouse_settings: statementSettings(),
+      });
+      return (await rs.json<{ name: string; bytes: string }>()).map((p) => ({
+        name: p.name,
+        bytes: Number(p.bytes),
+      }));
+    };
+    const before = new Set((await parts()).map((p) => p.name));
+    expect((await writeLog('indexed', 'first needle', 'index-1')).status).toBe('success');
+    expect((await writeLog('indexed', 'second needle', 'index-2')).status).toBe('success');
+    const written = (await parts()).filter((p) => !before.has(p.name));
+    expect(written).toHaveLength(2);
+    expect(written.map((p) => p.bytes)).toEqual([0, 0]);
+    // The body's token filter is what a text search skips granules with.
+    const found = () =>
+      scalar(
+        "SELECT toUInt32(count()) FROM gridscope_storetest.otel_logs WHERE hasToken(Body, 'needle')",
+      );
+    expect(await found()).toBe(2);
+    await client.command({
+      query: 'OPTIMIZE TABLE gridscope_storetest.otel_logs FINAL',
+      clickhouse_settings: statementSettings(),
+    });
+    const merged = await parts();
+    expect(merged.length).toBeGreaterThan(0);
+    for (const p of merged) expect(p.bytes, p.name).toBeGreaterThan(0);
+    expect(await found()).toBe(2);
   });
 
   it('stores a retried batch once', async () => {
@@ -419,6 +456,7 @@ describe('inserts sent to a server', () => {
       const params = new URL(sent!.url, 'http://x').searchParams;
       expect(params.get('insert_deduplication_token')).toBe('server-token-1');
       expect(params.get('optimize_on_insert')).toBe('0');
+      expect(params.get('materialize_skip_indexes_on_insert')).toBe('0');
       const query = params.get('query') ?? '';
       expect(query).toMatch(
         /^INSERT INTO `gridscope_storetest`\.`otel_logs` \(`Timestamp`, .*\) FORMAT Native$/,
