@@ -201,13 +201,31 @@ describe('NativeWriter', () => {
     expect(() => w.u8(3)).toThrow('row has more values than the 2 columns');
   });
 
-  it('grows its buffers past their first size', () => {
-    const w = new NativeWriter([['s', 'String']]);
-    const values = Array.from({ length: 20_000 }, (_, i) => `value-${i}`);
-    for (const v of values) {
+  it('grows past its first chunk without copying, and keeps values larger than a chunk whole', () => {
+    const w = new NativeWriter([
+      ['s', 'String'],
+      ['n', 'UInt32'],
+      ['m', 'Map(String, String)'],
+    ]);
+    // About 3 MiB of strings: several chunks of the 1 MiB the sinks grow to, and one
+    // value longer than a chunk.
+    const values = Array.from({ length: 200_000 }, (_, i) => `value-${i}`);
+    values[150_000] = 'x'.repeat(1_500_000);
+    values.forEach((v, i) => {
       w.text(v);
+      w.u32(i);
+      mapEntry(w.next(), `k${i % 7}`, v.slice(0, 12));
       w.endRow();
-    }
-    expect(readNative(w.finish()).rows.map((r) => r[0])).toEqual(values);
+    });
+    const pieces = w.finish();
+    const column = w.columns[0]!.data;
+    expect(column.pieces().length).toBeGreaterThan(3);
+    expect(column.length).toBe(column.pieces().reduce((n, p) => n + p.length, 0));
+    const rows = readNative(pieces).rows;
+    expect(rows.map((r) => r[0])).toEqual(values);
+    expect(rows.map((r) => r[1])).toEqual(values.map((_, i) => String(i)));
+    expect(rows.map((r) => r[2])).toEqual(
+      values.map((v, i) => `{'k${i % 7}':'${v.slice(0, 12)}'}`),
+    );
   });
 });
