@@ -28,6 +28,7 @@ import type { Logger } from './lib/logger.js';
 import { Registry } from './lib/metrics.js';
 import { packageVersion } from './lib/paths.js';
 import { Store, type Backend } from './store/index.js';
+import { MetricTypes } from './query/metrics/index.js';
 import { DEFAULT_EDGE_ROLLER, ServiceEdgeRoller } from './query/traces/edge-roller.js';
 
 /** A running Gridscope: its bound ports and how to stop it. */
@@ -165,9 +166,11 @@ export async function startGridscope(
   const pinned = new Set([config.defaultOrg, ...config.ingestTokens.values()]);
   // A deleted organization's keys stop working as soon as the key ring is rebuilt, and
   // its collectors stop scraping.
+  const metricTypes = new MetricTypes({ ttlMs: config.metricTypesTtlMs, clock });
   const orgs: Organizations = new Organizations(store, audit, clock, pinned, async () => {
     await keys.refresh();
     await collectors.dropDeletedOrgs();
+    metricTypes.clear();
   });
   const keys: ApiKeys = new ApiKeys(
     () => store.platform(),
@@ -261,6 +264,7 @@ export async function startGridscope(
         store,
         health,
         collectors,
+        metricTypes,
         queryLimits: {
           timeoutMs: config.queryTimeoutMs,
           maxRangeMs: config.queryMaxRangeDays * 86_400_000,

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { AuditLog, ChangeContext } from '../audit/index.js';
 import type { ApiKeys } from '../auth/index.js';
 import type { Collectors } from '../collectors/index.js';
+import type { MetricTypes } from '../query/metrics/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Organizations } from '../orgs/index.js';
 import type { Store } from '../store/index.js';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   store: Store;
   /** Limits of every read of stored telemetry. */
   queryLimits: QueryLimits;
+  /** The point types of metrics, kept for series reads. */
+  metricTypes: MetricTypes;
   health: () => Promise<HealthReport>;
   /** Scrape jobs (collectors) of the organizations. */
   collectors: Collectors;

@@ -206,6 +206,11 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'how long after its ten minutes end the service map rolls up their calls; later spans are not counted (at least 60000)',
     default: '600000',
   },
+  {
+    name: 'metric-types-ttl-ms',
+    help: "how long a metric's point types are kept for series reads (0: looked up on every read)",
+    default: '60000',
+  },
 ];
 
 export const Config = z
@@ -270,6 +275,7 @@ export const Config = z
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     collectorMinIntervalMs: z.coerce.number().int().min(100).max(3_600_000),
     serviceMapDelayMs: z.coerce.number().int().min(60_000).max(86_400_000),
+    metricTypesTtlMs: z.coerce.number().int().min(0).max(3_600_000),
   })
   .superRefine((c, ctx) => {
     if (c.clickhouseCluster !== undefined && c.clickhouseUrl === undefined) {

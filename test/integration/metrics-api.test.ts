@@ -1006,6 +1006,51 @@ describe('plain JSON push', () => {
     expectClose(values(p90), { [iso(T0)]: expectedQuantile(0.9, bounds, [0, 1, 3, 0]) });
   });
 
+  it("keeps a metric's type for a minute; type picks a second one, and several without it are refused", async () => {
+    const gauge = { name: 'types.changing', value: 5, time: at(30) };
+    expect((await push({ points: [gauge] })).status).toBe(200);
+    const first = await series({ metric: 'types.changing', aggregation: 'count', ...RANGE });
+    expect(first.body).toMatchObject({ type: 'gauge' });
+    expect(values(first)).toEqual({ [iso(T0)]: 1 });
+    // A range without points answers with the metric's type all the same.
+    const empty = await series({
+      metric: 'types.changing',
+      from: String(at(600)),
+      to: String(at(720)),
+    });
+    expect(empty.body).toMatchObject({ type: 'gauge', series: [] });
+
+    const sum = { name: 'types.changing', type: 'sum', value: 9, time: at(90) };
+    expect((await push({ points: [sum] })).status).toBe(200);
+    // Within the minute the metric still reads as a gauge, its first type...
+    const kept = await series({ metric: 'types.changing', aggregation: 'count', ...RANGE });
+    expect(kept.body).toMatchObject({ type: 'gauge' });
+    expect(values(kept)).toEqual({ [iso(T0)]: 1 });
+    // ...and naming the type reads the other one at once.
+    const named = await series({
+      metric: 'types.changing',
+      type: 'sum',
+      aggregation: 'max',
+      ...RANGE,
+    });
+    expect(named.body).toMatchObject({ type: 'sum' });
+    expect(values(named)).toEqual({ [iso(at(60))]: 9 });
+
+    // A metric first read with two types is refused without type.
+    const both = [
+      { name: 'types.both', value: 1, time: at(30) },
+      { name: 'types.both', type: 'sum', value: 2, time: at(30) },
+    ];
+    expect((await push({ points: both })).status).toBe(200);
+    const refused = await series({ metric: 'types.both', ...RANGE });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toBe(
+      'type: metric types.both has points of several types (gauge, sum); choose one with type',
+    );
+    const chosen = await series({ metric: 'types.both', type: 'gauge', ...RANGE });
+    expect(values(chosen)).toEqual({ [iso(T0)]: 1 });
+  });
+
   it('refuses an invalid point by index and field, and writes none of the request', async () => {
     const before = await count(gs, 'otel_metrics_gauge', 'acme');
     const histogramsBefore = await count(gs, 'otel_metrics_histogram', 'acme');

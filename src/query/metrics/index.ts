@@ -27,6 +27,7 @@ export {
   type ExponentialBuckets,
 } from './quantile.js';
 export { querySeries, LOOKBACK_MS, type SeriesRequest } from './query-series.js';
+export { MetricTypes, type MetricTypesOptions } from './metric-types.js';
 export { listMetricNames, MAX_NAMES_PAGE, type NamesRequest } from './list-names.js';
 export { listMetricLabels, MAX_LABELS, type LabelsRequest } from './list-labels.js';
 export {

@@ -1,7 +1,8 @@
 import { AppError } from '../../lib/errors.js';
 import type { TimeRange } from '../../lib/time-range.js';
 import type { QueryOptions, Store } from '../../store/index.js';
-import { metricKinds } from '../../store/queries/metrics.js';
+import { metricKinds, type MetricKindRow } from '../../store/queries/metrics.js';
+import type { MetricTypes } from './metric-types.js';
 import {
   exponentialBuckets,
   histogramBuckets,
@@ -88,21 +89,38 @@ function aggregationFor(type: MetricType | null, monotonic: boolean, req: Series
   return { aggregation, quantile };
 }
 
-/** The point type of the metric in the range, with its unit; null without points. */
+/**
+ * The point type of the metric in the range, with its unit; null without points. A metric
+ * of one type (as `types` knows it) has that type in any range; otherwise the range's
+ * points say.
+ */
 async function resolveType(
+  types: MetricTypes,
   store: Store,
   org: string,
   req: SeriesRequest,
   opts: QueryOptions,
 ): Promise<{ type: MetricType; unit: string; monotonic: boolean } | null> {
-  const kinds = (
-    await metricKinds(
-      store,
-      org,
-      { metric: req.metric, fromMs: req.range.fromMs, toMs: req.range.toMs, service: req.service },
-      opts,
-    )
-  ).filter((k) => req.type === undefined || k.type === req.type);
+  const wanted = (k: MetricKindRow) => req.type === undefined || k.type === req.type;
+  const known = await types.lookup(store, org, req.metric, opts);
+  // Read just now and empty: the metric has no points at all.
+  if (!known.cached && known.kinds.length === 0) return null;
+  let kinds = known.kinds.filter(wanted);
+  if (known.kinds.length !== 1 || kinds.length !== 1) {
+    kinds = (
+      await metricKinds(
+        store,
+        org,
+        {
+          metric: req.metric,
+          fromMs: req.range.fromMs,
+          toMs: req.range.toMs,
+          service: req.service,
+        },
+        opts,
+      )
+    ).filter(wanted);
+  }
   if (kinds.length > 1) {
     throw new AppError(
       'VALIDATION',
@@ -217,6 +235,7 @@ function toSeries(rows: readonly StepValue[], groupBy: readonly GroupKey[]): Ser
  * README for each type's semantics.
  */
 export async function querySeries(
+  types: MetricTypes,
   store: Store,
   org: string,
   req: SeriesRequest,
@@ -233,7 +252,7 @@ export async function querySeries(
     from: new Date(req.range.fromMs).toISOString(),
     to: new Date(req.range.toMs).toISOString(),
   };
-  const resolved = await resolveType(store, org, req, opts);
+  const resolved = await resolveType(types, store, org, req, opts);
   if (!resolved) {
     return { ...base, type: null, unit: '', ...aggregationFor(null, false, req), series: [] };
   }

@@ -46,7 +46,8 @@ export const SeriesQuery = z.object({
   ...TimeRangeQuery,
   metric: MetricParam,
   type: MetricType.optional().openapi({
-    description: 'the point type, when the metric has several in the range',
+    description:
+      "the point type, when the metric has several in the range; without it, a metric's types are those kept from a read in the last --metric-types-ttl-ms",
   }),
   aggregation: Aggregation.optional().openapi({ description: AGGREGATION_TEXT }),
   quantile: z.coerce

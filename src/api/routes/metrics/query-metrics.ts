@@ -39,10 +39,16 @@ const postSeries = route('viewer', {
 export function registerQueryMetrics(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   app.openapi(getSeries, async (c) => {
     const req = seriesRequest(deps, c.req.valid('query'));
-    return c.json(await querySeries(deps.store, orgOf(c), req, readOptions(deps)), 200);
+    return c.json(
+      await querySeries(deps.metricTypes, deps.store, orgOf(c), req, readOptions(deps)),
+      200,
+    );
   });
   app.openapi(postSeries, async (c) => {
     const req = seriesRequest(deps, c.req.valid('json'));
-    return c.json(await querySeries(deps.store, orgOf(c), req, readOptions(deps)), 200);
+    return c.json(
+      await querySeries(deps.metricTypes, deps.store, orgOf(c), req, readOptions(deps)),
+      200,
+    );
   });
 }
