@@ -164,9 +164,9 @@ export async function startGridscope(
   await store.preparePlatform();
   const audit = new AuditLog(store, clock);
   const pinned = new Set([config.defaultOrg, ...config.ingestTokens.values()]);
-  // A deleted organization's keys stop working as soon as the key ring is rebuilt, and
-  // its collectors stop scraping.
   const metricTypes = new MetricTypes({ ttlMs: config.metricTypesTtlMs, clock });
+  // A deleted organization's keys stop working as soon as the key ring is rebuilt, its
+  // collectors stop scraping, and the metric types kept for reads are read again.
   const orgs: Organizations = new Organizations(store, audit, clock, pinned, async () => {
     await keys.refresh();
     await collectors.dropDeletedOrgs();

@@ -142,10 +142,7 @@ export class ServiceEdgeRoller {
     const lower = this.opts.lookbackMs > 0 ? Math.max(oldest, now - this.opts.lookbackMs) : oldest;
     const fromMs = Math.max(lower, (this.caughtUp.get(org) ?? -Infinity) - EDGE_CHUNK_MS);
     const toMs = now - this.opts.delayMs;
-    const pending = await pendingEdgeChunks(this.store, org, {
-      fromMs: Math.floor(fromMs / 60_000) * 60_000,
-      toMs,
-    });
+    const pending = await pendingEdgeChunks(this.store, org, { fromMs, toMs });
     const dirty = this.dirty.get(org) ?? new Set<number>();
     const again = [...dirty].sort((a, b) => b - a);
     const work = [...again, ...pending.filter((c) => !dirty.has(c))];

@@ -31,13 +31,16 @@ const TABLE = '{db:Identifier}.gridscope_service_edges_1m';
 /** The rows marking a rolled minute. */
 const MARKER = "Caller = '' AND Callee = ''";
 
-const floorMinute = (ms: number) => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
-const ceilMinute = (ms: number) => Math.ceil(ms / MINUTE_MS) * MINUTE_MS;
+/** The whole minutes inside a range (empty when toMs <= fromMs). */
+const wholeMinutes = (range: TimeRange): TimeRange => ({
+  fromMs: Math.ceil(range.fromMs / MINUTE_MS) * MINUTE_MS,
+  toMs: Math.floor(range.toMs / MINUTE_MS) * MINUTE_MS,
+});
 
 /**
  * Calls whose span starts in one of `spans` (each searched for parents from `parentLeadMs`
- * before it), per caller, callee and latency bucket `k` (with `minute`, also per Minute):
- * `n` calls, `e` of them errors.
+ * before it), per caller and callee (with `minute`, also per Minute): `calls`, `errors` and
+ * `latency`, the calls per latency bucket.
  */
 function joinedCalls(
   spans: readonly TimeRange[],
@@ -57,21 +60,27 @@ function joinedCalls(
           `(Timestamp >= fromUnixTimestamp64Milli({${from}${i}:Int64}) AND Timestamp < fromUnixTimestamp64Milli({spansTo${i}:Int64}))`,
       )
       .join(' OR ');
-  const sql = `SELECT ${minute ? 'toStartOfMinute(c.Timestamp) AS Minute, ' : ''}p.ServiceName AS caller,
-      c.ServiceName AS callee, c.k AS k, count() AS n, countIf(c.err) AS e
+  const byMinute = minute ? 'Minute, ' : '';
+  const sql = `SELECT ${byMinute}caller, callee, sum(n) AS calls, sum(e) AS errors,
+      CAST(mapFromArrays(groupArray(k), groupArray(n)), 'Map(Int16, UInt64)') AS latency
     FROM (
-      SELECT cityHash64(TraceId, ParentSpanId) AS h, Timestamp, ServiceName,
-        StatusCode = '${STATUS_ERROR}' AS err, ${BUCKET_KEY_SQL} AS k
-      FROM {db:Identifier}.otel_traces
-      WHERE ParentSpanId != '' AND (${within('callsFrom')})
-    ) AS c
-    INNER JOIN (
-      SELECT cityHash64(TraceId, SpanId) AS h, ServiceName
-      FROM {db:Identifier}.otel_traces
-      WHERE ${within('parentsFrom')}
-    ) AS p ON c.h = p.h
-    WHERE p.ServiceName != c.ServiceName
-    GROUP BY ${minute ? 'Minute, ' : ''}caller, callee, k`;
+      SELECT ${minute ? 'toStartOfMinute(c.Timestamp) AS Minute, ' : ''}p.ServiceName AS caller,
+        c.ServiceName AS callee, c.k AS k, count() AS n, countIf(c.err) AS e
+      FROM (
+        SELECT cityHash64(TraceId, ParentSpanId) AS h, Timestamp, ServiceName,
+          StatusCode = '${STATUS_ERROR}' AS err, ${BUCKET_KEY_SQL} AS k
+        FROM {db:Identifier}.otel_traces
+        WHERE ParentSpanId != '' AND (${within('callsFrom')})
+      ) AS c
+      INNER JOIN (
+        SELECT cityHash64(TraceId, SpanId) AS h, ServiceName
+        FROM {db:Identifier}.otel_traces
+        WHERE ${within('parentsFrom')}
+      ) AS p ON c.h = p.h
+      WHERE p.ServiceName != c.ServiceName
+      GROUP BY ${byMinute}caller, callee, k
+    )
+    GROUP BY ${byMinute}caller, callee`;
   return { sql, params };
 }
 
@@ -99,10 +108,8 @@ export async function rollEdgeChunk(
     `INSERT INTO ${TABLE} (Minute, Caller, Callee, Calls, Errors, Latency, RolledAt)
     SELECT Minute, caller, callee, calls, errors, latency, fromUnixTimestamp64Milli({rolledAtMs:Int64})
     FROM (
-      SELECT toDateTime(Minute) AS Minute, caller, callee, sum(n) AS calls, sum(e) AS errors,
-        CAST(mapFromArrays(groupArray(k), groupArray(n)), 'Map(Int16, UInt64)') AS latency
+      SELECT toDateTime(Minute) AS Minute, caller, callee, calls, errors, latency
       FROM (${calls.sql})
-      GROUP BY Minute, caller, callee
       UNION ALL
       SELECT toDateTime(intDiv({chunkMs:Int64}, 1000) + number * 60), '', '', 0, 0,
         CAST(map(), 'Map(Int16, UInt64)')
@@ -167,7 +174,7 @@ export function planEdgeRead(
   range: TimeRange,
   rolled: ReadonlySet<number>,
 ): { rolled: TimeRange | null; spans: TimeRange[] } {
-  const inner = { fromMs: ceilMinute(range.fromMs), toMs: floorMinute(range.toMs) };
+  const inner = wholeMinutes(range);
   const spans: TimeRange[] = [];
   const add = (fromMs: number, toMs: number) => {
     if (toMs <= fromMs) return;
@@ -210,7 +217,7 @@ export async function serviceEdges(
   parentLeadMs: number,
   opts: QueryOptions,
 ): Promise<ServiceEdge[]> {
-  const inner = { fromMs: ceilMinute(range.fromMs), toMs: floorMinute(range.toMs) };
+  const inner = wholeMinutes(range);
   const rolled =
     inner.toMs > inner.fromMs ? await rolledMinutes(store, org, inner, opts) : new Set<number>();
   const plan = planEdgeRead(range, rolled);
@@ -227,10 +234,7 @@ export async function serviceEdges(
   }
   if (plan.spans.length > 0) {
     const calls = joinedCalls(plan.spans, parentLeadMs, false);
-    parts.push(`SELECT caller, callee, sum(n) AS calls, sum(e) AS errors,
-        CAST(mapFromArrays(groupArray(k), groupArray(n)), 'Map(Int16, UInt64)') AS latency
-      FROM (${calls.sql})
-      GROUP BY caller, callee`);
+    parts.push(calls.sql);
     Object.assign(params, calls.params);
   }
   const rows = await store.query(
