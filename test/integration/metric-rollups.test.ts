@@ -47,9 +47,9 @@ async function command(sql: string): Promise<void> {
 /**
  * One gauge point as a Native block (the columns of src/store/tables.ts GAUGE_COLUMNS):
  * resource, scope, service, metric, attributes {k: v}, start and time (Unix seconds),
- * value, no exemplars.
+ * value, unit, no exemplars.
  */
-function gaugeLine(metric: string, time: number, value: number): Buffer {
+function gaugeLine(metric: string, time: number, value: number, unit = '1'): Buffer {
   const w = new NativeWriter(TABLE_SCHEMAS.otel_metrics_gauge);
   mapEntry(w.next(), 'service.name', 'svc');
   w.text('');
@@ -62,7 +62,7 @@ function gaugeLine(metric: string, time: number, value: number): Buffer {
   w.text('svc');
   w.text(metric);
   w.text('');
-  w.text('1');
+  w.text(unit);
   w.next(); // MetricMetadata
   mapEntry(w.next(), 'k', 'v');
   const sec = Math.floor(time);
@@ -127,6 +127,39 @@ describe('gauge rollup', () => {
       { Minute: MINUTE, Sum: 15, Count: '3', Min: 1, Max: 10 },
       { Minute: MINUTE + 60, Sum: 7, Count: '1', Min: 7, Max: 7 },
     ]);
+  });
+
+  it('writes one row per series and minute of a batch; a unit changing within it merges', async () => {
+    const body = [
+      gaugeLine('g.rows', MINUTE + 1, 4),
+      gaugeLine('g.rows', MINUTE + 2, 6),
+      gaugeLine('g.rows', MINUTE + 3, 8),
+      gaugeLine('g.rows', MINUTE + 4, 2, 'ms'),
+    ];
+    const r = await writeRows(client, db, 'otel_metrics_gauge', body, 'rows-1', {
+      retries: 0,
+      retryDelayMs: 10,
+      spoolDir,
+    });
+    expect(r.status).toBe('success');
+    const rows = () =>
+      select<{ MetricUnit: string; Count: string }>(
+        `SELECT MetricUnit, toString(Count) AS Count FROM ${db}.gridscope_gauge_rollup_1m
+         WHERE MetricName = 'g.rows' ORDER BY MetricUnit`,
+      );
+    // The unit is a grouping key of the view, as the series' scope and attributes are.
+    expect(await rows()).toEqual([
+      { MetricUnit: '1', Count: '3' },
+      { MetricUnit: 'ms', Count: '1' },
+    ]);
+    expect(await gaugeMinutes('g.rows')).toEqual([
+      { Minute: MINUTE, Sum: 20, Count: '4', Min: 2, Max: 8 },
+    ]);
+    await command(`OPTIMIZE TABLE ${db}.gridscope_gauge_rollup_1m FINAL`);
+    const merged = await rows();
+    expect(merged).toHaveLength(1);
+    expect(['1', 'ms']).toContain(merged[0]!.MetricUnit);
+    expect(merged[0]!.Count).toBe('4');
   });
 
   it('counts a retried batch once, as the points table does', async () => {
