@@ -229,9 +229,10 @@ async function main(): Promise<number> {
       note(`  receiver sample: ${JSON.stringify(sent)} in ${s.toFixed(1)} s`);
     }
 
-    // Reads are timed as they run once Gridscope has rolled up the service map's calls.
-    const rolledIn = await waitForServiceMapRollup(server);
-    note(`  service map rolled up (waited ${rolledIn.toFixed(0)} s)`);
+    // Reads are timed as they run once Gridscope has rolled up the service map's calls and
+    // the histograms' quarter hours.
+    const rolledIn = await waitForRollups(server);
+    note(`  service map and histogram quarters rolled up (waited ${rolledIn.toFixed(0)} s)`);
 
     const api = new Api(`http://127.0.0.1:${server.ports.http}`, ADMIN_KEY);
     const loaded = await countRows(api);
@@ -333,21 +334,42 @@ main().then(
   },
 );
 
-/** Longest wait for the service map's rollup before timing. */
+/** Longest wait for the roll-ups before timing. */
 const ROLLUP_WAIT_MS = 15 * 60_000;
 
 /**
- * Waits until the server reports no service map chunk left to roll up
- * (gridscope_service_map_pending_chunks 0); returns the seconds waited.
+ * How long a written histogram quarter waits before it is rolled up: the server's default
+ * --histogram-quarter-margin-ms, a pass interval and some slack. The server counts a quarter
+ * as pending only once that margin has passed.
  */
-async function waitForServiceMapRollup(server: ServerChild): Promise<number> {
+const QUARTER_SETTLE_MS = 60_000 + 30_000 + 5_000;
+
+/** The roll-ups the server reports as pending, each of which must reach 0. */
+const PENDING_GAUGES = [
+  'gridscope_service_map_pending_chunks',
+  'gridscope_histogram_pending_quarters',
+] as const;
+
+/**
+ * Waits until the server reports nothing left to roll up, and at least QUARTER_SETTLE_MS
+ * since this wait began (the quarters written by the load settle first); returns the
+ * seconds waited.
+ */
+async function waitForRollups(server: ServerChild): Promise<number> {
   const t0 = performance.now();
   for (;;) {
-    const pending = seriesValue(await server.metrics(), 'gridscope_service_map_pending_chunks');
-    if (pending === 0) return (performance.now() - t0) / 1000;
-    if (pending === undefined) throw new Error('gridscope_service_map_pending_chunks is missing');
-    if (performance.now() - t0 > ROLLUP_WAIT_MS) {
-      throw new Error(`the service map still had ${pending} chunks to roll up after 15 min`);
+    const metrics = await server.metrics();
+    const pending = PENDING_GAUGES.map((g) => {
+      const v = seriesValue(metrics, g);
+      if (v === undefined) throw new Error(`${g} is missing`);
+      return v;
+    });
+    const waited = performance.now() - t0;
+    if (pending.every((v) => v === 0) && waited >= QUARTER_SETTLE_MS) return waited / 1000;
+    if (waited > ROLLUP_WAIT_MS) {
+      throw new Error(
+        `still pending after 15 min: ${PENDING_GAUGES.join(', ')} = ${pending.join(', ')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 2000));
   }

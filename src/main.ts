@@ -30,6 +30,7 @@ import { packageVersion } from './lib/paths.js';
 import { Store, type Backend } from './store/index.js';
 import { MetricTypes } from './query/metrics/index.js';
 import { DEFAULT_EDGE_ROLLER, ServiceEdgeRoller } from './query/traces/edge-roller.js';
+import { DEFAULT_QUARTER_ROLLER, HistogramQuarterRoller } from './query/metrics/quarter-roller.js';
 
 /** A running Gridscope: its bound ports and how to stop it. */
 export interface Gridscope {
@@ -209,6 +210,14 @@ export async function startGridscope(
       lookbackMs: config.retentionTracesDays * 86_400_000,
     },
   );
+  // Rolls up quarter hours of histograms for long reads; pending quarters are in the store.
+  const quarterRoller = new HistogramQuarterRoller(
+    store,
+    async () => (await orgs.list()).map((o) => o.id),
+    systemTimers,
+    log.child({ module: 'histogram-quarters' }),
+    { ...DEFAULT_QUARTER_ROLLER, marginMs: config.histogramQuarterMarginMs },
+  );
   const pipeline = new OtlpPipeline(
     store,
     counters,
@@ -286,10 +295,16 @@ export async function startGridscope(
   // Scraping starts once every configured organization's schema is ready.
   await collectors.start();
   edgeRoller.start();
+  quarterRoller.start();
   registry.gauge(
     'gridscope_service_map_pending_chunks',
     'Ten-minute chunks of calls the service map has yet to roll up (NaN before the first pass).',
     () => edgeRoller.pending,
+  );
+  registry.gauge(
+    'gridscope_histogram_pending_quarters',
+    'Quarter hours of histograms left to roll up for long reads (NaN before the first pass).',
+    () => quarterRoller.pending,
   );
   const httpServer = await listen(
     otlpHttpApp({
@@ -336,6 +351,7 @@ export async function startGridscope(
         // No scrape may write after the store drains.
         await collectors.stop();
         await edgeRoller.stop();
+        await quarterRoller.stop();
         // Stop taking requests; those in flight still get their answer once their rows commit.
         const stopped = Promise.all([
           closeHttp(httpServer),

@@ -211,6 +211,11 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "how long a metric's point types are kept for series reads (0: looked up on every read)",
     default: '60000',
   },
+  {
+    name: 'histogram-quarter-margin-ms',
+    help: 'how long after its last write a quarter hour of histograms is rolled up for long reads; longer than an insert takes (1000 to 3600000)',
+    default: '60000',
+  },
 ];
 
 export const Config = z
@@ -276,6 +281,7 @@ export const Config = z
     collectorMinIntervalMs: z.coerce.number().int().min(100).max(3_600_000),
     serviceMapDelayMs: z.coerce.number().int().min(60_000).max(86_400_000),
     metricTypesTtlMs: z.coerce.number().int().min(0).max(3_600_000),
+    histogramQuarterMarginMs: z.coerce.number().int().min(1000).max(3_600_000),
   })
   .superRefine((c, ctx) => {
     if (c.clickhouseCluster !== undefined && c.clickhouseUrl === undefined) {

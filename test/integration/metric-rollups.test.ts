@@ -307,9 +307,28 @@ describe('the migration', () => {
     expect(await snapshot()).toEqual(fromViews);
     // 0010 replaces the histogram rollup of 0007, which a run of 0007 makes again.
     expect(await tables('gridscope_histogram_%')).toEqual([
+      'gridscope_histogram_quarters',
+      'gridscope_histogram_quarters_mv',
+      'gridscope_histogram_stats_15m',
       'gridscope_histogram_stats_1m',
       'gridscope_histogram_stats_1m_mv',
     ]);
+  });
+
+  it('marks the quarter hours of histograms stored before it as written, to be rolled up', async () => {
+    const quarters = () =>
+      select<{ q: number; written: number; rolled: number }>(
+        `SELECT toUnixTimestamp(Quarter) AS q, max(WrittenAt) > 0 AS written,
+           max(RolledAt) > 0 AS rolled
+         FROM ${db}.gridscope_histogram_quarters GROUP BY Quarter ORDER BY Quarter`,
+      );
+    const quarter = MINUTE - (MINUTE % 900);
+    // The view marked the quarter of the points written above.
+    expect(await quarters()).toEqual([{ q: quarter, written: 1, rolled: 0 }]);
+    await command(`TRUNCATE TABLE ${db}.gridscope_histogram_quarters`);
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version = 13`);
+    expect(await migrate(client, { database: db })).toEqual([13]);
+    expect(await quarters()).toEqual([{ q: quarter, written: 1, rolled: 0 }]);
   });
 });
 

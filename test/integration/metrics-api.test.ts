@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { Gridscope } from '../../src/main.js';
+import { HistogramQuarterRoller } from '../../src/query/metrics/quarter-roller.js';
+import { pendingQuarters, rolledQuarters } from '../../src/store/queries/histogram-quarters.js';
 import { apiClient, type ApiReply } from './api-client.js';
 import {
   count,
@@ -14,6 +16,7 @@ import {
   REQUEST_TYPES,
   removeDir,
   rows,
+  silentLog,
   sqlOnDataDir,
   startTestServer,
   tempDataDir,
@@ -247,7 +250,11 @@ function expectClose(got: Record<string, number | null>, want: Record<string, nu
 }
 
 beforeAll(async () => {
-  gs = await startTestServer(dir, { 'bootstrap-admin-key': ADMIN });
+  gs = await startTestServer(dir, {
+    'bootstrap-admin-key': ADMIN,
+    // The server rolls up no histogram quarter by itself; the quarter test rolls them.
+    'histogram-quarter-margin-ms': '3600000',
+  });
   call = apiClient(urls(gs).ops);
   for (const id of ['acme', 'other']) {
     const r = await call('POST', '/api/v1/orgs', { key: ADMIN, body: { id, name: id } });
@@ -1475,6 +1482,88 @@ describe('minute rollups', () => {
       expect(got.series, name).toEqual(want.series);
       expect(want.series.length, name).toBeGreaterThan(0);
     }
+  });
+
+  it('reads of hours in quarter hours read the rolled-up quarters as the points, also after a late point', async () => {
+    // Three hours ending where QUARTERS ends: long enough to read rolled-up quarters; its
+    // first two hours hold no points. 59 minutes read the points.
+    const long = { ...QUARTERS, from: String(at(-420) - 7_200_000) };
+    const raw = { ...QUARTERS, to: String(at(-420) + 3_540_000) };
+    const late = (sec: number, counts: number[]) =>
+      sendOtlp([
+        resource('worker', [
+          {
+            name: 'quarter.late',
+            histogram: {
+              aggregationTemporality: 2,
+              dataPoints: [histogramPoint(sec, -600, counts, 0)],
+            },
+          },
+        ]),
+      ]);
+    await late(60, [1, 0, 0, 0]);
+    await late(120, [2, 1, 0, 0]);
+    const reads: [string, Record<string, string | string[]>][] = [
+      ...READS.filter(([, q]) =>
+        ['rpc.duration', 'rpc.duration.delta', 'mixed.bounds', 'rollup.histogram'].includes(
+          q.metric as string,
+        ),
+      ),
+      // Delta totals add up: a quarter read twice would count twice.
+      ['delta histogram count', { metric: 'rpc.duration.delta', aggregation: 'count' }],
+      ['late p50', { metric: 'quarter.late', aggregation: 'p50' }],
+      ['late count', { metric: 'quarter.late', aggregation: 'count' }],
+    ];
+    const sameAsPoints = async () => {
+      for (const [name, q] of reads) {
+        const want = await series({ ...q, ...raw });
+        expect(want.body.series.length, name).toBeGreaterThan(0);
+        expect((await series({ ...q, ...long })).body.series, name).toEqual(want.body.series);
+      }
+    };
+    const idle = { set: () => undefined, clear: () => undefined };
+    const roller = new HistogramQuarterRoller(
+      gs.store,
+      () => Promise.resolve(['acme']),
+      idle,
+      silentLog,
+      {
+        marginMs: 0,
+        quartersPerPass: 1000,
+        intervalMs: 60_000,
+      },
+    );
+    const rolled = () =>
+      rolledQuarters(gs.store, 'acme', { fromMs: T0 - 3_600_000, toMs: T0 + 3_600_000 });
+    await new Promise((r) => setTimeout(r, 5));
+    // Written within the last hour: not pending under an hour's margin, pending under none.
+    expect(await pendingQuarters(gs.store, 'acme', 3_600_000)).toEqual([]);
+    expect(await pendingQuarters(gs.store, 'acme', 0)).toEqual(
+      expect.arrayContaining([T0 - 900_000, T0]),
+    );
+    expect(await roller.pass()).toBe(false);
+    expect(roller.pending).toBe(0);
+    expect(await pendingQuarters(gs.store, 'acme', 0)).toEqual([]);
+    // The quarters before T0 (points at T0 - 30 s) and from T0 are rolled up.
+    expect(await rolled()).toEqual(expect.arrayContaining([T0 - 900_000, T0]));
+    await sameAsPoints();
+
+    // A late point in the quarter from T0: it is read from the minutes until rolled up again.
+    await late(300, [3, 1, 1, 0]);
+    expect(await rolled()).not.toContain(T0);
+    await sameAsPoints();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await roller.pass()).toBe(false);
+    expect(await rolled()).toContain(T0);
+    await sameAsPoints();
+
+    // Without its minutes, the late metric still reads the same: from the quarters.
+    await sqlOnDataDir(
+      dir,
+      "ALTER TABLE gridscope_acme.gridscope_histogram_stats_1m DELETE WHERE MetricName = 'quarter.late'",
+      { mutations_sync: '2' },
+    );
+    await sameAsPoints();
   });
 
   it('reads of an hour or more answer each step as the points do, from the rollups alone', async () => {

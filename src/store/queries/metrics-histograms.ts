@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { QueryOptions, Store } from '../store.js';
 import { METRIC_TABLES, pointConditions } from './metrics.js';
-import { rolledIncreases, rollupSelection, type Term } from './metrics-rollup.js';
+import { readableQuarters, rolledIncreases, rollupSelection, type Term } from './metrics-rollup.js';
 import {
   Bucket,
   Int,
@@ -72,7 +72,8 @@ export async function histogramBuckets(
   const rolled = rollupSelection('histogram', s);
   if (rolled !== null) {
     const l = labels(rolled.groupBy);
-    const r = rolledIncreases('histogram', rolled, l.sql, { buckets: true });
+    const quarters = await readableQuarters(store, org, rolled, opts);
+    const r = rolledIncreases('histogram', rolled, l.sql, { buckets: true, quarters });
     const sql = `SELECT bucket, labels, eb AS bounds,
         ${termSums(r.terms, 1)} AS added, ${termSums(r.terms, -1)} AS taken
       FROM (${r.sql})

@@ -7,6 +7,8 @@ import {
   type MetricKind,
 } from './metrics.js';
 import type { SeriesSelection } from './metrics-series.js';
+import type { QueryOptions, Store } from '../store.js';
+import { QUARTER_MS, rolledQuarters } from './histogram-quarters.js';
 
 /**
  * Reads of the per-minute metric rollups (schema/0007_metric_rollups.sql, and
@@ -104,6 +106,56 @@ const ROLLED = {
   },
 } as const;
 
+/** Histogram reads over at least this many quarter hours read the rolled-up quarters. */
+const MIN_QUARTERS = 8;
+
+/**
+ * The quarter hours a histogram read from the minute stats can take from the rolled-up
+ * quarters (src/store/queries/histogram-quarters.ts): those rolled up since their last
+ * write, lying wholly in the scanned range and on one side of `fromMs`, when the step is
+ * whole quarters (so that a quarter falls in one step). Empty for shorter reads, where
+ * the extra lookup would cost more than it saves.
+ */
+export async function readableQuarters(
+  store: Store,
+  org: string,
+  rolled: SeriesSelection,
+  opts: QueryOptions,
+): Promise<number[]> {
+  if (rolled.stepMs % QUARTER_MS !== 0) return [];
+  const first = Math.ceil((rolled.fromMs - rolled.lookbackMs) / QUARTER_MS) * QUARTER_MS;
+  const end = Math.floor(rolled.toMs / QUARTER_MS) * QUARTER_MS;
+  if (end - first < MIN_QUARTERS * QUARTER_MS) return [];
+  const quarters = await rolledQuarters(store, org, { fromMs: first, toMs: end }, opts);
+  return quarters.filter((q) => q + QUARTER_MS <= rolled.fromMs || q >= rolled.fromMs);
+}
+
+/**
+ * The rows of a rolled read: the minute rollup's, or for a histogram read with `quarters`
+ * (from readableQuarters) the rolled-up quarters' rows for those and the minutes' for the
+ * rest. Quarter rows have the minutes' columns, each quarter's at its first minute.
+ */
+function rolledRows(
+  kind: 'sum' | 'histogram',
+  where: string,
+  quarters: readonly number[],
+): { sql: string; params: Record<string, unknown> } {
+  const minutes = `{db:Identifier}.${ROLLUP_TABLES[kind]}`;
+  if (kind !== 'histogram' || quarters.length === 0) {
+    return { sql: `${minutes} WHERE ${where}`, params: {} };
+  }
+  const listed = 'has({quarters:Array(UInt32)}, toUInt32(toStartOfFifteenMinutes(Minute)))';
+  return {
+    sql: `(
+        SELECT * EXCEPT (RolledAt) FROM {db:Identifier}.gridscope_histogram_stats_15m FINAL
+        WHERE ${where} AND ${listed}
+        UNION ALL
+        SELECT * FROM ${minutes} WHERE ${where} AND NOT ${listed}
+      )`,
+    params: { quarters: quarters.map((q) => q / 1000) },
+  };
+}
+
 /** A point's values added (sign 1) or taken (sign -1) in a step's increase when `when` holds. */
 export interface Term {
   sign: 1 | -1;
@@ -134,7 +186,7 @@ export function rolledIncreases(
   kind: 'sum' | 'histogram',
   rolled: SeriesSelection,
   labels: string,
-  opts: { buckets?: boolean } = {},
+  opts: { buckets?: boolean; quarters?: readonly number[] } = {},
 ): { sql: string; params: Record<string, unknown>; terms: Term[] } {
   const r = ROLLED[kind];
   const where = pointConditions(
@@ -142,6 +194,7 @@ export function rolledIncreases(
     'scanFromMs',
     'Minute',
   );
+  const rows = rolledRows(kind, where.sql, opts.quarters ?? []);
   const mono = r.monotonic;
   // With buckets, a point whose counts do not match its bounds holds none (the views store
   // []), so adding or taking it changes nothing; but as the points' read leaves it out, a
@@ -189,7 +242,7 @@ export function rolledIncreases(
             intDiv(toInt64(toUnixTimestamp(Minute)) * 1000, {stepMs:Int64}) AS step,
             Minute >= fromUnixTimestamp64Milli({fromMs:Int64}) AS inRange,
             any(${labels}) AS labels, ${r.states}
-          FROM {db:Identifier}.${ROLLUP_TABLES[kind]} WHERE ${where.sql}
+          FROM ${rows.sql}
           GROUP BY Series, StartTimeUnix, AggregationTemporality, ${r.key}, step, inRange
         )
       )
@@ -198,7 +251,7 @@ export function rolledIncreases(
     WHERE inRange${b ? ' AND if(delta, vt, vf OR (has_pk AND vpk) OR (has_l AND vl))' : ''}`;
   return {
     sql,
-    params: { ...where.params, fromMs: rolled.fromMs, stepMs: rolled.stepMs },
+    params: { ...where.params, ...rows.params, fromMs: rolled.fromMs, stepMs: rolled.stepMs },
     terms: conditions.map(([t]) => t),
   };
 }

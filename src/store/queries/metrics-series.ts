@@ -9,7 +9,12 @@ import {
   type PointSelection,
 } from './metrics.js';
 import type { SqlFragment } from './attribute-sql.js';
-import { rolledIncreases, rollupSelection, valueSource } from './metrics-rollup.js';
+import {
+  readableQuarters,
+  rolledIncreases,
+  rollupSelection,
+  valueSource,
+} from './metrics-rollup.js';
 
 /**
  * Series reads: one row per (step, group) with the step's aggregate, computed in
@@ -258,7 +263,8 @@ export async function counterSeries(
   const rolled = rollupSelection(kind, s);
   if (rolled !== null && (kind === 'sum' || kind === 'histogram')) {
     const l = labels(rolled.groupBy);
-    const r = rolledIncreases(kind, rolled, l.sql);
+    const quarters = kind === 'histogram' ? await readableQuarters(store, org, rolled, opts) : [];
+    const r = rolledIncreases(kind, rolled, l.sql, { quarters });
     // A point's counted value is its second element, a histogram's sum its third.
     const total = (i: number) =>
       r.terms
