@@ -1485,9 +1485,9 @@ describe('minute rollups', () => {
   });
 
   it('reads of hours in quarter hours read the rolled-up quarters as the points, also after a late point', async () => {
-    // Three hours ending where QUARTERS ends: long enough to read rolled-up quarters; its
-    // first two hours hold no points. 59 minutes read the points.
-    const long = { ...QUARTERS, from: String(at(-420) - 7_200_000) };
+    // Two days ending where QUARTERS ends: long enough to read rolled-up quarters; only its
+    // last hour holds points. 59 minutes read the points.
+    const long = { ...QUARTERS, from: String(at(-420) - 47 * 3_600_000) };
     const raw = { ...QUARTERS, to: String(at(-420) + 3_540_000) };
     const late = (sec: number, counts: number[]) =>
       sendOtlp([
