@@ -1,4 +1,5 @@
 import type { Timers } from '../../collectors/scheduler.js';
+import { OrgRoller } from '../pass-loop.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Store } from '../../store/index.js';
@@ -31,8 +32,6 @@ export const DEFAULT_EDGE_ROLLER = {
   intervalMs: 60_000,
 } as const;
 
-/** Time between passes while chunks are still pending. */
-const CATCH_UP_MS = 1000;
 /** Most chunks one organization may have waiting to be rolled up again. */
 const MAX_DIRTY_CHUNKS = 10_000;
 
@@ -44,12 +43,7 @@ const MAX_DIRTY_CHUNKS = 10_000;
  * while recent chunks are rolled as they settle. Which chunks late spans touched is kept in
  * memory: a stop before they are rolled again leaves those chunks without the late calls.
  */
-export class ServiceEdgeRoller {
-  private timer: unknown;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-  /** Chunks each organization had left after its last pass. */
-  private readonly left = new Map<string, number>();
+export class ServiceEdgeRoller extends OrgRoller {
   /** Per organization, chunks to roll up again: spans arrived after they settled. */
   private readonly dirty = new Map<string, Set<number>>();
   /**
@@ -58,28 +52,16 @@ export class ServiceEdgeRoller {
    * stored for older chunks mark them through noteSpans.
    */
   private readonly caughtUp = new Map<string, number>();
-  private passes = 0;
 
   constructor(
     private readonly store: Store,
-    private readonly organizations: () => Promise<string[]>,
+    organizations: () => Promise<string[]>,
     private readonly clock: Clock,
-    private readonly timers: Timers,
-    private readonly log: Logger,
+    timers: Timers,
+    log: Logger,
     private readonly opts: EdgeRollerOptions,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
-  }
-
-  /** Stops scheduling passes and waits for one in progress. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) this.timers.clear(this.timer);
-    this.timer = undefined;
-    await this.running;
+  ) {
+    super(organizations, timers, log, 'service map rollup', opts.intervalMs);
   }
 
   /**
@@ -101,40 +83,18 @@ export class ServiceEdgeRoller {
     }
   }
 
-  /**
-   * Chunks left to roll up after the last pass, over all organizations; NaN before the
-   * first pass ends.
-   */
-  get pending(): number {
-    if (this.passes === 0) return NaN;
-    let n = 0;
-    for (const v of this.left.values()) n += v;
-    return n;
-  }
-
-  /** Runs one pass; true when chunks are still pending afterwards. */
-  async pass(): Promise<boolean> {
-    const orgs = await this.organizations();
-    for (const state of [this.left, this.dirty, this.caughtUp]) {
+  protected override forget(orgs: readonly string[]): void {
+    super.forget(orgs);
+    for (const state of [this.dirty, this.caughtUp]) {
       for (const org of state.keys()) if (!orgs.includes(org)) state.delete(org);
     }
-    for (const org of orgs) {
-      if (this.stopped) break;
-      try {
-        this.left.set(org, await this.rollOrg(org));
-      } catch (err) {
-        this.log.warn({ err, org }, 'service map rollup failed; retrying later');
-      }
-    }
-    this.passes++;
-    return this.pending > 0;
   }
 
   /**
    * Rolls up an organization's chunks marked by noteSpans, then its pending ones, newest
    * first and at most `chunksPerPass`; returns how many are left.
    */
-  private async rollOrg(org: string): Promise<number> {
+  protected async rollOrg(org: string): Promise<number> {
     await this.store.prepareOrg(org);
     const now = this.clock.now();
     const oldest = await oldestSpanMs(this.store, org);
@@ -162,19 +122,5 @@ export class ServiceEdgeRoller {
     if (dirty.size === 0 && this.dirty.get(org) === dirty) this.dirty.delete(org);
     if (rolled === work.length) this.caughtUp.set(org, toMs);
     return work.length - rolled;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = this.timers.set(() => {
-      this.timer = undefined;
-      this.running = this.pass().then(
-        (more) => this.schedule(more ? CATCH_UP_MS : this.opts.intervalMs),
-        (err: unknown) => {
-          this.log.warn({ err }, 'service map rollup pass failed');
-          this.schedule(this.opts.intervalMs);
-        },
-      );
-    }, ms);
   }
 }
