@@ -273,6 +273,20 @@ describe('migrations and retention', () => {
     expect(await rs.json()).toEqual(want);
   });
 
+  it('merges the parts of every roll-up once all are five minutes old', async () => {
+    const rs = await client.query({
+      query: `SELECT name, engine_full LIKE '%min_age_to_force_merge_seconds = 300%' AS forced
+        FROM system.tables WHERE database = 'gridscope_storetest' AND engine LIKE '%MergeTree'
+          AND startsWith(name, 'gridscope_') ORDER BY name`,
+      format: 'JSONEachRow',
+    });
+    const tables = await rs.json<{ name: string; forced: number }>();
+    // The audit log, the collectors and the migrations are not read in long ranges.
+    const plain = ['gridscope_audit_log', 'gridscope_collectors', 'gridscope_migrations'];
+    expect(tables.filter((t) => !plain.includes(t.name)).length).toBeGreaterThanOrEqual(9);
+    for (const t of tables) expect(t.forced, t.name).toBe(plain.includes(t.name) ? 0 : 1);
+  });
+
   it('sets, keeps and removes TTLs to match the configured retention', async () => {
     const engine = (table: string) =>
       scalar(
