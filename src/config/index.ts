@@ -203,7 +203,7 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: 'service-map-delay-ms',
-    help: 'how long after its ten minutes end the service map rolls up their calls; later spans are not counted (at least 60000)',
+    help: 'how long after its ten minutes end the service map rolls up their calls; later spans roll them up again (at least 60000)',
     default: '600000',
   },
   {
