@@ -273,7 +273,7 @@ describe('migrations and retention', () => {
     expect(await rs.json()).toEqual(want);
   });
 
-  it('merges the parts of every roll-up once all are five minutes old', async () => {
+  it('merges ranges of roll-up parts that are all five minutes old', async () => {
     const rs = await client.query({
       query: `SELECT name, engine_full LIKE '%min_age_to_force_merge_seconds = 300%' AS forced
         FROM system.tables WHERE database = 'gridscope_storetest' AND engine LIKE '%MergeTree'
