@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_QUARTER_ROLLER } from '../src/query/metrics/quarter-roller.js';
 import { mib, note } from './progress.js';
 import { Api, buildCases, runCase, type CaseResult } from './query-cases.js';
 import type { LoadResult as IngestResult } from './load.js';
@@ -342,7 +343,8 @@ const ROLLUP_WAIT_MS = 15 * 60_000;
  * --histogram-quarter-margin-ms, a pass interval and some slack. The server counts a quarter
  * as pending only once that margin has passed.
  */
-const QUARTER_SETTLE_MS = 60_000 + 30_000 + 5_000;
+const QUARTER_SETTLE_MS =
+  DEFAULT_QUARTER_ROLLER.marginMs + DEFAULT_QUARTER_ROLLER.intervalMs + 5_000;
 
 /** The roll-ups the server reports as pending, each of which must reach 0. */
 const PENDING_GAUGES = [

@@ -197,10 +197,12 @@ export async function startGridscope(
     keys.refresh().catch((err: unknown) => log.warn({ err }, 'API key refresh failed'));
   }, 30_000);
   keyRefresh.unref();
+  // The organizations the background roll-ups go through.
+  const orgIds = async () => (await orgs.list()).map((o) => o.id);
   // Rolls up the service map's calls; told of stored spans, so that late ones count.
   const edgeRoller = new ServiceEdgeRoller(
     store,
-    async () => (await orgs.list()).map((o) => o.id),
+    orgIds,
     clock,
     systemTimers,
     log.child({ module: 'service-map' }),
@@ -213,7 +215,7 @@ export async function startGridscope(
   // Rolls up quarter hours of histograms for long reads; pending quarters are in the store.
   const quarterRoller = new HistogramQuarterRoller(
     store,
-    async () => (await orgs.list()).map((o) => o.id),
+    orgIds,
     systemTimers,
     log.child({ module: 'histogram-quarters' }),
     { ...DEFAULT_QUARTER_ROLLER, marginMs: config.histogramQuarterMarginMs },

@@ -72,7 +72,7 @@ export async function histogramBuckets(
   const rolled = rollupSelection('histogram', s);
   if (rolled !== null) {
     const l = labels(rolled.groupBy);
-    const quarters = await readableQuarters(store, org, rolled, opts);
+    const quarters = await readableQuarters(store, org, 'histogram', rolled, opts);
     const r = rolledIncreases('histogram', rolled, l.sql, { buckets: true, quarters });
     const sql = `SELECT bucket, labels, eb AS bounds,
         ${termSums(r.terms, 1)} AS added, ${termSums(r.terms, -1)} AS taken

@@ -119,16 +119,17 @@ const MIN_QUARTERS = 144;
  * The quarter hours a histogram read from the minute stats can take from the rolled-up
  * quarters (src/store/queries/histogram-quarters.ts): those rolled up since their last
  * write, lying wholly in the scanned range and on one side of `fromMs`, when the step is
- * whole quarters (so that a quarter falls in one step). Empty for shorter reads, where
- * the extra lookup costs about what it saves.
+ * whole quarters (so that a quarter falls in one step). Empty for counters (sums have no
+ * quarters) and for shorter reads, where the extra lookup costs about what it saves.
  */
 export async function readableQuarters(
   store: Store,
   org: string,
+  kind: 'sum' | 'histogram',
   rolled: SeriesSelection,
   opts: QueryOptions,
 ): Promise<number[]> {
-  if (rolled.stepMs % QUARTER_MS !== 0) return [];
+  if (kind !== 'histogram' || rolled.stepMs % QUARTER_MS !== 0) return [];
   const first = Math.ceil((rolled.fromMs - rolled.lookbackMs) / QUARTER_MS) * QUARTER_MS;
   const end = Math.floor(rolled.toMs / QUARTER_MS) * QUARTER_MS;
   if (end - first < MIN_QUARTERS * QUARTER_MS) return [];
@@ -137,9 +138,10 @@ export async function readableQuarters(
 }
 
 /**
- * The rows of a rolled read: the minute rollup's, or for a histogram read with `quarters`
- * (from readableQuarters) the rolled-up quarters' rows for those and the minutes' for the
- * rest. Quarter rows have the minutes' columns, each quarter's at its first minute.
+ * The rows of a rolled read: the minute rollup's, or with `quarters` (from
+ * readableQuarters, which gives them only for histograms) the rolled-up quarters' rows for
+ * those and the minutes' for the rest. Quarter rows have the minutes' columns, each
+ * quarter's at its first minute.
  */
 function rolledRows(
   kind: 'sum' | 'histogram',
@@ -147,7 +149,7 @@ function rolledRows(
   quarters: readonly number[],
 ): { sql: string; params: Record<string, unknown> } {
   const minutes = `{db:Identifier}.${ROLLUP_TABLES[kind]}`;
-  if (kind !== 'histogram' || quarters.length === 0) {
+  if (quarters.length === 0) {
     return { sql: `${minutes} WHERE ${where}`, params: {} };
   }
   const listed = 'has({quarters:Array(UInt32)}, toUInt32(toStartOfFifteenMinutes(Minute)))';

@@ -263,7 +263,7 @@ export async function counterSeries(
   const rolled = rollupSelection(kind, s);
   if (rolled !== null && (kind === 'sum' || kind === 'histogram')) {
     const l = labels(rolled.groupBy);
-    const quarters = kind === 'histogram' ? await readableQuarters(store, org, rolled, opts) : [];
+    const quarters = await readableQuarters(store, org, kind, rolled, opts);
     const r = rolledIncreases(kind, rolled, l.sql, { quarters });
     // A point's counted value is its second element, a histogram's sum its third.
     const total = (i: number) =>
