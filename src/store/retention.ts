@@ -18,6 +18,7 @@ const TTL_COLUMNS: readonly { table: string; time: string; signal: keyof Retenti
   { table: 'gridscope_span_stats_1m', time: 'Minute', signal: 'tracesDays' },
   { table: 'gridscope_span_stats_1h', time: 'Hour', signal: 'tracesDays' },
   { table: 'gridscope_service_edges_1m', time: 'Minute', signal: 'tracesDays' },
+  { table: 'gridscope_service_edge_marks', time: 'Chunk', signal: 'tracesDays' },
   { table: 'otel_logs', time: 'TimestampTime', signal: 'logsDays' },
   { table: 'gridscope_log_rollup_1m', time: 'Minute', signal: 'logsDays' },
   { table: 'otel_metrics_gauge', time: 'toDateTime(TimeUnix)', signal: 'metricsDays' },

@@ -10,6 +10,7 @@ import { ServiceEdgeRoller } from '../../src/query/traces/edge-roller.js';
 import { PARENT_LEAD_MS } from '../../src/query/traces/services.js';
 import {
   EDGE_CHUNK_MS,
+  markedEdgeChunks,
   pendingEdgeChunks,
   rollEdgeChunk,
   rolledMinutes,
@@ -266,10 +267,86 @@ describe('the service map roller', () => {
     expect(await roller.pass()).toBe(false);
     expect(roller.pending).toBe(0);
     expect(await calls()).toBe(before! + 1);
+    expect(await markedEdgeChunks(store, org, 0)).toEqual([]);
     // Started, it schedules a pass; stopped, it schedules none.
     roller.start();
     expect(timers.due.length).toBe(1);
     await roller.stop();
     expect(timers.due.length).toBe(0);
+  });
+
+  it('marks late chunks in the store, so that a restarted roller rolls them up again', async () => {
+    const org = 'restart';
+    await insertSpans(org, spans());
+    const clock = new ManualClock(T + 47 * MINUTE);
+    const opts = { delayMs: 5 * MINUTE, lookbackMs: 0, chunksPerPass: 10, intervalMs: 60_000 };
+    const roller = () =>
+      new ServiceEdgeRoller(
+        store,
+        () => Promise.resolve([org]),
+        clock,
+        new ManualTimers(),
+        silentLog,
+        opts,
+      );
+    const first = roller();
+    expect(await first.pass()).toBe(false);
+    // Calls in the first four chunks, all rolled up.
+    const calls = async () =>
+      (await edges(org, T, T + 40 * MINUTE)).find((e) => e.callee === 'api')?.calls;
+    const before = await calls();
+    // Late spans in the third chunk (settled) and in the fifth (not settled until T + 55 min).
+    await insertSpans(org, [
+      {
+        trace: 'trace-25',
+        id: 'late',
+        parent: 'r25',
+        service: 'api',
+        atMs: T + 25 * MINUTE,
+        ms: 4,
+      },
+      {
+        trace: 'trace-39',
+        id: 'late',
+        parent: 'r39',
+        service: 'api',
+        atMs: T + 43 * MINUTE,
+        ms: 4,
+      },
+    ]);
+    first.noteSpans(org, T + 25 * MINUTE, T + 43 * MINUTE);
+    // Stopped before its next pass, the roller has marked the settled chunks the spans
+    // started in, from the third to the fourth.
+    await first.stop();
+    expect(await markedEdgeChunks(store, org, 0)).toEqual([
+      T + 3 * EDGE_CHUNK_MS,
+      T + 2 * EDGE_CHUNK_MS,
+    ]);
+    expect(await calls()).toBe(before);
+    // Another roller, as after a restart, rolls the marked chunks up again, once.
+    clock.advance(1);
+    const second = roller();
+    expect(await second.pass()).toBe(false);
+    expect(await calls()).toBe(before! + 1);
+    expect(await markedEdgeChunks(store, org, 0)).toEqual([]);
+    // Marked again by later spans: rolled up again, counting each call once.
+    await insertSpans(org, [
+      {
+        trace: 'trace-26',
+        id: 'late',
+        parent: 'r26',
+        service: 'api',
+        atMs: T + 26 * MINUTE,
+        ms: 4,
+      },
+    ]);
+    clock.advance(1);
+    second.noteSpans(org, T + 26 * MINUTE, T + 26 * MINUTE);
+    await second.stop();
+    expect(await markedEdgeChunks(store, org, 0)).toEqual([T + 2 * EDGE_CHUNK_MS]);
+    clock.advance(1);
+    expect(await roller().pass()).toBe(false);
+    expect(await calls()).toBe(before! + 2);
+    expect(await markedEdgeChunks(store, org, 0)).toEqual([]);
   });
 });

@@ -12,7 +12,8 @@ import { STATUS_ERROR } from './traces.js';
  *
  * Ten-minute chunks of calls are rolled up into gridscope_service_edges_1m
  * (schema/0011_service_edges.sql) once their spans have arrived, and again when late spans
- * arrive; a read takes the rolled minutes from there and joins spans for the rest.
+ * arrive, which mark their chunks in gridscope_service_edge_marks (schema/0015); a read
+ * takes the rolled minutes from there and joins spans for the rest.
  *
  * Spans are matched to parents on a 64-bit hash of (trace id, span id) rather than the two
  * strings: the join's table of parents is then a table of integers, and a day of 10
@@ -28,6 +29,7 @@ export const EDGE_CHUNK_MS = 10 * MINUTE_MS;
 const MAX_SPAN_RUNS = 8;
 
 const TABLE = '{db:Identifier}.gridscope_service_edges_1m';
+const MARKS = '{db:Identifier}.gridscope_service_edge_marks';
 /** The rows marking a rolled minute. */
 const MARKER = "Caller = '' AND Callee = ''";
 
@@ -163,6 +165,73 @@ export async function pendingEdgeChunks(
     if (!rolled.has(chunk)) pending.push(chunk);
   }
   return pending;
+}
+
+/**
+ * Marks chunks (Unix ms, multiples of EDGE_CHUNK_MS) to be rolled up again: spans for them
+ * were stored by `markedAtMs`, after they had settled.
+ */
+export async function markEdgeChunks(
+  store: Store,
+  org: string,
+  chunks: readonly number[],
+  markedAtMs: number,
+): Promise<void> {
+  await chunkMarks(store, org, chunks, markedAtMs, 0);
+}
+
+/**
+ * Records that a roll-up of marked chunks started reading spans at `rolledAtMs`: marks up
+ * to then are done.
+ */
+export async function edgeChunksRolled(
+  store: Store,
+  org: string,
+  chunks: readonly number[],
+  rolledAtMs: number,
+): Promise<void> {
+  await chunkMarks(store, org, chunks, 0, rolledAtMs);
+}
+
+async function chunkMarks(
+  store: Store,
+  org: string,
+  chunks: readonly number[],
+  markedAtMs: number,
+  rolledAtMs: number,
+): Promise<void> {
+  if (chunks.length === 0) return;
+  for (const c of chunks) if (c % EDGE_CHUNK_MS !== 0) throw new Error(`not a chunk start: ${c}`);
+  await store.command(
+    org,
+    `INSERT INTO ${MARKS} (Chunk, MarkedAt, RolledAt)
+    SELECT toDateTime(intDiv(c, 1000)), fromUnixTimestamp64Milli({markedAtMs:Int64}),
+      fromUnixTimestamp64Milli({rolledAtMs:Int64})
+    FROM (SELECT arrayJoin({chunks:Array(Int64)}) AS c)`,
+    { chunks, markedAtMs, rolledAtMs },
+  );
+}
+
+const ChunkRow = z.object({ c: z.coerce.number() });
+
+/** The chunks from `fromMs` on marked since their last roll-up, newest first. */
+export async function markedEdgeChunks(
+  store: Store,
+  org: string,
+  fromMs: number,
+): Promise<number[]> {
+  const rows = await store.query(
+    org,
+    `SELECT toInt64(toUnixTimestamp(Chunk)) * 1000 AS c FROM ${MARKS}
+    WHERE Chunk >= fromUnixTimestamp64Milli({fromMs:Int64})
+    GROUP BY Chunk HAVING max(MarkedAt) > max(RolledAt)
+    ORDER BY Chunk DESC`,
+    { fromMs: Math.floor(fromMs / EDGE_CHUNK_MS) * EDGE_CHUNK_MS },
+  );
+  return z
+    .array(ChunkRow)
+    .parse(rows)
+    .map((r) => r.c);
 }
 
 /**
