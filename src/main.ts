@@ -10,6 +10,7 @@ import {
   Collectors,
   DEFAULT_INTERVAL_LIMITS,
   pipelineSink,
+  storedSeriesReader,
   ScrapeScheduler,
   systemTimers,
 } from './collectors/index.js';
@@ -242,6 +243,7 @@ export async function startGridscope(
       timers: systemTimers,
       fetch: (url, init) => fetch(url, init),
       sink: pipelineSink(pipeline, store),
+      storedSeries: storedSeriesReader(store, clock),
       log: log.child({ module: 'collectors' }),
       userAgent: `Gridscope/${version}`,
     }),

@@ -11,7 +11,7 @@ export {
   type SinkResult,
   type Timers,
 } from './scheduler.js';
-export { pipelineSink } from './pipeline-sink.js';
+export { pipelineSink, storedSeriesReader } from './pipeline-sink.js';
 export {
   fetchTarget,
   ACCEPT,

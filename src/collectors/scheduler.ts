@@ -9,7 +9,7 @@ import {
   type FetchFn,
 } from './fetch-target.js';
 import { ExpositionError, formatOf, parseExposition } from './prometheus-parse.js';
-import { SeriesStarts } from './series-starts.js';
+import { SeriesStarts, seriesKey, type Seen } from './series-starts.js';
 import { ConversionError, instanceOf, toMetricsRequest } from './to-otlp.js';
 
 /** Timers the scheduler sets; the system's in production, manual ones in tests. */
@@ -73,6 +73,13 @@ export const NO_SCRAPE: ScrapeState = {
   error: null,
 };
 
+/** A cumulative series as a collector's last stored scrape left it. */
+export interface StoredSeries extends Seen {
+  name: string;
+  /** Sorted by name. */
+  attributes: readonly (readonly [string, string])[];
+}
+
 export interface SchedulerOptions {
   clock: Clock;
   timers: Timers;
@@ -81,6 +88,11 @@ export interface SchedulerOptions {
   log: Logger;
   userAgent: string;
   maxResponseBytes?: number;
+  /**
+   * Where a collector's cumulative series were at its last stored scrape, read before the
+   * first scrape of a collector in this process, so that their start times carry on.
+   */
+  storedSeries?: (job: ScrapeJob) => Promise<StoredSeries[]>;
 }
 
 interface Running {
@@ -92,6 +104,8 @@ interface Running {
   abort: AbortController | null;
   removed: boolean;
   starts: SeriesStarts;
+  /** The stored series are still to be taken up (before the first scrape of the target). */
+  resume: boolean;
   state: ScrapeState;
 }
 
@@ -132,6 +146,7 @@ export class ScrapeScheduler {
         abort: null,
         removed: false,
         starts: new SeriesStarts(),
+        resume: true,
         state: NO_SCRAPE,
       };
       this.jobs.set(k, fresh);
@@ -144,6 +159,7 @@ export class ScrapeScheduler {
     if (job.url !== before.url) {
       // Another target: its series start anew, and it is scraped right away.
       r.starts = new SeriesStarts();
+      r.resume = false;
       r.dueAt = now;
     } else {
       r.dueAt = Math.max(now, r.dueAt - before.intervalMs + job.intervalMs);
@@ -220,7 +236,33 @@ export class ScrapeScheduler {
     });
   }
 
+  /** Takes up where the collector's series were at its last stored scrape, if it can. */
+  private async resume(r: Running): Promise<void> {
+    r.resume = false;
+    const stored = this.opts.storedSeries;
+    if (!stored) return;
+    const starts = r.starts;
+    try {
+      const series = await stored(r.job);
+      starts.resume(
+        series.map(
+          (p) =>
+            [
+              seriesKey(p.name, p.attributes),
+              { startMs: p.startMs, timeMs: p.timeMs, value: p.value },
+            ] as const,
+        ),
+      );
+    } catch (err) {
+      this.opts.log.warn(
+        { err, org: r.job.org, collector: r.job.id },
+        'could not read where the stored series were; they start anew',
+      );
+    }
+  }
+
   private async scrape(r: Running): Promise<void> {
+    if (r.resume) await this.resume(r);
     const job = r.job;
     const starts = r.starts;
     const { clock, timers } = this.opts;

@@ -1,7 +1,16 @@
-interface Seen {
+/** Where a cumulative series was at a scrape: its start, the point's time and its value. */
+export interface Seen {
   startMs: number;
   timeMs: number;
   value: number;
+}
+
+/** A series' identity: its metric name and its attributes, sorted by name. */
+export function seriesKey(
+  name: string,
+  attributes: readonly (readonly [string, string])[],
+): string {
+  return JSON.stringify([name, attributes]);
 }
 
 /**
@@ -9,7 +18,8 @@ interface Seen {
  * which the exposition formats do not carry unless OpenMetrics sends `_created`: a series
  * starts when this collector first sees it, and again after its value goes down (a reset
  * of the target), just after the previous scrape. A series missing from a scrape is
- * forgotten, so it starts anew when it comes back.
+ * forgotten, so it starts anew when it comes back. Series stored by an earlier process
+ * can be taken up where they were (resume), so that a restart does not start them anew.
  */
 export class SeriesStarts {
   private seen = new Map<string, Seen>();
@@ -30,6 +40,11 @@ export class SeriesStarts {
   commit(): void {
     this.seen = this.next;
     this.next = new Map();
+  }
+
+  /** Remembers series as a last scrape left them, unless they are remembered already. */
+  resume(series: Iterable<readonly [string, Seen]>): void {
+    for (const [key, seen] of series) if (!this.seen.has(key)) this.seen.set(key, seen);
   }
 
   /** Series remembered from the last scrape. */

@@ -1,7 +1,7 @@
 import { REQUEST_TYPES } from '../ingest/otlp/proto.js';
 import { packageVersion } from '../lib/paths.js';
 import type { Exposition, MetricFamily, Sample } from './prometheus-parse.js';
-import type { SeriesStarts } from './series-starts.js';
+import { seriesKey, type SeriesStarts } from './series-starts.js';
 
 /** The instrumentation scope of every scraped metric. */
 export const SCOPE_NAME = 'gridscope.collector';
@@ -77,10 +77,6 @@ function attributes(
     .map(([k, v]) => kv(k, v));
 }
 
-function seriesKey(name: string, attrs: readonly KeyValue[]): string {
-  return JSON.stringify([name, attrs.map((a) => [a.key, a.value.stringValue])]);
-}
-
 /** Samples of a family grouped into series by their labels without `omit` (le, quantile). */
 function series(samples: readonly Sample[], omit: string | undefined): Map<string, Sample[]> {
   const groups = new Map<string, Sample[]>();
@@ -123,7 +119,11 @@ class Converter {
     value: number,
     createdSec: number | undefined,
   ): string {
-    const started = this.starts.start(seriesKey(name, attrs), timeMs, value);
+    const key = seriesKey(
+      name,
+      attrs.map((a) => [a.key, a.value.stringValue] as const),
+    );
+    const started = this.starts.start(key, timeMs, value);
     return nanos(
       createdSec !== undefined && createdSec * 1000 <= timeMs ? createdSec * 1000 : started,
     );

@@ -93,6 +93,18 @@ app_rpc_seconds_count 300
 app_queue_depth{queue="q\\"1\\""} 42
 `;
 
+/** Values the fixture's /ticks serves: two counters and a histogram's one bucket. */
+const ticks = { up: 100, reset: 50, waits: 10 };
+const ticksText = () => `# TYPE app_ticks counter
+app_ticks_total{s="up"} ${ticks.up}
+app_ticks_total{s="reset"} ${ticks.reset}
+# TYPE app_wait_seconds histogram
+app_wait_seconds_bucket{le="1"} ${ticks.waits}
+app_wait_seconds_bucket{le="+Inf"} ${ticks.waits}
+app_wait_seconds_sum ${ticks.waits}
+app_wait_seconds_count ${ticks.waits}
+`;
+
 const CREATED_SECONDS = 1_764_316_000.5;
 const OPENMETRICS_TEXT = `# TYPE app_jobs counter
 # HELP app_jobs Jobs done.
@@ -120,6 +132,9 @@ beforeAll(async () => {
         'content-type': 'application/openmetrics-text; version=1.0.0; charset=utf-8',
       });
       res.end(OPENMETRICS_TEXT);
+    } else if (req.url === '/ticks') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(ticksText());
     } else if (req.url === '/broken') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       res.end('fine 1\nbroken{ 1\n');
@@ -658,5 +673,49 @@ describe('organizations and restarts', () => {
     expect(await scrapeCount(kept.deleted!)).toBe(deletedBefore);
     const list = await call('GET', '/api/v1/monitoring/collectors', { key: keys.viewer });
     expect(list.body.items.map((x: { id: string }) => x.id)).not.toContain(kept.deleted);
+  });
+});
+
+describe('a collector across a restart', () => {
+  it('carries its cumulative series on, starting one anew only after a reset', async () => {
+    const c = await create({ url: `${fixtureUrl}/ticks`, intervalMs: 500, name: 'ticks' });
+    await scraped(c.id, keys.viewer, 2);
+    await gs.close();
+    // While Gridscope is down, one counter climbs on and the other is reset.
+    Object.assign(ticks, { up: 110, reset: 5, waits: 12 });
+    gs = await startTestServer(dir, FLAGS);
+    call = apiClient(urls(gs).ops);
+    const points = (table: string, name: string) =>
+      rows<{ s: string; start: string; time: string; value: number }>(
+        gs,
+        `SELECT Attributes['s'] AS s, toString(toUnixTimestamp64Nano(StartTimeUnix)) AS start,
+           toString(toUnixTimestamp64Nano(TimeUnix)) AS time, ${table === 'sum' ? 'Value' : 'toFloat64(Count)'} AS value
+         FROM {db:Identifier}.otel_metrics_${table}
+         WHERE MetricName = {name:String} AND ResourceAttributes['gridscope.collector.id'] = {id:String}
+         ORDER BY TimeUnix`,
+        { name, id: c.id },
+        'alpha',
+      );
+    await until('a scrape after the restart', async () => {
+      const r = await points('sum', 'app_ticks_total');
+      return r.some((p) => p.s === 'up' && p.value === 110) ? true : undefined;
+    });
+    const counters = await points('sum', 'app_ticks_total');
+    const up = counters.filter((p) => p.s === 'up');
+    expect(up.map((p) => p.value)).toContain(100);
+    expect(new Set(up.map((p) => p.start)).size).toBe(1);
+    const reset = counters.filter((p) => p.s === 'reset');
+    const before = reset.filter((p) => p.value === 50);
+    const after = reset.filter((p) => p.value === 5);
+    expect(before.length).toBeGreaterThan(0);
+    expect(after.length).toBeGreaterThan(0);
+    expect(new Set(before.map((p) => p.start)).size).toBe(1);
+    // Reset: started just after the last point before it.
+    expect(new Set(after.map((p) => p.start))).toEqual(
+      new Set([String(BigInt(before.at(-1)!.time) + 1_000_000n)]),
+    );
+    const waits = await points('histogram', 'app_wait_seconds');
+    expect(waits.map((p) => p.value)).toEqual(expect.arrayContaining([10, 12]));
+    expect(new Set(waits.map((p) => p.start)).size).toBe(1);
   });
 });

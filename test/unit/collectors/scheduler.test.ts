@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ScrapeScheduler,
   type FetchFn,
+  type SchedulerOptions,
   type ScrapeJob,
   type SinkResult,
   type Timers,
@@ -81,7 +82,14 @@ const hang = (_url: string, init: RequestInit) =>
     init.signal?.addEventListener('abort', () => reject(init.signal!.reason as Error));
   });
 
-function setup(fetch: FetchFn, opts: { maxResponseBytes?: number; sinkFails?: boolean } = {}) {
+function setup(
+  fetch: FetchFn,
+  opts: {
+    maxResponseBytes?: number;
+    sinkFails?: boolean;
+    storedSeries?: SchedulerOptions['storedSeries'];
+  } = {},
+) {
   const clock = new ManualClock(T0);
   const timers = new ManualTimers(clock);
   const written: { org: string; request: Uint8Array; at: number }[] = [];
@@ -97,6 +105,7 @@ function setup(fetch: FetchFn, opts: { maxResponseBytes?: number; sinkFails?: bo
     log: pino({ level: 'silent' }),
     userAgent: 'Gridscope/test',
     ...(opts.maxResponseBytes === undefined ? {} : { maxResponseBytes: opts.maxResponseBytes }),
+    ...(opts.storedSeries === undefined ? {} : { storedSeries: opts.storedSeries }),
   });
   return { clock, timers, written, scheduler };
 }
@@ -327,6 +336,56 @@ describe('ScrapeScheduler', () => {
     await timers.advance(0);
     expect(t.calls.map((c) => c.url).at(-1)).toBe('http://other.example/metrics');
     expect(t.calls).toHaveLength(4);
+  });
+
+  it('carries on the stored series of a collector it starts, read once per target', async () => {
+    const t = fakeTarget(ok);
+    const asked: ScrapeJob[] = [];
+    let fail = false;
+    const { timers, written, scheduler } = setup(t.fetch, {
+      storedSeries: (j) => {
+        asked.push(j);
+        if (fail) return Promise.reject(new Error('store unavailable'));
+        // c_total{a="x"} was at 3 (it serves 5 now), started a minute before T0.
+        return Promise.resolve([
+          {
+            name: 'c_total',
+            attributes: [['a', 'x']],
+            startMs: T0 - 60_000,
+            timeMs: T0 - 10_000,
+            value: 3,
+          },
+        ]);
+      },
+    });
+    const starts = (i: number) => {
+      const req = REQUEST_TYPES.metrics.toObject(
+        REQUEST_TYPES.metrics.decode(written[i]!.request),
+        { longs: String },
+      );
+      const c = req.resourceMetrics[0].scopeMetrics[0].metrics.find(
+        (m: { name: string }) => m.name === 'c_total',
+      );
+      return c.sum.dataPoints.map((p: { startTimeUnixNano: string }) => p.startTimeUnixNano);
+    };
+    scheduler.upsert(job());
+    await timers.advance(10_000);
+    expect(asked.map((j) => j.id)).toEqual(['col_0000000000000001']);
+    expect(written).toHaveLength(2);
+    expect(starts(0)).toEqual([String((T0 - 60_000) * 1e6)]);
+    expect(starts(1)).toEqual([String((T0 - 60_000) * 1e6)]);
+    // Another target starts its series anew, without reading the stored ones.
+    scheduler.upsert(job({ version: 2, url: 'http://other.example/metrics' }));
+    await timers.advance(0);
+    expect(asked).toHaveLength(1);
+    expect(starts(2)).toEqual([String((T0 + 10_000) * 1e6)]);
+    // A collector whose stored series cannot be read is scraped all the same.
+    fail = true;
+    scheduler.upsert(job({ id: 'col_0000000000000002' }));
+    await timers.advance(0);
+    expect(asked).toHaveLength(2);
+    expect(written).toHaveLength(4);
+    expect(starts(3)).toEqual([String((T0 + 10_000) * 1e6)]);
   });
 
   it('keeps one timer per collector, and stops all of them (aborting scrapes) on stop()', async () => {
