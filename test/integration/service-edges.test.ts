@@ -295,25 +295,17 @@ describe('the service map roller', () => {
     const calls = async () =>
       (await edges(org, T, T + 40 * MINUTE)).find((e) => e.callee === 'api')?.calls;
     const before = await calls();
+    /** A late api span of minute i's trace, called by its front span, at minute `at`. */
+    const lateCall = (i: number, at: number): Span => ({
+      trace: `trace-${i}`,
+      id: 'late',
+      parent: `r${i}`,
+      service: 'api',
+      atMs: T + at * MINUTE,
+      ms: 4,
+    });
     // Late spans in the third chunk (settled) and in the fifth (not settled until T + 55 min).
-    await insertSpans(org, [
-      {
-        trace: 'trace-25',
-        id: 'late',
-        parent: 'r25',
-        service: 'api',
-        atMs: T + 25 * MINUTE,
-        ms: 4,
-      },
-      {
-        trace: 'trace-39',
-        id: 'late',
-        parent: 'r39',
-        service: 'api',
-        atMs: T + 43 * MINUTE,
-        ms: 4,
-      },
-    ]);
+    await insertSpans(org, [lateCall(25, 25), lateCall(39, 43)]);
     first.noteSpans(org, T + 25 * MINUTE, T + 43 * MINUTE);
     // Stopped before its next pass, the roller has marked the settled chunks the spans
     // started in, from the third to the fourth.
@@ -330,16 +322,7 @@ describe('the service map roller', () => {
     expect(await calls()).toBe(before! + 1);
     expect(await markedEdgeChunks(store, org, 0)).toEqual([]);
     // Marked again by later spans: rolled up again, counting each call once.
-    await insertSpans(org, [
-      {
-        trace: 'trace-26',
-        id: 'late',
-        parent: 'r26',
-        service: 'api',
-        atMs: T + 26 * MINUTE,
-        ms: 4,
-      },
-    ]);
+    await insertSpans(org, [lateCall(26, 26)]);
     clock.advance(1);
     second.noteSpans(org, T + 26 * MINUTE, T + 26 * MINUTE);
     await second.stop();
