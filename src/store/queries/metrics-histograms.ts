@@ -53,7 +53,7 @@ function counted({ added, taken, ...r }: SummedRow): HistogramRow {
 function termSums(terms: readonly Term[], sign: 1 | -1): string {
   const sums = terms
     .filter((t) => t.sign === sign)
-    .map((t) => `sumForEachIf(CAST(${t.point}.4, 'Array(Int64)'), ${t.when} = 1)`);
+    .map((t) => `sumForEachIf(CAST(${t.point}.4, 'Array(Int64)'), ${t.when})`);
   return `[${sums.join(', ')}]`;
 }
 
@@ -74,10 +74,10 @@ export async function histogramBuckets(
     const l = labels(rolled.groupBy);
     const quarters = await readableQuarters(store, org, 'histogram', rolled, opts);
     const r = rolledIncreases('histogram', rolled, l.sql, { buckets: true, quarters });
-    const sql = `SELECT bucket, labels, eb AS bounds,
-        ${termSums(r.terms, 1)} AS added, ${termSums(r.terms, -1)} AS taken
-      FROM (${r.sql})
-      GROUP BY bucket, labels, eb`;
+    const sql = r.aggregate(
+      `eb AS bounds, ${termSums(r.terms, 1)} AS added, ${termSums(r.terms, -1)} AS taken`,
+      ', eb',
+    );
     return (await read(store, org, SummedRow, sql, { ...r.params, ...l.params }, opts)).map(
       counted,
     );

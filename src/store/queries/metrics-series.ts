@@ -268,12 +268,11 @@ export async function counterSeries(
     // A point's counted value is its second element, a histogram's sum its third.
     const total = (i: number) =>
       r.terms
-        .map((t) => `${t.sign < 0 ? '-' : '+'} if(${t.when} = 1, toFloat64(${t.point}.${i}), 0)`)
+        .map((t) => `${t.sign < 0 ? '-' : '+'} if(${t.when}, toFloat64(${t.point}.${i}), 0)`)
         .join(' ');
-    const sql = `SELECT bucket, labels, sum(${total(2)}) AS increase,
-        ${kind === 'histogram' ? `sum(${total(3)})` : '0'} AS sumIncrease
-      FROM (${r.sql})
-      GROUP BY bucket, labels`;
+    const sql = r.aggregate(
+      `sum(${total(2)}) AS increase, ${kind === 'histogram' ? `sum(${total(3)})` : '0'} AS sumIncrease`,
+    );
     return read(store, org, CounterRow, sql, { ...r.params, ...l.params }, opts);
   }
   const w = weighted(kind, s);
