@@ -3,6 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/index.js';
 import { lastCollectorPoints } from '../store/queries/collector-series.js';
 import type { MetricsSink, ScrapeJob, StoredSeries } from './scheduler.js';
+import { instanceOf } from './to-otlp.js';
 
 /**
  * Stores scraped metrics the way an OTLP export is stored: the same converter to rows
@@ -36,6 +37,7 @@ export function storedSeriesReader(
     return lastCollectorPoints(store, job.org, {
       collectorId: job.id,
       serviceName: job.serviceName,
+      instance: instanceOf(job.url),
       sinceMs: clock.now() - RESUME_LOOKBACK_MS,
       intervalMs: job.intervalMs,
     });

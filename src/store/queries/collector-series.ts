@@ -31,6 +31,8 @@ const Row = z.object({
 export interface CollectorSelection {
   collectorId: string;
   serviceName: string;
+  /** The target's `service.instance.id`: series of another target are other series. */
+  instance: string;
   /** Points from here on are looked at. */
   sinceMs: number;
   /**
@@ -48,6 +50,7 @@ export async function lastCollectorPoints(
 ): Promise<LastPoint[]> {
   const where = `ServiceName = {service:String}
       AND ResourceAttributes['gridscope.collector.id'] = {collector:String}
+      AND ResourceAttributes['service.instance.id'] = {instance:String}
       AND TimeUnix >= fromUnixTimestamp64Milli({sinceMs:Int64})`;
   const rows = await store.query(
     org,
@@ -78,6 +81,7 @@ export async function lastCollectorPoints(
     {
       service: s.serviceName,
       collector: s.collectorId,
+      instance: s.instance,
       sinceMs: s.sinceMs,
       intervalMs: s.intervalMs,
     },
