@@ -151,7 +151,8 @@ export class ServiceEdgeRoller extends OrgRoller {
    */
   protected async rollOrg(org: string): Promise<number> {
     await this.store.prepareOrg(org);
-    this.saveMarks(org);
+    // Marks a failed write left behind.
+    if (this.unsaved.has(org)) this.saveMarks(org);
     const now = this.clock.now();
     const oldest = await oldestSpanMs(this.store, org);
     if (oldest === null) return 0;
