@@ -407,6 +407,15 @@ describe('exact conversion of a fixed exposition', () => {
       'alpha',
     );
     expect(r[0]).toEqual({ Count: 300, Sum: 123.25, q: [0.5, 0.9, 0.99], v: [0.25, 0.75, 1.5] });
+    // Read back through the API: every scrape reports 1.5 s at the 0.99 quantile.
+    const p99 = await call('POST', '/api/v1/monitoring/metrics/query', {
+      key: keys.viewer,
+      body: { metric: 'app_rpc_seconds', aggregation: 'p99', from: 'now-10m', step: '1m' },
+    });
+    expect(p99.status, p99.text).toBe(200);
+    const points = p99.body.series.flatMap((x: { points: { value: number }[] }) => x.points);
+    expect(points.length).toBeGreaterThan(0);
+    expect(new Set(points.map((x: { value: number }) => x.value))).toEqual(new Set([1.5]));
   });
 
   it('stores a gauge with an escaped label value', async () => {

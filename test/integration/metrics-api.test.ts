@@ -399,9 +399,76 @@ beforeAll(async () => {
           ],
         },
       },
+      {
+        name: 'rpc.latency',
+        unit: 's',
+        summary: { dataPoints: RPC_LATENCY.map(summaryPoint) },
+      },
     ]),
   ]);
 }, 120_000);
+
+/**
+ * Summary points of two hosts: seconds after T0, then the quantiles each reports. Host a
+ * reports the minimum and maximum (quantiles 0 and 1) at 50 s, and NaN (no observations in
+ * its window) at 80 s.
+ */
+const RPC_LATENCY: [string, number, [number, number][]][] = [
+  [
+    'a',
+    20,
+    [
+      [0, 1],
+      [0.5, 4],
+      [0.99, 9],
+    ],
+  ],
+  [
+    'a',
+    50,
+    [
+      [0, 0.5],
+      [0.5, 6],
+      [0.99, 11],
+      [1, 12],
+    ],
+  ],
+  [
+    'a',
+    80,
+    [
+      [0.5, NaN],
+      [0.99, NaN],
+    ],
+  ],
+  [
+    'a',
+    100,
+    [
+      [0.5, 8],
+      [0.99, 20],
+    ],
+  ],
+  [
+    'b',
+    30,
+    [
+      [0.5, 10],
+      [0.99, 30],
+    ],
+  ],
+];
+
+function summaryPoint([host, sec, quantiles]: (typeof RPC_LATENCY)[number], i: number) {
+  return {
+    timeUnixNano: nanos(at(sec)),
+    startTimeUnixNano: nanos(at(-600)),
+    count: 10 * (i + 1),
+    sum: 50 * (i + 1),
+    quantileValues: quantiles.map(([quantile, value]) => ({ quantile, value })),
+    attributes: kv({ host }),
+  };
+}
 
 afterAll(async () => {
   await gs?.close();
@@ -609,6 +676,69 @@ describe('summaries', () => {
     const avg = await series({ metric: 'legacy.latency', ...RANGE });
     expect(avg.body.aggregation).toBe('avg');
     expectClose(values(avg), { [iso(T0)]: 5 });
+  });
+});
+
+describe('summary quantiles', () => {
+  /** The mean of the values reported for quantile q in the step starting `sec` seconds after T0. */
+  function reported(q: number, sec: number, host?: string): number | undefined {
+    const v = RPC_LATENCY.filter(([h, s]) => s >= sec && s < sec + 60 && (!host || h === host))
+      .map(([, , qs]) => qs.find(([x]) => x === q)?.[1])
+      .filter((x): x is number => x !== undefined && !Number.isNaN(x));
+    return v.length === 0 ? undefined : v.reduce((a, b) => a + b, 0) / v.length;
+  }
+  const steps = (q: number, host?: string) =>
+    perStep([0, 60, 120].map((sec) => reported(q, sec, host)));
+
+  it('reads the mean of the values the points report, leaving NaN out', async () => {
+    const p50 = await series({ metric: 'rpc.latency', aggregation: 'p50', ...RANGE });
+    expect(p50.body).toMatchObject({ type: 'summary', aggregation: 'p50', quantile: 0.5 });
+    // Step 0: 4, 6 and 10; step 1: 8 (the NaN at 80 s is left out).
+    expectClose(values(p50), steps(0.5));
+    expect(steps(0.5)).toEqual({ [iso(T0)]: 20 / 3, [iso(at(60))]: 8 });
+    const p99 = await series({ metric: 'rpc.latency', aggregation: 'p99', ...RANGE });
+    expectClose(values(p99), steps(0.99));
+    const byHost = await series({
+      metric: 'rpc.latency',
+      aggregation: 'p50',
+      groupBy: 'host',
+      ...RANGE,
+    });
+    expectClose(values(byHost, { host: 'a' }), steps(0.5, 'a'));
+    expectClose(values(byHost, { host: 'b' }), steps(0.5, 'b'));
+  });
+
+  it('reads the quantiles 0 and 1, which only summaries report', async () => {
+    const min = await series({ metric: 'rpc.latency', quantile: '0', ...RANGE });
+    expect(min.body).toMatchObject({ aggregation: 'quantile', quantile: 0 });
+    expectClose(values(min), steps(0));
+    expect(steps(0)).toEqual({ [iso(T0)]: 0.75 });
+    const max = await series({ metric: 'rpc.latency', quantile: '1', ...RANGE });
+    expectClose(values(max), { [iso(T0)]: 12 });
+    // A histogram has no quantile 0 or 1.
+    const hist = await series({ metric: 'rpc.duration', quantile: '1', ...RANGE });
+    expect(hist.status, hist.text).toBe(400);
+    expect(hist.body.error.message).toBe(
+      'quantile: a number between 0 and 1 (exclusive) is needed',
+    );
+  });
+
+  it('refuses a quantile that no point reports, naming those reported', async () => {
+    const r = await series({ metric: 'rpc.latency', aggregation: 'p95', ...RANGE });
+    expect(r.status, r.text).toBe(400);
+    expect(r.body.error.message).toBe(
+      'quantile: summary rpc.latency reports the quantiles 0, 0.5, 0.99, 1 over the range, not 0.95',
+    );
+    // Outside the points' range there is nothing to name: no data, not an error.
+    const later = await series({
+      metric: 'rpc.latency',
+      aggregation: 'p95',
+      from: String(at(3600)),
+      to: String(at(3780)),
+      step: '1m',
+    });
+    expect(later.status, later.text).toBe(200);
+    expect(later.body.series).toEqual([]);
   });
 });
 

@@ -11,6 +11,8 @@ import {
 } from '../../store/queries/metrics-histograms.js';
 import {
   counterSeries,
+  summaryQuantileSeries,
+  summaryQuantilesReported,
   valueSeries,
   type CounterRow,
   type SeriesSelection,
@@ -58,11 +60,21 @@ interface StepValue {
   value: number | null;
 }
 
-/** The quantile an aggregation stands for, checking `quantile` goes with `quantile` only. */
-function quantileOf(aggregation: Aggregation, quantile: number | undefined): number | null {
+/**
+ * The quantile an aggregation stands for, checking `quantile` goes with `quantile` only.
+ * A summary may report the quantiles 0 and 1 (its minimum and maximum), so for summaries
+ * (and before the type is known) they are allowed; a histogram's are strictly between.
+ */
+function quantileOf(
+  aggregation: Aggregation,
+  quantile: number | undefined,
+  ends: boolean,
+): number | null {
   if (aggregation === 'quantile') {
-    if (quantile === undefined || !(quantile > 0 && quantile < 1)) {
-      throw new AppError('VALIDATION', 'quantile: a number between 0 and 1 (exclusive) is needed');
+    const inRange = (q: number) => (ends ? q >= 0 && q <= 1 : q > 0 && q < 1);
+    if (quantile === undefined || !inRange(quantile)) {
+      const which = ends ? '0 to 1' : 'between 0 and 1 (exclusive)';
+      throw new AppError('VALIDATION', `quantile: a number ${which} is needed`);
     }
     return quantile;
   }
@@ -78,7 +90,7 @@ function aggregationFor(type: MetricType | null, monotonic: boolean, req: Series
   if (aggregation === undefined && req.quantile !== undefined) aggregation = 'quantile';
   if (type === null) aggregation ??= 'avg';
   else aggregation ??= type === 'sum' && !monotonic ? 'avg' : AGGREGATIONS_BY_TYPE[type][0]!;
-  const quantile = quantileOf(aggregation, req.quantile);
+  const quantile = quantileOf(aggregation, req.quantile, type === null || type === 'summary');
   const allowed = type === null ? [aggregation] : AGGREGATIONS_BY_TYPE[type];
   if (!allowed.includes(aggregation)) {
     throw new AppError(
@@ -166,6 +178,30 @@ function exponentialQuantiles(rows: readonly ExponentialRow[], q: number): StepV
   }));
 }
 
+/**
+ * A summary's own values for the quantile `q` (see summaryQuantileSeries). When none of the
+ * range's points report it, while some report others, the read is refused naming those:
+ * an empty answer would read as no data.
+ */
+async function reportedQuantiles(
+  store: Store,
+  org: string,
+  q: number,
+  sel: SeriesSelection,
+  opts: QueryOptions,
+): Promise<StepValue[]> {
+  const rows = await summaryQuantileSeries(store, org, q, sel, opts);
+  if (rows.length > 0) return rows;
+  const reported = await summaryQuantilesReported(store, org, sel, opts);
+  if (reported.length > 0 && !reported.includes(q)) {
+    throw new AppError(
+      'VALIDATION',
+      `quantile: summary ${sel.metric} reports the quantiles ${reported.join(', ')} over the range, not ${q}`,
+    );
+  }
+  return [];
+}
+
 /** rate, increase and count of a counter, or of a histogram's or summary's observations; their sum and avg. */
 function counterValues(
   rows: readonly CounterRow[],
@@ -207,6 +243,9 @@ async function stepValues(
   if (quantile !== null && type === 'exponential_histogram') {
     return exponentialQuantiles(await exponentialBuckets(store, org, sel, opts), quantile);
   }
+  if (quantile !== null && type === 'summary') {
+    return reportedQuantiles(store, org, quantile, sel, opts);
+  }
   const rows = await counterSeries(store, org, type, sel, opts);
   return counterValues(rows, aggregation, sel.stepMs / 1000);
 }
@@ -244,7 +283,7 @@ export async function querySeries(
   const stepSeconds = parseStep(req.step, req.range.toMs - req.range.fromMs);
   // Checked before any read; the type-dependent checks follow once the type is known.
   if (req.aggregation !== undefined || req.quantile !== undefined) {
-    quantileOf(req.aggregation ?? 'quantile', req.quantile);
+    quantileOf(req.aggregation ?? 'quantile', req.quantile, true);
   }
   const base = {
     metric: req.metric,

@@ -55,7 +55,7 @@ export const AGGREGATIONS_BY_TYPE: Record<MetricType, readonly Aggregation[]> = 
     'rate',
     'increase',
   ],
-  summary: ['avg', 'count', 'sum', 'rate', 'increase'],
+  summary: ['avg', 'count', 'sum', 'rate', 'increase', 'p50', 'p90', 'p95', 'p99', 'quantile'],
 };
 
 export const MetricInfo = z.object({

@@ -147,6 +147,53 @@ export async function valueSeries(
   return read(store, org, ValueRow, sql, params, opts);
 }
 
+/** The value a summary point reports for the quantile `q` (0 where it has none). */
+const REPORTED = 'ValueAtQuantiles.Value[indexOf(ValueAtQuantiles.Quantile, {q:Float64})]';
+
+/**
+ * The mean of the values that summary points report for the quantile `q`, per step and
+ * group: a summary's quantiles are computed by its sender over its own window and cannot
+ * be merged, so a step's value is their mean. Points that do not report `q`, or report NaN
+ * for it (a window without observations), are left out.
+ */
+export async function summaryQuantileSeries(
+  store: Store,
+  org: string,
+  q: number,
+  s: SeriesSelection,
+  opts: QueryOptions,
+): Promise<ValueRow[]> {
+  const where = pointConditions(s);
+  const l = labels(s.groupBy);
+  const sql = `SELECT ${BUCKET} AS bucket, ${l.sql} AS labels, avg(${REPORTED}) AS value
+    FROM {db:Identifier}.${METRIC_TABLES.summary}
+    WHERE ${where.sql} AND has(ValueAtQuantiles.Quantile, {q:Float64}) AND NOT isNaN(${REPORTED})
+    GROUP BY bucket, labels`;
+  const params = { ...where.params, ...l.params, stepMs: s.stepMs, q };
+  return read(store, org, ValueRow, sql, params, opts);
+}
+
+/** The most reported quantiles summaryQuantilesReported lists. */
+const MAX_REPORTED = 50;
+
+/** The quantiles that summary points of the selection report, ascending (at most MAX_REPORTED). */
+export async function summaryQuantilesReported(
+  store: Store,
+  org: string,
+  s: PointSelection,
+  opts: QueryOptions,
+): Promise<number[]> {
+  const where = pointConditions(s);
+  const rows = await store.query(
+    org,
+    `SELECT arraySort(groupUniqArrayArray(${MAX_REPORTED})(ValueAtQuantiles.Quantile)) AS quantiles
+    FROM {db:Identifier}.${METRIC_TABLES.summary} WHERE ${where.sql}`,
+    where.params,
+    opts,
+  );
+  return z.array(z.object({ quantiles: z.array(z.number()) })).parse(rows)[0]?.quantiles ?? [];
+}
+
 /** How the counted value of each point type is read. */
 interface CounterSpec {
   temporality: string;

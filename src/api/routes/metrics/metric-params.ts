@@ -39,7 +39,10 @@ const GROUP_BY_TEXT =
 const STEP_TEXT =
   'step: 30s, 1m, 5m, 1h, 1d or seconds (default: at most ~120 points; at most 2000)';
 const AGGREGATION_TEXT =
-  'gauge: avg (default), sum, min, max, count; sum: rate (default when monotonic), increase, avg, sum, min, max, count; histograms: p95 (default), p50, p90, p99, quantile, avg, count, sum, rate, increase; summary: avg (default), count, sum, rate, increase';
+  'gauge: avg (default), sum, min, max, count; sum: rate (default when monotonic), increase, avg, sum, min, max, count; histograms: p95 (default), p50, p90, p99, quantile, avg, count, sum, rate, increase; summary: avg (default), count, sum, rate, increase, and p50, p90, p95, p99, quantile of the quantiles it reports';
+
+const QUANTILE_TEXT =
+  'with aggregation=quantile: 0 < q < 1, or 0 <= q <= 1 for a summary (one of the quantiles it reports)';
 
 /** The series query as query parameters (GET). */
 export const SeriesQuery = z.object({
@@ -50,10 +53,7 @@ export const SeriesQuery = z.object({
       "the point type, when the metric has several in the range; without it, a metric's types are those kept from a read in the last --metric-types-ttl-ms",
   }),
   aggregation: Aggregation.optional().openapi({ description: AGGREGATION_TEXT }),
-  quantile: z.coerce
-    .number()
-    .optional()
-    .openapi({ description: 'with aggregation=quantile: 0 < q < 1' }),
+  quantile: z.coerce.number().optional().openapi({ description: QUANTILE_TEXT }),
   attr: AttrQuery,
   service: ServiceParam,
   groupBy: repeated(GROUP_BY_TEXT),
@@ -71,10 +71,7 @@ export const SeriesBody = z
     metric: MetricParam,
     type: MetricType.optional(),
     aggregation: Aggregation.optional().openapi({ description: AGGREGATION_TEXT }),
-    quantile: z
-      .number()
-      .optional()
-      .openapi({ description: 'with aggregation=quantile: 0 < q < 1' }),
+    quantile: z.number().optional().openapi({ description: QUANTILE_TEXT }),
     attr: z.array(z.string().max(2048)).max(20).default([]).openapi({
       description: 'attribute filters: key=value, key!=value, key~=substring, key',
     }),

@@ -6,7 +6,7 @@ import { route } from '../../route.js';
 import { readOptions, SeriesBody, SeriesQuery, seriesRequest } from './metric-params.js';
 
 const DESCRIPTION =
-  "A metric's values per step and group. Gauges: the step's sum, avg, min, max or count of values. Sums: rate and increase per series, with counter resets (a lower value or a new start time) counting from 0 and delta points as increments, then summed per group; or the stored values' sum, avg, min, max, count. Histograms: quantiles interpolated as Prometheus does over the step's observations, and count, sum, avg, rate, increase of observations.";
+  "A metric's values per step and group. Gauges: the step's sum, avg, min, max or count of values. Sums: rate and increase per series, with counter resets (a lower value or a new start time) counting from 0 and delta points as increments, then summed per group; or the stored values' sum, avg, min, max, count. Histograms: quantiles interpolated as Prometheus does over the step's observations, and count, sum, avg, rate, increase of observations. Summaries: count, sum, avg, rate, increase of observations, and the mean of the values their points report for a quantile.";
 
 const ok = {
   200: {
