@@ -83,6 +83,7 @@ const ROLLUPS = [
   'gridscope_gauge_rollup_1m',
   'gridscope_sum_rollup_1m',
   'gridscope_histogram_stats_1m',
+  'gridscope_exp_histogram_stats_1m',
 ] as const;
 
 /** Names of the test database's tables and views matching a LIKE pattern, sorted. */
@@ -260,6 +261,94 @@ describe('histogram stats', () => {
   });
 });
 
+describe('exponential histogram stats', () => {
+  const at = (second: number) => (BigInt(MINUTE + second) * 1_000_000_000n).toString();
+
+  it('keep the first, last and highest cumulative point exactly, and delta totals per scale', async () => {
+    // A cumulative series that resets (4 after 9) within a minute, and a delta series with
+    // points of two scales in the same minute.
+    await command(`INSERT INTO ${db}.otel_metrics_exponential_histogram
+      (ServiceName, MetricName, Attributes, StartTimeUnix, TimeUnix, Count, Sum, Scale, ZeroCount,
+       PositiveOffset, PositiveBucketCounts, NegativeOffset, NegativeBucketCounts, ZeroThreshold,
+       AggregationTemporality)
+      SELECT 'svc', 'e.exact', map('t', toString(tp)), toDateTime64(${MINUTE - 600}, 9),
+        fromUnixTimestamp64Nano(toInt64(t)), c, s, sc, z, po, pc, no, nc, zt, tp
+      FROM values('t String, tp Int32, c UInt64, s Float64, sc Int32, z UInt64, po Int32,
+          pc Array(UInt64), no Int32, nc Array(UInt64), zt Float64',
+        ('${at(1)}', 2, 6, 0.1, 3, 1, -2, [2, 3], 0, [], 0.001),
+        ('${at(20)}', 2, 9, 0.30000000000000004, 3, 1, -2, [3, 4], 5, [1], 0.001),
+        ('${at(40)}', 2, 4, 1e-300, 2, 0, 0, [4], 0, [], 0.002),
+        ('${at(2)}', 1, 3, 2.5, 1, 1, 0, [1, 1], 0, [], 0),
+        ('${at(30)}', 1, 4, 0.25, 1, 0, 1, [1, 2], -1, [1], 0),
+        ('${at(50)}', 1, 2, 1, 0, 0, 0, [2], 0, [], 0))`);
+    const rows = await select<Record<string, unknown>>(
+      `SELECT Attributes['t'] AS t, Scale AS scale, toString(sum(Count)) AS n, sum(Sum) AS s,
+         toString(sum(ZeroCount)) AS z, max(ZeroThreshold) AS zt,
+         sumMapMerge(Positive) AS pos, sumMapMerge(Negative) AS neg,
+         argMinMerge(First) AS f, argMaxMerge(Last) AS l, argMaxMerge(Peak) AS p
+       FROM ${db}.gridscope_exp_histogram_stats_1m WHERE MetricName = 'e.exact'
+       GROUP BY Series, t, Scale ORDER BY t, Scale`,
+    );
+    expect(rows).toEqual([
+      {
+        t: '1',
+        scale: 0,
+        n: '2',
+        s: 1,
+        z: '0',
+        zt: 0,
+        pos: [[0], [2]],
+        neg: [[], []],
+        f: '',
+        l: '',
+        p: '',
+      },
+      {
+        t: '1',
+        scale: 1,
+        n: '7',
+        s: 2.75,
+        z: '1',
+        zt: 0,
+        pos: [
+          [0, 1, 2],
+          [1, 2, 2],
+        ],
+        neg: [[-1], [1]],
+        f: '',
+        l: '',
+        p: '',
+      },
+      {
+        t: '2',
+        scale: 2,
+        n: '4',
+        s: 1e-300,
+        z: '0',
+        zt: 0.002,
+        pos: [[], []],
+        neg: [[], []],
+        f: `(${at(40)},4,1e-300,0,0,[4],0,[])`,
+        l: `(${at(40)},4,1e-300,0,0,[4],0,[])`,
+        p: `(${at(40)},4,1e-300,0,0,[4],0,[])`,
+      },
+      {
+        t: '2',
+        scale: 3,
+        n: '15',
+        s: 0.1 + 0.30000000000000004,
+        z: '0',
+        zt: 0.001,
+        pos: [[], []],
+        neg: [[], []],
+        f: `(${at(1)},6,0.1,1,-2,[2,3],0,[])`,
+        l: `(${at(20)},9,0.30000000000000004,1,-2,[3,4],5,[1])`,
+        p: `(${at(20)},9,0.30000000000000004,1,-2,[3,4],5,[1])`,
+      },
+    ]);
+  });
+});
+
 describe('the migration', () => {
   it('backfills points stored before it, once, also after an interrupted backfill', async () => {
     await command(`INSERT INTO ${db}.otel_metrics_sum
@@ -273,6 +362,14 @@ describe('the migration', () => {
        AggregationTemporality)
       SELECT 'svc', 'h.backfill', toDateTime64(${MINUTE - 600}, 9),
         toDateTime64(${MINUTE} + number * 20, 9), number * 3, number, [number, number * 2], [1.0], 2
+      FROM numbers(10)`);
+    await command(`INSERT INTO ${db}.otel_metrics_exponential_histogram
+      (ServiceName, MetricName, StartTimeUnix, TimeUnix, Count, Sum, Scale, ZeroCount,
+       PositiveOffset, PositiveBucketCounts, NegativeOffset, NegativeBucketCounts,
+       AggregationTemporality)
+      SELECT 'svc', 'e.backfill', toDateTime64(${MINUTE - 600}, 9),
+        toDateTime64(${MINUTE} + number * 20, 9), number * 3, number, 3 - intDiv(number, 4),
+        number, -1, [number, number * 2], 2, [number], 1 + number % 2
       FROM numbers(10)`);
     const snapshot = () =>
       Promise.all([
@@ -288,22 +385,31 @@ describe('the migration', () => {
             argMaxMerge(Peak) AS p
           FROM ${db}.gridscope_histogram_stats_1m WHERE MetricName = 'h.backfill'
           GROUP BY Minute, Series, Bounds ORDER BY Minute, Series`),
+        select(`SELECT Minute, Series, AggregationTemporality AS tp, Scale, toString(sum(Count)) AS n,
+            toString(sum(ZeroCount)) AS z, sumMapMerge(Positive) AS pos, sumMapMerge(Negative) AS neg,
+            argMinMerge(First) AS f, argMaxMerge(Last) AS l, argMaxMerge(Peak) AS p
+          FROM ${db}.gridscope_exp_histogram_stats_1m WHERE MetricName = 'e.backfill'
+          GROUP BY Minute, Series, tp, Scale ORDER BY Minute, tp, Scale`),
       ]);
     // What the views made as the points arrived is what the backfill must make again.
     const fromViews = await snapshot();
     expect(fromViews[0].length).toBe(10);
     expect(fromViews[1].length).toBe(4);
+    // Points n = 0..9, three a minute: delta when n is even, scale 3 - n / 4; a row per
+    // minute, temporality and scale: 2 + 3 + 3 + 1.
+    expect(fromViews[2].length).toBe(9);
     for (const t of ROLLUPS) await command(`TRUNCATE TABLE ${db}.${t}`);
-    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10)`);
-    expect(await migrate(client, { database: db })).toEqual([7, 10]);
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16)`);
+    expect(await migrate(client, { database: db })).toEqual([7, 10, 16]);
     expect(await snapshot()).toEqual(fromViews);
     // A start stopped during the backfill leaves the rollups partly filled and the
     // migration unrecorded; the next start fills them again, each point once.
     for (const t of ROLLUPS) await command(`DELETE FROM ${db}.${t} WHERE Minute > ${MINUTE}`);
-    // Left: the first minute, with both counter series and the one histogram series.
-    expect((await snapshot()).map((rows) => rows.length)).toEqual([2, 1]);
-    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10)`);
-    expect(await migrate(client, { database: db })).toEqual([7, 10]);
+    // Left: the first minute, with both counter series, the one histogram series and both
+    // temporalities of the exponential one.
+    expect((await snapshot()).map((rows) => rows.length)).toEqual([2, 1, 2]);
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16)`);
+    expect(await migrate(client, { database: db })).toEqual([7, 10, 16]);
     expect(await snapshot()).toEqual(fromViews);
     // 0010 replaces the histogram rollup of 0007, which a run of 0007 makes again.
     expect(await tables('gridscope_histogram_%')).toEqual([

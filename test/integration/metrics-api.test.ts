@@ -1403,6 +1403,20 @@ describe('minute rollups', () => {
     ],
     ['histogram reset within a minute', { metric: 'rollup.histogram', aggregation: 'count' }],
     ['histogram reset within a minute p50', { metric: 'rollup.histogram', aggregation: 'p50' }],
+    ['exp histogram p25', { metric: 'queue.wait', quantile: '0.25' }],
+    ['exp histogram p75 by kind', { metric: 'queue.wait', quantile: '0.75', groupBy: 'kind' }],
+    [
+      'exp histogram count by kind',
+      { metric: 'queue.wait', aggregation: 'count', groupBy: 'kind' },
+    ],
+    ['exp scales and a reset p50', { metric: 'rollup.exp', aggregation: 'p50', groupBy: 'kind' }],
+    ['exp scales and a reset p90', { metric: 'rollup.exp', aggregation: 'p90' }],
+    ['exp scales and a reset p10', { metric: 'rollup.exp', quantile: '0.1', groupBy: 'kind' }],
+    [
+      'exp scales and a reset count',
+      { metric: 'rollup.exp', aggregation: 'count', groupBy: 'kind' },
+    ],
+    ['exp scales and a reset rate', { metric: 'rollup.exp', aggregation: 'rate' }],
   ];
 
   /** Reads by a resource attribute read the points: the rollups do not keep them. */
@@ -1463,6 +1477,33 @@ describe('minute rollups', () => {
     [40, [0, 2, 1, 0]],
   ];
 
+  /**
+   * Exponential histogram points (seconds, temporality, scale, positive offset and counts,
+   * zero count, negative offset and counts). The cumulative series lowers its scale within
+   * minute 0 and again in minute 1, and resets at 40 s; the delta series has points of two
+   * scales in one minute.
+   */
+  const EXP: [
+    number,
+    'cumulative' | 'delta',
+    number,
+    number,
+    number[],
+    number,
+    number,
+    number[],
+  ][] = [
+    [-30, 'cumulative', 2, 0, [1, 1, 1, 1], 1, 0, []],
+    [10, 'cumulative', 2, 0, [2, 2, 1, 3], 1, 0, []],
+    [20, 'cumulative', 1, 0, [5, 6], 2, 0, []],
+    [40, 'cumulative', 1, 1, [1], 0, -1, [2]],
+    [70, 'cumulative', 1, 0, [1, 2], 0, -1, [3]],
+    [110, 'cumulative', 0, 0, [4, 1], 1, -1, [3]],
+    [5, 'delta', 1, 0, [1, 2], 0, 0, []],
+    [25, 'delta', 0, 0, [3], 1, 0, []],
+    [70, 'delta', 1, -1, [1, 1, 1], 0, -2, [2]],
+  ];
+
   // Histogram points whose counts do not match their bounds (two counts for three bounds),
   // which the receiver refuses but another writer to the tables may store: they keep no
   // buckets, and a point after one takes nothing from it. Per series, by hand:
@@ -1520,6 +1561,29 @@ describe('minute rollups', () => {
             dataPoints: HIST.map(([sec, counts]) => histogramPoint(sec, -600, counts, 0)),
           },
         },
+        ...(['cumulative', 'delta'] as const).map((kind) => ({
+          name: 'rollup.exp',
+          unit: 's',
+          exponentialHistogram: {
+            aggregationTemporality: kind === 'delta' ? 1 : 2,
+            dataPoints: EXP.filter((p) => p[1] === kind).map(
+              ([sec, , scale, offset, bucketCounts, zero, negOffset, negCounts]) => ({
+                ...expPoint(
+                  sec,
+                  kind === 'delta' ? sec - 5 : -600,
+                  scale,
+                  { offset, bucketCounts },
+                  zero,
+                  {
+                    offset: negOffset,
+                    bucketCounts: negCounts,
+                  },
+                ),
+                attributes: kv({ kind }),
+              }),
+            ),
+          },
+        })),
       ]),
     ]);
   });
@@ -1714,7 +1778,7 @@ describe('minute rollups', () => {
     }
     // Without the points, the hour still reads the same from the rollups; the short range,
     // read from the points, is empty.
-    for (const table of ['gauge', 'sum', 'histogram']) {
+    for (const table of ['gauge', 'sum', 'histogram', 'exponential_histogram']) {
       await sqlOnDataDir(dir, `TRUNCATE TABLE gridscope_acme.otel_metrics_${table}`);
     }
     for (const [name, q] of READS) {

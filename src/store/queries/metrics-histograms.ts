@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { QueryOptions, Store } from '../store.js';
-import { METRIC_TABLES, pointConditions } from './metrics.js';
+import { METRIC_TABLES, ROLLUP_TABLES, pointConditions } from './metrics.js';
 import { readableQuarters, rolledIncreases, rollupSelection, type Term } from './metrics-rollup.js';
 import {
   Bucket,
@@ -123,6 +123,66 @@ const ExponentialRow = z.object({
 });
 export type ExponentialRow = z.infer<typeof ExponentialRow>;
 
+/** A side's buckets as read from the rollups: one map (indexes, counts) per term. */
+const RolledExponentialRow = ExponentialRow.extend({
+  positive: z.array(z.tuple([Counts, Counts])),
+  negative: z.array(z.tuple([Counts, Counts])),
+});
+type RolledExponentialRow = z.infer<typeof RolledExponentialRow>;
+
+/** The maps of one side added into one, its indexes ascending. */
+function mergedMaps(maps: readonly [number[], number[]][]): [number[], number[]] {
+  const sums = new Map<number, number>();
+  for (const [indexes, counts] of maps) {
+    indexes.forEach((index, i) => sums.set(index, (sums.get(index) ?? 0) + (counts[i] ?? 0)));
+  }
+  const indexes = [...sums.keys()].sort((a, b) => a - b);
+  return [indexes, indexes.map((index) => sums.get(index)!)];
+}
+
+function mergedRow(r: RolledExponentialRow): ExponentialRow {
+  return { ...r, positive: mergedMaps(r.positive), negative: mergedMaps(r.negative) };
+}
+
+/**
+ * The SQL of one side's buckets per term of a rolled read: for each, the sum (as a map) of
+ * its point's bucket indexes, brought to the read's scale `target` from the point's own
+ * (the previous group's for q), and its counts with the term's sign.
+ */
+function termMaps(terms: readonly Term[], side: 'positive' | 'negative'): string {
+  const at = side === 'positive' ? 5 : 7;
+  const maps = terms.map((t) => {
+    const scale = t.point === 'q' ? 'prev_scale' : 'Scale';
+    return `sumMapIf(arrayMap(k -> bitShiftRight(k, ${scale} - target), ${t.point}.${at}),
+      arrayMap(c -> ${t.sign} * toInt64(c), ${t.point}.${at + 1}), ${t.when})`;
+  });
+  return `[${maps.join(', ')}]`;
+}
+
+/**
+ * exponentialBuckets from the minute rollup (schema/0016_exp_histogram_stats.sql), with the
+ * rules of rolledIncreases; `target` is the lowest scale of the rows scanned.
+ */
+async function rolledExponentialBuckets(
+  store: Store,
+  org: string,
+  rolled: SeriesSelection,
+  opts: QueryOptions,
+): Promise<ExponentialRow[]> {
+  const l = labels(rolled.groupBy);
+  const r = rolledIncreases('exponential_histogram', rolled, l.sql);
+  const zeros = r.terms
+    .map((t) => `${t.sign < 0 ? '-' : '+'} if(${t.when}, toInt64(${t.point}.4), 0)`)
+    .join(' ');
+  const sql = `WITH (SELECT min(Scale) FROM {db:Identifier}.${ROLLUP_TABLES.exponential_histogram}
+      WHERE ${r.scan}) AS target
+    ${r.aggregate(`any(target) AS scale, ${termMaps(r.terms, 'positive')} AS positive,
+      ${termMaps(r.terms, 'negative')} AS negative, sum(${zeros}) AS zeroCount,
+      max(zt) AS zeroThreshold`)}`;
+  const params = { ...r.params, ...l.params };
+  return (await read(store, org, RolledExponentialRow, sql, params, opts)).map(mergedRow);
+}
+
 /** Bucket indexes of one side at the read's common scale `target`. */
 function downscaled(offset: string, counts: string): string {
   return `arrayMap(i -> bitShiftRight(toInt64(${offset}) + i - 1, Scale - target), arrayEnumerate(${counts}))`;
@@ -139,6 +199,8 @@ export async function exponentialBuckets(
   s: SeriesSelection,
   opts: QueryOptions,
 ): Promise<ExponentialRow[]> {
+  const rolled = rollupSelection('exponential_histogram', s);
+  if (rolled !== null) return rolledExponentialBuckets(store, org, rolled, opts);
   const table = METRIC_TABLES.exponential_histogram;
   const w = weighted('exponential_histogram', s, {
     carry: {

@@ -11,8 +11,9 @@ import type { QueryOptions, Store } from '../store.js';
 import { QUARTER_MS, rolledQuarters } from './histogram-quarters.js';
 
 /**
- * Reads of the per-minute metric rollups (schema/0007_metric_rollups.sql, and
- * 0010_histogram_stats.sql for histograms). A series read over a long range with a step of
+ * Reads of the per-minute metric rollups (schema/0007_metric_rollups.sql,
+ * 0010_histogram_stats.sql for histograms and 0016_exp_histogram_stats.sql for exponential
+ * histograms). A series read over a long range with a step of
  * whole minutes reads these instead of the points: a gauge's minute is its sum, count, min
  * and max; a counter's or histogram's increase is computed per group of a step from its
  * first, peak and last points, or a delta group's totals, with the raw reads' reset and
@@ -78,6 +79,28 @@ function statsPoint(merged: string): string {
           'Tuple(Int64, UInt64, Float64, Array(UInt64))')`;
 }
 
+/** A rolled exponential histogram point: time, count, sum, zero count, then per side bucket indexes and counts. */
+const EXP_POINT =
+  'Tuple(DateTime64(9), UInt64, Float64, UInt64, Array(Int64), Array(UInt64), Array(Int64), Array(UInt64))';
+
+/**
+ * A point kept by the exponential histogram stats (schema/0016_exp_histogram_stats.sql):
+ * time in Unix nanoseconds, count, sum, zero count, then per side its offset and counts.
+ * Delta groups keep none, as in statsPoint.
+ */
+function expStatsPoint(merged: string): string {
+  return `CAST(if(AggregationTemporality = 1, '(0,0,0,0,0,[],0,[])', ${merged}),
+          'Tuple(Int64, UInt64, Float64, UInt64, Int32, Array(UInt64), Int32, Array(UInt64))')`;
+}
+
+/** A stored exponential histogram point `v` at `time`, its buckets as indexes and counts (EXP_POINT). */
+function expPoint(v: string, time: string): string {
+  const indexes = (offset: number) =>
+    `arrayMap(i -> ${v}.${offset} + i - 1, arrayEnumerate(${v}.${offset + 1}))`;
+  return `CAST((${time}, ${v}.2, ${v}.3, ${v}.4, ${indexes(5)}, ${v}.6, ${indexes(7)}, ${v}.8),
+          '${EXP_POINT}')`;
+}
+
 /**
  * What an increase read takes of each rolled type: the rollup's states of a group (series,
  * start time, temporality, the type's `key`, step) as points, each a tuple of time and
@@ -104,7 +127,22 @@ const ROLLED = {
         (l.1, sum(Count), sum(Sum), sumForEachMerge(BucketCounts)) AS total`,
     dropsAfterPeak: 'pk.2 > l.2',
   },
+  exponential_histogram: {
+    key: 'Scale',
+    monotonic: '1',
+    states: `max(ZeroThreshold) AS zt,
+        ${expStatsPoint('argMinMerge(First)')} AS fv, ${expPoint('fv', 'min(FirstTime)')} AS f,
+        ${expStatsPoint('argMaxMerge(Last)')} AS lv, ${expPoint('lv', 'max(LastTime)')} AS l,
+        ${expStatsPoint('argMaxMerge(Peak)')} AS pv,
+        ${expPoint('pv', 'fromUnixTimestamp64Nano(pv.1)')} AS pk,
+        sumMapMerge(Positive) AS pm, sumMapMerge(Negative) AS nm,
+        CAST((l.1, sum(Count), sum(Sum), sum(ZeroCount), pm.1, pm.2, nm.1, nm.2), '${EXP_POINT}') AS total`,
+    dropsAfterPeak: 'pk.2 > l.2',
+  },
 } as const;
+
+/** The point types with a rollup that increase reads take. */
+export type RolledKind = keyof typeof ROLLED;
 
 /**
  * Histogram reads over at least this many quarter hours (a day and a half) read the
@@ -125,7 +163,7 @@ const MIN_QUARTERS = 144;
 export async function readableQuarters(
   store: Store,
   org: string,
-  kind: 'sum' | 'histogram',
+  kind: RolledKind,
   rolled: SeriesSelection,
   opts: QueryOptions,
 ): Promise<number[]> {
@@ -144,7 +182,7 @@ export async function readableQuarters(
  * quarter's at its first minute.
  */
 function rolledRows(
-  kind: 'sum' | 'histogram',
+  kind: RolledKind,
   where: string,
   quarters: readonly number[],
 ): { sql: string; params: Record<string, unknown> } {
@@ -193,7 +231,7 @@ export interface Term {
  * not match their bounds and for a change of bounds hold too (see below).
  */
 export function rolledIncreases(
-  kind: 'sum' | 'histogram',
+  kind: RolledKind,
   rolled: SeriesSelection,
   labels: string,
   opts: { buckets?: boolean; quarters?: readonly number[] } = {},
@@ -201,6 +239,8 @@ export function rolledIncreases(
   aggregate: (columns: string, groupBy?: string) => string;
   params: Record<string, unknown>;
   terms: Term[];
+  /** The conditions on the rollup's rows that the read scans, over its params. */
+  scan: string;
 } {
   const r = ROLLED[kind];
   const where = pointConditions(
@@ -243,11 +283,16 @@ export function rolledIncreases(
   const validity = b
     ? `\n          ${valid('fp')} AS vf, ${valid('pk')} AS vpk, ${valid('l')} AS vl, ${valid('total')} AS vt,`
     : '';
+  // The previous group's last point; with buckets its bounds, and an exponential
+  // histogram's scale, to bring its buckets to the read's.
+  const lags = ['lagInFrame(last) OVER w AS q'];
+  if (b) lags.push('lagInFrame(Bounds) OVER w AS prev_bounds');
+  if (kind === 'exponential_histogram') lags.push('lagInFrame(Scale) OVER w AS prev_scale');
   const grouped = `(
       SELECT *,
         lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER w AS has_prev,
         lagInFrame(StartTimeUnix) OVER w AS prev_start,
-        lagInFrame(last) OVER w AS q${b ? ',\n        lagInFrame(Bounds) OVER w AS prev_bounds' : ''}
+        ${lags.join(',\n        ')}
       FROM (
         SELECT *, AggregationTemporality = 1 AS delta,
           NOT delta AND pk.1 > f.1 AND ${r.dropsAfterPeak} AS has_pk,
@@ -276,5 +321,6 @@ export function rolledIncreases(
     aggregate,
     params: { ...where.params, ...rows.params, fromMs: rolled.fromMs, stepMs: rolled.stepMs },
     terms,
+    scan: where.sql,
   };
 }

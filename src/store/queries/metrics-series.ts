@@ -308,7 +308,7 @@ export async function counterSeries(
   opts: QueryOptions,
 ): Promise<CounterRow[]> {
   const rolled = rollupSelection(kind, s);
-  if (rolled !== null && (kind === 'sum' || kind === 'histogram')) {
+  if (rolled !== null && kind !== 'summary') {
     const l = labels(rolled.groupBy);
     const quarters = await readableQuarters(store, org, kind, rolled, opts);
     const r = rolledIncreases(kind, rolled, l.sql, { quarters });
@@ -318,7 +318,7 @@ export async function counterSeries(
         .map((t) => `${t.sign < 0 ? '-' : '+'} if(${t.when}, toFloat64(${t.point}.${i}), 0)`)
         .join(' ');
     const sql = r.aggregate(
-      `sum(${total(2)}) AS increase, ${kind === 'histogram' ? `sum(${total(3)})` : '0'} AS sumIncrease`,
+      `sum(${total(2)}) AS increase, ${kind === 'sum' ? '0' : `sum(${total(3)})`} AS sumIncrease`,
     );
     return read(store, org, CounterRow, sql, { ...r.params, ...l.params }, opts);
   }

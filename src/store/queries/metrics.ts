@@ -14,12 +14,14 @@ export type MetricKind = keyof typeof METRIC_TABLES;
 
 /**
  * The per-minute rollup of each point type that has one (schema/0007_metric_rollups.sql,
- * and 0010_histogram_stats.sql for histograms).
+ * 0010_histogram_stats.sql for histograms, 0016_exp_histogram_stats.sql for exponential
+ * histograms).
  */
 export const ROLLUP_TABLES = {
   gauge: 'gridscope_gauge_rollup_1m',
   sum: 'gridscope_sum_rollup_1m',
   histogram: 'gridscope_histogram_stats_1m',
+  exponential_histogram: 'gridscope_exp_histogram_stats_1m',
 } as const;
 
 /** The rollup table of a point type, or null for a type without one. */
