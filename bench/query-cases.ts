@@ -128,6 +128,12 @@ export function buildCases(
     ranged('gauge avg', 'metric_gauge_avg', 100, metric(METRICS.gauge[0]!.name, 'avg'));
     ranged('counter rate', 'metric_counter_rate', 100, metric(METRICS.sum[0]!.name, 'rate'));
     ranged('histogram p95', 'metric_histogram_p95', 100, metric(METRICS.histogram[0]!.name, 'p95'));
+    ranged(
+      'exp histogram p95',
+      'metric_exp_histogram_p95',
+      100,
+      metric(METRICS.exponential_histogram[0]!.name, 'p95'),
+    );
   }
   return cases;
 }

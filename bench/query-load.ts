@@ -28,9 +28,10 @@ export interface LoadResult {
 const RETENTION = { tracesDays: 30, logsDays: 30, metricsDays: 90, auditDays: 2557 };
 /** Shares of the metric points per table. */
 const POINT_SHARES: readonly [PointTable, number][] = [
-  ['gauge', 0.4],
+  ['gauge', 0.3],
   ['sum', 0.3],
   ['histogram', 0.3],
+  ['exponential_histogram', 0.1],
 ];
 /** Both cores: numbers_mt feeds two insert streams. */
 const INSERT_SETTINGS = { max_insert_threads: '2', max_threads: 2 };
@@ -160,8 +161,8 @@ async function main(): Promise<void> {
   );
   let tPoints = 0;
   let written = 0;
-  for (const [table, share] of POINT_SHARES) {
-    const n = table === 'histogram' ? points - written : Math.round(points * share);
+  for (const [i, [table, share]] of POINT_SHARES.entries()) {
+    const n = i === POINT_SHARES.length - 1 ? points - written : Math.round(points * share);
     written += n;
     tPoints += await chunked(
       client,

@@ -44,6 +44,7 @@ const GROUPS = [
   'gauge avg',
   'counter rate',
   'histogram p95',
+  'exp histogram p95',
 ];
 
 /** The table's header and separator lines. */
@@ -60,8 +61,8 @@ export const QUERY_SECTION = `## Query benchmark
 records and metric points spread over the last 24 hours into a fresh data directory (a few
 thousand of each through the OTLP/HTTP receiver, the rest generated inside the engine with
 \`INSERT ... SELECT FROM numbers_mt()\`: 30 services calling each other in traces, about 1.5%
-error spans, long-tailed durations, logs with words to search, gauges, counters and
-histograms over 600 series), starts Gridscope on it and calls each read endpoint one call at
+error spans, long-tailed durations, logs with words to search, gauges, counters,
+explicit-bucket and exponential histograms over 660 series), starts Gridscope on it and calls each read endpoint one call at
 a time after a warm-up, over the last hour and the last day. Metric points are written
 without their attribute bloom filters, which merges build later (they are most of the cost of
 writing a point, and no timed query filters by attribute); spans and logs are written with

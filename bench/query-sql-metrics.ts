@@ -1,8 +1,9 @@
 /**
  * INSERT ... SELECT FROM numbers_mt() statements for the query benchmark's bulk metric points:
  * gauges, monotonic cumulative sums (counters that grow per series and restart every six
- * hours) and cumulative explicit-bucket histograms, over 600 series (30 services, 10
- * metrics, 2 attribute sets each), each series sampled at an even interval over 24 hours.
+ * hours) and cumulative explicit-bucket and exponential histograms, over 660 series (30
+ * services, 11 metrics, 2 attribute sets each), each series sampled at an even interval
+ * over 24 hours.
  */
 import {
   DATABASE,
@@ -15,7 +16,7 @@ import {
 } from './query-sql.js';
 import { SERVICES } from './vocabulary.js';
 
-export type PointTable = 'gauge' | 'sum' | 'histogram';
+export type PointTable = 'gauge' | 'sum' | 'histogram' | 'exponential_histogram';
 
 interface MetricDef {
   name: string;
@@ -98,13 +99,21 @@ export const METRICS: Record<PointTable | 'updown', MetricDef[]> = {
       attrs: one('db.operation.name', 'SELECT', 'INSERT'),
     },
   ],
+  exponential_histogram: [
+    {
+      name: 'rpc.server.duration',
+      unit: 's',
+      scale: 0.05,
+      attrs: one('rpc.method', 'GetQuote', 'PlaceOrder'),
+    },
+  ],
 };
 
 const BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
-/** Share of a log-normal distribution (median `m`, sigma 0.9) in each bucket of BOUNDS. */
-function bucketWeights(m: number): number[] {
-  const cdf = (x: number) => {
+/** The cumulative distribution of a log-normal distribution of median `m`, sigma 0.9. */
+function logNormalCdf(m: number): (x: number) => number {
+  return (x: number) => {
     const z = Math.log(x / m) / (0.9 * Math.SQRT2);
     // Abramowitz-Stegun 7.1.26 erf.
     const t = 1 / (1 + 0.3275911 * Math.abs(z));
@@ -115,8 +124,29 @@ function bucketWeights(m: number): number[] {
         Math.exp(-z * z);
     return 0.5 * (1 + Math.sign(z) * y);
   };
-  const c = BOUNDS.map(cdf);
-  return [...c, 1].map((v, i) => Math.round((v - (i === 0 ? 0 : c[i - 1]!)) * 1e6) / 1e6);
+}
+
+const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/** Share of a log-normal distribution (median `m`, sigma 0.9) in each bucket of BOUNDS. */
+function bucketWeights(m: number): number[] {
+  const c = BOUNDS.map(logNormalCdf(m));
+  return [...c, 1].map((v, i) => round6(v - (i === 0 ? 0 : c[i - 1]!)));
+}
+
+/** The scale of the exponential histograms: 8 buckets per doubling. */
+const EXP_SCALE = 3;
+/** Their buckets: from an eighth of the median up to 64 times it. */
+const EXP_BUCKETS = 48;
+
+/** The index of the first exponential bucket of a histogram of median `m`. */
+const expOffset = (m: number) => Math.floor(Math.log2(m / 8) * 2 ** EXP_SCALE);
+
+/** Share of the same distribution in each of EXP_BUCKETS buckets from expOffset(m). */
+function expWeights(m: number): number[] {
+  const cdf = logNormalCdf(m);
+  const lower = (i: number) => 2 ** ((expOffset(m) + i) / 2 ** EXP_SCALE);
+  return Array.from({ length: EXP_BUCKETS }, (_, i) => round6(cdf(lower(i + 1)) - cdf(lower(i))));
 }
 
 /** Series of a table: service fastest, then attribute set, then metric. */
@@ -158,11 +188,19 @@ export function pointsInsert(table: PointTable, total: number, c: Chunk): string
         arraySum(buckets) AS cnt, cnt * scales[m] * 1.4, ${lit(BOUNDS)}, scales[m] / 20,
         scales[m] * 40, 2`,
     },
+    exponential_histogram: {
+      columns: `PositiveBucketCounts, Count, Sum, Scale, ZeroCount, PositiveOffset, NegativeOffset,
+        NegativeBucketCounts, Min, Max, AggregationTemporality, ZeroThreshold`,
+      select: `arrayMap(w -> toUInt64(floor(kIn * (1 + s % 10) * w)), weights[m]) AS buckets,
+        arraySum(buckets) AS cnt, cnt * scales[m] * 1.4, ${EXP_SCALE}, 0,
+        ${col((d) => expOffset(d.scale))}[m], 0, [], scales[m] / 20, scales[m] * 40, 2, 0`,
+    },
   }[table];
+  const weights = table === 'exponential_histogram' ? expWeights : bucketWeights;
   return `INSERT INTO ${DATABASE}.otel_metrics_${table} (${head}, ${body.columns})
   WITH ${SERVICE_NAMES}, ${col((d) => d.name)} AS names, ${col((d) => d.unit)} AS units,
     ${col((d) => d.scale)} AS scales, ${attrs} AS attrs,
-    [${defs.map((d) => lit(bucketWeights(d.scale))).join(', ')}] AS weights
+    [${defs.map((d) => lit(weights(d.scale))).join(', ')}] AS weights
   SELECT ${common}, ${body.select}
   FROM (
     SELECT number AS n, n % ${S} AS s, intDiv(n, ${S}) AS k, s % ${SERVICES.length} + 1 AS svc,
