@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { QueryOptions, Store } from '../store.js';
-import { METRIC_TABLES, ROLLUP_TABLES, pointConditions } from './metrics.js';
+import { METRIC_TABLES, pointConditions } from './metrics.js';
 import { readableQuarters, rolledIncreases, rollupSelection, type Term } from './metrics-rollup.js';
 import {
   Bucket,
@@ -161,7 +161,7 @@ function termMaps(terms: readonly Term[], side: 'positive' | 'negative'): string
 
 /**
  * exponentialBuckets from the minute rollup (schema/0016_exp_histogram_stats.sql), with the
- * rules of rolledIncreases; `target` is the lowest scale of the rows scanned.
+ * rules of rolledIncreases, which gives `target`, the lowest scale of the rows scanned.
  */
 async function rolledExponentialBuckets(
   store: Store,
@@ -174,11 +174,9 @@ async function rolledExponentialBuckets(
   const zeros = r.terms
     .map((t) => `${t.sign < 0 ? '-' : '+'} if(${t.when}, toInt64(${t.point}.4), 0)`)
     .join(' ');
-  const sql = `WITH (SELECT min(Scale) FROM {db:Identifier}.${ROLLUP_TABLES.exponential_histogram}
-      WHERE ${r.scan}) AS target
-    ${r.aggregate(`any(target) AS scale, ${termMaps(r.terms, 'positive')} AS positive,
+  const sql = r.aggregate(`any(target) AS scale, ${termMaps(r.terms, 'positive')} AS positive,
       ${termMaps(r.terms, 'negative')} AS negative, sum(${zeros}) AS zeroCount,
-      max(zt) AS zeroThreshold`)}`;
+      max(zt) AS zeroThreshold`);
   const params = { ...r.params, ...l.params };
   return (await read(store, org, RolledExponentialRow, sql, params, opts)).map(mergedRow);
 }

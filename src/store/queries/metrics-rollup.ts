@@ -239,8 +239,6 @@ export function rolledIncreases(
   aggregate: (columns: string, groupBy?: string) => string;
   params: Record<string, unknown>;
   terms: Term[];
-  /** The conditions on the rollup's rows that the read scans, over its params. */
-  scan: string;
 } {
   const r = ROLLED[kind];
   const where = pointConditions(
@@ -283,11 +281,15 @@ export function rolledIncreases(
   const validity = b
     ? `\n          ${valid('fp')} AS vf, ${valid('pk')} AS vpk, ${valid('l')} AS vl, ${valid('total')} AS vt,`
     : '';
-  // The previous group's last point; with buckets its bounds, and an exponential
-  // histogram's scale, to bring its buckets to the read's.
+  // The previous group's last point; with buckets its bounds. An exponential histogram's
+  // buckets are brought to the lowest scale of the rows read (target), the previous
+  // group's from its own scale. A window over all rows finds that scale: a scalar subquery
+  // scanning the rollup for it took the engine about 20 ms more to prepare.
   const lags = ['lagInFrame(last) OVER w AS q'];
   if (b) lags.push('lagInFrame(Bounds) OVER w AS prev_bounds');
-  if (kind === 'exponential_histogram') lags.push('lagInFrame(Scale) OVER w AS prev_scale');
+  if (kind === 'exponential_histogram') {
+    lags.push('lagInFrame(Scale) OVER w AS prev_scale', 'min(Scale) OVER () AS target');
+  }
   const grouped = `(
       SELECT *,
         lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER w AS has_prev,
@@ -321,6 +323,5 @@ export function rolledIncreases(
     aggregate,
     params: { ...where.params, ...rows.params, fromMs: rolled.fromMs, stepMs: rolled.stepMs },
     terms,
-    scan: where.sql,
   };
 }
