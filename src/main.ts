@@ -221,6 +221,17 @@ export async function startGridscope(
     log.child({ module: 'histogram-quarters' }),
     { ...DEFAULT_QUARTER_ROLLER, marginMs: config.histogramQuarterMarginMs },
   );
+  // Registered before the store reports ready, so that /metrics has them from then on.
+  registry.gauge(
+    'gridscope_service_map_pending_chunks',
+    'Ten-minute chunks of calls the service map has yet to roll up (NaN before the first pass).',
+    () => edgeRoller.pending,
+  );
+  registry.gauge(
+    'gridscope_histogram_pending_quarters',
+    'Quarter hours of histograms left to roll up for long reads (NaN before the first pass).',
+    () => quarterRoller.pending,
+  );
   const pipeline = new OtlpPipeline(
     store,
     counters,
@@ -300,16 +311,6 @@ export async function startGridscope(
   await collectors.start();
   edgeRoller.start();
   quarterRoller.start();
-  registry.gauge(
-    'gridscope_service_map_pending_chunks',
-    'Ten-minute chunks of calls the service map has yet to roll up (NaN before the first pass).',
-    () => edgeRoller.pending,
-  );
-  registry.gauge(
-    'gridscope_histogram_pending_quarters',
-    'Quarter hours of histograms left to roll up for long reads (NaN before the first pass).',
-    () => quarterRoller.pending,
-  );
   const httpServer = await listen(
     otlpHttpApp({
       pipeline,
