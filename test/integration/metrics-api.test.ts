@@ -739,6 +739,46 @@ describe('summary quantiles', () => {
     });
     expect(later.status, later.text).toBe(200);
     expect(later.body.series).toEqual([]);
+    // A quantile reported only as NaN in the range: no value, and no error.
+    const nan = await series({
+      metric: 'rpc.latency',
+      aggregation: 'p50',
+      from: String(at(75)),
+      to: String(at(90)),
+      step: '1m',
+    });
+    expect(nan.status, nan.text).toBe(200);
+    expect(nan.body.series).toEqual([]);
+  });
+
+  it('names the lowest 50 quantiles reported, and how many more', async () => {
+    const quantiles = Array.from({ length: 60 }, (_, i) => (i + 1) / 100);
+    await sendOtlp([
+      resource('worker', [
+        {
+          name: 'many.quantiles',
+          summary: {
+            dataPoints: [
+              {
+                timeUnixNano: nanos(at(30)),
+                startTimeUnixNano: nanos(at(-600)),
+                count: 1,
+                sum: 1,
+                // Highest first: the list is sorted, not in the order sent.
+                quantileValues: quantiles.toReversed().map((quantile) => ({ quantile, value: 1 })),
+              },
+            ],
+          },
+        },
+      ]),
+    ]);
+    const r = await series({ metric: 'many.quantiles', aggregation: 'p95', ...RANGE });
+    expect(r.status, r.text).toBe(400);
+    expect(r.body.error.message).toBe(
+      `quantile: summary many.quantiles reports the quantiles ${quantiles.slice(0, 50).join(', ')} and 10 more over the range, not 0.95`,
+    );
+    const reported = await series({ metric: 'many.quantiles', quantile: '0.6', ...RANGE });
+    expect(values(reported)).toEqual({ [iso(T0)]: 1 });
   });
 });
 
@@ -1303,6 +1343,9 @@ describe('hostile and out-of-range input', () => {
     ['series', 'rate of a gauge', { ...m, aggregation: 'rate' }, 'aggregation'],
     ['series', 'a quantile of 1.5', { ...m, aggregation: 'quantile', quantile: '1.5' }, 'quantile'],
     ['series', 'quantile without a number', { ...m, aggregation: 'quantile' }, 'quantile'],
+    // A summary, which takes quantile 0: an empty value must not read as 0.
+    ['series', 'an empty quantile', { ...m, metric: 'rpc.latency', quantile: '' }, 'quantile'],
+    ['series', 'a quantile that is not a number', { ...m, quantile: 'high' }, 'quantile'],
     ['series', 'an unknown type', { ...m, type: 'counter' }, 'type'],
     ['series', 'a control character in service', { ...m, service: 'a\u0001' }, 'service'],
     ['names', 'a limit of 0', { limit: '0' }, 'limit'],
@@ -1478,14 +1521,15 @@ describe('minute rollups', () => {
   ];
 
   /**
-   * Exponential histogram points (seconds, temporality, scale, positive offset and counts,
-   * zero count, negative offset and counts). The cumulative series lowers its scale within
+   * Exponential histogram points (seconds, series, scale, positive offset and counts, zero
+   * count, negative offset and counts). The cumulative series lowers its scale within
    * minute 0 and again in minute 1, and resets at 40 s; the delta series has points of two
-   * scales in one minute.
+   * scales in one minute; the rescale series (cumulative) resets at 25 s without a new
+   * start time to a higher scale, as a new aggregator does, and lowers it again.
    */
   const EXP: [
     number,
-    'cumulative' | 'delta',
+    'cumulative' | 'delta' | 'rescale',
     number,
     number,
     number[],
@@ -1502,6 +1546,13 @@ describe('minute rollups', () => {
     [5, 'delta', 1, 0, [1, 2], 0, 0, []],
     [25, 'delta', 0, 0, [3], 1, 0, []],
     [70, 'delta', 1, -1, [1, 1, 1], 0, -2, [2]],
+    [-30, 'rescale', 2, 0, [90], 0, 0, []],
+    [5, 'rescale', 2, 0, [100], 0, 0, []],
+    [15, 'rescale', 2, 0, [110], 0, 0, []],
+    [25, 'rescale', 4, 0, [3], 0, 0, []],
+    [35, 'rescale', 3, 0, [8], 0, 0, []],
+    [45, 'rescale', 2, 0, [20], 0, 0, []],
+    [70, 'rescale', 2, 0, [25], 0, 0, []],
   ];
 
   // Histogram points whose counts do not match their bounds (two counts for three bounds),
@@ -1561,7 +1612,7 @@ describe('minute rollups', () => {
             dataPoints: HIST.map(([sec, counts]) => histogramPoint(sec, -600, counts, 0)),
           },
         },
-        ...(['cumulative', 'delta'] as const).map((kind) => ({
+        ...(['cumulative', 'delta', 'rescale'] as const).map((kind) => ({
           name: 'rollup.exp',
           unit: 's',
           exponentialHistogram: {

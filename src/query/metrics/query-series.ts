@@ -192,11 +192,13 @@ async function reportedQuantiles(
 ): Promise<StepValue[]> {
   const rows = await summaryQuantileSeries(store, org, q, sel, opts);
   if (rows.length > 0) return rows;
-  const reported = await summaryQuantilesReported(store, org, sel, opts);
-  if (reported.length > 0 && !reported.includes(q)) {
+  const reported = await summaryQuantilesReported(store, org, sel, q, opts);
+  if (reported.total > 0 && !reported.reportsQ) {
+    const more = reported.total - reported.quantiles.length;
+    const list = reported.quantiles.join(', ') + (more > 0 ? ` and ${more} more` : '');
     throw new AppError(
       'VALIDATION',
-      `quantile: summary ${sel.metric} reports the quantiles ${reported.join(', ')} over the range, not ${q}`,
+      `quantile: summary ${sel.metric} reports the quantiles ${list} over the range, not ${q}`,
     );
   }
   return [];

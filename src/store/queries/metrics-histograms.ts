@@ -146,15 +146,15 @@ function mergedRow(r: RolledExponentialRow): ExponentialRow {
 
 /**
  * The SQL of one side's buckets per term of a rolled read: for each, the sum (as a map) of
- * its point's bucket indexes, brought to the read's scale `target` from the point's own
- * (the previous group's for q), and its counts with the term's sign.
+ * its point's bucket indexes, brought to the read's scale `target` from the point's own,
+ * and its counts with the term's sign.
  */
 function termMaps(terms: readonly Term[], side: 'positive' | 'negative'): string {
-  const at = side === 'positive' ? 5 : 7;
+  const at = side === 'positive' ? 6 : 8;
   const maps = terms.map((t) => {
-    const scale = t.point === 'q' ? 'prev_scale' : 'Scale';
-    return `sumMapIf(arrayMap(k -> bitShiftRight(k, ${scale} - target), ${t.point}.${at}),
-      arrayMap(c -> ${t.sign} * toInt64(c), ${t.point}.${at + 1}), ${t.when})`;
+    const p = t.point;
+    return `sumMapIf(arrayMap(k -> bitShiftRight(k, ${p}.5 - target), ${p}.${at}),
+      arrayMap(c -> ${t.sign} * toInt64(c), ${p}.${at + 1}), ${t.when})`;
   });
   return `[${maps.join(', ')}]`;
 }

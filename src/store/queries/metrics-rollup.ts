@@ -79,25 +79,28 @@ function statsPoint(merged: string): string {
           'Tuple(Int64, UInt64, Float64, Array(UInt64))')`;
 }
 
-/** A rolled exponential histogram point: time, count, sum, zero count, then per side bucket indexes and counts. */
+/**
+ * A rolled exponential histogram point: time, count, sum, zero count, scale, then per side
+ * bucket indexes and counts.
+ */
 const EXP_POINT =
-  'Tuple(DateTime64(9), UInt64, Float64, UInt64, Array(Int64), Array(UInt64), Array(Int64), Array(UInt64))';
+  'Tuple(DateTime64(9), UInt64, Float64, UInt64, Int32, Array(Int64), Array(UInt64), Array(Int64), Array(UInt64))';
 
 /**
  * A point kept by the exponential histogram stats (schema/0016_exp_histogram_stats.sql):
- * time in Unix nanoseconds, count, sum, zero count, then per side its offset and counts.
- * Delta groups keep none, as in statsPoint.
+ * time in Unix nanoseconds, count, sum, zero count, scale, then per side its offset and
+ * counts. Delta groups keep none, as in statsPoint.
  */
 function expStatsPoint(merged: string): string {
-  return `CAST(if(AggregationTemporality = 1, '(0,0,0,0,0,[],0,[])', ${merged}),
-          'Tuple(Int64, UInt64, Float64, UInt64, Int32, Array(UInt64), Int32, Array(UInt64))')`;
+  return `CAST(if(AggregationTemporality = 1, '(0,0,0,0,0,0,[],0,[])', ${merged}),
+          'Tuple(Int64, UInt64, Float64, UInt64, Int32, Int32, Array(UInt64), Int32, Array(UInt64))')`;
 }
 
 /** A stored exponential histogram point `v` at `time`, its buckets as indexes and counts (EXP_POINT). */
 function expPoint(v: string, time: string): string {
   const indexes = (offset: number) =>
     `arrayMap(i -> ${v}.${offset} + i - 1, arrayEnumerate(${v}.${offset + 1}))`;
-  return `CAST((${time}, ${v}.2, ${v}.3, ${v}.4, ${indexes(5)}, ${v}.6, ${indexes(7)}, ${v}.8),
+  return `CAST((${time}, ${v}.2, ${v}.3, ${v}.4, ${v}.5, ${indexes(6)}, ${v}.7, ${indexes(8)}, ${v}.9),
           '${EXP_POINT}')`;
 }
 
@@ -130,13 +133,14 @@ const ROLLED = {
   exponential_histogram: {
     key: 'Scale',
     monotonic: '1',
-    states: `max(ZeroThreshold) AS zt,
+    states: `min(MinScale) AS ms, max(ZeroThreshold) AS zt,
         ${expStatsPoint('argMinMerge(First)')} AS fv, ${expPoint('fv', 'min(FirstTime)')} AS f,
         ${expStatsPoint('argMaxMerge(Last)')} AS lv, ${expPoint('lv', 'max(LastTime)')} AS l,
         ${expStatsPoint('argMaxMerge(Peak)')} AS pv,
         ${expPoint('pv', 'fromUnixTimestamp64Nano(pv.1)')} AS pk,
         sumMapMerge(Positive) AS pm, sumMapMerge(Negative) AS nm,
-        CAST((l.1, sum(Count), sum(Sum), sum(ZeroCount), pm.1, pm.2, nm.1, nm.2), '${EXP_POINT}') AS total`,
+        CAST((l.1, sum(Count), sum(Sum), sum(ZeroCount), Scale, pm.1, pm.2, nm.1, nm.2),
+          '${EXP_POINT}') AS total`,
     dropsAfterPeak: 'pk.2 > l.2',
   },
 } as const;
@@ -282,14 +286,12 @@ export function rolledIncreases(
     ? `\n          ${valid('fp')} AS vf, ${valid('pk')} AS vpk, ${valid('l')} AS vl, ${valid('total')} AS vt,`
     : '';
   // The previous group's last point; with buckets its bounds. An exponential histogram's
-  // buckets are brought to the lowest scale of the rows read (target), the previous
-  // group's from its own scale. A window over all rows finds that scale: a scalar subquery
-  // scanning the rollup for it took the engine about 20 ms more to prepare.
+  // buckets are brought to the lowest scale of the rows read (target), found by a window
+  // over them: a scalar subquery scanning the rollup for it took the engine about 20 ms
+  // more to prepare.
   const lags = ['lagInFrame(last) OVER w AS q'];
   if (b) lags.push('lagInFrame(Bounds) OVER w AS prev_bounds');
-  if (kind === 'exponential_histogram') {
-    lags.push('lagInFrame(Scale) OVER w AS prev_scale', 'min(Scale) OVER () AS target');
-  }
+  if (kind === 'exponential_histogram') lags.push('min(ms) OVER () AS target');
   const grouped = `(
       SELECT *,
         lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER w AS has_prev,

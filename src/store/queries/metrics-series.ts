@@ -176,22 +176,37 @@ export async function summaryQuantileSeries(
 /** The most reported quantiles summaryQuantilesReported lists. */
 const MAX_REPORTED = 50;
 
-/** The quantiles that summary points of the selection report, ascending (at most MAX_REPORTED). */
+const ReportedRow = z.object({
+  quantiles: z.array(z.number()),
+  total: z.coerce.number(),
+  reports: z.coerce.number(),
+});
+
+/**
+ * What the summary points of the selection report: the lowest MAX_REPORTED of their
+ * quantiles, ascending, how many there are, and whether any point reports `q`.
+ */
 export async function summaryQuantilesReported(
   store: Store,
   org: string,
   s: PointSelection,
+  q: number,
   opts: QueryOptions,
-): Promise<number[]> {
+): Promise<{ quantiles: number[]; total: number; reportsQ: boolean }> {
   const where = pointConditions(s);
   const rows = await store.query(
     org,
-    `SELECT arraySort(groupUniqArrayArray(${MAX_REPORTED})(ValueAtQuantiles.Quantile)) AS quantiles
+    `SELECT arraySort(groupUniqArrayArray(ValueAtQuantiles.Quantile)) AS all,
+      arraySlice(all, 1, {max:UInt32}) AS quantiles, length(all) AS total,
+      countIf(has(ValueAtQuantiles.Quantile, {q:Float64})) > 0 AS reports
     FROM {db:Identifier}.${METRIC_TABLES.summary} WHERE ${where.sql}`,
-    where.params,
+    { ...where.params, max: MAX_REPORTED, q },
     opts,
   );
-  return z.array(z.object({ quantiles: z.array(z.number()) })).parse(rows)[0]?.quantiles ?? [];
+  const r = z.array(ReportedRow).parse(rows)[0];
+  return r
+    ? { quantiles: r.quantiles, total: r.total, reportsQ: r.reports === 1 }
+    : { quantiles: [], total: 0, reportsQ: false };
 }
 
 /** How the counted value of each point type is read. */

@@ -53,7 +53,14 @@ export const SeriesQuery = z.object({
       "the point type, when the metric has several in the range; without it, a metric's types are those kept from a read in the last --metric-types-ttl-ms",
   }),
   aggregation: Aggregation.optional().openapi({ description: AGGREGATION_TEXT }),
-  quantile: z.coerce.number().optional().openapi({ description: QUANTILE_TEXT }),
+  // Not z.coerce alone, which reads an empty value as 0.
+  quantile: z
+    .string()
+    .trim()
+    .min(1, 'must be a number')
+    .pipe(z.coerce.number())
+    .optional()
+    .openapi({ description: QUANTILE_TEXT }),
   attr: AttrQuery,
   service: ServiceParam,
   groupBy: repeated(GROUP_BY_TEXT),
