@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import type { QueryOptions, Store } from '../store.js';
 import { METRIC_TABLES, pointConditions } from './metrics.js';
-import { readableQuarters, rolledIncreases, rollupSelection, type Term } from './metrics-rollup.js';
+import {
+  readableQuarters,
+  rolledIncreases,
+  rollupSelection,
+  termSum,
+  type Term,
+} from './metrics-rollup.js';
 import {
   Bucket,
   Int,
@@ -171,11 +177,8 @@ async function rolledExponentialBuckets(
 ): Promise<ExponentialRow[]> {
   const l = labels(rolled.groupBy);
   const r = rolledIncreases('exponential_histogram', rolled, l.sql);
-  const zeros = r.terms
-    .map((t) => `${t.sign < 0 ? '-' : '+'} if(${t.when}, toInt64(${t.point}.4), 0)`)
-    .join(' ');
   const sql = r.aggregate(`any(target) AS scale, ${termMaps(r.terms, 'positive')} AS positive,
-      ${termMaps(r.terms, 'negative')} AS negative, sum(${zeros}) AS zeroCount,
+      ${termMaps(r.terms, 'negative')} AS negative, ${termSum(r.terms, 4, 'toInt64')} AS zeroCount,
       max(zt) AS zeroThreshold`);
   const params = { ...r.params, ...l.params };
   return (await read(store, org, RolledExponentialRow, sql, params, opts)).map(mergedRow);

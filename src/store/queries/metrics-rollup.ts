@@ -216,6 +216,17 @@ export interface Term {
 }
 
 /**
+ * The SQL of a step's sum of element `i` of the terms' points (cast with `cast`), each
+ * added or taken as its term's sign says when its condition holds.
+ */
+export function termSum(terms: readonly Term[], i: number, cast: 'toFloat64' | 'toInt64'): string {
+  const signed = terms.map(
+    (t) => `${t.sign < 0 ? '-' : '+'} if(${t.when}, ${cast}(${t.point}.${i}), 0)`,
+  );
+  return `sum(${signed.join(' ')})`;
+}
+
+/**
  * The increase of a counter from the rollups, as `weighted` computes it from the points a
  * group stands for: its first point (fp: f, or l when the group holds one time), the peak
  * when the counter drops after it, and the last point, or one point of a delta group's
@@ -289,14 +300,14 @@ export function rolledIncreases(
   // buckets are brought to the lowest scale of the rows read (target), found by a window
   // over them: a scalar subquery scanning the rollup for it took the engine about 20 ms
   // more to prepare.
-  const lags = ['lagInFrame(last) OVER w AS q'];
-  if (b) lags.push('lagInFrame(Bounds) OVER w AS prev_bounds');
-  if (kind === 'exponential_histogram') lags.push('min(ms) OVER () AS target');
+  const windowed = ['lagInFrame(last) OVER w AS q'];
+  if (b) windowed.push('lagInFrame(Bounds) OVER w AS prev_bounds');
+  if (kind === 'exponential_histogram') windowed.push('min(ms) OVER () AS target');
   const grouped = `(
       SELECT *,
         lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER w AS has_prev,
         lagInFrame(StartTimeUnix) OVER w AS prev_start,
-        ${lags.join(',\n        ')}
+        ${windowed.join(',\n        ')}
       FROM (
         SELECT *, AggregationTemporality = 1 AS delta,
           NOT delta AND pk.1 > f.1 AND ${r.dropsAfterPeak} AS has_pk,

@@ -13,6 +13,7 @@ import {
   readableQuarters,
   rolledIncreases,
   rollupSelection,
+  termSum,
   valueSource,
 } from './metrics-rollup.js';
 
@@ -328,12 +329,9 @@ export async function counterSeries(
     const quarters = await readableQuarters(store, org, kind, rolled, opts);
     const r = rolledIncreases(kind, rolled, l.sql, { quarters });
     // A point's counted value is its second element, a histogram's sum its third.
-    const total = (i: number) =>
-      r.terms
-        .map((t) => `${t.sign < 0 ? '-' : '+'} if(${t.when}, toFloat64(${t.point}.${i}), 0)`)
-        .join(' ');
+    const sum = kind === 'sum' ? '0' : termSum(r.terms, 3, 'toFloat64');
     const sql = r.aggregate(
-      `sum(${total(2)}) AS increase, ${kind === 'sum' ? '0' : `sum(${total(3)})`} AS sumIncrease`,
+      `${termSum(r.terms, 2, 'toFloat64')} AS increase, ${sum} AS sumIncrease`,
     );
     return read(store, org, CounterRow, sql, { ...r.params, ...l.params }, opts);
   }
