@@ -275,12 +275,15 @@ export function rolledIncreases(
     point,
     when: `(${when})`,
   });
+  const first =
+    'NOT delta AND (has_prev OR StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64}))';
+  const lastTaken = `has_l AND NOT (${mono} AND l.2 < m.2)${and('vl')}`;
+  // Without a peak, m is fp: a group whose first point would be both added (first) and
+  // taken (lastTaken) leaves both terms out, which spares the engine summing its buckets
+  // twice. In a steady run every group then adds its last point and takes its
+  // predecessor's, nothing else.
   const terms = [
-    term(
-      1,
-      'fp',
-      'NOT delta AND (has_prev OR StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64}))',
-    ),
+    term(1, 'fp', `${first} AND (has_pk OR NOT (${lastTaken}))`),
     term(
       -1,
       'q',
@@ -289,7 +292,7 @@ export function rolledIncreases(
     term(1, 'pk', 'has_pk'),
     term(-1, 'fp', `has_pk${and('vpk')}`),
     term(1, 'l', 'has_l'),
-    term(-1, 'm', `has_l AND NOT (${mono} AND l.2 < m.2)${and('vl')}`),
+    term(-1, 'm', `${lastTaken} AND (has_pk OR NOT (${first}))`),
     term(1, 'total', 'delta'),
   ];
   const valid = (p: string) => `length(${p}.4) = length(eb) + 1`;
