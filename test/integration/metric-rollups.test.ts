@@ -413,7 +413,7 @@ describe('the migration', () => {
     ]);
   });
 
-  it('marks the quarter hours of histograms stored before it as written, to be rolled up', async () => {
+  it('marks the quarter hours of histograms stored before them as written, to be rolled up', async () => {
     const quarters = () =>
       select<{ q: number; written: number; rolled: number }>(
         `SELECT toUnixTimestamp(Quarter) AS q, max(WrittenAt) > 0 AS written,
@@ -421,12 +421,25 @@ describe('the migration', () => {
          FROM ${db}.gridscope_histogram_quarters GROUP BY Quarter ORDER BY Quarter`,
       );
     const quarter = MINUTE - (MINUTE % 900);
-    // The view marked the quarter of the points written above.
+    // The views marked the quarter of the points written above.
     expect(await quarters()).toEqual([{ q: quarter, written: 1, rolled: 0 }]);
-    await command(`TRUNCATE TABLE ${db}.gridscope_histogram_quarters`);
-    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version = 13`);
-    expect(await migrate(client, { database: db })).toEqual([13]);
-    expect(await quarters()).toEqual([{ q: quarter, written: 1, rolled: 0 }]);
+    // 0013 marks the quarters of explicit-bounds histograms' minutes, 0017 those of
+    // exponential ones; each alone marks the quarter again.
+    for (const [version, only] of [
+      [13, 'gridscope_exp_histogram_stats_1m'],
+      [17, 'gridscope_histogram_stats_1m'],
+    ] as const) {
+      // The other kind's minutes are set aside, so that only this migration's kind is left.
+      await command(`CREATE TABLE ${db}.aside AS ${db}.${only}`);
+      await command(`INSERT INTO ${db}.aside SELECT * FROM ${db}.${only}`);
+      await command(`TRUNCATE TABLE ${db}.${only}`);
+      await command(`TRUNCATE TABLE ${db}.gridscope_histogram_quarters`);
+      await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version = ${version}`);
+      expect(await migrate(client, { database: db })).toEqual([version]);
+      expect(await quarters(), `${version}`).toEqual([{ q: quarter, written: 1, rolled: 0 }]);
+      await command(`INSERT INTO ${db}.${only} SELECT * FROM ${db}.aside`);
+      await command(`DROP TABLE ${db}.aside`);
+    }
   });
 });
 
@@ -440,8 +453,12 @@ describe('retention', () => {
       )[0]!.e;
     const days = { tracesDays: 0, logsDays: 0, metricsDays: 9, auditDays: 0 };
     await applyRetention(client, { database: db }, days);
-    for (const t of ROLLUPS) {
-      expect(await engine(t)).toMatch(/TTL Minute \+ toIntervalDay\(9\)/);
+    for (const t of [
+      ...ROLLUPS,
+      'gridscope_histogram_stats_15m',
+      'gridscope_exp_histogram_stats_15m',
+    ]) {
+      expect(await engine(t), t).toMatch(/TTL Minute \+ toIntervalDay\(9\)/);
     }
   });
 });

@@ -23,11 +23,11 @@ export const DEFAULT_QUARTER_ROLLER: QuarterRollerOptions = {
 };
 
 /**
- * Rolls up quarter hours of histogram stats in the background (schema/0013, see
- * src/store/queries/histogram-quarters.ts): each pass rolls, per organization, up to
- * `quartersPerPass` quarters written since they were last rolled up, newest first, so a
- * new organization or an upgraded store fills its history while recent quarters are rolled
- * as they settle. Which quarters are pending is read from the store, so a restart or a
+ * Rolls up quarter hours of histogram stats, of both kinds, in the background (schema/0013
+ * and 0017, see src/store/queries/histogram-quarters.ts): each pass rolls, per
+ * organization, up to `quartersPerPass` quarters written since they were last rolled up,
+ * newest first, so a new organization or an upgraded store fills its history while recent
+ * quarters are rolled as they settle. Which quarters are pending is read from the store, so a restart or a
  * second Gridscope on the same store loses nothing.
  */
 export class HistogramQuarterRoller extends OrgRoller {

@@ -3,25 +3,76 @@ import type { TimeRange } from '../../lib/time-range.js';
 import type { QueryOptions, Store } from '../store.js';
 
 /**
- * Quarter hours of histogram stats (schema/0013_histogram_quarters.sql), rolled up from the
- * minutes in the background: a quarter is read from gridscope_histogram_stats_15m once it
- * was rolled up after its last write, and from gridscope_histogram_stats_1m otherwise.
+ * Quarter hours of histogram stats, of both kinds (schema/0013_histogram_quarters.sql,
+ * 0017_exp_histogram_quarters.sql), rolled up from the minutes in the background: a
+ * quarter is read from the quarter tables once it was rolled up after its last write, and
+ * from the minute tables otherwise.
  */
 
 export const QUARTER_MS = 15 * 60_000;
 
 const QUARTERS = '{db:Identifier}.gridscope_histogram_quarters';
 
-/** The columns of both stats tables, in their order. */
-const STATS_COLUMNS = `MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemporality,
-  Bounds, ScopeName, Attributes, MetricUnit, ExplicitBounds, Count, Sum, BucketCounts,
-  FirstTime, First, LastTime, Last, Peak`;
+/**
+ * Each kind's minute and quarter tables, the grouping key its rows add to the series
+ * identity, and how each of its other columns rolls up from the minutes (the columns in
+ * the tables' order).
+ */
+const ROLLED_UP = [
+  {
+    minutes: 'gridscope_histogram_stats_1m',
+    quarters: 'gridscope_histogram_stats_15m',
+    key: 'Bounds',
+    columns: {
+      ScopeName: 'any',
+      Attributes: 'any',
+      MetricUnit: 'any',
+      ExplicitBounds: 'any',
+      Count: 'sum',
+      Sum: 'sum',
+      BucketCounts: 'sumForEachMergeState',
+      FirstTime: 'min',
+      First: 'argMinMergeState',
+      LastTime: 'max',
+      Last: 'argMaxMergeState',
+      Peak: 'argMaxMergeState',
+    },
+  },
+  {
+    minutes: 'gridscope_exp_histogram_stats_1m',
+    quarters: 'gridscope_exp_histogram_stats_15m',
+    key: 'Scale',
+    columns: {
+      ScopeName: 'any',
+      Attributes: 'any',
+      MetricUnit: 'any',
+      MinScale: 'min',
+      ZeroThreshold: 'max',
+      Count: 'sum',
+      Sum: 'sum',
+      ZeroCount: 'sum',
+      Positive: 'sumMapMergeState',
+      Negative: 'sumMapMergeState',
+      FirstTime: 'min',
+      First: 'argMinMergeState',
+      LastTime: 'max',
+      Last: 'argMaxMergeState',
+      Peak: 'argMaxMergeState',
+    },
+  },
+] as const;
+
+/** The quarter table of a histogram kind's stats. */
+export const QUARTER_TABLES = {
+  histogram: ROLLED_UP[0].quarters,
+  exponential_histogram: ROLLED_UP[1].quarters,
+} as const;
 
 /**
- * Rolls up the quarter starting at `quarterMs` from its minutes, then marks it rolled up
- * as of `marginMs` before the roll-up ended: writes later than the mark make the quarter
- * read from the minutes again until it is rolled up again. The margin must cover inserts
- * still being committed while the minutes were read.
+ * Rolls up the quarter starting at `quarterMs` from its minutes, for both kinds, then marks
+ * it rolled up as of `marginMs` before the roll-up ended: writes later than the mark make
+ * the quarter read from the minutes again until it is rolled up again. The margin must
+ * cover inserts still being committed while the minutes were read.
  */
 export async function rollQuarter(
   store: Store,
@@ -31,20 +82,24 @@ export async function rollQuarter(
 ): Promise<void> {
   if (quarterMs % QUARTER_MS !== 0) throw new Error(`not a quarter start: ${quarterMs}`);
   const params = { fromMs: quarterMs, toMs: quarterMs + QUARTER_MS, marginMs };
-  await store.command(
-    org,
-    `INSERT INTO {db:Identifier}.gridscope_histogram_stats_15m (${STATS_COLUMNS}, RolledAt)
-    SELECT MetricName, ServiceName, Series, toStartOfFifteenMinutes(Minute) AS Quarter,
-      StartTimeUnix, AggregationTemporality, Bounds, any(ScopeName), any(Attributes),
-      any(MetricUnit), any(ExplicitBounds), sum(Count), sum(Sum),
-      sumForEachMergeState(BucketCounts), min(FirstTime), argMinMergeState(First),
-      max(LastTime), argMaxMergeState(Last), argMaxMergeState(Peak), now64(3)
-    FROM {db:Identifier}.gridscope_histogram_stats_1m
-    WHERE Minute >= fromUnixTimestamp64Milli({fromMs:Int64})
-      AND Minute < fromUnixTimestamp64Milli({toMs:Int64})
-    GROUP BY MetricName, ServiceName, Series, Quarter, StartTimeUnix, AggregationTemporality, Bounds`,
-    params,
-  );
+  for (const t of ROLLED_UP) {
+    const identity = `MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemporality, ${t.key}`;
+    const columns = Object.keys(t.columns).join(', ');
+    const rolled = Object.entries(t.columns)
+      .map(([column, fn]) => `${fn}(${column})`)
+      .join(', ');
+    await store.command(
+      org,
+      `INSERT INTO {db:Identifier}.${t.quarters} (${identity}, ${columns}, RolledAt)
+      SELECT MetricName, ServiceName, Series, toStartOfFifteenMinutes(Minute) AS Quarter,
+        StartTimeUnix, AggregationTemporality, ${t.key}, ${rolled}, now64(3)
+      FROM {db:Identifier}.${t.minutes}
+      WHERE Minute >= fromUnixTimestamp64Milli({fromMs:Int64})
+        AND Minute < fromUnixTimestamp64Milli({toMs:Int64})
+      GROUP BY MetricName, ServiceName, Series, Quarter, StartTimeUnix, AggregationTemporality, ${t.key}`,
+      params,
+    );
+  }
   await store.command(
     org,
     `INSERT INTO ${QUARTERS} (Quarter, WrittenAt, RolledAt)

@@ -166,8 +166,9 @@ function termMaps(terms: readonly Term[], side: 'positive' | 'negative'): string
 }
 
 /**
- * exponentialBuckets from the minute rollup (schema/0016_exp_histogram_stats.sql), with the
- * rules of rolledIncreases, which gives `target`, the lowest scale of the rows scanned.
+ * exponentialBuckets from the minute rollup (schema/0016_exp_histogram_stats.sql) and its
+ * rolled-up quarters (0017), with the rules of rolledIncreases, which gives `target`, the
+ * lowest scale of the rows scanned.
  */
 async function rolledExponentialBuckets(
   store: Store,
@@ -176,7 +177,9 @@ async function rolledExponentialBuckets(
   opts: QueryOptions,
 ): Promise<ExponentialRow[]> {
   const l = labels(rolled.groupBy);
-  const r = rolledIncreases('exponential_histogram', rolled, l.sql);
+  const kind = 'exponential_histogram';
+  const quarters = await readableQuarters(store, org, kind, rolled, opts);
+  const r = rolledIncreases(kind, rolled, l.sql, { quarters });
   const sql = r.aggregate(`any(target) AS scale, ${termMaps(r.terms, 'positive')} AS positive,
       ${termMaps(r.terms, 'negative')} AS negative, ${termSum(r.terms, 4, 'toInt64')} AS zeroCount,
       max(zt) AS zeroThreshold`);

@@ -8,7 +8,7 @@ import {
 } from './metrics.js';
 import type { SeriesSelection } from './metrics-series.js';
 import type { QueryOptions, Store } from '../store.js';
-import { QUARTER_MS, rolledQuarters } from './histogram-quarters.js';
+import { QUARTER_MS, QUARTER_TABLES, rolledQuarters } from './histogram-quarters.js';
 
 /**
  * Reads of the per-minute metric rollups (schema/0007_metric_rollups.sql,
@@ -153,16 +153,17 @@ export type RolledKind = keyof typeof ROLLED;
  * qualifies) read the rolled-up quarters. On a day of the query benchmark's histograms (its
  * small load, 460 series), a day's read in quarter-hour steps took 69-71 ms (fastest of 15,
  * three rounds in turn) with them against 76-82 ms without, the lookup of rolled quarters
- * (about 8 ms) included; over 4 to 12 hours the two were within the noise.
+ * (about 8 ms) included; over 4 to 12 hours the two were within the noise. Exponential
+ * histograms follow the same rule.
  */
 const MIN_QUARTERS = 92;
 
 /**
- * The quarter hours a histogram read from the minute stats can take from the rolled-up
- * quarters (src/store/queries/histogram-quarters.ts): those rolled up since their last
- * write, lying wholly in the scanned range and on one side of `fromMs`, when the step is
- * whole quarters (so that a quarter falls in one step). Empty for counters (sums have no
- * quarters) and for shorter reads, where the extra lookup costs about what it saves.
+ * The quarter hours a histogram read (of either kind) from the minute stats can take from
+ * the rolled-up quarters (src/store/queries/histogram-quarters.ts): those rolled up since
+ * their last write, lying wholly in the scanned range and on one side of `fromMs`, when the
+ * step is whole quarters (so that a quarter falls in one step). Empty for counters (sums
+ * have no quarters) and for shorter reads, where the extra lookup costs about what it saves.
  */
 export async function readableQuarters(
   store: Store,
@@ -171,7 +172,7 @@ export async function readableQuarters(
   rolled: SeriesSelection,
   opts: QueryOptions,
 ): Promise<number[]> {
-  if (kind !== 'histogram' || rolled.stepMs % QUARTER_MS !== 0) return [];
+  if (kind === 'sum' || rolled.stepMs % QUARTER_MS !== 0) return [];
   const first = Math.ceil((rolled.fromMs - rolled.lookbackMs) / QUARTER_MS) * QUARTER_MS;
   const end = Math.floor(rolled.toMs / QUARTER_MS) * QUARTER_MS;
   if (end - first < MIN_QUARTERS * QUARTER_MS) return [];
@@ -181,7 +182,7 @@ export async function readableQuarters(
 
 /**
  * The rows of a rolled read: the minute rollup's, or with `quarters` (from
- * readableQuarters, which gives them only for histograms) the rolled-up quarters' rows for
+ * readableQuarters, which gives none for sums) the rolled-up quarters' rows for
  * those and the minutes' for the rest. Quarter rows have the minutes' columns, each
  * quarter's at its first minute.
  */
@@ -191,13 +192,13 @@ function rolledRows(
   quarters: readonly number[],
 ): { sql: string; params: Record<string, unknown> } {
   const minutes = `{db:Identifier}.${ROLLUP_TABLES[kind]}`;
-  if (quarters.length === 0) {
+  if (quarters.length === 0 || kind === 'sum') {
     return { sql: `${minutes} WHERE ${where}`, params: {} };
   }
   const listed = 'has({quarters:Array(UInt32)}, toUInt32(toStartOfFifteenMinutes(Minute)))';
   return {
     sql: `(
-        SELECT * EXCEPT (RolledAt) FROM {db:Identifier}.gridscope_histogram_stats_15m FINAL
+        SELECT * EXCEPT (RolledAt) FROM {db:Identifier}.${QUARTER_TABLES[kind]} FINAL
         WHERE ${where} AND ${listed}
         UNION ALL
         SELECT * FROM ${minutes} WHERE ${where} AND NOT ${listed}
