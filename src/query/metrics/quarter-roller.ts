@@ -27,8 +27,8 @@ export const DEFAULT_QUARTER_ROLLER: QuarterRollerOptions = {
  * and 0017, see src/store/queries/histogram-quarters.ts): each pass rolls, per
  * organization, up to `quartersPerPass` quarters written since they were last rolled up,
  * newest first, so a new organization or an upgraded store fills its history while recent
- * quarters are rolled as they settle. Which quarters are pending is read from the store, so a restart or a
- * second Gridscope on the same store loses nothing.
+ * quarters are rolled as they settle. Which quarters are pending is read from the store, so
+ * a restart or a second Gridscope on the same store loses nothing.
  */
 export class HistogramQuarterRoller extends OrgRoller {
   constructor(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { TimeRange } from '../../lib/time-range.js';
 import type { QueryOptions, Store } from '../store.js';
+import { ROLLUP_TABLES } from './metrics.js';
 
 /**
  * Quarter hours of histogram stats, of both kinds (schema/0013_histogram_quarters.sql,
@@ -14,13 +15,12 @@ export const QUARTER_MS = 15 * 60_000;
 const QUARTERS = '{db:Identifier}.gridscope_histogram_quarters';
 
 /**
- * Each kind's minute and quarter tables, the grouping key its rows add to the series
- * identity, and how each of its other columns rolls up from the minutes (the columns in
- * the tables' order).
+ * Each histogram kind's quarter table, the grouping key its rows add to the series
+ * identity, and how each of its other columns rolls up from its minute table
+ * (ROLLUP_TABLES).
  */
-const ROLLED_UP = [
-  {
-    minutes: 'gridscope_histogram_stats_1m',
+const ROLLED_UP = {
+  histogram: {
     quarters: 'gridscope_histogram_stats_15m',
     key: 'Bounds',
     columns: {
@@ -38,8 +38,7 @@ const ROLLED_UP = [
       Peak: 'argMaxMergeState',
     },
   },
-  {
-    minutes: 'gridscope_exp_histogram_stats_1m',
+  exponential_histogram: {
     quarters: 'gridscope_exp_histogram_stats_15m',
     key: 'Scale',
     columns: {
@@ -60,12 +59,12 @@ const ROLLED_UP = [
       Peak: 'argMaxMergeState',
     },
   },
-] as const;
+} as const;
 
 /** The quarter table of a histogram kind's stats. */
 export const QUARTER_TABLES = {
-  histogram: ROLLED_UP[0].quarters,
-  exponential_histogram: ROLLED_UP[1].quarters,
+  histogram: ROLLED_UP.histogram.quarters,
+  exponential_histogram: ROLLED_UP.exponential_histogram.quarters,
 } as const;
 
 /**
@@ -82,7 +81,8 @@ export async function rollQuarter(
 ): Promise<void> {
   if (quarterMs % QUARTER_MS !== 0) throw new Error(`not a quarter start: ${quarterMs}`);
   const params = { fromMs: quarterMs, toMs: quarterMs + QUARTER_MS, marginMs };
-  for (const t of ROLLED_UP) {
+  for (const kind of ['histogram', 'exponential_histogram'] as const) {
+    const t = ROLLED_UP[kind];
     const identity = `MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemporality, ${t.key}`;
     const columns = Object.keys(t.columns).join(', ');
     const rolled = Object.entries(t.columns)
@@ -93,7 +93,7 @@ export async function rollQuarter(
       `INSERT INTO {db:Identifier}.${t.quarters} (${identity}, ${columns}, RolledAt)
       SELECT MetricName, ServiceName, Series, toStartOfFifteenMinutes(Minute) AS Quarter,
         StartTimeUnix, AggregationTemporality, ${t.key}, ${rolled}, now64(3)
-      FROM {db:Identifier}.${t.minutes}
+      FROM {db:Identifier}.${ROLLUP_TABLES[kind]}
       WHERE Minute >= fromUnixTimestamp64Milli({fromMs:Int64})
         AND Minute < fromUnixTimestamp64Milli({toMs:Int64})
       GROUP BY MetricName, ServiceName, Series, Quarter, StartTimeUnix, AggregationTemporality, ${t.key}`,
