@@ -1589,9 +1589,45 @@ describe('minute rollups', () => {
     series === 'c' && sec > 0 ? OTHER_BOUNDS : BOUNDS;
   const OTHER_BOUNDS = [20, 50, 100];
 
+  // A series whose delta points are followed by cumulative ones with the same start time:
+  // a delta value is no running total, so the first cumulative point counts from 0.
+  const SWITCH: Record<'delta' | 'cumulative', CounterPoint[]> = {
+    delta: [[10, 3, -600]],
+    cumulative: [
+      [20, 100, -600],
+      [40, 110, -600],
+    ],
+  };
+  const switched = (temporality: 1 | 2) => ({
+    name: 'rollup.switch',
+    sum: {
+      aggregationTemporality: temporality,
+      isMonotonic: true,
+      dataPoints: counterPoints('s', SWITCH[temporality === 1 ? 'delta' : 'cumulative']),
+    },
+  });
+  const switchedExp = (temporality: 1 | 2) => ({
+    name: 'rollup.exp.switch',
+    unit: 's',
+    exponentialHistogram: {
+      aggregationTemporality: temporality,
+      dataPoints:
+        temporality === 1
+          ? [expPoint(10, -600, 1, { offset: 0, bucketCounts: [1, 2] }, 0)]
+          : [
+              expPoint(20, -600, 1, { offset: 0, bucketCounts: [2, 2] }, 0),
+              expPoint(40, -600, 1, { offset: 0, bucketCounts: [3, 4] }, 0),
+            ],
+    },
+  });
+
   beforeAll(async () => {
     await sendOtlp([
       resource('worker', [
+        switched(1),
+        switched(2),
+        switchedExp(1),
+        switchedExp(2),
         {
           name: 'rollup.resets',
           sum: {
@@ -1652,6 +1688,15 @@ describe('minute rollups', () => {
       expect(values(h)[iso(T0)]).toBeCloseTo(expectedQuantile(0.5, BOUNDS, [1, 3, 1, 0]), 9);
       const c = await series({ metric: 'rollup.histogram', aggregation: 'count', ...params });
       expect(values(c)[iso(T0)]).toBe(5);
+    }
+  });
+
+  it('a cumulative point after a delta point of its series counts from 0', async () => {
+    for (const params of [RANGE, LONG]) {
+      const c = await series({ metric: 'rollup.switch', aggregation: 'increase', ...params });
+      expect(values(c)[iso(T0)]).toBe(3 + 110);
+      const e = await series({ metric: 'rollup.exp.switch', aggregation: 'count', ...params });
+      expect(values(e)[iso(T0)]).toBe(3 + 7);
     }
   });
 

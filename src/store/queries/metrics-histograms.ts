@@ -153,14 +153,18 @@ function mergedRow(r: RolledExponentialRow): ExponentialRow {
 /**
  * The SQL of one side's buckets per term of a rolled read: for each, the sum (as a map) of
  * its point's bucket indexes, brought to the read's scale `target` from the point's own,
- * and its counts with the term's sign.
+ * and its counts with the term's sign. A point's side is the index of its first bucket and
+ * the counts; a delta group's total's, indexes and counts.
  */
 function termMaps(terms: readonly Term[], side: 'positive' | 'negative'): string {
   const at = side === 'positive' ? 6 : 8;
   const maps = terms.map((t) => {
     const p = t.point;
-    return `sumMapIf(arrayMap(k -> bitShiftRight(k, ${p}.5 - target), ${p}.${at}),
-      arrayMap(c -> ${t.sign} * toInt64(c), ${p}.${at + 1}), ${t.when})`;
+    const indexes =
+      p === 'total'
+        ? `arrayMap(k -> bitShiftRight(k, ${p}.5 - target), ${p}.${at})`
+        : `arrayMap(i -> bitShiftRight(${p}.${at} + i - 1, ${p}.5 - target), arrayEnumerate(${p}.${at + 1}))`;
+    return `sumMapIf(${indexes}, arrayMap(c -> ${t.sign} * toInt64(c), ${p}.${at + 1}), ${t.when})`;
   });
   return `[${maps.join(', ')}]`;
 }

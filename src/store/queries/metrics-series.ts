@@ -256,8 +256,9 @@ interface Carried {
  * is `self_w * x - prev_w * prev_x` for any carried x:
  * - a delta point (AggregationTemporality 1) is an increase already: self 1, prev 0;
  * - a cumulative point following one of the same run: self 1, prev 1;
- * - a cumulative point starting a run (a new StartTimeUnix, or a value below the previous
- *   one, which for a monotonic counter is a reset) counts from 0: self 1, prev 0;
+ * - a cumulative point starting a run (a new StartTimeUnix, a value below the previous
+ *   one, which for a monotonic counter is a reset, or a delta point before it, whose value
+ *   is no running total) counts from 0: self 1, prev 0;
  * - the first point seen of a series is a baseline (self 0), unless its run started within
  *   the read (StartTimeUnix at or after the lookback start), when it counts from that start.
  */
@@ -272,13 +273,14 @@ export function weighted(kind: CountedKind, s: SeriesSelection, c: Carried = {})
   const sql = `SELECT ${BUCKET} AS bucket, labels,
       if(temporality = 1 OR has_prev = 1
         OR StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64}), 1, 0) AS self_w,
-      if(temporality != 1 AND has_prev = 1 AND StartTimeUnix = prev_start
+      if(temporality != 1 AND has_prev = 1 AND prev_temporality != 1 AND StartTimeUnix = prev_start
         AND NOT (monotonic AND v < prev_v)${c.sameRun ? ` AND ${c.sameRun}` : ''}, 1, 0) AS prev_w,
       ${[...names, ...prev].join(', ')}
     FROM (
       SELECT TimeUnix, StartTimeUnix, labels, temporality, monotonic, ${names.join(', ')},
         lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER w AS has_prev,
         lagInFrame(StartTimeUnix) OVER w AS prev_start,
+        lagInFrame(temporality) OVER w AS prev_temporality,
         ${lagged.map((n) => `lagInFrame(${n}) OVER w AS prev_${n}`).join(',\n        ')}
       FROM (
         SELECT TimeUnix, StartTimeUnix, series, labels,
