@@ -70,56 +70,59 @@ export function valueSource(kind: 'gauge' | 'sum', s: SeriesSelection): SqlFragm
 }
 
 /**
- * A stored point's text (histogram and exponential histogram stats) begins with its time in
- * Unix nanoseconds and its count: these read those two without casting the whole text. A
- * delta group's text is '' and reads as 0.
+ * A point kept by the histogram stats (schema/0010_histogram_stats.sql) as a tuple of its
+ * time in Unix nanoseconds, count, sum and bucket counts. Delta groups keep none (''), and
+ * their reads use only the totals, so they get a placeholder that casts.
  */
-const textTime = (text: string) =>
-  `fromUnixTimestamp64Nano(toInt64OrZero(substring(splitByChar(',', ${text}, 2)[1], 2)))`;
-const textCount = (text: string) => `toUInt64OrZero(splitByChar(',', ${text}, 3)[2])`;
-
-/** The scalars that rolledIncreases' conditions read of a kind whose points are texts. */
-const TEXT_SCALARS = `${textCount('fs')} AS fC, ${textCount('ls')} AS lC, ${textCount('ps')} AS pC,
-          ${textTime('ps')} AS pT`;
-
-/**
- * A point kept by the histogram stats (schema/0010_histogram_stats.sql), a text of a tuple
- * of its time in Unix nanoseconds, count, sum and bucket counts, cast to that tuple. Delta
- * groups keep none (''), and their reads use only the totals, so they get a placeholder
- * that casts.
- */
-function statsPoint(text: string, _time: string, as: string): string {
-  return `CAST(if(${text} = '', '(0,0,0,[])', ${text}),
-          'Tuple(Int64, UInt64, Float64, Array(UInt64))') AS ${as}`;
+function statsPoint(merged: string): string {
+  return `CAST(if(AggregationTemporality = 1, '(0,0,0,[])', ${merged}),
+          'Tuple(Int64, UInt64, Float64, Array(UInt64))')`;
 }
 
 /**
- * An exponential histogram's totals of a delta group: time, count, sum, zero count, scale,
- * then per side bucket indexes and counts.
+ * An exponential histogram point as kept by its stats (schema/0016_exp_histogram_stats.sql):
+ * time in Unix nanoseconds, count, sum, zero count, scale, then per side the offset of its
+ * first bucket and the bucket counts. Delta groups keep none, as in statsPoint.
+ */
+const EXP_POINT =
+  'Tuple(Int64, UInt64, Float64, UInt64, Int32, Int32, Array(UInt64), Int32, Array(UInt64))';
+const NO_EXP_POINT = '(0,0,0,0,0,0,[],0,[])';
+
+/**
+ * A delta group's exponential histogram totals: time, count, sum, zero count, scale, then
+ * per side bucket indexes (not an offset) and counts.
  */
 const EXP_TOTAL =
   'Tuple(DateTime64(9), UInt64, Float64, UInt64, Int32, Array(Int64), Array(UInt64), Array(Int64), Array(UInt64))';
 
 /**
- * A point kept by the exponential histogram stats (schema/0016_exp_histogram_stats.sql), a
- * text of a tuple of its time in Unix nanoseconds, count, sum, zero count, scale, then per
- * side the offset of its first bucket and the bucket counts, cast to that tuple. Delta
- * groups keep none, as in statsPoint. Unlike EXP_TOTAL, a side is an offset and counts.
+ * An exponential histogram point's text cast to EXP_POINT where `needed` holds, else an
+ * empty point: casting the texts is most of what making the points costs, and a steady run
+ * takes two of a group's five.
  */
-function expStatsPoint(text: string, _time: string, as: string): string {
-  return `CAST(if(${text} = '', '(0,0,0,0,0,0,[],0,[])', ${text}),
-          'Tuple(Int64, UInt64, Float64, UInt64, Int32, Int32, Array(UInt64), Int32, Array(UInt64))') AS ${as}`;
+function expStatsPoint(text: string, _time: string, as: string, needed: string): string {
+  return `if(${needed}, CAST(if(${text} = '', '${NO_EXP_POINT}', ${text}), '${EXP_POINT}'),
+          CAST('${NO_EXP_POINT}', '${EXP_POINT}')) AS ${as}`;
 }
+
+/** Element `n` of an exponential histogram point's text, read without casting the rest. */
+const textElement = (text: string, n: 1 | 2) => `splitByChar(',', ${text}, ${n + 1})[${n}]`;
 
 /**
  * What an increase read takes of each rolled type from the rollup's states of a group
  * (series, start time, temporality, the type's `key`, step): the times of its first (fT),
  * last (lT) and highest (pT) points, their stored forms (fs, ls, ps) and counted values
- * (fC, lC, pC), and the totals of a delta group (total). `point` turns a stored form at
- * its time into a point named `as`, a tuple whose second element is the counted value,
- * then for histograms the sum and the bucket counts (and a delta group's total has the
- * same elements from the second on, save the sides of an exponential histogram's). Reads
- * compare the scalars and make only the points they add or take (see rolledIncreases).
+ * (fC, lC, pC), and the totals of a delta group (total). `point(stored, time, as,
+ * needed)` makes a point named `as` from a stored form at its time: a tuple whose second
+ * element is the counted value, then for histograms the sum and the buckets; a delta
+ * group's total has the same elements from the second on (an exponential histogram's
+ * sides as indexes, see termMaps).
+ *
+ * Reads compare the scalars; a `late` type's points are made after the window over the
+ * groups, and only where `needed` holds. Exponential histogram points are texts whose cast
+ * is costly: made before the window and carried through it, an hour's read took about a
+ * fifth longer. Explicit-bounds histogram points, shorter, read as fast or faster made
+ * before it.
  */
 const ROLLED = {
   sum: {
@@ -128,18 +131,24 @@ const ROLLED = {
     states: `min(FirstTime) AS fT, argMinMerge(First) AS fs, max(LastTime) AS lT,
         argMaxMerge(Last) AS ls, argMaxMerge(PeakTime) AS pt, max(Max) AS ps, (lT, sum(Sum)) AS total`,
     scalars: 'fs AS fC, ls AS lC, ps AS pC, pt AS pT',
-    point: (stored: string, time: string, as: string) => `(${time}, ${stored}) AS ${as}`,
+    point: (stored: string, time: string, as: string, _needed: string) =>
+      `(${time}, ${stored}) AS ${as}`,
+    late: false,
     /** The peak counts only when the counter drops after it. */
     dropsAfterPeak: 'IsMonotonic AND pC > lC',
   },
   histogram: {
     key: 'Bounds',
     monotonic: '1',
-    states: `any(ExplicitBounds) AS eb, min(FirstTime) AS fT, argMinMerge(First) AS fs,
-        max(LastTime) AS lT, argMaxMerge(Last) AS ls, argMaxMerge(Peak) AS ps,
+    states: `any(ExplicitBounds) AS eb, min(FirstTime) AS fT, max(LastTime) AS lT,
+        ${statsPoint('argMinMerge(First)')} AS fv, (fT, fv.2, fv.3, fv.4) AS fs,
+        ${statsPoint('argMaxMerge(Last)')} AS lv, (lT, lv.2, lv.3, lv.4) AS ls,
+        ${statsPoint('argMaxMerge(Peak)')} AS pv,
+        (fromUnixTimestamp64Nano(pv.1), pv.2, pv.3, pv.4) AS ps,
         (lT, sum(Count), sum(Sum), sumForEachMerge(BucketCounts)) AS total`,
-    scalars: TEXT_SCALARS,
-    point: statsPoint,
+    scalars: 'fs.2 AS fC, ls.2 AS lC, ps.2 AS pC, ps.1 AS pT',
+    point: (stored: string, _time: string, as: string, _needed: string) => `${stored} AS ${as}`,
+    late: false,
     dropsAfterPeak: 'pC > lC',
   },
   exponential_histogram: {
@@ -150,8 +159,13 @@ const ROLLED = {
         argMaxMerge(Peak) AS ps, sumMapMerge(Positive) AS pm, sumMapMerge(Negative) AS nm,
         CAST((lT, sum(Count), sum(Sum), sum(ZeroCount), Scale, pm.1, pm.2, nm.1, nm.2),
           '${EXP_TOTAL}') AS total`,
-    scalars: TEXT_SCALARS,
+    // A delta group's texts are '' and read as 0.
+    scalars: `toUInt64OrZero(${textElement('fs', 2)}) AS fC,
+          toUInt64OrZero(${textElement('ls', 2)}) AS lC,
+          toUInt64OrZero(${textElement('ps', 2)}) AS pC,
+          fromUnixTimestamp64Nano(toInt64OrZero(substring(${textElement('ps', 1)}, 2))) AS pT`,
     point: expStatsPoint,
+    late: true,
     dropsAfterPeak: 'pC > lC',
   },
 } as const;
@@ -246,7 +260,7 @@ export function termSum(terms: readonly Term[], i: number, cast: 'toFloat64' | '
  * resets again or climbs above the pre-reset peak. The rules are applied per group instead
  * of per replayed point: within a group each point follows the one before it; the first
  * follows the previous group's last point (q) in the series, found by a window over the
- * groups, so no point is materialised.
+ * groups, so no point is materialised (a cumulative group does not continue a delta one).
  *
  * `aggregate(columns, groupBy)` is the SQL of a read over the groups in the range, per
  * `bucket` and `labels` (the SQL of the read's group labels over the rollup's columns)
@@ -307,34 +321,42 @@ export function rolledIncreases(
     term(-1, 'm', `${lastTaken} AND (has_pk OR NOT (${first}))`),
     term(1, 'total', 'delta'),
   ];
+  // Made after the window, a point is made only for the groups whose terms take it.
+  const needed = (point: Term['point']) =>
+    terms
+      .filter((t) => t.point === point)
+      .map((t) => t.when)
+      .join(' OR ');
+  const made = (needs: (point: Term['point']) => string) => [
+    r.point('fpS', 'fpT', 'fp', needs('fp')),
+    r.point('ls', 'lT', 'l', needs('l')),
+    r.point('ps', 'pT', 'pk', needs('pk')),
+    r.point('if(has_pk, ps, fpS)', 'if(has_pk, pT, fpT)', 'm', needs('m')),
+  ];
   const valid = (p: string) => `length(${p}.4) = length(eb) + 1`;
+  // With buckets (explicit-bounds histograms, whose points are made before the window) the
+  // validity of each point is read with them.
+  if (b && r.late) throw new Error(`bucket reads of ${kind} make their points after the window`);
   const validity = b
-    ? `,\n      ${valid('fp')} AS vf, ${valid('pk')} AS vpk, ${valid('l')} AS vl, ${valid('total')} AS vt`
+    ? `\n          ${valid('fp')} AS vf, ${valid('pk')} AS vpk, ${valid('l')} AS vl, ${valid('total')} AS vt,`
     : '';
-  // The previous group's last point (q, from its stored form; a delta group's totals are
-  // not continued, as in the points' read); with buckets its bounds. An exponential
-  // histogram's buckets are brought to the lowest scale of the rows read (target), found
-  // by a window over them: a scalar subquery scanning the rollup for it took the engine
-  // about 20 ms more to prepare.
+  // The previous group's last point (q; a delta group's totals are not continued, as in the
+  // points' read); with buckets its bounds. An exponential histogram's buckets are brought
+  // to the lowest scale of the rows read (target), found by a window over them: a scalar
+  // subquery scanning the rollup for it took the engine about 20 ms more to prepare.
   const windowed = [
     'lagInFrame(delta) OVER w AS prev_delta',
-    'lagInFrame(ls) OVER w AS qS',
-    'lagInFrame(lT) OVER w AS qT',
     'lagInFrame(lC) OVER w AS qC',
+    ...(r.late
+      ? ['lagInFrame(ls) OVER w AS qS', 'lagInFrame(lT) OVER w AS qT']
+      : ['lagInFrame(l) OVER w AS q']),
   ];
   if (b) windowed.push('lagInFrame(Bounds) OVER w AS prev_bounds');
   if (kind === 'exponential_histogram') windowed.push('min(ms) OVER () AS target');
-  // The conditions and the window read scalars and stored forms only; the points are made
-  // once per group in range, after the window: making them before it, and carrying them
-  // through, took an exponential histogram's read about a fifth longer.
-  const grouped = `(
-    SELECT *,
-      ${r.point('fpS', 'fpT', 'fp')},
-      ${r.point('ls', 'lT', 'l')},
-      ${r.point('ps', 'pT', 'pk')},
-      ${r.point('if(has_pk, ps, fpS)', 'if(has_pk, pT, fpT)', 'm')},
-      ${r.point('qS', 'qT', 'q')}${validity}
-    FROM (
+  // The conditions and the window read scalars (and the stored forms); the points are made
+  // before the window, or with `late` after it, for the groups in range (see ROLLED).
+  const before = r.late ? '' : `\n          ${made(() => '1').join(',\n          ')},${validity}`;
+  const windowedRows = `(
       SELECT *,
         lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER w AS has_prev,
         lagInFrame(StartTimeUnix) OVER w AS prev_start,
@@ -344,7 +366,7 @@ export function rolledIncreases(
           NOT delta AND pT > fT AND ${r.dropsAfterPeak} AS has_pk,
           NOT delta AND lT > fT AS has_l,
           if(lT > fT, fT, lT) AS fpT, if(lT > fT, fs, ls) AS fpS, if(lT > fT, fC, lC) AS fpC,
-          if(has_pk, pC, fpC) AS mC,
+          if(has_pk, pC, fpC) AS mC,${before}
           if(delta, lT, fpT) AS ord
         FROM (
           SELECT Series, StartTimeUnix, AggregationTemporality, ${r.key},
@@ -356,14 +378,21 @@ export function rolledIncreases(
         )
       )
       WINDOW w AS (PARTITION BY Series ORDER BY ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-    )
-    WHERE inRange
-  )`;
-  const kept = b ? 'WHERE if(delta, vt, vf OR (has_pk AND vpk) OR (has_l AND vl))' : '';
+    )`;
+  const after = [...made(needed), r.point('qS', 'qT', 'q', needed('q'))];
+  const grouped = r.late
+    ? `(
+      SELECT *,
+        ${after.join(',\n        ')}
+      FROM ${windowedRows}
+      WHERE inRange
+    )`
+    : windowedRows;
+  const kept = `inRange${b ? ' AND if(delta, vt, vf OR (has_pk AND vpk) OR (has_l AND vl))' : ''}`;
   const aggregate = (columns: string, groupBy = '') =>
     `SELECT step * {stepMs:Int64} AS bucket, labels, ${columns}
       FROM ${grouped}
-      ${kept}
+      WHERE ${kept}
       GROUP BY bucket, labels${groupBy}`;
   return {
     aggregate,
