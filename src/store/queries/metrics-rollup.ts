@@ -308,7 +308,7 @@ export function rolledIncreases(
   // taken (lastTaken) leaves both terms out, which spares the engine summing its buckets
   // twice. In a steady run every group then adds its last point and takes its
   // predecessor's, nothing else.
-  const terms = [
+  const conditions = [
     term(1, 'fp', `${first} AND (has_pk OR NOT (${lastTaken}))`),
     term(
       -1,
@@ -321,6 +321,9 @@ export function rolledIncreases(
     term(-1, 'm', `${lastTaken} AND (has_pk OR NOT (${first}))`),
     term(1, 'total', 'delta'),
   ];
+  // After the window, the conditions are named once (w0, w1, ...): written out in each
+  // aggregate and point that reads them, they took the engine longer to plan.
+  const terms = r.late ? conditions.map((t, i) => ({ ...t, when: `w${i}` })) : conditions;
   // Made after the window, a point is made only for the groups whose terms take it.
   const needed = (point: Term['point']) =>
     terms
@@ -379,7 +382,11 @@ export function rolledIncreases(
       )
       WINDOW w AS (PARTITION BY Series ORDER BY ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     )`;
-  const after = [...made(needed), r.point('qS', 'qT', 'q', needed('q'))];
+  const after = [
+    ...conditions.map((t, i) => `${t.when} AS w${i}`),
+    ...made(needed),
+    r.point('qS', 'qT', 'q', needed('q')),
+  ];
   const grouped = r.late
     ? `(
       SELECT *,
