@@ -382,7 +382,7 @@ export function rolledIncreases(
       )
       WINDOW w AS (PARTITION BY Series ORDER BY ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     )`;
-  const after = [
+  const after = () => [
     ...conditions.map((t, i) => `${t.when} AS w${i}`),
     ...made(needed),
     r.point('qS', 'qT', 'q', needed('q')),
@@ -390,7 +390,7 @@ export function rolledIncreases(
   const grouped = r.late
     ? `(
       SELECT *,
-        ${after.join(',\n        ')}
+        ${after().join(',\n        ')}
       FROM ${windowedRows}
       WHERE inRange
     )`
