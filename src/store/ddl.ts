@@ -24,6 +24,11 @@ export function quoteIdentifier(name: string): string {
   return '`' + name + '`';
 }
 
+/** A ClickHouse string literal holding exactly `text`. */
+export function stringLiteral(text: string): string {
+  return `'${text.replace(/[\\'\0]/g, (c) => (c === '\0' ? '\\0' : `\\${c}`))}'`;
+}
+
 const CLUSTER_NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** Fills a schema template's placeholders for the target. */

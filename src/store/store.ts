@@ -37,7 +37,7 @@ export interface QueryOptions {
   timeoutMs?: number | undefined;
 }
 
-/** How long a retired read session stays open for statements already queued on it. */
+/** How long a retired session stays open for statements already queued on it. */
 const RETIRED_SESSION_CLOSE_MS = 60_000;
 
 /** ClickHouse's error code for a query stopped by max_execution_time. */
@@ -68,9 +68,14 @@ export interface TableRows {
  */
 export class Store {
   private readonly insertClients: ClickHouseClient[];
-  private readClient: ClickHouseClient;
-  /** Read sessions replaced after a failure, closed a while later (see `session`). */
-  private readonly retired = new Set<ClickHouseClient>();
+  /** The API's reads, the repositories' statements and the migrations. */
+  private readonly reads: Session;
+  /**
+   * Background statements (the roll-ups' INSERT ... SELECT): the embedded engine runs one
+   * statement per session at a time, so on the read session a roll-up held the reads that
+   * came during it.
+   */
+  private readonly background: Session;
   private nextInsertClient = 0;
   private readonly batchers = new Map<string, TableBatcher>();
   private readonly migrated = new Map<string, Promise<void>>();
@@ -87,7 +92,8 @@ export class Store {
       rmSync(this.spoolDir, { recursive: true, force: true });
       mkdirSync(this.spoolDir, { recursive: true });
     }
-    this.readClient = openClient(opts.backend);
+    this.reads = new Session(opts.backend);
+    this.background = new Session(opts.backend);
     this.insertClients = Array.from({ length: Math.max(1, opts.insertConnections) }, () =>
       openClient(opts.backend),
     );
@@ -127,8 +133,8 @@ export class Store {
   preparePlatform(): Promise<void> {
     this.platformReady ??= (async () => {
       const target = { database: this.platformDatabase(), cluster: this.opts.cluster };
-      await migrate(this.readClient, target, 'platform');
-      await applyRetention(this.readClient, target, this.opts.retention);
+      await migrate(this.reads.client, target, 'platform');
+      await applyRetention(this.reads.client, target, this.opts.retention);
     })();
     this.platformReady.catch(() => (this.platformReady = undefined));
     return this.platformReady;
@@ -136,18 +142,18 @@ export class Store {
 
   /** Organizations and API keys; call preparePlatform() first. */
   platform(): PlatformRepo {
-    return new PlatformRepo(new Db(this.session, this.platformDatabase()));
+    return new PlatformRepo(new Db(this.reads.run, this.platformDatabase()));
   }
 
   /** The audit trail of an organization, or of the platform with `null`. */
   audit(org: string | null): AuditRepo {
     const database = org === null ? this.platformDatabase() : this.database(org);
-    return new AuditRepo(new Db(this.session, database));
+    return new AuditRepo(new Db(this.reads.run, database));
   }
 
   /** An organization's scrape jobs; call prepareOrg(org) first. */
   collectors(org: string): CollectorRepo {
-    return new CollectorRepo(new Db(this.session, this.database(org)));
+    return new CollectorRepo(new Db(this.reads.run, this.database(org)));
   }
 
   /** Creates or migrates an organization's database and applies its retention; once per org. */
@@ -163,8 +169,8 @@ export class Store {
 
   private async migrateOrg(org: string): Promise<void> {
     const target = { database: this.database(org), cluster: this.opts.cluster };
-    const applied = await migrate(this.readClient, target);
-    const ttl = await applyRetention(this.readClient, target, this.opts.retention);
+    const applied = await migrate(this.reads.client, target);
+    const ttl = await applyRetention(this.reads.client, target, this.opts.retention);
     this.opts.log.info(
       { org, database: target.database, applied, ttlChanged: ttl },
       'organization schema ready',
@@ -211,7 +217,7 @@ export class Store {
         ? {}
         : { max_execution_time: Math.max(1, Math.ceil(opts.timeoutMs / 1000)) };
     try {
-      return await this.session(async (client) => {
+      return await this.reads.run(async (client) => {
         const rs = await client.query({
           query: sql,
           query_params: { ...params, db: this.database(org) },
@@ -235,11 +241,12 @@ export class Store {
   }
 
   /**
-   * Runs a statement that returns no rows, such as an INSERT ... SELECT into a rollup, on
-   * the read session; parameters are bound as in `query`.
+   * Runs a background statement that returns no rows, such as an INSERT ... SELECT into a
+   * roll-up, on a session of its own, so reads do not wait for it; parameters are bound as
+   * in `query`.
    */
   async command(org: string, sql: string, params: Record<string, unknown>): Promise<void> {
-    await this.session((client) =>
+    await this.background.run((client) =>
       client.command({
         query: sql,
         query_params: { ...params, db: this.database(org) },
@@ -248,34 +255,9 @@ export class Store {
     );
   }
 
-  /**
-   * Runs a statement on the read session. After a failed statement the embedded engine can
-   * hand that statement's partial output to the next one on the session (seen with a read
-   * that failed midway), so a failure retires the session: later statements get a new one,
-   * and the old one is closed once statements already queued on it are done.
-   */
-  private readonly session = async <T>(
-    statement: (client: ClickHouseClient) => Promise<T>,
-  ): Promise<T> => {
-    const client = this.readClient;
-    try {
-      return await statement(client);
-    } catch (err) {
-      if (this.opts.backend.kind === 'embedded' && client === this.readClient) {
-        this.readClient = openClient(this.opts.backend);
-        this.retired.add(client);
-        setTimeout(() => {
-          this.retired.delete(client);
-          void client.close().catch(() => undefined);
-        }, RETIRED_SESSION_CLOSE_MS).unref();
-      }
-      throw err;
-    }
-  };
-
   /** True when the engine answers. */
   async ping(): Promise<boolean> {
-    const r = await this.readClient.ping();
+    const r = await this.reads.client.ping();
     return r.success;
   }
 
@@ -287,9 +269,11 @@ export class Store {
   async close(): Promise<void> {
     await this.drain();
     await this.userSql.close();
-    const retired = [...this.retired];
-    this.retired.clear();
-    await Promise.all([this.readClient, ...retired, ...this.insertClients].map((c) => c.close()));
+    await Promise.all([
+      this.reads.close(),
+      this.background.close(),
+      ...this.insertClients.map((c) => c.close()),
+    ]);
   }
 
   private batcher(database: string, table: TableName): TableBatcher {
@@ -316,5 +300,48 @@ export class Store {
     const c = this.insertClients[this.nextInsertClient % this.insertClients.length]!;
     this.nextInsertClient++;
     return c;
+  }
+}
+
+/**
+ * An engine session. After a failed statement the embedded engine can hand that
+ * statement's partial output to the next one on the session (seen with a read that failed
+ * midway), so a failure retires the session: later statements get a new one, and the old
+ * one is closed once statements already queued on it are done.
+ */
+class Session {
+  private current: ClickHouseClient;
+  /** Sessions replaced after a failure, closed a while later. */
+  private readonly retired = new Set<ClickHouseClient>();
+
+  constructor(private readonly backend: Backend) {
+    this.current = openClient(backend, { sessionParameters: true });
+  }
+
+  get client(): ClickHouseClient {
+    return this.current;
+  }
+
+  readonly run = async <T>(statement: (client: ClickHouseClient) => Promise<T>): Promise<T> => {
+    const client = this.current;
+    try {
+      return await statement(client);
+    } catch (err) {
+      if (this.backend.kind === 'embedded' && client === this.current) {
+        this.current = openClient(this.backend, { sessionParameters: true });
+        this.retired.add(client);
+        setTimeout(() => {
+          this.retired.delete(client);
+          void client.close().catch(() => undefined);
+        }, RETIRED_SESSION_CLOSE_MS).unref();
+      }
+      throw err;
+    }
+  };
+
+  async close(): Promise<void> {
+    const all = [this.current, ...this.retired];
+    this.retired.clear();
+    await Promise.all(all.map((c) => c.close()));
   }
 }

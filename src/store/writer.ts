@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { statementSettings } from './client.js';
-import { quoteIdentifier } from './ddl.js';
+import { quoteIdentifier, stringLiteral } from './ddl.js';
 import type { TableName } from './tables.js';
 import { TABLE_COLUMNS } from './tables.js';
 
@@ -154,11 +154,6 @@ async function writeChunks(path: string, chunks: readonly Uint8Array[]): Promise
   } finally {
     await file.close();
   }
-}
-
-/** A ClickHouse string literal; used only for the spool file path, which Gridscope makes. */
-function stringLiteral(s: string): string {
-  return "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";
 }
 
 /** Backquotes a column name such as `Events.Timestamp`. */

@@ -634,6 +634,67 @@ describe('reads', () => {
       await store.close();
     }
   });
+
+  it('are answered while statements run on other sessions: a roll-up, an insert', async () => {
+    const store = smallStore();
+    try {
+      await store.prepareOrg('storetest');
+      // About two seconds of engine time each, standing in for a long roll-up (on the
+      // store's background session) and a long insert (a statement without parameters on a
+      // session of its own, as inserts are).
+      const slow = 'SELECT sleepEachRow(0.5) FROM numbers({n:UInt8})';
+      for (const other of [
+        () => store.command('storetest', slow, { n: 4 }),
+        () => client.command({ query: slow.replace('{n:UInt8}', '4') }),
+      ]) {
+        const done: string[] = [];
+        const running = other().then(() => done.push('other'));
+        await new Promise((r) => setTimeout(r, 200));
+        const read = store
+          .query('storetest', 'SELECT {answer:UInt8} AS answer', { answer: 44 })
+          .then((rows) => done.push(`read ${JSON.stringify(rows)}`));
+        await Promise.all([running, read]);
+        expect(done).toEqual(['read [{"answer":44}]', 'other']);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('bind every value as given, and statements on two sessions keep their own values', async () => {
+    const stores = [smallStore(), smallStore()];
+    try {
+      await Promise.all(stores.map((s) => s.prepareOrg('storetest')));
+      const hostile = [
+        "'; DROP TABLE x; --",
+        "\\'",
+        '\\N',
+        'tab\there\nnewline',
+        'a\u0000b',
+        '{v:String}',
+        'ünï',
+      ];
+      const rows = await stores[0]!.query(
+        'storetest',
+        'SELECT {s:String} AS s, {a:Array(String)} AS a, {n:Int64} AS n, {f:Float64} AS f',
+        { s: hostile.join('|'), a: hostile, n: -9007199254740991, f: 0.1 },
+      );
+      expect(rows).toEqual([{ s: hostile.join('|'), a: hostile, n: -9007199254740991, f: 0.1 }]);
+      // The same names on both sessions at once, each statement with values of its own.
+      const reads = Array.from({ length: 40 }, (_, i) =>
+        stores[i % 2]!.query(
+          'storetest',
+          'SELECT {v:String} AS v, {n:UInt32} AS n, sum(sleepEachRow(0.005)) AS z FROM numbers(2)',
+          { v: `value-${i}`, n: i },
+        ),
+      );
+      expect(await Promise.all(reads)).toEqual(
+        Array.from({ length: 40 }, (_, i) => [{ v: `value-${i}`, n: i, z: 0 }]),
+      );
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
 });
 
 describe('service edges', () => {
