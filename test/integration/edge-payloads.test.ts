@@ -64,17 +64,16 @@ const TRACE_ID = '5b8efff798038103d269b633813fc60c';
 const SPAN_ID = 'eee19b7ec3c1b174';
 
 describe('OTLP/HTTP JSON', () => {
-  it('reads 64-bit integers given as JSON strings and as JSON numbers', async () => {
+  it('reads 64-bit integers given as JSON strings and as JSON numbers, exactly', async () => {
     const asString = nanosAgo(60, 123_456_789);
-    // Beyond 2^53, yet a multiple of 4096 and so exactly representable as a JSON number.
-    const exact = BigInt(nanosAgo(120, 0)) - (BigInt(nanosAgo(120, 0)) % 4096n);
-    const asNumber = Number(exact);
-    expect(BigInt(asNumber)).toBe(exact);
+    // Beyond 2^53 and odd, so no double holds it: read from the text's own digits.
+    const asNumber = nanosAgo(120, 987_654_321);
     const body = logRequest('json-ints', [
       { timeUnixNano: asString, body: { intValue: '9007199254740993' }, severityNumber: 9 },
-      { timeUnixNano: asNumber, body: { intValue: 42 }, severityNumber: 13 },
+      { timeUnixNano: 'NUMBER', body: { intValue: 42 }, severityNumber: 13 },
     ]);
-    const res = await postOtlp(gs, 'logs', JSON.stringify(body), JSON_CT);
+    const text = JSON.stringify(body).replace('"NUMBER"', asNumber);
+    const res = await postOtlp(gs, 'logs', text, JSON_CT);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({});
     const stored = await rows<{ ts: string; Body: string; SeverityNumber: number }>(
@@ -84,7 +83,7 @@ describe('OTLP/HTTP JSON', () => {
     );
     expect(stored).toEqual([
       { ts: asString, Body: '9007199254740993', SeverityNumber: 9 },
-      { ts: exact.toString(), Body: '42', SeverityNumber: 13 },
+      { ts: asNumber, Body: '42', SeverityNumber: 13 },
     ]);
   });
 
@@ -161,6 +160,29 @@ describe('OTLP/HTTP JSON', () => {
     }
     expect(await count(gs, 'otel_logs')).toBe(before);
   });
+
+  it('answers a value its field cannot hold with 400 naming it, writing nothing', async () => {
+    const before = await count(gs, 'otel_logs');
+    const t = nanosAgo(10);
+    const cases: [Record<string, unknown>, string][] = [
+      [{ timeUnixNano: `${t}abc` }, 'timeUnixNano'],
+      [{ timeUnixNano: t, attributes: [{ key: 'k', value: { boolValue: 'false' } }] }, 'boolValue'],
+      [{ timeUnixNano: t, attributes: [{ key: 'k', value: { intValue: '1.9' } }] }, 'intValue'],
+    ];
+    for (const [record, field] of cases) {
+      const body = logRequest('strict-json', [
+        { body: { stringValue: 'ok' }, timeUnixNano: t },
+        record,
+      ]);
+      const res = await postOtlp(gs, 'logs', JSON.stringify(body), JSON_CT);
+      expect(res.status, field).toBe(400);
+      const status = (await res.json()) as { code: number; message: string };
+      expect(status.code).toBe(3);
+      expect(status.message).toContain(`logRecords[1].`);
+      expect(status.message).toContain(field);
+    }
+    expect(await count(gs, 'otel_logs')).toBe(before);
+  });
 });
 
 describe('OTLP/HTTP protobuf', () => {
@@ -212,9 +234,39 @@ describe('OTLP/HTTP protobuf', () => {
     expect(res.status).toBe(400);
   });
 
-  it('refuses other content types with 415', async () => {
-    const res = await postOtlp(gs, 'logs', 'x', { 'content-type': 'text/plain' });
-    expect(res.status).toBe(415);
+  it('refuses other content types and codings with 415 and a google.rpc.Status', async () => {
+    const status = async (res: Response) =>
+      StatusType.decode(new Uint8Array(await res.arrayBuffer())) as unknown as {
+        message: string;
+      };
+    const plain = await postOtlp(gs, 'logs', 'x', { 'content-type': 'text/plain' });
+    expect(plain.status).toBe(415);
+    expect(plain.headers.get('content-type')).toBe('application/x-protobuf');
+    expect((await status(plain)).message).toMatch(/Content-Type must be/);
+    const brotli = await postOtlp(gs, 'logs', 'x', { ...PROTO, 'content-encoding': 'br' });
+    expect(brotli.status).toBe(415);
+    expect(brotli.headers.get('accept-encoding')).toBe('gzip, deflate, identity');
+    expect((await status(brotli)).message).toBe('unsupported Content-Encoding: br');
+  });
+
+  it('answers other methods on an export path with 405 and Allow: POST', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const res = await fetch(`${urls(gs).http}/v1/traces`, { method });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+    }
+  });
+
+  it('answers in the media type of the request', async () => {
+    const req = REQUEST_TYPES.logs.fromObject(
+      logRequest('media-type', [{ timeUnixNano: nanosAgo(10), body: { stringValue: 'x' } }]),
+    );
+    const body = REQUEST_TYPES.logs.encode(req).finish();
+    for (const type of ['application/protobuf', 'application/x-protobuf']) {
+      const res = await postOtlp(gs, 'logs', body, { 'content-type': type });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe(type);
+    }
   });
 
   it('stores a summary metric with its quantiles', async () => {

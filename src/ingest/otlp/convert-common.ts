@@ -116,7 +116,7 @@ export function scanGroup(r: WireReader, start: number, end: number): Group {
       else if (f === 2) group.children.push(range);
       else group.schemaUrl = range;
     } else {
-      r.skip(t & 7);
+      r.skip(t);
     }
   }
   return group;
@@ -131,7 +131,7 @@ export function scanRequest(r: WireReader): Range[] {
       expectWire(t, WIRE_LEN);
       out.push(r.range());
     } else {
-      r.skip(t & 7);
+      r.skip(t);
     }
   }
   return out;
@@ -204,7 +204,7 @@ export function bytesField(r: WireReader, msg: Range, field: number): Range {
       expectWire(t, WIRE_LEN);
       out = r.range();
     } else {
-      r.skip(t & 7);
+      r.skip(t);
     }
   }
   return out;
@@ -220,7 +220,7 @@ export function varintField(r: WireReader, msg: Range, field: number): number {
       expectWire(t, WIRE_VARINT);
       v = r.varint32();
     } else {
-      r.skip(t & 7);
+      r.skip(t);
     }
   }
   return v;

@@ -19,11 +19,27 @@ export interface OtlpHttpOptions {
   log: Logger;
 }
 
-function encodingOf(contentType: string | undefined): Encoding | null {
+/** A request's media type (its Content-Type without parameters) and what it encodes. */
+function encodingOf(contentType: string | undefined): { type: string; encoding: Encoding | null } {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
-  if (type === 'application/json') return 'json';
-  return null;
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') {
+    return { type, encoding: 'protobuf' };
+  }
+  if (type === 'application/json') return { type, encoding: 'json' };
+  return { type, encoding: null };
+}
+
+/** Content codings a request body may have. */
+const ACCEPTED_ENCODINGS = 'gzip, deflate, identity';
+
+/** An error answered 415 Unsupported Media Type. */
+class UnsupportedMedia extends AppError {
+  constructor(
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super('VALIDATION', message);
+  }
 }
 
 /** Reads the body, refusing it as soon as it passes `limit` bytes. */
@@ -54,7 +70,11 @@ async function decompress(
   const enc = (encoding ?? 'identity').trim().toLowerCase();
   if (enc === 'identity' || enc === '') return body;
   const inflater = enc === 'gzip' ? gunzipAsync : enc === 'deflate' ? inflateAsync : null;
-  if (!inflater) throw new AppError('VALIDATION', `unsupported Content-Encoding: ${enc}`);
+  if (!inflater) {
+    throw new UnsupportedMedia(`unsupported Content-Encoding: ${enc}`, {
+      'accept-encoding': ACCEPTED_ENCODINGS,
+    });
+  }
   try {
     return await inflater(body, { maxOutputLength: limit });
   } catch (err) {
@@ -69,36 +89,49 @@ export function otlpHttpApp(opts: OtlpHttpOptions): Hono {
   const log = opts.log;
 
   const handle = async (c: Context, signal: Signal) => {
-    const encoding = encodingOf(c.req.header('content-type'));
+    // Answers use the request's own media type; a body of an unknown type is answered in
+    // protobuf, the encoding OTLP/HTTP falls back to.
+    const { type, encoding } = encodingOf(c.req.header('content-type'));
+    const answerType = encoding === null ? 'application/x-protobuf' : type;
     try {
       const org = opts.auth.resolve(c.req.header('authorization'));
       if (!encoding) {
-        return c.text('Content-Type must be application/x-protobuf or application/json', 415);
+        throw new UnsupportedMedia(
+          'Content-Type must be application/x-protobuf, application/protobuf or application/json',
+        );
       }
       const raw = await readBody(c, opts.maxRequestBytes);
       const body = await decompress(raw, c.req.header('content-encoding'), opts.maxRequestBytes);
       const outcome = await opts.pipeline.export(signal, 'http', org, encoding, body);
-      if (encoding === 'json') return c.json(exportResponseObject(signal, outcome), 200);
-      return c.body(Buffer.from(exportResponseProto(signal, outcome)), 200, {
-        'content-type': 'application/x-protobuf',
-      });
+      const answer =
+        encoding === 'json'
+          ? JSON.stringify(exportResponseObject(signal, outcome))
+          : Buffer.from(exportResponseProto(signal, outcome));
+      return c.body(answer, 200, { 'content-type': answerType });
     } catch (err) {
       const e = toAppError(err);
-      const status = httpStatus(e);
+      const status = e instanceof UnsupportedMedia ? 415 : httpStatus(e);
       if (status >= 500) log.error({ err: e, signal }, 'export failed');
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = {
+        ...(e instanceof UnsupportedMedia ? e.headers : {}),
+        'content-type': answerType,
+      };
       if (e.retryAfterSeconds !== undefined) headers['retry-after'] = String(e.retryAfterSeconds);
-      if (encoding !== 'protobuf') {
-        headers['content-type'] = 'application/json';
-        return c.body(statusJson(e), status as 400, headers);
-      }
-      headers['content-type'] = 'application/x-protobuf';
-      return c.body(Buffer.from(statusProto(e)), status as 400, headers);
+      const answer = encoding === 'json' ? statusJson(e) : Buffer.from(statusProto(e));
+      return c.body(answer, status as 400, headers);
     }
   };
 
   for (const signal of SIGNALS) {
     app.post(`/v1/${signal}`, (c) => handle(c, signal));
+    // Any other method on an export path is known but not allowed (RFC 9110, 405).
+    app.all(`/v1/${signal}`, (c) => {
+      const e = new AppError('VALIDATION', `${c.req.method} is not allowed; use POST`);
+      return c.body(Buffer.from(statusProto(e)), 405, {
+        allow: 'POST',
+        'content-type': 'application/x-protobuf',
+      });
+    });
   }
   return app;
 }

@@ -85,7 +85,7 @@ export function logsToRows(
           ({ start: eventStart, end: eventEnd } = r.range());
           break;
         default:
-          r.skip(t & 7);
+          r.skip(t);
       }
     }
     if (!validId(buf, id, 16, true)) {

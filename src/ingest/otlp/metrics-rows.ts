@@ -151,7 +151,7 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
       expectWire(t, WIRE_LEN);
       pt.exemplars.push(r.range());
     } else if (f === fields.attributes) {
-      r.skip(t & 7);
+      r.skip(t);
     } else if (kind === 'gauge' || kind === 'sum') {
       if (f === 4) {
         expectWire(t, WIRE_I64);
@@ -160,7 +160,7 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
         expectWire(t, WIRE_I64);
         r.fixed64();
         pt.value = int64Number({ low: r.lo, high: r.hi });
-      } else r.skip(t & 7);
+      } else r.skip(t);
     } else {
       // Histogram, exponential histogram and summary share count (4) and sum (5).
       if (f === 4) {
@@ -177,7 +177,7 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
           expectWire(t, WIRE_I64);
           if (f === 11) pt.min = r.double();
           else pt.max = r.double();
-        } else r.skip(t & 7);
+        } else r.skip(t);
       } else if (kind === 'exponentialHistogram') {
         if (f === 6) {
           expectWire(t, WIRE_VARINT);
@@ -196,11 +196,11 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
           if (f === 12) pt.min = d;
           else if (f === 13) pt.max = d;
           else pt.zeroThreshold = d;
-        } else r.skip(t & 7);
+        } else r.skip(t);
       } else if (f === 6) {
         expectWire(t, WIRE_LEN);
         pt.quantiles.push(r.range());
-      } else r.skip(t & 7);
+      } else r.skip(t);
     }
   }
   return pt;
@@ -218,7 +218,7 @@ function writeBuckets(w: NativeWriter, r: WireReader, b: Range | null): void {
         expectWire(t, WIRE_VARINT);
         offset = zigzag32(r.varint32());
       } else if (t >>> 3 === 2) readUint64s(r, t, WIRE_VARINT, counts);
-      else r.skip(t & 7);
+      else r.skip(t);
     }
   }
   w.i32(offset);
@@ -281,7 +281,7 @@ function readExemplar(r: WireReader, e: Range): Exemplar {
         x.traceId = r.range();
         break;
       default:
-        r.skip(t & 7);
+        r.skip(t);
     }
   }
   return x;
@@ -377,7 +377,7 @@ function convertMetric(
       kind = DATA_FIELDS[f];
       data = r.range();
     } else {
-      r.skip(t & 7);
+      r.skip(t);
     }
   }
   if (!kind || !data) return;
@@ -399,7 +399,7 @@ function convertMetric(
       expectWire(t, WIRE_VARINT);
       monotonic = r.varint32() !== 0;
     } else {
-      r.skip(t & 7);
+      r.skip(t);
     }
   }
   if (points.length === 0) return;
@@ -501,7 +501,7 @@ function convertMetric(
               expectWire(t, WIRE_I64);
               if (t >>> 3 === 1) quantile = r.double();
               else value = r.double();
-            } else r.skip(t & 7);
+            } else r.skip(t);
           }
           q.push(quantile);
           v.push(value);

@@ -140,7 +140,7 @@ function readSpan(r: WireReader, s: Range): SpanFields {
             expectWire(st, WIRE_VARINT);
             f.statusCode = r.varint32();
           } else {
-            r.skip(st & 7);
+            r.skip(st);
           }
         }
         break;
@@ -150,7 +150,7 @@ function readSpan(r: WireReader, s: Range): SpanFields {
         f.flags = r.fixed32();
         break;
       default:
-        r.skip(t & 7);
+        r.skip(t);
     }
   }
   return f;
@@ -183,7 +183,7 @@ function readEvent(r: WireReader, e: Range): EventFields {
         f.dropped = r.varint32();
         break;
       default:
-        r.skip(t & 7);
+        r.skip(t);
     }
   }
   return f;
@@ -231,7 +231,7 @@ function readLink(r: WireReader, l: Range): LinkFields {
         f.flags = r.fixed32();
         break;
       default:
-        r.skip(t & 7);
+        r.skip(t);
     }
   }
   return f;

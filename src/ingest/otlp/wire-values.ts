@@ -66,7 +66,7 @@ export function writeAnyValue(w: ByteSink, r: WireReader, start: number, end: nu
         kind = t >>> 3 === 5 ? 'array' : t >>> 3 === 6 ? 'map' : 'bytes';
         break;
       default:
-        r.skip(t & 7);
+        r.skip(t);
     }
   }
   r.at(savePos, saveEnd);
@@ -117,7 +117,7 @@ export function writeAttributes(
   while (r.more()) {
     const t = r.tag();
     if (t >>> 3 !== field) {
-      r.skip(t & 7);
+      r.skip(t);
       continue;
     }
     expectWire(t, WIRE_LEN);
@@ -141,7 +141,7 @@ export function writeAttributes(
         }
         r.pos = e;
       } else {
-        r.skip(kt & 7);
+        r.skip(kt);
       }
     }
     const value = m.key(buf, keyStart, keyEnd);
@@ -171,7 +171,7 @@ export function findServiceName(
   while (r.more()) {
     const t = r.tag();
     if (t >>> 3 !== field || (t & 7) !== WIRE_LEN) {
-      r.skip(t & 7);
+      r.skip(t);
       continue;
     }
     const kvEnd = r.len();
@@ -180,7 +180,7 @@ export function findServiceName(
     while (r.pos < kvEnd) {
       const kt = r.tag();
       if ((kt & 7) !== WIRE_LEN) {
-        r.skip(kt & 7);
+        r.skip(kt);
         continue;
       }
       const e = r.len();

@@ -8,6 +8,8 @@ import { AppError } from '../../lib/errors.js';
 export const WIRE_VARINT = 0;
 export const WIRE_I64 = 1;
 export const WIRE_LEN = 2;
+export const WIRE_START_GROUP = 3;
+export const WIRE_END_GROUP = 4;
 export const WIRE_I32 = 5;
 
 function malformed(what: string): AppError {
@@ -130,7 +132,12 @@ export class WireReader {
     return out;
   }
 
-  skip(wireType: number): void {
+  /**
+   * Moves past the value of a field this reader does not take, given its tag; a group
+   * (wire types 3 and 4, from proto2) is skipped whole, as protobuf parsers skip it.
+   */
+  skip(tag: number): void {
+    const wireType = tag & 7;
     switch (wireType) {
       case WIRE_VARINT:
         this.varint64();
@@ -146,6 +153,16 @@ export class WireReader {
         if (this.pos + 4 > this.end) throw malformed('truncated fixed32');
         this.pos += 4;
         return;
+      case WIRE_START_GROUP:
+        for (;;) {
+          if (this.pos >= this.end) throw malformed('truncated group');
+          const inner = this.tag();
+          if ((inner & 7) === WIRE_END_GROUP) {
+            if (inner >>> 3 !== tag >>> 3) throw malformed('group ends with another field');
+            return;
+          }
+          this.skip(inner);
+        }
       default:
         throw malformed(`unsupported wire type ${wireType}`);
     }

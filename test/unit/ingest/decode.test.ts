@@ -65,6 +65,58 @@ describe('OTLP/JSON', () => {
       expect(() => jsonToProtobuf('logs', text), text).toThrow(AppError);
     }
   });
+
+  it('refuses a value that its field cannot hold, naming where it is, instead of coercing it', () => {
+    const record = (fields: Record<string, unknown>) =>
+      JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [fields] }] }] });
+    const value = (v: unknown) => record({ attributes: [{ key: 'k', value: v }] });
+    const cases: [string, RegExp][] = [
+      [record({ timeUnixNano: '1795988863000000000abc' }), /timeUnixNano: .* is not an integer/],
+      [record({ timeUnixNano: '1.5' }), /timeUnixNano: "1.5" is not an integer/],
+      [record({ timeUnixNano: 'abc' }), /is not an integer/],
+      [record({ timeUnixNano: '' }), /is not an integer/],
+      [record({ timeUnixNano: -1 }), /out of range for fixed64/],
+      [record({ timeUnixNano: '18446744073709551616' }), /out of range for fixed64/],
+      [record({ severityNumber: 'LOUD' }), /severityNumber: "LOUD" is not a value of/],
+      [record({ flags: 1.5 }), /flags: 1.5 is not an integer/],
+      [record({ body: 'text' }), /body: "text" is not an object/],
+      [record({ attributes: {} }), /attributes: \{\} is not an array/],
+      [value({ intValue: '12abc' }), /attributes\[0\]\.value\.intValue: .* is not an integer/],
+      [value({ intValue: '1.9' }), /is not an integer/],
+      [value({ boolValue: 'false' }), /boolValue: "false" is not true or false/],
+      [value({ doubleValue: 'abc' }), /doubleValue: "abc" is not a number/],
+      [value({ doubleValue: '' }), /is not a number/],
+      [value({ stringValue: 5 }), /stringValue: 5 is not a string/],
+      [value({ bytesValue: 'not base64!' }), /bytesValue: .* is not base64/],
+    ];
+    for (const [text, message] of cases) {
+      expect(() => jsonToProtobuf('logs', text), text).toThrow(message);
+    }
+  });
+
+  it('reads 64-bit integers exactly, as numbers, strings or with an exponent', () => {
+    const attrs = [
+      { key: 'big', value: { intValue: 'BIG' } },
+      { key: 'exp', value: { intValue: '1e3' } },
+      { key: 'neg', value: { intValue: 'EXPONENT' } },
+      { key: 'd', value: { doubleValue: '2.5e-1' } },
+      { key: 'inf', value: { doubleValue: '-Infinity' } },
+    ];
+    const text = JSON.stringify({
+      resourceLogs: [
+        { scopeLogs: [{ logRecords: [{ timeUnixNano: '1.7e18', attributes: attrs }] }] },
+      ],
+    })
+      // JSON numbers as a sender writes them: beyond 2^53, and with an exponent.
+      .replace('"BIG"', '9007199254740993')
+      .replace('"EXPONENT"', '-12e2');
+    expect(text).toContain('"intValue":-12e2');
+    const [row] = rowsOf(logsToRows(jsonToProtobuf('logs', text), NOW));
+    expect(row![0]).toBe('1700000000.000000000');
+    expect(row![14]).toBe(
+      "{'big':'9007199254740993','exp':'1000','neg':'-1200','d':'0.25','inf':'-Inf'}",
+    );
+  });
 });
 
 describe('reading the wire', () => {
@@ -87,6 +139,15 @@ describe('reading the wire', () => {
       logs([{ timeUnixNano: '1700000000000000000' }]),
     ]);
     expect(logsToRows(unknown, NOW).accepted).toBe(1);
+  });
+
+  it('skips an unknown group whole, and refuses one that does not end', () => {
+    const record = logs([{ timeUnixNano: '1700000000000000000' }]);
+    // Field 99 as a group (tag 99 << 3 | 3) holding a varint and a nested group, then its end.
+    const group = Buffer.from([0x9b, 0x06, 0x08, 0x05, 0x13, 0x08, 0x01, 0x14, 0x9c, 0x06]);
+    expect(logsToRows(Buffer.concat([group, record]), NOW).accepted).toBe(1);
+    const unended = Buffer.concat([group.subarray(0, group.length - 2), record]);
+    expect(() => logsToRows(unended, NOW)).toThrow(/not a valid OTLP protobuf message/);
   });
 });
 
