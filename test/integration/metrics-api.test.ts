@@ -1621,6 +1621,34 @@ describe('minute rollups', () => {
     },
   });
 
+  // Runs whose first point starts at its own time (the start not known, as a scrape of a
+  // counter first seen gives it): that point is the run's baseline, not an increase.
+  const unknownStart = {
+    name: 'rollup.unknown.start',
+    sum: {
+      aggregationTemporality: 2,
+      isMonotonic: true,
+      dataPoints: counterPoints('u', [
+        [30, 1000, 30],
+        [60, 1010, 30],
+        [90, 1020, 30],
+        [150, 5000, 150],
+        [170, 5004, 150],
+      ]),
+    },
+  };
+  const unknownStartExp = {
+    name: 'rollup.exp.unknown.start',
+    unit: 's',
+    exponentialHistogram: {
+      aggregationTemporality: 2,
+      dataPoints: [
+        expPoint(30, 30, 1, { offset: 0, bucketCounts: [2, 2] }, 0),
+        expPoint(90, 30, 1, { offset: 0, bucketCounts: [3, 4] }, 0),
+      ],
+    },
+  };
+
   beforeAll(async () => {
     await sendOtlp([
       resource('worker', [
@@ -1628,6 +1656,8 @@ describe('minute rollups', () => {
         switched(2),
         switchedExp(1),
         switchedExp(2),
+        unknownStart,
+        unknownStartExp,
         {
           name: 'rollup.resets',
           sum: {
@@ -1697,6 +1727,19 @@ describe('minute rollups', () => {
       expect(values(c)[iso(T0)]).toBe(3 + 110);
       const e = await series({ metric: 'rollup.exp.switch', aggregation: 'count', ...params });
       expect(values(e)[iso(T0)]).toBe(3 + 7);
+    }
+  });
+
+  it('a point that starts at its own time is its run’s baseline, not an increase', async () => {
+    for (const params of [RANGE, LONG]) {
+      const c = values(
+        await series({ metric: 'rollup.unknown.start', aggregation: 'increase', ...params }),
+      );
+      expect([c[iso(T0)], c[iso(at(60))], c[iso(at(120))]]).toEqual([0, 20, 4]);
+      const e = values(
+        await series({ metric: 'rollup.exp.unknown.start', aggregation: 'count', ...params }),
+      );
+      expect([e[iso(T0)], e[iso(at(60))]]).toEqual([0, 3]);
     }
   });
 

@@ -212,6 +212,10 @@ export async function makeMetrics(
   for (const v of [0, 1.5, 3, 3, 900]) exp.record(v);
   meter.createGauge('price.eur').record(87.25, { zone: 'DE' });
   meter.createObservableGauge('memory.used').addCallback((r) => r.observe(1024, { pool: 'heap' }));
+  // The SDK's times are whole milliseconds: collected in the millisecond of the first
+  // measurement, a cumulative point would start at its own time, which reads take as a start
+  // not known (a baseline). An exporting SDK collects seconds after.
+  await new Promise((r) => setTimeout(r, 5));
   const { resourceMetrics, errors } = await reader.collect();
   if (errors.length > 0) throw new Error(`metric collection failed: ${String(errors[0])}`);
   await provider.shutdown();

@@ -301,8 +301,10 @@ export function rolledIncreases(
     point,
     when: `(${when})`,
   });
+  // A group's first point counts from 0 when it starts a run within the read, unless it
+  // starts at its own time (a start not known), when it is the run's baseline.
   const first =
-    'NOT delta AND (has_prev OR StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64}))';
+    'NOT delta AND (has_prev OR StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64})) AND StartTimeUnix < fpT';
   const lastTaken = `has_l AND NOT (${mono} AND lC < mC)${and('vl')}`;
   // Without a peak, m is fp: a group whose first point would be both added (first) and
   // taken (lastTaken) leaves both terms out, which spares the engine summing its buckets

@@ -260,7 +260,9 @@ interface Carried {
  *   one, which for a monotonic counter is a reset, or a delta point before it, whose value
  *   is no running total) counts from 0: self 1, prev 0;
  * - the first point seen of a series is a baseline (self 0), unless its run started within
- *   the read (StartTimeUnix at or after the lookback start), when it counts from that start.
+ *   the read (StartTimeUnix at or after the lookback start), when it counts from that start;
+ * - a cumulative point starting at its own time (StartTimeUnix = TimeUnix: a start not
+ *   known, as a counter's first scrape gives it) is its run's baseline: self 0, prev 0.
  */
 export function weighted(kind: CountedKind, s: SeriesSelection, c: Carried = {}) {
   const spec = COUNTERS[kind];
@@ -271,8 +273,9 @@ export function weighted(kind: CountedKind, s: SeriesSelection, c: Carried = {})
   const lagged = ['v', 'sv', ...(c.lagged ?? [])];
   const prev = lagged.map((n) => `prev_${n}`);
   const sql = `SELECT ${BUCKET} AS bucket, labels,
-      if(temporality = 1 OR has_prev = 1
-        OR StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64}), 1, 0) AS self_w,
+      if(temporality = 1 OR ((has_prev = 1
+        OR StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64}))
+        AND StartTimeUnix < TimeUnix), 1, 0) AS self_w,
       if(temporality != 1 AND has_prev = 1 AND prev_temporality != 1 AND StartTimeUnix = prev_start
         AND NOT (monotonic AND v < prev_v)${c.sameRun ? ` AND ${c.sameRun}` : ''}, 1, 0) AS prev_w,
       ${[...names, ...prev].join(', ')}
