@@ -1649,15 +1649,55 @@ describe('minute rollups', () => {
     },
   };
 
+  // Points flagged as having no recorded value (staleness markers): a gap, not a value. The
+  // run starts before either read looks back, so its first point is a baseline in both.
+  const staleAt = (sec: number, v: number, flags = 0) => ({
+    timeUnixNano: nanos(at(sec)),
+    startTimeUnixNano: nanos(at(-7200)),
+    asDouble: v,
+    flags,
+  });
+  const staleGauge = {
+    name: 'rollup.stale.gauge',
+    gauge: { dataPoints: [staleAt(10, 10), staleAt(20, 20), staleAt(70, 0, 1), staleAt(90, 30)] },
+  };
+  const staleCounter = {
+    name: 'rollup.stale.counter',
+    sum: {
+      aggregationTemporality: 2,
+      isMonotonic: true,
+      dataPoints: [10, 20, 0, 30, 40].map((v, i) => staleAt(10 + 30 * i, v, v === 0 ? 1 : 0)),
+    },
+  };
+
+  const staleHistogram = {
+    name: 'rollup.stale.histogram',
+    histogram: {
+      aggregationTemporality: 2,
+      dataPoints: [2, 4, 0, 6].map((n, i) => ({
+        timeUnixNano: nanos(at(10 + 30 * i)),
+        startTimeUnixNano: nanos(at(-7200)),
+        count: n,
+        sum: n,
+        bucketCounts: [n, 0],
+        explicitBounds: [1],
+        flags: n === 0 ? 1 : 0,
+      })),
+    },
+  };
+
   beforeAll(async () => {
     await sendOtlp([
       resource('worker', [
+        staleHistogram,
         switched(1),
         switched(2),
         switchedExp(1),
         switchedExp(2),
         unknownStart,
         unknownStartExp,
+        staleGauge,
+        staleCounter,
         {
           name: 'rollup.resets',
           sum: {
@@ -1740,6 +1780,21 @@ describe('minute rollups', () => {
         await series({ metric: 'rollup.exp.unknown.start', aggregation: 'count', ...params }),
       );
       expect([e[iso(T0)], e[iso(at(60))]]).toEqual([0, 3]);
+    }
+  });
+
+  it('points with no recorded value are a gap, in the points and in the roll-ups', async () => {
+    for (const params of [RANGE, LONG]) {
+      const g = values(await series({ metric: 'rollup.stale.gauge', ...params }));
+      expect([g[iso(T0)], g[iso(at(60))]]).toEqual([15, 30]);
+      const c = values(
+        await series({ metric: 'rollup.stale.counter', aggregation: 'increase', ...params }),
+      );
+      expect([c[iso(T0)], c[iso(at(60))], c[iso(at(120))]]).toEqual([10, 10, 10]);
+      const h = values(
+        await series({ metric: 'rollup.stale.histogram', aggregation: 'count', ...params }),
+      );
+      expect([h[iso(T0)], h[iso(at(60))]]).toEqual([2, 2]);
     }
   });
 

@@ -44,10 +44,13 @@ export interface PointSelection {
   attributes: readonly AttributeCondition[];
 }
 
+/** OTLP's DataPointFlags bit FLAG_NO_RECORDED_VALUE. */
+const NO_RECORDED_VALUE = 1;
+
 /**
  * The WHERE conditions of a metric's points in [fromMs, toMs) (Unix ms, bound as `fromMs`,
- * `toMs`), with the service and attribute filters. `time` is the time column (a rollup's
- * is Minute).
+ * `toMs`), with the service and attribute filters, leaving out points with no recorded
+ * value. `time` is the time column (a rollup's is Minute).
  */
 export function pointConditions(
   s: PointSelection,
@@ -59,6 +62,9 @@ export function pointConditions(
     `${time} >= fromUnixTimestamp64Milli({${fromParam}:Int64})`,
     `${time} < fromUnixTimestamp64Milli({toMs:Int64})`,
   ];
+  // A point flagged as having no recorded value (a staleness marker) is a gap, not a value;
+  // the roll-ups leave such points out as they are written (schema/0018).
+  if (time === 'TimeUnix') parts.push(`bitAnd(Flags, ${NO_RECORDED_VALUE}) = 0`);
   const params: Record<string, unknown> = { metric: s.metric, toMs: s.toMs };
   params[fromParam] = s.fromMs;
   if (s.service !== undefined) {
