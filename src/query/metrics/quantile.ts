@@ -75,46 +75,49 @@ export function exponentialBound(scale: number, x: number): number {
 
 /**
  * A quantile of an exponential histogram as Prometheus computes it for native histograms:
- * the rank is found walking the buckets from the most negative value up, and interpolated
- * geometrically inside an exponential bucket (linearly on a log scale, where these buckets
- * are equally wide), linearly inside the zero bucket. The zero bucket starts at 0 when there
- * are only positive observations besides it (and ends at 0 when only negative ones). Null
- * without observations.
+ * the rank is found walking the buckets from the most negative value up for q < 0.5, and
+ * from the most positive down for q >= 0.5 (so a rank on the boundary between two buckets
+ * answers the bound on the side the walk comes from, and empty buckets between them do not
+ * count), and interpolated geometrically inside an exponential bucket (linearly on a log
+ * scale, where these buckets are equally wide), linearly inside the zero bucket. The zero
+ * bucket starts at 0 when there are only positive observations besides it (and ends at 0
+ * when only negative ones). Null without observations.
  */
 export function exponentialQuantile(q: number, h: ExponentialBuckets): number | null {
   if (!Number.isFinite(q) || q < 0 || q > 1) return null;
   const positive = h.positive.filter((b) => b.count > 0).sort((a, z) => a.index - z.index);
   const negative = h.negative.filter((b) => b.count > 0).sort((a, z) => z.index - a.index);
   const zeroCount = Math.max(0, h.zeroCount);
-  const total =
-    zeroCount +
-    positive.reduce((n, b) => n + b.count, 0) +
-    negative.reduce((n, b) => n + b.count, 0);
-  if (total === 0) return null;
-  const rank = q * total;
-  // The fraction of the way through a bucket at which the rank lies.
-  let seen = 0;
-  const within = (count: number): number | null => {
-    if (seen + count >= rank && count > 0) return (rank - seen) / count;
-    seen += count;
-    return null;
-  };
-
-  for (const b of negative) {
-    const f = within(b.count);
-    if (f !== null) return -exponentialBound(h.scale, b.index + 1 - f);
-  }
-  const f = within(zeroCount);
-  if (f !== null) {
+  // Every non-empty bucket from the lowest values up: its count and the value at a fraction
+  // of the way through it.
+  const buckets: { count: number; at: (f: number) => number }[] = [
+    ...negative.map((b) => ({
+      count: b.count,
+      at: (f: number) => -exponentialBound(h.scale, b.index + 1 - f),
+    })),
+  ];
+  if (zeroCount > 0) {
     const lower = negative.length === 0 && positive.length > 0 ? 0 : -h.zeroThreshold;
     const upper = positive.length === 0 && negative.length > 0 ? 0 : h.zeroThreshold;
-    return lower + (upper - lower) * f;
+    buckets.push({ count: zeroCount, at: (f) => lower + (upper - lower) * f });
   }
   for (const b of positive) {
-    const f = within(b.count);
-    if (f !== null) return exponentialBound(h.scale, b.index + f);
+    buckets.push({ count: b.count, at: (f) => exponentialBound(h.scale, b.index + f) });
   }
-  // Only rounding can bring us here (q = 1 with float sums); the top of the last bucket.
-  const top = positive.at(-1);
-  return top ? exponentialBound(h.scale, top.index + 1) : null;
+  const total = buckets.reduce((n, b) => n + b.count, 0);
+  if (total === 0) return null;
+  const down = q >= 0.5;
+  const rank = (down ? 1 - q : q) * total;
+  const walk = down ? [...buckets].reverse() : buckets;
+  let seen = 0;
+  for (const b of walk) {
+    if (seen + b.count >= rank) {
+      const f = (rank - seen) / b.count;
+      return b.at(down ? 1 - f : f);
+    }
+    seen += b.count;
+  }
+  // Only rounding can bring us here; the end of the walk's last bucket.
+  const last = walk.at(-1)!;
+  return last.at(down ? 0 : 1);
 }

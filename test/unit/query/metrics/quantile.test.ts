@@ -84,14 +84,45 @@ describe('exponentialQuantile (geometric inside a bucket, as Prometheus native h
     ['scale 1: (1, √2]', 0.5, h({ scale: 1, positive: pos(0, [3]) }), 2 ** 0.25],
     ['scale -1: (4, 16]', 0.5, h({ scale: -1, positive: pos(1, [3]) }), 8],
     ['buckets in any order', 0.5, h({ positive: [...pos(2, [2]), ...pos(0, [2, 4])] }), 2 ** 1.5],
-    ['empty buckets are skipped', 0.5, h({ positive: pos(0, [2, 0, 2]) }), 2],
+    // A rank on the boundary of two buckets: q < 0.5 walks up and answers the top of the one
+    // below, q >= 0.5 walks down and answers the bottom of the one above; empty buckets
+    // between them do not count.
+    [
+      'q < 0.5 on a boundary: the top of the bucket below',
+      0.25,
+      h({ positive: pos(0, [1, 0, 3]) }),
+      2,
+    ],
+    [
+      'q >= 0.5 on a boundary: the bottom of the bucket above',
+      0.5,
+      h({ positive: pos(0, [2, 0, 2]) }),
+      4,
+    ],
+    [
+      'as in the zero bucket',
+      0.5,
+      h({ zeroCount: 4, zeroThreshold: 1e-3, positive: pos(0, [4]) }),
+      1,
+    ],
     [
       'negative buckets come first, mirrored: 0.5 into [-4,-2)',
       0.25,
       h({ negative: pos(1, [2]), positive: pos(1, [2]) }),
       -(2 ** 1.5),
     ],
-    ['the top of [-4,-2)', 0.5, h({ negative: pos(1, [2]), positive: pos(1, [2]) }), -2],
+    [
+      'between [-4,-2) and (2,4], q = 0.5: the bottom of (2,4]',
+      0.5,
+      h({ negative: pos(1, [2]), positive: pos(1, [2]) }),
+      2,
+    ],
+    [
+      'q just under 0.5 walks up: 0.98 into [-4,-2)',
+      0.49,
+      h({ negative: pos(1, [2]), positive: pos(1, [2]) }),
+      -(2 ** 1.02),
+    ],
     ['then the positive', 0.75, h({ negative: pos(1, [2]), positive: pos(1, [2]) }), 2 ** 1.5],
     [
       'the zero bucket starts at 0 with only positive values beside it',
