@@ -257,10 +257,11 @@ export function termSum(terms: readonly Term[], i: number, cast: 'toFloat64' | '
  * group stands for: its first point (fp: f, or l when the group holds one time), the peak
  * when the counter drops after it, and the last point, or one point of a delta group's
  * totals; a start time change is exact, a reset without one is exact unless the same step
- * resets again or climbs above the pre-reset peak. The rules are applied per group instead
- * of per replayed point: within a group each point follows the one before it; the first
- * follows the previous group's last point (q) in the series, found by a window over the
- * groups, so no point is materialised (a cumulative group does not continue a delta one).
+ * resets again or climbs back to or above the pre-reset peak. The rules are applied per
+ * group instead of per replayed point: within a group each point follows the one before it;
+ * the first follows the previous group's last point (q) in the series, found by a window
+ * over the groups, so no point is materialised (a cumulative group does not continue a
+ * delta one).
  *
  * `aggregate(columns, groupBy)` is the SQL of a read over the groups in the range, per
  * `bucket` and `labels` (the SQL of the read's group labels over the rollup's columns)
