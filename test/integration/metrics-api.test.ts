@@ -1770,32 +1770,27 @@ describe('minute rollups', () => {
     }
   });
 
-  it('a point that starts at its own time is its run’s baseline, not an increase', async () => {
+  /** The values of the steps at T0, T0 + 1 min, ... of a read from the points and the roll-ups. */
+  const firstSteps = async (metric: string, aggregation: string, steps: number) => {
+    const answers = [];
     for (const params of [RANGE, LONG]) {
-      const c = values(
-        await series({ metric: 'rollup.unknown.start', aggregation: 'increase', ...params }),
-      );
-      expect([c[iso(T0)], c[iso(at(60))], c[iso(at(120))]]).toEqual([0, 20, 4]);
-      const e = values(
-        await series({ metric: 'rollup.exp.unknown.start', aggregation: 'count', ...params }),
-      );
-      expect([e[iso(T0)], e[iso(at(60))]]).toEqual([0, 3]);
+      const v = values(await series({ metric, aggregation, ...params }));
+      answers.push(Array.from({ length: steps }, (_, i) => v[iso(at(60 * i))]));
     }
+    return answers;
+  };
+  /** The same answer from the points and from the roll-ups. */
+  const fromBoth = <T>(v: T) => [v, v];
+
+  it('a point that starts at its own time is its run’s baseline, not an increase', async () => {
+    expect(await firstSteps('rollup.unknown.start', 'increase', 3)).toEqual(fromBoth([0, 20, 4]));
+    expect(await firstSteps('rollup.exp.unknown.start', 'count', 2)).toEqual(fromBoth([0, 3]));
   });
 
   it('points with no recorded value are a gap, in the points and in the roll-ups', async () => {
-    for (const params of [RANGE, LONG]) {
-      const g = values(await series({ metric: 'rollup.stale.gauge', ...params }));
-      expect([g[iso(T0)], g[iso(at(60))]]).toEqual([15, 30]);
-      const c = values(
-        await series({ metric: 'rollup.stale.counter', aggregation: 'increase', ...params }),
-      );
-      expect([c[iso(T0)], c[iso(at(60))], c[iso(at(120))]]).toEqual([10, 10, 10]);
-      const h = values(
-        await series({ metric: 'rollup.stale.histogram', aggregation: 'count', ...params }),
-      );
-      expect([h[iso(T0)], h[iso(at(60))]]).toEqual([2, 2]);
-    }
+    expect(await firstSteps('rollup.stale.gauge', 'avg', 2)).toEqual(fromBoth([15, 30]));
+    expect(await firstSteps('rollup.stale.counter', 'increase', 3)).toEqual(fromBoth([10, 10, 10]));
+    expect(await firstSteps('rollup.stale.histogram', 'count', 2)).toEqual(fromBoth([2, 2]));
   });
 
   it('stored histogram points with counts that do not match their bounds read as from the points', async () => {
