@@ -819,6 +819,11 @@ describe('grouping and filters', () => {
     expect(await max({ attr: 'resource.host.name~=THERMO-2' })).toBe(30);
     expect(await max({ attr: 'room' })).toBe(30);
     expect(await max({ service: 'thermo' })).toBe(22);
+    // service.name names the service, as in groupBy.
+    expect(await max({ attr: 'service.name=thermo' })).toBe(22);
+    expect(await max({ attr: 'service.name!=thermo' })).toBe(30);
+    expect(await max({ attr: 'service.name~=MO-2' })).toBe(30);
+    expect(await max({ attr: 'service.name' })).toBe(30);
     const none = await series({ metric: 'room.temperature', attr: 'missing', ...RANGE });
     expect(none.body.series).toEqual([]);
   });
@@ -1404,6 +1409,10 @@ describe('minute rollups', () => {
       { metric: 'room.temperature', aggregation: 'max', attr: ['room!=c', 'room!=a'] },
     ],
     [
+      'gauge max, service filter',
+      { metric: 'room.temperature', aggregation: 'max', attr: 'service.name~=thermo-' },
+    ],
+    [
       'gauge max, resource filter',
       { metric: 'room.temperature', aggregation: 'max', attr: 'resource.host.name~=THERMO-2' },
     ],
@@ -1836,6 +1845,7 @@ describe('minute rollups', () => {
     const raw = { ...rolled, to: String(at(60) + 3_540_000) };
     // These reads' points all lie before at(60).
     const early = [
+      'gauge max, service filter',
       'gauge max, resource filter',
       'mixed bounds p50',
       'histogram reset within a minute',

@@ -71,8 +71,19 @@ export function pointConditions(
     parts.push('ServiceName = {service:String}');
     params.service = s.service;
   }
-  if (s.attributes.length > 0) {
-    const f = attributeConditions(s.attributes, ATTRIBUTE_COLUMNS);
+  // `service.name` names the service, as it does in groupBy and labels (see group-by.ts).
+  const isService = (a: AttributeCondition) => a.scope === 'item' && a.key === 'service.name';
+  s.attributes.filter(isService).forEach((a, i) => {
+    const v = `svc${i}`;
+    params[v] = a.value;
+    if (a.op === 'exists') parts.push("ServiceName != ''");
+    else if (a.op === 'eq') parts.push(`ServiceName = {${v}:String}`);
+    else if (a.op === 'ne') parts.push(`ServiceName != {${v}:String}`);
+    else parts.push(`positionCaseInsensitiveUTF8(ServiceName, {${v}:String}) > 0`);
+  });
+  const attributes = s.attributes.filter((a) => !isService(a));
+  if (attributes.length > 0) {
+    const f = attributeConditions(attributes, ATTRIBUTE_COLUMNS);
     parts.push(f.sql);
     Object.assign(params, f.params);
   }
