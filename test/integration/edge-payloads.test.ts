@@ -176,10 +176,22 @@ describe('OTLP/HTTP JSON', () => {
       ]);
       const res = await postOtlp(gs, 'logs', JSON.stringify(body), JSON_CT);
       expect(res.status, field).toBe(400);
-      const status = (await res.json()) as { code: number; message: string };
+      const status = (await res.json()) as {
+        code: number;
+        message: string;
+        details: { '@type': string; fieldViolations: { field: string; description: string }[] }[];
+      };
       expect(status.code).toBe(3);
       expect(status.message).toContain(`logRecords[1].`);
       expect(status.message).toContain(field);
+      // The field at fault, in a google.rpc.BadRequest as OTLP asks.
+      expect(status.details).toHaveLength(1);
+      expect(status.details[0]!['@type']).toBe('type.googleapis.com/google.rpc.BadRequest');
+      const [violation] = status.details[0]!.fieldViolations;
+      expect(violation!.field).toMatch(
+        new RegExp(`^resourceLogs\\[0\\]\\.scopeLogs\\[0\\]\\.logRecords\\[1\\]\\..*${field}$`),
+      );
+      expect(violation!.description.length).toBeGreaterThan(0);
     }
     expect(await count(gs, 'otel_logs')).toBe(before);
   });

@@ -1,5 +1,6 @@
 import protobuf from 'protobufjs';
 import { AppError } from '../../lib/errors.js';
+import type { FieldViolation } from './responses.js';
 import { REQUEST_TYPES, type Signal } from './proto.js';
 
 /** Hex id fields of OTLP/JSON, which protobuf's JSON mapping would read as base64. */
@@ -27,9 +28,11 @@ export function jsonToProtobuf(signal: Signal, text: string): Uint8Array {
   const type = REQUEST_TYPES[signal];
   const problem = checkMessage(type, parsed as Record<string, unknown>, '');
   if (problem !== null) {
+    const violation: FieldViolation = { field: problem.field, description: problem.description };
     throw new AppError(
       'VALIDATION',
-      `request body is not a valid ${signal} export request: ${problem}`,
+      `request body is not a valid ${signal} export request: ${problem.field}: ${problem.description}`,
+      { details: { fieldViolations: [violation] } },
     );
   }
   hexIdsToBytes(parsed);
@@ -112,6 +115,17 @@ function exactInteger(text: string): bigint | null {
   return m[1] === '-' ? -value : value;
 }
 
+/** Where a value is wrong, and how. */
+interface Problem {
+  field: string;
+  description: string;
+}
+
+const problem = (field: string, value: unknown, what: string): Problem => ({
+  field,
+  description: `${show(value)} ${what}`,
+});
+
 const show = (v: unknown) => {
   const text = JSON.stringify(v) ?? String(v);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
@@ -129,14 +143,14 @@ function checkMessage(
   type: protobuf.Type,
   obj: Record<string, unknown>,
   path: string,
-): string | null {
+): Problem | null {
   for (const key of Object.keys(obj)) {
     const field = type.fields[key];
     const value = obj[key];
     if (field === undefined || value === null) continue;
     const at = path === '' ? key : `${path}.${key}`;
     if (field.repeated) {
-      if (!Array.isArray(value)) return `${at}: ${show(value)} is not an array`;
+      if (!Array.isArray(value)) return problem(at, value, `is not an array`);
       for (let i = 0; i < value.length; i++) {
         const problem = checkValue(
           field,
@@ -160,19 +174,19 @@ function checkValue(
   holder: Record<string | number, unknown>,
   key: string | number,
   at: string,
-): string | null {
+): Problem | null {
   const value = holder[key];
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Type) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return `${at}: ${show(value)} is not an object`;
+      return problem(at, value, `is not an object`);
     }
     return checkMessage(resolved, value as Record<string, unknown>, at);
   }
   if (resolved instanceof protobuf.Enum) {
     if (typeof value === 'string' && Object.hasOwn(resolved.values, value)) return null;
     if (typeof value === 'number' && Number.isInteger(value)) return null;
-    return `${at}: ${show(value)} is not a value of ${resolved.name}`;
+    return problem(at, value, `is not a value of ${resolved.name}`);
   }
   const range = INTEGER_RANGES[field.type];
   if (range !== undefined) {
@@ -182,9 +196,9 @@ function checkValue(
         : typeof value === 'string'
           ? exactInteger(value)
           : null;
-    if (n === null) return `${at}: ${show(value)} is not an integer`;
+    if (n === null) return problem(at, value, `is not an integer`);
     if (n < range[0] || n > range[1])
-      return `${at}: ${show(value)} is out of range for ${field.type}`;
+      return problem(at, value, `is out of range for ${field.type}`);
     if (typeof value === 'string') holder[key] = n.toString();
     return null;
   }
@@ -195,16 +209,16 @@ function checkValue(
       if (typeof value === 'string' && ['NaN', 'Infinity', '-Infinity'].includes(value))
         return null;
       if (typeof value === 'string' && DECIMAL.test(value) && /\d/.test(value)) return null;
-      return `${at}: ${show(value)} is not a number`;
+      return problem(at, value, `is not a number`);
     case 'bool':
-      return typeof value === 'boolean' ? null : `${at}: ${show(value)} is not true or false`;
+      return typeof value === 'boolean' ? null : problem(at, value, `is not true or false`);
     case 'string':
-      return typeof value === 'string' ? null : `${at}: ${show(value)} is not a string`;
+      return typeof value === 'string' ? null : problem(at, value, `is not a string`);
     case 'bytes':
       // Ids are hex (see hexIdsToBytes), other bytes base64.
-      if (typeof value !== 'string') return `${at}: ${show(value)} is not a string`;
+      if (typeof value !== 'string') return problem(at, value, `is not a string`);
       if (ID_FIELDS.has(String(key)) || BASE64.test(value)) return null;
-      return `${at}: ${show(value)} is not base64`;
+      return problem(at, value, `is not base64`);
     default:
       return null;
   }

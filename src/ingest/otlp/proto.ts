@@ -41,6 +41,7 @@ export const RESPONSE_TYPES: Record<Signal, protobuf.Type> = {
 export const StatusType = root.lookupType('google.rpc.Status');
 export const AnyValueType = root.lookupType('opentelemetry.proto.common.v1.AnyValue');
 export const RetryInfoType = root.lookupType('google.rpc.RetryInfo');
+export const BadRequestType = root.lookupType('google.rpc.BadRequest');
 
 /** The gRPC service path of each signal's Export method. */
 export const GRPC_SERVICES: Record<Signal, string> = {

@@ -1,6 +1,6 @@
 import type { AppError } from '../../lib/errors.js';
 import { grpcStatus } from '../../lib/errors.js';
-import { RESPONSE_TYPES, RetryInfoType, StatusType, type Signal } from './proto.js';
+import { BadRequestType, RESPONSE_TYPES, RetryInfoType, StatusType, type Signal } from './proto.js';
 
 /** The rejected-count field of each signal's partial success message. */
 const REJECTED_FIELD: Record<Signal, string> = {
@@ -34,7 +34,22 @@ export function exportResponseProto(signal: Signal, outcome: ExportOutcome): Uin
   return type.encode(type.fromObject(exportResponseObject(signal, outcome))).finish();
 }
 
-/** A google.rpc.Status for an error; retryable errors carry a RetryInfo detail. */
+/** A field of a request and what is wrong with it (google.rpc.BadRequest.FieldViolation). */
+export interface FieldViolation {
+  field: string;
+  description: string;
+}
+
+/** The field violations an error names in its details, if any. */
+function fieldViolations(err: AppError): FieldViolation[] {
+  const d = err.details as { fieldViolations?: FieldViolation[] } | null | undefined;
+  return d?.fieldViolations ?? [];
+}
+
+/**
+ * A google.rpc.Status for an error; retryable errors carry a RetryInfo detail, and errors
+ * that name the fields at fault a BadRequest.
+ */
 export function statusObject(err: AppError): {
   code: number;
   message: string;
@@ -46,6 +61,15 @@ export function statusObject(err: AppError): {
       type_url: 'type.googleapis.com/google.rpc.RetryInfo',
       value: RetryInfoType.encode(
         RetryInfoType.fromObject({ retryDelay: { seconds: err.retryAfterSeconds, nanos: 0 } }),
+      ).finish(),
+    });
+  }
+  const violations = fieldViolations(err);
+  if (violations.length > 0) {
+    details.push({
+      type_url: 'type.googleapis.com/google.rpc.BadRequest',
+      value: BadRequestType.encode(
+        BadRequestType.fromObject({ fieldViolations: violations }),
       ).finish(),
     });
   }
@@ -71,14 +95,23 @@ export function statusJson(err: AppError): string {
   return JSON.stringify({
     code: s.code,
     message: s.message,
-    details:
-      err.retryAfterSeconds !== undefined
+    details: [
+      ...(err.retryAfterSeconds !== undefined
         ? [
             {
               '@type': 'type.googleapis.com/google.rpc.RetryInfo',
               retryDelay: `${err.retryAfterSeconds}s`,
             },
           ]
-        : [],
+        : []),
+      ...(fieldViolations(err).length > 0
+        ? [
+            {
+              '@type': 'type.googleapis.com/google.rpc.BadRequest',
+              fieldViolations: fieldViolations(err),
+            },
+          ]
+        : []),
+    ],
   });
 }

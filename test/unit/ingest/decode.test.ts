@@ -7,6 +7,8 @@ import { tracesToRows } from '../../../src/ingest/otlp/traces-rows.js';
 import { Registry } from '../../../src/lib/metrics.js';
 import type { Store } from '../../../src/store/index.js';
 import { AppError } from '../../../src/lib/errors.js';
+import { BadRequestType, StatusType } from '../../../src/ingest/otlp/proto.js';
+import { statusProto } from '../../../src/ingest/otlp/responses.js';
 import { splitNanos } from '../../../src/lib/nanos.js';
 import type { Converted } from '../../../src/ingest/otlp/convert-common.js';
 import { readNative } from '../../native-block.js';
@@ -92,6 +94,32 @@ describe('OTLP/JSON', () => {
     for (const [text, message] of cases) {
       expect(() => jsonToProtobuf('logs', text), text).toThrow(message);
     }
+  });
+
+  it('names the field at fault in a google.rpc.BadRequest of the binary Status too', () => {
+    const text = JSON.stringify({
+      resourceLogs: [{ scopeLogs: [{ logRecords: [{ flags: 'x' }] }] }],
+    });
+    let err: unknown;
+    try {
+      jsonToProtobuf('logs', text);
+    } catch (e) {
+      err = e;
+    }
+    const status = StatusType.decode(statusProto(err as AppError)) as unknown as {
+      details: { type_url: string; value: Uint8Array }[];
+    };
+    expect(status.details.map((d) => d.type_url)).toEqual([
+      'type.googleapis.com/google.rpc.BadRequest',
+    ]);
+    expect(BadRequestType.toObject(BadRequestType.decode(status.details[0]!.value))).toEqual({
+      fieldViolations: [
+        {
+          field: 'resourceLogs[0].scopeLogs[0].logRecords[0].flags',
+          description: '"x" is not an integer',
+        },
+      ],
+    });
   });
 
   it('reads 64-bit integers exactly, as numbers, strings or with an exponent', () => {
