@@ -143,6 +143,7 @@ export async function startGridscope(
     write: { retries: config.insertRetries, retryDelayMs: 200 },
     queueMaxBytes: config.queueMaxBytes,
     insertConnections: config.insertConnections,
+    readConnections: config.readConnections,
     observer: {
       onBatch(table, rows, _bytes, seconds, result) {
         batchRows.observe(rows, { table });

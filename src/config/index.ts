@@ -191,6 +191,11 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: 'insert-connections', help: 'engine sessions used for inserts', default: '2' },
   {
+    name: 'read-connections',
+    help: 'engine sessions used for reads, so a long read does not hold up the others',
+    default: '2',
+  },
+  {
     name: 'shutdown-timeout-ms',
     help: 'on SIGTERM, longest wait for queued rows to be written and answered before exiting',
     default: '30000',
@@ -276,6 +281,7 @@ export const Config = z
     batchMinIntervalMs: count,
     insertRetries: count,
     insertConnections: positive,
+    readConnections: z.coerce.number().int().min(1).max(16),
     shutdownTimeoutMs: positive,
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     collectorMinIntervalMs: z.coerce.number().int().min(100).max(3_600_000),

@@ -27,6 +27,8 @@ export interface StoreOptions {
   queueMaxBytes: number;
   /** Sessions used for inserts; the embedded engine runs one statement per session at a time. */
   insertConnections: number;
+  /** Sessions used for reads (1 when not given). */
+  readConnections?: number;
   observer: BatchObserver;
   log: Logger;
 }
@@ -68,8 +70,12 @@ export interface TableRows {
  */
 export class Store {
   private readonly insertClients: ClickHouseClient[];
-  /** The API's reads, the repositories' statements and the migrations. */
-  private readonly reads: Session;
+  /**
+   * The API's reads, the repositories' statements and the migrations: a read goes to the
+   * session with the fewest statements in flight, so a long read holds up no other while a
+   * session is free. The first also runs the migrations and answers pings.
+   */
+  private readonly readSessions: Session[];
   /**
    * Background statements (the roll-ups' INSERT ... SELECT): the embedded engine runs one
    * statement per session at a time, so on the read session a roll-up held the reads that
@@ -92,7 +98,10 @@ export class Store {
       rmSync(this.spoolDir, { recursive: true, force: true });
       mkdirSync(this.spoolDir, { recursive: true });
     }
-    this.reads = new Session(opts.backend);
+    this.readSessions = Array.from(
+      { length: Math.max(1, opts.readConnections ?? 1) },
+      () => new Session(opts.backend),
+    );
     this.background = new Session(opts.backend);
     this.insertClients = Array.from({ length: Math.max(1, opts.insertConnections) }, () =>
       openClient(opts.backend),
@@ -133,8 +142,8 @@ export class Store {
   preparePlatform(): Promise<void> {
     this.platformReady ??= (async () => {
       const target = { database: this.platformDatabase(), cluster: this.opts.cluster };
-      await migrate(this.reads.client, target, 'platform');
-      await applyRetention(this.reads.client, target, this.opts.retention);
+      await migrate(this.readSessions[0]!.client, target, 'platform');
+      await applyRetention(this.readSessions[0]!.client, target, this.opts.retention);
     })();
     this.platformReady.catch(() => (this.platformReady = undefined));
     return this.platformReady;
@@ -142,18 +151,18 @@ export class Store {
 
   /** Organizations and API keys; call preparePlatform() first. */
   platform(): PlatformRepo {
-    return new PlatformRepo(new Db(this.reads.run, this.platformDatabase()));
+    return new PlatformRepo(new Db(this.read, this.platformDatabase()));
   }
 
   /** The audit trail of an organization, or of the platform with `null`. */
   audit(org: string | null): AuditRepo {
     const database = org === null ? this.platformDatabase() : this.database(org);
-    return new AuditRepo(new Db(this.reads.run, database));
+    return new AuditRepo(new Db(this.read, database));
   }
 
   /** An organization's scrape jobs; call prepareOrg(org) first. */
   collectors(org: string): CollectorRepo {
-    return new CollectorRepo(new Db(this.reads.run, this.database(org)));
+    return new CollectorRepo(new Db(this.read, this.database(org)));
   }
 
   /** Creates or migrates an organization's database and applies its retention; once per org. */
@@ -169,8 +178,8 @@ export class Store {
 
   private async migrateOrg(org: string): Promise<void> {
     const target = { database: this.database(org), cluster: this.opts.cluster };
-    const applied = await migrate(this.reads.client, target);
-    const ttl = await applyRetention(this.reads.client, target, this.opts.retention);
+    const applied = await migrate(this.readSessions[0]!.client, target);
+    const ttl = await applyRetention(this.readSessions[0]!.client, target, this.opts.retention);
     this.opts.log.info(
       { org, database: target.database, applied, ttlChanged: ttl },
       'organization schema ready',
@@ -217,7 +226,7 @@ export class Store {
         ? {}
         : { max_execution_time: Math.max(1, Math.ceil(opts.timeoutMs / 1000)) };
     try {
-      return await this.reads.run(async (client) => {
+      return await this.read(async (client) => {
         const rs = await client.query({
           query: sql,
           query_params: { ...params, db: this.database(org) },
@@ -255,9 +264,16 @@ export class Store {
     );
   }
 
+  /** Runs a read on the read session with the fewest statements in flight. */
+  private readonly read = <T>(statement: (client: ClickHouseClient) => Promise<T>): Promise<T> => {
+    let least = this.readSessions[0]!;
+    for (const r of this.readSessions) if (r.inFlight < least.inFlight) least = r;
+    return least.run(statement);
+  };
+
   /** True when the engine answers. */
   async ping(): Promise<boolean> {
-    const r = await this.reads.client.ping();
+    const r = await this.readSessions[0]!.client.ping();
     return r.success;
   }
 
@@ -270,7 +286,7 @@ export class Store {
     await this.drain();
     await this.userSql.close();
     await Promise.all([
-      this.reads.close(),
+      ...this.readSessions.map((r) => r.close()),
       this.background.close(),
       ...this.insertClients.map((c) => c.close()),
     ]);
@@ -322,8 +338,12 @@ class Session {
     return this.current;
   }
 
+  /** Statements given to this session and not yet answered. */
+  inFlight = 0;
+
   readonly run = async <T>(statement: (client: ClickHouseClient) => Promise<T>): Promise<T> => {
     const client = this.current;
+    this.inFlight++;
     try {
       return await statement(client);
     } catch (err) {
@@ -336,6 +356,8 @@ class Session {
         }, RETIRED_SESSION_CLOSE_MS).unref();
       }
       throw err;
+    } finally {
+      this.inFlight--;
     }
   };
 

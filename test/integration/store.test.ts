@@ -418,6 +418,7 @@ describe('span rollup migration (0009)', () => {
 function smallStore(
   onBatch: (table: string, rows: number, seconds: number) => void = () => undefined,
   batch: Partial<BatchLimits> = {},
+  readConnections = 1,
 ): Store {
   return new Store({
     backend: { kind: 'embedded', dataDir: dir },
@@ -427,6 +428,7 @@ function smallStore(
     write: fastRetry,
     queueMaxBytes: 1 << 20,
     insertConnections: 1,
+    readConnections,
     observer: { onBatch: (table, rows, _bytes, seconds) => onBatch(table, rows, seconds) },
     log: silentLog,
   });
@@ -658,6 +660,29 @@ describe('reads', () => {
       }
     } finally {
       await store.close();
+    }
+  });
+
+  it('with two read sessions, are not held up by one long read', async () => {
+    for (const sessions of [2, 1]) {
+      const store = smallStore(undefined, {}, sessions);
+      try {
+        await store.prepareOrg('storetest');
+        const done: string[] = [];
+        const long = store
+          .query('storetest', 'SELECT sleepEachRow(0.5) FROM numbers({n:UInt8})', { n: 4 })
+          .then(() => done.push('long'));
+        await new Promise((r) => setTimeout(r, 200));
+        const short = store
+          .query('storetest', 'SELECT {a:UInt8} AS a', { a: 1 })
+          .then(() => done.push('short'));
+        await Promise.all([long, short]);
+        expect(done, `${sessions} session(s)`).toEqual(
+          sessions === 2 ? ['short', 'long'] : ['long', 'short'],
+        );
+      } finally {
+        await store.close();
+      }
     }
   });
 
