@@ -705,9 +705,13 @@ describe('a collector across a restart', () => {
         { name, id: c.id },
         'alpha',
       );
+    // A scrape's tables are written by separate inserts: wait for both to show it.
     await until('a scrape after the restart', async () => {
       const r = await points('sum', 'app_ticks_total');
-      return r.some((p) => p.s === 'up' && p.value === 110) ? true : undefined;
+      const h = await points('histogram', 'app_wait_seconds');
+      return r.some((p) => p.s === 'up' && p.value === 110) && h.some((p) => p.value === 12)
+        ? true
+        : undefined;
     });
     const counters = await points('sum', 'app_ticks_total');
     const up = counters.filter((p) => p.s === 'up');
