@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as ChdbConnectionModule from 'chdb/connection';
 import { resolve } from 'node:path';
-import { stringLiteral } from './ddl.js';
+import { IDENTIFIER, stringLiteral } from './ddl.js';
 
 /** Where the data lives: the embedded engine in a directory, or a ClickHouse server. */
 export type Backend = { kind: 'embedded'; dataDir: string } | { kind: 'server'; url: string };
@@ -74,7 +74,6 @@ export function openClient(
   });
 }
 
-const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLACEHOLDER = /\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*:/g;
 
 /**
@@ -93,7 +92,7 @@ export function sessionParameterStatement(
     if (!Object.hasOwn(params, name!)) throw new Error(`query parameter ${name} is not set`);
   }
   const sets = Object.entries(params).map(([name, value]) => {
-    if (!PARAMETER_NAME.test(name)) throw new Error(`invalid query parameter name: ${name}`);
+    if (!IDENTIFIER.test(name)) throw new Error(`invalid query parameter name: ${name}`);
     return `SET param_${name} = ${stringLiteral(formatQueryParams({ value }))}`;
   });
   return [...sets, query].join(';\n');

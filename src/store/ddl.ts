@@ -16,7 +16,8 @@ export interface Migration {
   sql: string;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A name ClickHouse takes unquoted: a table, a column, a query parameter. */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Backquotes an identifier that has already been checked against the allowed shape. */
 export function quoteIdentifier(name: string): string {

@@ -28,11 +28,10 @@ export function jsonToProtobuf(signal: Signal, text: string): Uint8Array {
   const type = REQUEST_TYPES[signal];
   const problem = checkMessage(type, parsed as Record<string, unknown>, '');
   if (problem !== null) {
-    const violation: FieldViolation = { field: problem.field, description: problem.description };
     throw new AppError(
       'VALIDATION',
       `request body is not a valid ${signal} export request: ${problem.field}: ${problem.description}`,
-      { details: { fieldViolations: [violation] } },
+      { details: { fieldViolations: [problem] } },
     );
   }
   hexIdsToBytes(parsed);
@@ -116,10 +115,7 @@ function exactInteger(text: string): bigint | null {
 }
 
 /** Where a value is wrong, and how. */
-interface Problem {
-  field: string;
-  description: string;
-}
+type Problem = FieldViolation;
 
 const problem = (field: string, value: unknown, what: string): Problem => ({
   field,

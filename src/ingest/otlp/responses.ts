@@ -92,6 +92,7 @@ export function statusProto(err: AppError): Uint8Array {
 /** A google.rpc.Status in protobuf's JSON shape. */
 export function statusJson(err: AppError): string {
   const s = statusObject(err);
+  const violations = fieldViolations(err);
   return JSON.stringify({
     code: s.code,
     message: s.message,
@@ -104,13 +105,8 @@ export function statusJson(err: AppError): string {
             },
           ]
         : []),
-      ...(fieldViolations(err).length > 0
-        ? [
-            {
-              '@type': 'type.googleapis.com/google.rpc.BadRequest',
-              fieldViolations: fieldViolations(err),
-            },
-          ]
+      ...(violations.length > 0
+        ? [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: violations }]
         : []),
     ],
   });

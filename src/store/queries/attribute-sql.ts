@@ -34,9 +34,18 @@ export function attributeConditions(
       return;
     }
     params[v] = c.value;
-    if (c.op === 'eq') parts.push(`${col}[{${k}:String}] = {${v}:String}`);
-    else if (c.op === 'ne') parts.push(`${col}[{${k}:String}] != {${v}:String}`);
-    else parts.push(`positionCaseInsensitiveUTF8(${col}[{${k}:String}], {${v}:String}) > 0`);
+    parts.push(comparison(`${col}[{${k}:String}]`, c.op, v));
   });
   return { sql: parts.join(' AND '), params };
+}
+
+/** `expr` compared with the string bound as `param` by an `=`, `!=` or `~=` condition. */
+export function comparison(
+  expr: string,
+  op: Exclude<AttributeCondition['op'], 'exists'>,
+  param: string,
+): string {
+  if (op === 'eq') return `${expr} = {${param}:String}`;
+  if (op === 'ne') return `${expr} != {${param}:String}`;
+  return `positionCaseInsensitiveUTF8(${expr}, {${param}:String}) > 0`;
 }

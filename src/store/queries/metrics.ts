@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import type { QueryOptions, Store } from '../store.js';
-import { attributeConditions, type AttributeCondition, type SqlFragment } from './attribute-sql.js';
+import {
+  attributeConditions,
+  comparison,
+  type AttributeCondition,
+  type SqlFragment,
+} from './attribute-sql.js';
 
 /** The metric point types, and the table holding each. */
 export const METRIC_TABLES = {
@@ -74,12 +79,12 @@ export function pointConditions(
   // `service.name` names the service, as it does in groupBy and labels (see group-by.ts).
   const isService = (a: AttributeCondition) => a.scope === 'item' && a.key === 'service.name';
   s.attributes.filter(isService).forEach((a, i) => {
-    const v = `svc${i}`;
-    params[v] = a.value;
-    if (a.op === 'exists') parts.push("ServiceName != ''");
-    else if (a.op === 'eq') parts.push(`ServiceName = {${v}:String}`);
-    else if (a.op === 'ne') parts.push(`ServiceName != {${v}:String}`);
-    else parts.push(`positionCaseInsensitiveUTF8(ServiceName, {${v}:String}) > 0`);
+    if (a.op === 'exists') {
+      parts.push("ServiceName != ''");
+      return;
+    }
+    params[`svc${i}`] = a.value;
+    parts.push(comparison('ServiceName', a.op, `svc${i}`));
   });
   const attributes = s.attributes.filter((a) => !isService(a));
   if (attributes.length > 0) {
