@@ -576,6 +576,82 @@ describe('counters', () => {
     });
     expect(values(r)[iso(T0)]).toBe(Math.max(...stored));
   });
+
+  it('a series is the same whatever order its sender lists the attributes in', async () => {
+    // Two requests for one counter series: the second lists the resource, scope and point
+    // attributes in reverse. Read as two series, each first point would be a baseline only.
+    const point = (sec: number, v: number, attrs: Record<string, string>) => ({
+      name: 'orders.filled',
+      sum: {
+        aggregationTemporality: 2,
+        isMonotonic: true,
+        dataPoints: [{ timeUnixNano: nanos(at(sec)), asDouble: v, attributes: kv(attrs) }],
+      },
+    });
+    const request = (
+      order: (e: [string, string][]) => [string, string][],
+      sec: number,
+      v: number,
+    ) => ({
+      resource: {
+        attributes: kv(
+          Object.fromEntries(
+            order([
+              ['service.name', 'desk'],
+              ['host.name', 'h1'],
+              ['zone', 'z'],
+            ]),
+          ),
+        ),
+      },
+      scopeMetrics: [
+        {
+          scope: {
+            name: 'orders',
+            attributes: kv(
+              Object.fromEntries(
+                order([
+                  ['lib', 'x'],
+                  ['abi', 'y'],
+                ]),
+              ),
+            ),
+          },
+          metrics: [
+            point(
+              sec,
+              v,
+              Object.fromEntries(
+                order([
+                  ['venue', 'epex'],
+                  ['book', 'intraday'],
+                  ['side', 'buy'],
+                ]),
+              ),
+            ),
+          ],
+        },
+      ],
+    });
+    await sendOtlp([request((e) => e, 70, 50)]);
+    await sendOtlp([request((e) => [...e].reverse(), 100, 58)]);
+    const r = await series({ metric: 'orders.filled', aggregation: 'increase', ...RANGE });
+    expectClose(values(r), perStep([undefined, 8]));
+    const stored = await rows<{ attrs: string[]; scope: string[]; res: string[] }>(
+      gs,
+      `SELECT mapKeys(Attributes) AS attrs, mapKeys(ScopeAttributes) AS scope,
+         mapKeys(ResourceAttributes) AS res
+       FROM {db:Identifier}.otel_metrics_sum WHERE MetricName = 'orders.filled' ORDER BY TimeUnix`,
+      {},
+      'acme',
+    );
+    const sorted = {
+      attrs: ['book', 'side', 'venue'],
+      scope: ['abi', 'lib'],
+      res: ['host.name', 'service.name', 'zone'],
+    };
+    expect(stored).toEqual([sorted, sorted]);
+  });
 });
 
 describe('histograms', () => {

@@ -169,7 +169,7 @@ export function resourceText(r: WireReader, group: Group): ResourceText {
   const service = findServiceName(r, head.start, head.end, 1);
   return {
     serviceName: service ? renderString((s) => writeAnyValue(s, r, service[0], service[1])) : EMPTY,
-    attributes: renderMap((m) => writeAttributes(m, r, head.start, head.end, 1)),
+    attributes: renderMap((m) => writeAttributes(m, r, head.start, head.end, 1, true)),
     schemaUrl: url,
     dropped: varintField(r, head, 2),
   };
@@ -188,7 +188,7 @@ export function scopeText(r: WireReader, group: Group): ScopeText {
   return {
     name: renderString((s) => s.str(buf, name.start, name.end)),
     version: renderString((s) => s.str(buf, version.start, version.end)),
-    attributes: renderMap((m) => writeAttributes(m, r, head.start, head.end, 3)),
+    attributes: renderMap((m) => writeAttributes(m, r, head.start, head.end, 3, true)),
     schemaUrl: url,
     dropped: varintField(r, head, 4),
   };

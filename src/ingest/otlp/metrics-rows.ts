@@ -449,7 +449,7 @@ function convertMetric(
 
     const w = out.writer(table);
     writeHead(w, res, scope, text);
-    writeAttributes(w.next(), r, p.start, p.end, fields.attributes);
+    writeAttributes(w.next(), r, p.start, p.end, fields.attributes, true);
     w.dt64(start.sec, start.nanos);
     w.dt64(time.sec, time.nanos);
     w.u32(pt.flags);

@@ -101,7 +101,9 @@ export function writeAnyValue(w: ByteSink, r: WireReader, start: number, end: nu
 
 /**
  * Writes a Map(String, String) value's entries from every KeyValue of field `field` in the
- * message at [start, end). The reader is left where it was.
+ * message at [start, end), in the order they arrive, or ordered by key when `sorted` (a
+ * metric series is told apart by its attribute maps, which must not depend on the order a
+ * sender lists them in). The reader is left where it was.
  */
 export function writeAttributes(
   m: MapTarget,
@@ -109,11 +111,18 @@ export function writeAttributes(
   start: number,
   end: number,
   field: number,
+  sorted = false,
 ): void {
-  const buf = r.buf;
   const savePos = r.pos;
   const saveEnd = r.end;
   r.at(start, end);
+  if (sorted) writeSorted(m, r, field);
+  else writeInOrder(m, r, field);
+  r.at(savePos, saveEnd);
+}
+
+/** Writes the KeyValues of `field` in the order they arrive (the hot path of logs and spans). */
+function writeInOrder(m: MapTarget, r: WireReader, field: number): void {
   while (r.more()) {
     const t = r.tag();
     if (t >>> 3 !== field) {
@@ -144,11 +153,108 @@ export function writeAttributes(
         r.skip(kt);
       }
     }
-    const value = m.key(buf, keyStart, keyEnd);
+    const value = m.key(r.buf, keyStart, keyEnd);
     if (valueStart >= 0) writeAnyValue(value, r, valueStart, valueEnd);
     else value.varint(0);
   }
-  r.at(savePos, saveEnd);
+}
+
+/** Reusable [keyStart, keyEnd, valueStart, valueEnd] of the next KeyValue. */
+const entry: [number, number, number, number] = [0, 0, -1, -1];
+
+/** Reads the next field; for a KeyValue of field `field`, the ranges of its key and value. */
+function nextKeyValue(r: WireReader, field: number): typeof entry | null {
+  const t = r.tag();
+  if (t >>> 3 !== field) {
+    r.skip(t);
+    return null;
+  }
+  expectWire(t, WIRE_LEN);
+  const kvEnd = r.len();
+  entry[0] = entry[1] = 0;
+  entry[2] = entry[3] = -1;
+  while (r.pos < kvEnd) {
+    const kt = r.tag();
+    const f = kt >>> 3;
+    if (f === 1 || f === 2) {
+      expectWire(kt, WIRE_LEN);
+      const e = r.len();
+      entry[f === 1 ? 0 : 2] = r.pos;
+      entry[f === 1 ? 1 : 3] = e;
+      r.pos = e;
+    } else {
+      r.skip(kt);
+    }
+  }
+  return entry;
+}
+
+function writeEntry(
+  m: MapTarget,
+  r: WireReader,
+  keyStart: number,
+  keyEnd: number,
+  valueStart: number,
+  valueEnd: number,
+): void {
+  const value = m.key(r.buf, keyStart, keyEnd);
+  if (valueStart >= 0) writeAnyValue(value, r, valueStart, valueEnd);
+  else value.varint(0);
+}
+
+/** Byte order of two ranges of `buf`: negative, zero or positive. */
+function compareRanges(buf: Uint8Array, a: number, aEnd: number, b: number, bEnd: number): number {
+  const n = Math.min(aEnd - a, bEnd - b);
+  for (let i = 0; i < n; i++) {
+    const d = (buf[a + i] as number) - (buf[b + i] as number);
+    if (d !== 0) return d;
+  }
+  return aEnd - a - (bEnd - b);
+}
+
+/** Key and value ranges of the KeyValues being sorted, four numbers each (reused). */
+let found = new Int32Array(64);
+/** Where each KeyValue's four numbers start in `found`, in key order (reused). */
+let order = new Int32Array(16);
+
+/**
+ * Writes the KeyValues of `field` ordered by key bytes (UTF-8 order is code point order).
+ * An insertion sort: lists are short, often sorted already, and repeated keys keep the
+ * order they came in.
+ */
+function writeSorted(m: MapTarget, r: WireReader, field: number): void {
+  const buf = r.buf;
+  let n = 0;
+  while (r.more()) {
+    const kv = nextKeyValue(r, field);
+    if (!kv) continue;
+    if (n * 4 + 4 > found.length) {
+      const grown = new Int32Array(found.length * 2);
+      grown.set(found);
+      found = grown;
+      const moreOrder = new Int32Array(found.length / 4);
+      moreOrder.set(order);
+      order = moreOrder;
+    }
+    const at = n * 4;
+    found[at] = kv[0];
+    found[at + 1] = kv[1];
+    found[at + 2] = kv[2];
+    found[at + 3] = kv[3];
+    let i = n;
+    while (i > 0) {
+      const prev = order[i - 1]!;
+      if (compareRanges(buf, found[prev]!, found[prev + 1]!, kv[0], kv[1]) <= 0) break;
+      order[i] = prev;
+      i--;
+    }
+    order[i] = at;
+    n++;
+  }
+  for (let k = 0; k < n; k++) {
+    const at = order[k]!;
+    writeEntry(m, r, found[at]!, found[at + 1]!, found[at + 2]!, found[at + 3]!);
+  }
 }
 
 const SERVICE_NAME = Buffer.from('service.name');

@@ -302,6 +302,62 @@ describe('metric rows', () => {
     expect(out.message).toContain('one more element than explicit_bounds');
   });
 
+  it('stores metric attribute maps ordered by key, repeated keys in their own order', () => {
+    const attrs = (...pairs: [string, string][]) =>
+      pairs.map(([key, v]) => ({ key, value: { stringValue: v } }));
+    const many = attrs(
+      ...Array.from({ length: 40 }, (_, i): [string, string] => {
+        const k = `k${String(99 - i).padStart(2, '0')}`;
+        return [k, k];
+      }),
+    );
+    const body = jsonToProtobuf(
+      'metrics',
+      JSON.stringify({
+        resourceMetrics: [
+          {
+            resource: { attributes: attrs(['zone', '1'], ['service.name', 's']) },
+            scopeMetrics: [
+              {
+                scope: { name: 'sc', attributes: attrs(['b', '1'], ['a', '2']) },
+                metrics: [
+                  {
+                    name: 'g',
+                    gauge: {
+                      dataPoints: [
+                        {
+                          timeUnixNano: '1700000000000000000',
+                          asDouble: 1,
+                          attributes: attrs(
+                            ['é', '1'],
+                            ['z', '2'],
+                            ['a', '3'],
+                            ['ab', '4'],
+                            ['a', '5'],
+                          ),
+                        },
+                        { timeUnixNano: '1700000000000000000', asDouble: 2, attributes: many },
+                      ],
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const block = readNative(metricsToRows(body).parts[0]!.body);
+    const column = (name: string, row = 0) =>
+      block.rows[row]![block.columns.findIndex((c) => c.name === name)];
+    expect(column('ResourceAttributes')).toBe("{'service.name':'s','zone':'1'}");
+    expect(column('ScopeAttributes')).toBe("{'a':'2','b':'1'}");
+    expect(column('Attributes')).toBe("{'a':'3','a':'5','ab':'4','z':'2','é':'1'}");
+    // More keys than the sort's first buffers hold, in reverse.
+    const keys = many.map((a) => a.key).sort();
+    expect(column('Attributes', 1)).toBe(`{${keys.map((k) => `'${k}':'${k}'`).join(',')}}`);
+  });
+
   it('reads packed and unpacked repeated numbers alike', () => {
     // histogram point: time (3, fixed64), count (4), bucket_counts unpacked (6, wire type 1) x2,
     // explicit_bounds packed (7).
