@@ -1878,7 +1878,7 @@ describe('minute rollups', () => {
     expect(await firstSteps('rollup.stale.histogram', 'count', 2)).toEqual(fromBoth([2, 2]));
   });
 
-  it('stored histogram points with counts that do not match their bounds read as from the points', async () => {
+  it('stored histogram points with counts that do not match their bounds, or new bounds, read as from the points', async () => {
     const rows = Object.entries(INVALID).flatMap(([series, points]) =>
       points.map(
         ([sec, counts]) =>
@@ -1911,6 +1911,13 @@ describe('minute rollups', () => {
         for (const [t, v] of Object.entries(steps))
           expect(got[t], `${name} ${t}`).toBeCloseTo(v, 9);
       }
+    }
+    // Series c's new bounds start a new run for its count as for its buckets: the count's
+    // increase is the new point's whole count, as its buckets' is their whole counts.
+    for (const params of [RANGE, LONG]) {
+      const query = { metric: 'rollup.invalid', aggregation: 'increase', attr: 'series=c' };
+      const got = values(await series({ ...query, ...params }));
+      expect(got[iso(at(120))], JSON.stringify(params)).toBeCloseTo(1 + 3, 9);
     }
   });
 

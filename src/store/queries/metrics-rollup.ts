@@ -296,6 +296,9 @@ export function rolledIncreases(
   // group without a valid point gives no row. A group continues the previous one only
   // when they have the same bounds.
   const b = opts.buckets === true;
+  // A change of bounds starts a new run of an explicit-bounds histogram, for its buckets
+  // and its count alike (as in the points' read).
+  const bounded = kind === 'histogram';
   const and = (valid: string) => (b ? ` AND ${valid}` : '');
   const term = (sign: 1 | -1, point: Term['point'], when: string): Term => ({
     sign,
@@ -316,7 +319,7 @@ export function rolledIncreases(
     term(
       -1,
       'q',
-      `NOT delta AND has_prev AND NOT prev_delta AND StartTimeUnix = prev_start AND NOT (${mono} AND fpC < qC)${and('vf AND prev_bounds = Bounds')}`,
+      `NOT delta AND has_prev AND NOT prev_delta AND StartTimeUnix = prev_start AND NOT (${mono} AND fpC < qC)${and('vf')}${bounded ? ' AND prev_bounds = Bounds' : ''}`,
     ),
     term(1, 'pk', 'has_pk'),
     term(-1, 'fp', `has_pk${and('vpk')}`),
@@ -357,7 +360,7 @@ export function rolledIncreases(
       ? ['lagInFrame(ls) OVER w AS qS', 'lagInFrame(lT) OVER w AS qT']
       : ['lagInFrame(l) OVER w AS q']),
   ];
-  if (b) windowed.push('lagInFrame(Bounds) OVER w AS prev_bounds');
+  if (bounded) windowed.push('lagInFrame(Bounds) OVER w AS prev_bounds');
   if (kind === 'exponential_histogram') windowed.push('min(ms) OVER () AS target');
   // The conditions and the window read scalars (and the stored forms); the points are made
   // before the window, or with `late` after it, for the groups in range (see ROLLED).

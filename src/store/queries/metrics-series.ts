@@ -340,7 +340,14 @@ export async function counterSeries(
     );
     return read(store, org, CounterRow, sql, { ...r.params, ...l.params }, opts);
   }
-  const w = weighted(kind, s);
+  // A change of bounds starts a new run of an explicit-bounds histogram, as for its buckets.
+  const w = weighted(
+    kind,
+    s,
+    kind === 'histogram'
+      ? { carry: { bh: 'cityHash64(ExplicitBounds)' }, lagged: ['bh'], sameRun: 'bh = prev_bh' }
+      : {},
+  );
   const sql = `SELECT bucket, labels, sum(self_w * v - prev_w * prev_v) AS increase,
       sum(self_w * sv - prev_w * prev_sv) AS sumIncrease
     FROM (${w.sql})
