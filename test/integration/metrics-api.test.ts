@@ -1755,6 +1755,28 @@ describe('minute rollups', () => {
     },
   };
 
+  // Values that are no number (NaN, and infinities, which JSON cannot carry): a gap too.
+  const nanGauge = {
+    name: 'rollup.nan.gauge',
+    gauge: {
+      dataPoints: [
+        staleAt(10, 10),
+        staleAt(20, 20),
+        staleAt(70, NaN),
+        staleAt(80, Infinity),
+        staleAt(90, 30),
+      ],
+    },
+  };
+  const nanCounter = {
+    name: 'rollup.nan.counter',
+    sum: {
+      aggregationTemporality: 2,
+      isMonotonic: true,
+      dataPoints: [10, 20, NaN, 30, 40, -Infinity, 50].map((v, i) => staleAt(10 + 20 * i, v)),
+    },
+  };
+
   const staleHistogram = {
     name: 'rollup.stale.histogram',
     histogram: {
@@ -1783,6 +1805,8 @@ describe('minute rollups', () => {
         unknownStartExp,
         staleGauge,
         staleCounter,
+        nanGauge,
+        nanCounter,
         {
           name: 'rollup.resets',
           sum: {
@@ -1876,6 +1900,15 @@ describe('minute rollups', () => {
     expect(await firstSteps('rollup.stale.gauge', 'avg', 2)).toEqual(fromBoth([15, 30]));
     expect(await firstSteps('rollup.stale.counter', 'increase', 3)).toEqual(fromBoth([10, 10, 10]));
     expect(await firstSteps('rollup.stale.histogram', 'count', 2)).toEqual(fromBoth([2, 2]));
+  });
+
+  it('points whose value is NaN or infinite are a gap, in the points and in the roll-ups', async () => {
+    expect(await firstSteps('rollup.nan.gauge', 'avg', 2)).toEqual(fromBoth([15, 30]));
+    expect(await firstSteps('rollup.nan.gauge', 'max', 2)).toEqual(fromBoth([20, 30]));
+    expect(await firstSteps('rollup.nan.gauge', 'count', 2)).toEqual(fromBoth([2, 1]));
+    // 10 at 10 s is the baseline; 20, 30, 40 and 50 each add 10.
+    expect(await firstSteps('rollup.nan.counter', 'increase', 3)).toEqual(fromBoth([10, 20, 10]));
+    expect(await firstSteps('rollup.nan.counter', 'min', 3)).toEqual(fromBoth([10, 30, 50]));
   });
 
   it('stored histogram points with counts that do not match their bounds, or new bounds, read as from the points', async () => {

@@ -1,5 +1,6 @@
 import type { SqlFragment } from './attribute-sql.js';
 import {
+  FINITE_VALUE,
   METRIC_TABLES,
   ROLLUP_TABLES,
   pointConditions,
@@ -56,7 +57,7 @@ export function valueSource(kind: 'gauge' | 'sum', s: SeriesSelection): SqlFragm
     return {
       sql: `(SELECT toUnixTimestamp64Milli(TimeUnix) AS t, ServiceName, ResourceAttributes, Attributes,
           Value AS s, toUInt64(1) AS c, Value AS mn, Value AS mx
-        FROM {db:Identifier}.${METRIC_TABLES[kind]} WHERE ${where.sql})`,
+        FROM {db:Identifier}.${METRIC_TABLES[kind]} WHERE ${where.sql} AND ${FINITE_VALUE})`,
       params: where.params,
     };
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
 import type { QueryOptions, Store } from '../store.js';
 import {
+  FINITE_VALUE,
   METRIC_TABLES,
   labelExpression,
   pointConditions,
@@ -304,7 +305,7 @@ function rawPoints(kind: CountedKind, s: PointSelection, labels: string): SqlFra
   const where = pointConditions(s, 'scanFromMs');
   return {
     sql: `(SELECT *, ${SERIES} AS series, ${labels} AS labels
-      FROM {db:Identifier}.${METRIC_TABLES[kind]} WHERE ${where.sql})`,
+      FROM {db:Identifier}.${METRIC_TABLES[kind]} WHERE ${where.sql}${kind === 'sum' ? ` AND ${FINITE_VALUE}` : ''})`,
     params: where.params,
   };
 }

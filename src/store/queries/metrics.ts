@@ -53,6 +53,12 @@ export interface PointSelection {
 const NO_RECORDED_VALUE = 1;
 
 /**
+ * A gauge or sum point whose value is a number: NaN and infinities are a gap, as a point
+ * with no recorded value is, in the reads of the points and in the roll-ups (schema/0019).
+ */
+export const FINITE_VALUE = 'isFinite(Value)';
+
+/**
  * The WHERE conditions of a metric's points in [fromMs, toMs) (Unix ms, bound as `fromMs`,
  * `toMs`), with the service and attribute filters, leaving out points with no recorded
  * value. `time` is the time column (a rollup's is Minute).
