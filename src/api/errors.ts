@@ -42,6 +42,23 @@ function fromHttpException(e: HTTPException): AppError {
   return new AppError('INTERNAL', e.message || 'internal error', { cause: e });
 }
 
+/** A method whose values come in the query string; other methods send them in the body. */
+const QUERY_METHODS = new Set(['GET', 'HEAD', 'DELETE']);
+
+/**
+ * Details with a location on each field: a check shared by the query string and JSON body
+ * forms of a request does not know which one its value came from, but the method tells.
+ */
+function locatedDetails(details: unknown, method: string): unknown {
+  if (!Array.isArray(details)) return details;
+  const location = QUERY_METHODS.has(method) ? 'query' : 'body';
+  return details.map((d: unknown) =>
+    typeof d === 'object' && d !== null && 'field' in d && !('location' in d)
+      ? { location, ...d }
+      : d,
+  );
+}
+
 /** Renders any error as the envelope, with its status and a Retry-After where one applies. */
 export function errorResponse(err: unknown, c: Context<ApiEnv>, log: Logger): Response {
   const e = err instanceof HTTPException ? fromHttpException(err) : toAppError(err);
@@ -53,7 +70,7 @@ export function errorResponse(err: unknown, c: Context<ApiEnv>, log: Logger): Re
       code: e.code,
       // An internal error's text can carry engine detail; the log has it.
       message: e.code === 'INTERNAL' ? 'internal error' : e.message,
-      details: e.details ?? null,
+      details: locatedDetails(e.details, c.req.method) ?? null,
       requestId,
     },
   };

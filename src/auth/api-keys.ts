@@ -1,6 +1,6 @@
 import type { AuditLog, ChangeContext } from '../audit/index.js';
 import type { Clock } from '../lib/clock.js';
-import { AppError } from '../lib/errors.js';
+import { AppError, fieldError } from '../lib/errors.js';
 import { newId, Versions } from '../lib/ids.js';
 import type { KeyRow, PlatformRepo } from '../store/index.js';
 import { generateKey, keyDigest, keyPrefix, KeyRing } from './key-ring.js';
@@ -71,7 +71,7 @@ export class ApiKeys {
     const now = this.clock.now();
     const expiresAt = input.expiresAt === undefined ? null : Date.parse(input.expiresAt);
     if (expiresAt !== null && expiresAt <= now) {
-      throw new AppError('VALIDATION', 'expiresAt: must be in the future');
+      throw fieldError('expiresAt', 'must be in the future', 'body');
     }
     const { row, key } = await this.insert(org, input.name, input.role, expiresAt, ctx.actor.id);
     const created = view(row);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from './errors.js';
+import { fieldError } from './errors.js';
 
 /**
  * Opaque pagination cursors: a list's position, encoded so clients pass it back unchanged.
@@ -18,6 +18,6 @@ export function decodeCursor<T>(kind: string, cursor: string, schema: z.ZodType<
     raw = undefined;
   }
   const parsed = z.object({ k: z.literal(kind), p: schema }).safeParse(raw);
-  if (!parsed.success) throw new AppError('VALIDATION', 'cursor: not a cursor of this list');
+  if (!parsed.success) throw fieldError('cursor', 'not a cursor of this list');
   return parsed.data.p;
 }

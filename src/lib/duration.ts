@@ -1,4 +1,4 @@
-import { AppError } from './errors.js';
+import { AppError, fieldError } from './errors.js';
 
 const UNIT_NS: Record<string, bigint> = {
   ns: 1n,
@@ -17,9 +17,9 @@ const UNIT_NS: Record<string, bigint> = {
 export function parseDurationNanos(text: string, field: string): bigint {
   const m = /^(\d{1,12})(?:\.(\d{1,9}))?\s*(ns|us|µs|ms|s|m|h)?$/.exec(text.trim());
   if (!m) {
-    throw new AppError(
-      'VALIDATION',
-      `${field}: not a duration: ${JSON.stringify(text.slice(0, 32))} (e.g. 250ms, 1.5s, 2m)`,
+    throw fieldError(
+      field,
+      `not a duration: ${JSON.stringify(text.slice(0, 32))} (e.g. 250ms, 1.5s, 2m)`,
     );
   }
   const unit = UNIT_NS[m[3] ?? 'ms']!;
@@ -72,10 +72,7 @@ export function parseStepSeconds(
   }
   const points = Math.ceil(rangeMs / 1000 / seconds);
   if (points > opts.maxPoints) {
-    throw new AppError(
-      'VALIDATION',
-      `${field}: ${points} buckets over this range; at most ${opts.maxPoints}`,
-    );
+    throw fieldError(field, `${points} buckets over this range; at most ${opts.maxPoints}`);
   }
   return seconds;
 }

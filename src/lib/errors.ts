@@ -79,3 +79,17 @@ export function toAppError(err: unknown): AppError {
   const message = err instanceof Error ? err.message : String(err);
   return new AppError('INTERNAL', message, { cause: err });
 }
+
+/** Where in a request a field is, as a VALIDATION error's details name it. */
+export type FieldLocation = 'query' | 'body' | 'path' | 'header';
+
+/**
+ * A VALIDATION error about one request field: the message `field: message`, and details
+ * listing the field. Code shared by a query string and a JSON body leaves the location out;
+ * the REST API fills it in from the request.
+ */
+export function fieldError(field: string, message: string, location?: FieldLocation): AppError {
+  return new AppError('VALIDATION', `${field}: ${message}`, {
+    details: [{ ...(location ? { location } : {}), field, message }],
+  });
+}

@@ -1,4 +1,4 @@
-import { AppError } from './errors.js';
+import { fieldError } from './errors.js';
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,
@@ -25,9 +25,9 @@ export function parseTime(text: string, nowMs: number, field: string): number {
     const ms = Date.parse(t.replace(' ', 'T'));
     if (Number.isFinite(ms)) return ms;
   }
-  throw new AppError(
-    'VALIDATION',
-    `${field}: not a time: ${JSON.stringify(text.slice(0, 64))} (use RFC 3339, Unix milliseconds or now-1h)`,
+  throw fieldError(
+    field,
+    `not a time: ${JSON.stringify(text.slice(0, 64))} (use RFC 3339, Unix milliseconds or now-1h)`,
   );
 }
 
@@ -49,11 +49,11 @@ export function parseTimeRange(
   const toMs = to === undefined ? opts.nowMs : parseTime(to, opts.nowMs, 'to');
   const fromMs =
     from === undefined ? toMs - opts.defaultSpanMs : parseTime(from, opts.nowMs, 'from');
-  if (fromMs >= toMs) throw new AppError('VALIDATION', 'from: must be before to');
+  if (fromMs >= toMs) throw fieldError('from', 'must be before to');
   if (toMs - fromMs > opts.maxSpanMs) {
-    throw new AppError(
-      'VALIDATION',
-      `from: the range is longer than the largest allowed (${Math.round(opts.maxSpanMs / 86_400_000)} days)`,
+    throw fieldError(
+      'from',
+      `the range is longer than the largest allowed (${Math.round(opts.maxSpanMs / 86_400_000)} days)`,
     );
   }
   return { fromMs, toMs };

@@ -1,4 +1,4 @@
-import { AppError } from '../lib/errors.js';
+import { fieldError } from '../lib/errors.js';
 
 /**
  * One attribute condition of a search. `resource.` before a key targets resource
@@ -36,10 +36,7 @@ export function parseAttributeFilters(
   param = 'attr',
 ): AttributeFilter[] {
   if (values.length > MAX_ATTRIBUTE_FILTERS) {
-    throw new AppError(
-      'VALIDATION',
-      `${param}: at most ${MAX_ATTRIBUTE_FILTERS} attribute filters`,
-    );
+    throw fieldError(param, `at most ${MAX_ATTRIBUTE_FILTERS} attribute filters`);
   }
   return values.map((text) => {
     const m = /^([^=!~]+?)(!=|~=|=)(.*)$/s.exec(text);
@@ -49,16 +46,13 @@ export function parseAttributeFilters(
     const scope = rawKey.startsWith('resource.') ? 'resource' : 'item';
     const key = scope === 'resource' ? rawKey.slice('resource.'.length) : rawKey;
     if (!KEY.test(key)) {
-      throw new AppError(
-        'VALIDATION',
-        `${param}: ${JSON.stringify(rawKey.slice(0, 64))} is not an attribute key (letters, digits, _ . - / : @)`,
+      throw fieldError(
+        param,
+        `${JSON.stringify(rawKey.slice(0, 64))} is not an attribute key (letters, digits, _ . - / : @)`,
       );
     }
     if (value.length > MAX_VALUE || hasControlCharacter(value)) {
-      throw new AppError(
-        'VALIDATION',
-        `${param}: the value for ${key} is too long or has control characters`,
-      );
+      throw fieldError(param, `the value for ${key} is too long or has control characters`);
     }
     return { scope, key, op, value };
   });

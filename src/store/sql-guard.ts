@@ -1,4 +1,4 @@
-import { AppError } from '../lib/errors.js';
+import { fieldError } from '../lib/errors.js';
 
 /**
  * Checks of user-written SQL for the read-only SQL endpoint. The text is first screened
@@ -20,14 +20,15 @@ export const MAX_SQL_LENGTH = 100_000;
 /** Refuses text that is more than one statement or asks for another output. */
 export function screenSqlText(sql: string): string {
   const text = sql.trim().replace(/;\s*$/, '').trim();
-  if (text.length === 0) throw new AppError('VALIDATION', 'sql: empty');
+  if (text.length === 0) throw fieldError('sql', 'empty', 'body');
   if (text.length > MAX_SQL_LENGTH) {
-    throw new AppError('VALIDATION', `sql: longer than ${MAX_SQL_LENGTH} characters`);
+    throw fieldError('sql', `longer than ${MAX_SQL_LENGTH} characters`, 'body');
   }
   if (text.includes(';')) {
-    throw new AppError(
-      'VALIDATION',
-      'sql: one statement only; a semicolon may only end it (also none inside strings)',
+    throw fieldError(
+      'sql',
+      'one statement only; a semicolon may only end it (also none inside strings)',
+      'body',
     );
   }
   return text;
@@ -64,7 +65,7 @@ function argument(n: AstNode): string {
 }
 
 function refuse(message: string): never {
-  throw new AppError('VALIDATION', `sql: ${message}`);
+  throw fieldError('sql', message, 'body');
 }
 
 /**

@@ -133,7 +133,7 @@ export class UserSql {
         );
       }
       throw new AppError('VALIDATION', `sql: ${ch.message}`, {
-        details: { clickhouseCode: ch.code },
+        details: [{ location: 'body', field: 'sql', message: ch.message, clickhouseCode: ch.code }],
       });
     }
   }

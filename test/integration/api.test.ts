@@ -263,6 +263,9 @@ describe('organizations and keys', () => {
     });
     expect(past.status).toBe(400);
     expect(past.body.error.message).toMatch(/expiresAt/);
+    expect(past.body.error.details).toEqual([
+      { location: 'body', field: 'expiresAt', message: 'must be in the future' },
+    ]);
   });
 
   it('deleting an organization stops its keys and keeps its id taken', async () => {
@@ -305,6 +308,18 @@ describe('organizations and keys', () => {
     expect(own.body.items.every((e: { after: { org?: string } }) => e.after?.org !== 'alpha')).toBe(
       true,
     );
+  });
+
+  it('refuses an organization header that is no organization id, naming the header', async () => {
+    const r = await call('GET', '/api/v1/monitoring/audit-logs', {
+      key: ADMIN,
+      headers: { 'x-gridscope-org': 'Not An Org' },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toBe('header x-gridscope-org: not an organization id');
+    expect(r.body.error.details).toEqual([
+      { location: 'header', field: 'x-gridscope-org', message: 'not an organization id' },
+    ]);
   });
 });
 
@@ -428,6 +443,9 @@ describe('audit trail', () => {
       const r = await call('GET', `/api/v1/monitoring/audit-logs?${query}`, { key: keys.admin });
       expect(r.status, query).toBe(400);
       expect(r.body.error.message, query).toContain(field);
+      expect(r.body.error.details, query).toContainEqual(
+        expect.objectContaining({ location: 'query', field }),
+      );
     }
   });
 

@@ -168,6 +168,14 @@ describe('dashboard', () => {
     expect(errors.filter(([svc]: [string]) => svc === 'bids')).toHaveLength(3);
   });
 
+  it('refuses a time that is not one with a 400 naming it in details', async () => {
+    const r = await call('GET', '/api/v1/monitoring/dashboard?from=yesterday', { key: viewer });
+    expect(r.status).toBe(400);
+    expect(r.body.error.details).toEqual([
+      { location: 'query', field: 'from', message: expect.stringMatching(/^not a time: /) },
+    ]);
+  });
+
   it("shows another organization nothing of this one's", async () => {
     await call('POST', '/api/v1/orgs', { key: ADMIN, body: { id: 'other', name: 'Other' } });
     const k = await call('POST', '/api/v1/orgs/other/api-keys', {

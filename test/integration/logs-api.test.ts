@@ -668,6 +668,9 @@ describe('GET /api/v1/monitoring/logs/histogram', () => {
       );
       expect(r.status, step).toBe(400);
       expect(r.body.error.message, step).toMatch(/^step: /);
+      expect(r.body.error.details, step).toEqual([
+        { location: 'query', field: 'step', message: expect.any(String) },
+      ]);
     }
   });
 });
@@ -748,6 +751,9 @@ describe('hostile and invalid input', () => {
       expect(r.status, `${path}?${query}: ${r.text}`).toBe(400);
       expect(r.body.error.code).toBe('VALIDATION');
       expect(r.body.error.message).toMatch(new RegExp(`^(query )?${param}: `));
+      expect(r.body.error.details).toContainEqual(
+        expect.objectContaining({ location: 'query', field: param }),
+      );
     }
   });
 

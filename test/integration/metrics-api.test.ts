@@ -1447,23 +1447,46 @@ describe('hostile and out-of-range input', () => {
       expect(r.status, r.text).toBe(400);
       expect(r.body.error.code).toBe('VALIDATION');
       expect(r.body.error.message).toContain(name);
+      expect(r.body.error.details).toContainEqual(
+        expect.objectContaining({ location: 'query', field: name }),
+      );
     },
   );
 
   it('a JSON query body with hostile values is refused the same way', async () => {
     const base = { metric: 'room.temperature', from: T0, to: at(180) };
-    const bodies: [unknown, string][] = [
-      [{ ...base, groupBy: ["a'b"] }, 'groupBy'],
-      [{ ...base, attr: ['x\u0000=1'] }, 'attr'],
-      [{ ...base, step: 0 }, 'step'],
-      [{ ...base, metric: 'a b' }, 'metric'],
-      [{ ...base, sql: 'SELECT 1' }, 'sql'],
+    // An unknown key is refused by the schema as a whole, not as a field.
+    const bodies: [unknown, string, string][] = [
+      [{ ...base, groupBy: ["a'b"] }, 'groupBy', 'groupBy'],
+      [{ ...base, attr: ['x\u0000=1'] }, 'attr', 'attr'],
+      [{ ...base, step: 0 }, 'step', 'step'],
+      [{ ...base, metric: 'a b' }, 'metric', 'metric'],
+      [{ ...base, sql: 'SELECT 1' }, 'sql', '(whole)'],
     ];
-    for (const [body, name] of bodies) {
+    for (const [body, name, field] of bodies) {
       const r = await call('POST', '/api/v1/monitoring/metrics/query', { key: keys.viewer, body });
       expect(r.status, r.text).toBe(400);
       expect(r.body.error.message).toContain(name);
+      expect(r.body.error.details).toContainEqual(
+        expect.objectContaining({ location: 'body', field }),
+      );
     }
+  });
+
+  it('a check after the schema locates the field in the body of a POST and the query of a GET', async () => {
+    const posted = await call('POST', '/api/v1/monitoring/metrics/query', {
+      key: keys.viewer,
+      body: { metric: 'room.temperature', from: T0, to: at(180), groupBy: ["ro'om"] },
+    });
+    expect(posted.status, posted.text).toBe(400);
+    expect(posted.body.error.details).toEqual([
+      { location: 'body', field: 'groupBy', message: expect.stringContaining('"ro\'om"') },
+    ]);
+    const got = await get(PATHS.series!, { ...m, groupBy: "ro'om" });
+    expect(got.status, got.text).toBe(400);
+    expect(got.body.error.details).toEqual([
+      { location: 'query', field: 'groupBy', message: posted.body.error.details[0].message },
+    ]);
   });
 });
 

@@ -131,8 +131,24 @@ describe('read-only SQL', () => {
       expect(r.status, text).toBe(400);
       expect(r.body.error.code, text).toBe('VALIDATION');
       expect(r.body.error.message, text).toMatch(why);
+      expect(r.body.error.details, text).toEqual([
+        expect.objectContaining({ location: 'body', field: 'sql' }),
+      ]);
     }
     expect(await count(gs, 'otel_logs')).toBe(12);
+  });
+
+  it("names sql in the details of the engine's refusal, with the engine's code", async () => {
+    const r = await sql('SELEC 1');
+    expect(r.status).toBe(400);
+    expect(r.body.error.details).toEqual([
+      {
+        location: 'body',
+        field: 'sql',
+        message: expect.stringMatching(/Syntax error/i),
+        clickhouseCode: '62',
+      },
+    ]);
   });
 
   it('stops statements at the size limits and runs each with the limits in force', async () => {

@@ -498,6 +498,9 @@ describe('isolation and hostile input', () => {
       const r = await get(path);
       expect(r.status, path).toBe(400);
       expect(r.body.error.message, path).toContain(field);
+      expect(r.body.error.details, path).toContainEqual(
+        expect.objectContaining({ location: 'query', field }),
+      );
     }
   });
 });

@@ -52,8 +52,12 @@ function targetOrg(
     return p.org;
   }
   if (header === undefined) return defaultOrg;
-  if (!ORG_ID.test(header))
-    throw new AppError('VALIDATION', `header ${ORG_HEADER}: not an organization id`);
+  if (!ORG_ID.test(header)) {
+    const message = 'not an organization id';
+    throw new AppError('VALIDATION', `header ${ORG_HEADER}: ${message}`, {
+      details: [{ location: 'header', field: ORG_HEADER, message }],
+    });
+  }
   return header;
 }
 

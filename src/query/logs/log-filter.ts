@@ -1,4 +1,4 @@
-import { AppError } from '../../lib/errors.js';
+import { fieldError } from '../../lib/errors.js';
 import type { TimeRange } from '../../lib/time-range.js';
 import type { LogFilter } from '../../store/queries/logs.js';
 import { hasControlCharacter, type AttributeFilter } from '../attribute-filter.js';
@@ -33,34 +33,30 @@ export interface LogFilterInput {
   traceId?: string | undefined;
 }
 
-function invalid(field: string, message: string): AppError {
-  return new AppError('VALIDATION', `${field}: ${message}`, {
-    details: [{ location: 'query', field, message }],
-  });
-}
-
 /** Checks the parameters and returns the store's filter; names the parameter on failure. */
 export function logFilter(input: LogFilterInput): LogFilter {
   if (input.services.length > MAX_SERVICES) {
-    throw invalid('service', `at most ${MAX_SERVICES} services`);
+    throw fieldError('service', `at most ${MAX_SERVICES} services`, 'query');
   }
   for (const s of input.services) {
     if (s.length > MAX_SERVICE_LENGTH || !SERVICE.test(s)) {
-      throw invalid(
+      throw fieldError(
         'service',
         `${JSON.stringify(s.slice(0, 64))} is not a service name (letters, digits, _ . - / : @ and single spaces, up to ${MAX_SERVICE_LENGTH})`,
+        'query',
       );
     }
   }
   const q = input.q === '' ? undefined : input.q;
   if (q !== undefined && (q.length > MAX_TEXT_LENGTH || hasControlCharacter(q))) {
-    throw invalid(
+    throw fieldError(
       'q',
       `search text must be at most ${MAX_TEXT_LENGTH} characters without control characters`,
+      'query',
     );
   }
   if (input.traceId !== undefined && !TRACE_ID.test(input.traceId)) {
-    throw invalid('traceId', 'must be 32 hexadecimal digits');
+    throw fieldError('traceId', 'must be 32 hexadecimal digits', 'query');
   }
   return {
     fromMs: input.range.fromMs,

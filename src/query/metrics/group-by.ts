@@ -1,4 +1,4 @@
-import { AppError } from '../../lib/errors.js';
+import { fieldError } from '../../lib/errors.js';
 import { parseAttributeFilters } from '../attribute-filter.js';
 
 /** The most keys a series query may group by. */
@@ -19,9 +19,9 @@ export interface GroupKey {
 export function parseAttributeKey(text: string, param: string): GroupKey {
   const [filter] = parseAttributeFilters([text], param);
   if (!filter || filter.op !== 'exists') {
-    throw new AppError(
-      'VALIDATION',
-      `${param}: ${JSON.stringify(text.slice(0, 64))} is not an attribute key (letters, digits, _ . - / : @)`,
+    throw fieldError(
+      param,
+      `${JSON.stringify(text.slice(0, 64))} is not an attribute key (letters, digits, _ . - / : @)`,
     );
   }
   const label = text.trim();
@@ -43,7 +43,7 @@ export function parseGroupBy(values: readonly string[]): GroupKey[] {
     ),
   ];
   if (texts.length > MAX_GROUP_BY) {
-    throw new AppError('VALIDATION', `groupBy: at most ${MAX_GROUP_BY} keys`);
+    throw fieldError('groupBy', `at most ${MAX_GROUP_BY} keys`);
   }
   return texts.map((t) => parseAttributeKey(t, 'groupBy'));
 }

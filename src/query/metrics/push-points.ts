@@ -1,4 +1,4 @@
-import { AppError } from '../../lib/errors.js';
+import { AppError, fieldError } from '../../lib/errors.js';
 import { MAX_DATETIME64_9_SEC } from '../../lib/nanos.js';
 import { parseTime } from '../../lib/time-range.js';
 import type { Store, TableRows } from '../../store/index.js';
@@ -158,7 +158,7 @@ export async function pushPoints(
 ): Promise<PushResult> {
   const converted = convert(JSON.stringify(pointsToOtlp(points, nowMs)));
   if (converted.rejected > 0) {
-    throw new AppError('VALIDATION', `points: ${converted.rejected} refused: ${converted.message}`);
+    throw fieldError('points', `${converted.rejected} refused: ${converted.message}`, 'body');
   }
   if (converted.accepted !== points.length) {
     throw new Error(`converter made ${converted.accepted} rows of ${points.length} points`);

@@ -1,4 +1,4 @@
-import { AppError } from '../../lib/errors.js';
+import { fieldError } from '../../lib/errors.js';
 import type { TimeRange } from '../../lib/time-range.js';
 import type { QueryOptions, Store } from '../../store/index.js';
 import { metricKinds, type MetricKindRow } from '../../store/queries/metrics.js';
@@ -74,12 +74,12 @@ function quantileOf(
     const inRange = (q: number) => (ends ? q >= 0 && q <= 1 : q > 0 && q < 1);
     if (quantile === undefined || !inRange(quantile)) {
       const which = ends ? '0 to 1' : 'between 0 and 1 (exclusive)';
-      throw new AppError('VALIDATION', `quantile: a number ${which} is needed`);
+      throw fieldError('quantile', `a number ${which} is needed`);
     }
     return quantile;
   }
   if (quantile !== undefined) {
-    throw new AppError('VALIDATION', 'quantile: only with aggregation=quantile');
+    throw fieldError('quantile', 'only with aggregation=quantile');
   }
   return PERCENTILES[aggregation] ?? null;
 }
@@ -93,9 +93,9 @@ function aggregationFor(type: MetricType | null, monotonic: boolean, req: Series
   const quantile = quantileOf(aggregation, req.quantile, type === null || type === 'summary');
   const allowed = type === null ? [aggregation] : AGGREGATIONS_BY_TYPE[type];
   if (!allowed.includes(aggregation)) {
-    throw new AppError(
-      'VALIDATION',
-      `aggregation: ${aggregation} does not apply to ${type} metrics (use ${allowed.join(', ')})`,
+    throw fieldError(
+      'aggregation',
+      `${aggregation} does not apply to ${type} metrics (use ${allowed.join(', ')})`,
     );
   }
   return { aggregation, quantile };
@@ -134,9 +134,9 @@ async function resolveType(
     ).filter(wanted);
   }
   if (kinds.length > 1) {
-    throw new AppError(
-      'VALIDATION',
-      `type: metric ${req.metric} has points of several types (${kinds.map((k) => k.type).join(', ')}); choose one with type`,
+    throw fieldError(
+      'type',
+      `metric ${req.metric} has points of several types (${kinds.map((k) => k.type).join(', ')}); choose one with type`,
     );
   }
   const k = kinds[0];
@@ -196,9 +196,9 @@ async function reportedQuantiles(
   if (reported.total > 0 && !reported.reportsQ) {
     const more = reported.total - reported.quantiles.length;
     const list = reported.quantiles.join(', ') + (more > 0 ? ` and ${more} more` : '');
-    throw new AppError(
-      'VALIDATION',
-      `quantile: summary ${sel.metric} reports the quantiles ${list} over the range, not ${q}`,
+    throw fieldError(
+      'quantile',
+      `summary ${sel.metric} reports the quantiles ${list} over the range, not ${q}`,
     );
   }
   return [];

@@ -1,4 +1,4 @@
-import { AppError } from '../../../lib/errors.js';
+import { fieldError } from '../../../lib/errors.js';
 import { hasControlCharacter } from '../../../query/attribute-filter.js';
 import { TRACE_ID } from '../../../query/traces/index.js';
 import { z } from '../../route.js';
@@ -15,7 +15,7 @@ export const NameText = z
 /** Checks repeated name parameters, naming the parameter when one is not a name. */
 export function checkNames(values: readonly string[], field: string): void {
   for (const v of values) {
-    if (!NameText.safeParse(v).success) throw new AppError('VALIDATION', `${field}: ${NAME_RULE}`);
+    if (!NameText.safeParse(v).success) throw fieldError(field, NAME_RULE, 'query');
   }
 }
 
