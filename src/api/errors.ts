@@ -23,11 +23,14 @@ const LOCATION: Record<string, string> = {
 /** A validation error naming each offending field. */
 export function validationError(err: ZodError, target: string): AppError {
   const location = LOCATION[target] ?? target;
-  const details = err.issues.map((i) => ({
-    location,
-    field: i.path.length > 0 ? i.path.map(String).join('.') : '(whole)',
-    message: i.message,
-  }));
+  const field = (path: readonly PropertyKey[]) =>
+    path.length > 0 ? path.map(String).join('.') : '(whole)';
+  // An object with keys its schema does not know names each of them.
+  const details = err.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ location, field: field([...i.path, k]), message: 'unknown field' }))
+      : [{ location, field: field(i.path), message: i.message }],
+  );
   const message = details.map((d) => `${d.location} ${d.field}: ${d.message}`).join('; ');
   return new AppError('VALIDATION', message, { details });
 }

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { ApiEnv } from '../../../src/api/env.js';
-import { errorResponse } from '../../../src/api/errors.js';
+import { errorResponse, validationError } from '../../../src/api/errors.js';
 import { AppError, fieldError } from '../../../src/lib/errors.js';
 import { logger } from '../../../src/lib/logger.js';
 
@@ -53,5 +54,17 @@ describe('errorResponse', () => {
     const other = new AppError('VALIDATION', 'm', { details: { fieldViolations: [] } });
     expect(await details(other, 'GET')).toEqual({ fieldViolations: [] });
     expect(await details(new AppError('VALIDATION', 'm'), 'GET')).toBeNull();
+  });
+});
+
+describe('validationError', () => {
+  it('names each unknown key of a strict object, and each invalid field', () => {
+    const schema = z.strictObject({ a: z.number(), inner: z.strictObject({ b: z.string() }) });
+    const r = schema.safeParse({ a: 'x', inner: { b: 'y', c: 1 }, d: 2, e: 3 });
+    expect(r.success).toBe(false);
+    const fields = (validationError(r.error!, 'json').details as { field: string }[]).map(
+      (d) => d.field,
+    );
+    expect(fields.sort()).toEqual(['a', 'd', 'e', 'inner.c']);
   });
 });
