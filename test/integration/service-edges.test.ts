@@ -177,6 +177,30 @@ describe('service map rollup', () => {
     expect(wholeFromSpans.map((e) => e.calls)).toEqual([2 * MINUTES, MINUTES + late]);
   });
 
+  it('counts a chunk rolled up while the read runs once, from the spans', async () => {
+    const racing = 'racing';
+    await insertSpans(racing, spans());
+    const fromSpans = await edges(racing, whole.fromMs, whole.toMs);
+    await roll(racing, T + EDGE_CHUNK_MS);
+    // A store on which the first chunk is rolled up right after the read has looked up the
+    // rolled minutes (the second chunk's), before it reads the calls.
+    let rolled = false;
+    const racy = Object.create(store) as Store;
+    racy.query = async (...args: Parameters<Store['query']>) => {
+      const rows = await store.query(...args);
+      if (!rolled) {
+        rolled = true;
+        await roll(racing, T);
+      }
+      return rows;
+    };
+    const read = await serviceEdges(racy, racing, whole, PARENT_LEAD_MS, {});
+    expect(rolled).toBe(true);
+    expect(read).toEqual(fromSpans);
+    expect((await rolledMinutes(store, racing, whole)).size).toBe((2 * EDGE_CHUNK_MS) / MINUTE);
+    expect(await edges(racing, whole.fromMs, whole.toMs)).toEqual(fromSpans);
+  });
+
   it('marks rolled minutes without calls, so that reads skip their spans', async () => {
     const quiet = 'quiet';
     await insertSpans(quiet, []);

@@ -297,9 +297,12 @@ export async function serviceEdges(
         Latency AS latency
       FROM ${TABLE} FINAL
       WHERE Minute >= fromUnixTimestamp64Milli({rollFromMs:Int64})
-        AND Minute < fromUnixTimestamp64Milli({rollToMs:Int64}) AND NOT (${MARKER})`);
+        AND Minute < fromUnixTimestamp64Milli({rollToMs:Int64}) AND NOT (${MARKER})
+        AND has({rolledMinutes:Array(UInt32)}, toUInt32(Minute))`);
     params.rollFromMs = plan.rolled.fromMs;
     params.rollToMs = plan.rolled.toMs;
+    // Only the minutes found rolled: a chunk rolled up since is read from its spans.
+    params.rolledMinutes = [...rolled].map((m) => m / 1000);
   }
   if (plan.spans.length > 0) {
     const calls = joinedCalls(plan.spans, parentLeadMs, false);
