@@ -74,7 +74,18 @@ describe('durability', () => {
     const pending = Array.from({ length: 10 }, (_, i) =>
       post(child.ports.otlpHttp, logsBytes('sigterm', i, 50)),
     );
-    await new Promise((r) => setTimeout(r, 500));
+    // Every request counted as received is in the queue: its rows go in right after.
+    const received = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${child.ports.http}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('gridscope_otlp_items_received_total{') && l.includes('"logs"'));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    for (let waited = 0; (await received()) < 500; waited += 50) {
+      if (waited > 20_000) throw new Error('the requests did not reach the queue');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const started = Date.now();
     child.proc.kill('SIGTERM');
     const statuses = await Promise.all(pending);

@@ -87,10 +87,10 @@ describe('request size limit', () => {
 describe('full queue', () => {
   let gs: Gridscope;
   beforeAll(async () => {
-    // One request's rows fill most of the queue and wait 2 s for their batch to be written.
+    // One request's rows fill most of the queue and wait 5 s for their batch to be written.
     gs = await startTestServer(dir, {
       'queue-max-bytes': '24KiB',
-      'batch-max-delay-ms': '2000',
+      'batch-max-delay-ms': '5000',
       'batch-max-rows': '100000',
     });
   });
@@ -99,8 +99,10 @@ describe('full queue', () => {
   it('refuses new requests with 429 / UNAVAILABLE and a retry delay, and keeps what it accepted', async () => {
     const first = postOtlp(gs, 'logs', logsBytes('queued', 60), PROTO);
     // Let the first request reach the queue.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(gs.store.budget.bytes).toBeGreaterThan(12 * 1024);
+    for (let waited = 0; gs.store.budget.bytes <= 12 * 1024; waited += 20) {
+      if (waited > 10_000) throw new Error('the first request did not reach the queue');
+      await new Promise((r) => setTimeout(r, 20));
+    }
 
     const refused = await postOtlp(gs, 'logs', logsBytes('refused', 60), PROTO);
     expect(refused.status).toBe(429);
