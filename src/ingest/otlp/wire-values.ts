@@ -121,7 +121,11 @@ export function writeAttributes(
   r.at(savePos, saveEnd);
 }
 
-/** Writes the KeyValues of `field` in the order they arrive (the hot path of logs and spans). */
+/**
+ * Writes the KeyValues of `field` in the order they arrive (the hot path of logs and spans).
+ * It reads each KeyValue as nextKeyValue does, written out: through nextKeyValue's shared
+ * result, converting the benchmark's log requests took up to a sixth longer.
+ */
 function writeInOrder(m: MapTarget, r: WireReader, field: number): void {
   while (r.more()) {
     const t = r.tag();

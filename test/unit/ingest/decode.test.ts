@@ -25,6 +25,13 @@ const logs = (records: unknown[], resourceAttributes: unknown[] = []) =>
     }),
   );
 
+/** A metrics export request of one resource and scope, as protobuf. */
+const metricsRequest = (metrics: unknown[], resource: unknown = {}, scope: unknown = {}) =>
+  jsonToProtobuf(
+    'metrics',
+    JSON.stringify({ resourceMetrics: [{ resource, scopeMetrics: [{ scope, metrics }] }] }),
+  );
+
 const NOW = splitNanos('1800000000000000000');
 
 describe('OTLP/JSON', () => {
@@ -311,41 +318,24 @@ describe('metric rows', () => {
         return [k, k];
       }),
     );
-    const body = jsonToProtobuf(
-      'metrics',
-      JSON.stringify({
-        resourceMetrics: [
-          {
-            resource: { attributes: attrs(['zone', '1'], ['service.name', 's']) },
-            scopeMetrics: [
+    const body = metricsRequest(
+      [
+        {
+          name: 'g',
+          gauge: {
+            dataPoints: [
               {
-                scope: { name: 'sc', attributes: attrs(['b', '1'], ['a', '2']) },
-                metrics: [
-                  {
-                    name: 'g',
-                    gauge: {
-                      dataPoints: [
-                        {
-                          timeUnixNano: '1700000000000000000',
-                          asDouble: 1,
-                          attributes: attrs(
-                            ['é', '1'],
-                            ['z', '2'],
-                            ['a', '3'],
-                            ['ab', '4'],
-                            ['a', '5'],
-                          ),
-                        },
-                        { timeUnixNano: '1700000000000000000', asDouble: 2, attributes: many },
-                      ],
-                    },
-                  },
-                ],
+                timeUnixNano: '1700000000000000000',
+                asDouble: 1,
+                attributes: attrs(['é', '1'], ['z', '2'], ['a', '3'], ['ab', '4'], ['a', '5']),
               },
+              { timeUnixNano: '1700000000000000000', asDouble: 2, attributes: many },
             ],
           },
-        ],
-      }),
+        },
+      ],
+      { attributes: attrs(['zone', '1'], ['service.name', 's']) },
+      { name: 'sc', attributes: attrs(['b', '1'], ['a', '2']) },
     );
     const block = readNative(metricsToRows(body).parts[0]!.body);
     const column = (name: string, row = 0) =>
