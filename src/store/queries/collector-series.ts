@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Store } from '../store.js';
-import { METRIC_TABLES } from './metrics.js';
+import { FINITE_VALUE, METRIC_TABLES } from './metrics.js';
 
 /**
  * Where a collector's cumulative series were at its last stored scrape, so that a process
@@ -42,7 +42,10 @@ export interface CollectorSelection {
   intervalMs: number;
 }
 
-/** Each cumulative series of a collector with a point since `sinceMs`, at its last point. */
+/**
+ * Each cumulative series of a collector with a point since `sinceMs`, at its last point
+ * with a value (a NaN or infinite sample is a gap here, as in the reads).
+ */
 export async function lastCollectorPoints(
   store: Store,
   org: string,
@@ -64,7 +67,7 @@ export async function lastCollectorPoints(
         FROM (
           SELECT MetricName, Attributes, StartTimeUnix, TimeUnix, Value AS v
           FROM {db:Identifier}.${METRIC_TABLES.sum}
-          WHERE ${where} AND IsMonotonic AND AggregationTemporality = 2
+          WHERE ${where} AND IsMonotonic AND AggregationTemporality = 2 AND ${FINITE_VALUE}
           UNION ALL
           SELECT MetricName, Attributes, StartTimeUnix, TimeUnix, toFloat64(Count)
           FROM {db:Identifier}.${METRIC_TABLES.histogram}
