@@ -26,4 +26,4 @@ ENV NODE_ENV=production
 EXPOSE 4317 4318 8080
 
 # Exec form: node is PID 1 and receives SIGTERM itself, so queued rows are written before exit.
-CMD ["node", "dist/src/cli.js", "serve"]
+CMD ["node", "--max-semi-space-size=64", "dist/src/cli.js", "serve"]

@@ -119,6 +119,8 @@ export async function startServer(
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const args = [
+    // As `npm start` and the gridscope command run it; a --server-node-arg given later wins.
+    '--max-semi-space-size=64',
     ...(opts.nodeArgs ?? []),
     'dist/src/cli.js',
     'serve',
