@@ -136,7 +136,12 @@ export async function metricKinds(
   // costs more than they do. A SETTINGS clause holds for this statement only.
   const sql = `${parts.join('\nUNION ALL\n')}\nSETTINGS max_threads = 1`;
   const rows = await store.query(org, sql, params, opts);
-  return z.array(MetricKindRow).parse(rows);
+  // The parts of a UNION ALL answer in any order; callers (and errors) list them in KINDS'.
+  const rank = (r: MetricKindRow) => KINDS.indexOf(r.type);
+  return z
+    .array(MetricKindRow)
+    .parse(rows)
+    .sort((a, b) => rank(a) - rank(b));
 }
 
 const NameRow = z.object({

@@ -82,3 +82,18 @@ describe('MetricTypes', () => {
     expect(reads.map((r) => r.metric)).toEqual(['a', 'b', 'c', 'a']);
   });
 });
+
+describe('metric kinds', () => {
+  it('are listed in one fixed order, whatever order the engine answers in', async () => {
+    const { store } = fakeStore({
+      both: [
+        { type: 'summary', unit: 's' },
+        { type: 'sum', unit: '1' },
+        { type: 'gauge', unit: '1' },
+      ],
+    });
+    const types = new MetricTypes({ ttlMs: 0, clock: new ManualClock(0) });
+    const { kinds } = await types.lookup(store, 'acme', 'both', {});
+    expect(kinds.map((k) => k.type)).toEqual(['gauge', 'sum', 'summary']);
+  });
+});
