@@ -142,8 +142,8 @@ export class Store {
   preparePlatform(): Promise<void> {
     this.platformReady ??= (async () => {
       const target = { database: this.platformDatabase(), cluster: this.opts.cluster };
-      await migrate(this.readSessions[0]!.client, target, 'platform');
-      await applyRetention(this.readSessions[0]!.client, target, this.opts.retention);
+      await migrate(this.primary.client, target, 'platform');
+      await applyRetention(this.primary.client, target, this.opts.retention);
     })();
     this.platformReady.catch(() => (this.platformReady = undefined));
     return this.platformReady;
@@ -178,8 +178,8 @@ export class Store {
 
   private async migrateOrg(org: string): Promise<void> {
     const target = { database: this.database(org), cluster: this.opts.cluster };
-    const applied = await migrate(this.readSessions[0]!.client, target);
-    const ttl = await applyRetention(this.readSessions[0]!.client, target, this.opts.retention);
+    const applied = await migrate(this.primary.client, target);
+    const ttl = await applyRetention(this.primary.client, target, this.opts.retention);
     this.opts.log.info(
       { org, database: target.database, applied, ttlChanged: ttl },
       'organization schema ready',
@@ -264,16 +264,21 @@ export class Store {
     );
   }
 
+  /** The first read session, which runs the migrations and answers pings. */
+  private get primary(): Session {
+    return this.readSessions[0]!;
+  }
+
   /** Runs a read on the read session with the fewest statements in flight. */
   private readonly read = <T>(statement: (client: ClickHouseClient) => Promise<T>): Promise<T> => {
-    let least = this.readSessions[0]!;
+    let least = this.primary;
     for (const r of this.readSessions) if (r.inFlight < least.inFlight) least = r;
     return least.run(statement);
   };
 
   /** True when the engine answers. */
   async ping(): Promise<boolean> {
-    const r = await this.readSessions[0]!.client.ping();
+    const r = await this.primary.client.ping();
     return r.success;
   }
 

@@ -202,15 +202,18 @@ function scraped(id: string, key = keys.viewer, times = 1) {
   });
 }
 
+/** A collector's stored points' times (gauges and sums), as a FROM source binding `id`. */
+const SCRAPE_TIMES = `(
+  SELECT TimeUnix FROM {db:Identifier}.otel_metrics_gauge
+  WHERE ResourceAttributes['gridscope.collector.id'] = {id:String}
+  UNION ALL SELECT TimeUnix FROM {db:Identifier}.otel_metrics_sum
+  WHERE ResourceAttributes['gridscope.collector.id'] = {id:String})`;
+
 /** Distinct scrape times stored for a collector (any table), up to `uptoMs` if given. */
 async function scrapeCount(id: string, org = 'alpha', uptoMs?: number): Promise<number> {
   const r = await rows<{ n: string }>(
     gs,
-    `SELECT uniqExact(TimeUnix) AS n FROM (
-       SELECT TimeUnix FROM {db:Identifier}.otel_metrics_gauge
-       WHERE ResourceAttributes['gridscope.collector.id'] = {id:String}
-       UNION ALL SELECT TimeUnix FROM {db:Identifier}.otel_metrics_sum
-       WHERE ResourceAttributes['gridscope.collector.id'] = {id:String})
+    `SELECT uniqExact(TimeUnix) AS n FROM ${SCRAPE_TIMES}
      ${uptoMs === undefined ? '' : 'WHERE TimeUnix <= fromUnixTimestamp64Milli({upto:Int64})'}`,
     { id, upto: uptoMs ?? 0 },
     org,
@@ -222,11 +225,7 @@ async function scrapeCount(id: string, org = 'alpha', uptoMs?: number): Promise<
 async function lastScrapeMs(id: string, org = 'alpha'): Promise<number> {
   const r = await rows<{ t: string }>(
     gs,
-    `SELECT toUnixTimestamp64Milli(max(TimeUnix)) AS t FROM (
-       SELECT TimeUnix FROM {db:Identifier}.otel_metrics_gauge
-       WHERE ResourceAttributes['gridscope.collector.id'] = {id:String}
-       UNION ALL SELECT TimeUnix FROM {db:Identifier}.otel_metrics_sum
-       WHERE ResourceAttributes['gridscope.collector.id'] = {id:String})`,
+    `SELECT toUnixTimestamp64Milli(max(TimeUnix)) AS t FROM ${SCRAPE_TIMES}`,
     { id },
     org,
   );

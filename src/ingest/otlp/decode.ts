@@ -115,9 +115,7 @@ function exactInteger(text: string): bigint | null {
 }
 
 /** Where a value is wrong, and how. */
-type Problem = FieldViolation;
-
-const problem = (field: string, value: unknown, what: string): Problem => ({
+const problem = (field: string, value: unknown, what: string): FieldViolation => ({
   field,
   description: `${show(value)} ${what}`,
 });
@@ -139,7 +137,7 @@ function checkMessage(
   type: protobuf.Type,
   obj: Record<string, unknown>,
   path: string,
-): Problem | null {
+): FieldViolation | null {
   for (const key of Object.keys(obj)) {
     const field = type.fields[key];
     const value = obj[key];
@@ -170,7 +168,7 @@ function checkValue(
   holder: Record<string | number, unknown>,
   key: string | number,
   at: string,
-): Problem | null {
+): FieldViolation | null {
   const value = holder[key];
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Type) {
