@@ -140,7 +140,7 @@ export async function startGridscope(
       maxDelayMs: config.batchMaxDelayMs,
       minIntervalMs: config.batchMinIntervalMs,
     },
-    write: { retries: config.insertRetries, retryDelayMs: 200 },
+    write: { retries: config.insertRetries, retryDelayMs: 200, nice: config.writeNice },
     queueMaxBytes: config.queueMaxBytes,
     insertConnections: config.insertConnections,
     readConnections: config.readConnections,

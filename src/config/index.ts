@@ -196,6 +196,11 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '2',
   },
   {
+    name: 'write-nice',
+    help: 'Linux nice value (0-19) of engine threads running inserts and roll-ups, so reads run first (needs CAP_SYS_NICE)',
+    default: '10',
+  },
+  {
     name: 'shutdown-timeout-ms',
     help: 'on SIGTERM, longest wait for queued rows to be written and answered before exiting',
     default: '30000',
@@ -282,6 +287,7 @@ export const Config = z
     insertRetries: count,
     insertConnections: positive,
     readConnections: z.coerce.number().int().min(1).max(16),
+    writeNice: z.coerce.number().int().min(0).max(19),
     shutdownTimeoutMs: positive,
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     collectorMinIntervalMs: z.coerce.number().int().min(100).max(3_600_000),

@@ -31,6 +31,7 @@ export const BASELINE_SETTINGS = {
   materialize_ttl_after_modify: 1,
   max_execution_time: 0,
   optimize_on_insert: 1,
+  os_thread_priority: '0',
 } as const satisfies ClickHouseSettings;
 
 export type StatementSettings = Partial<Record<keyof typeof BASELINE_SETTINGS, string | number>>;

@@ -91,7 +91,15 @@ export class Store {
   private platformReady: Promise<void> | undefined;
   private readonly userSql: UserSql;
 
+  /**
+   * The nice value of reads (os_thread_priority): 1 when writes run at a higher one, else 0.
+   * Not 0 then, because the engine applies only a value other than 0: a thread it starts
+   * while running a write inherits the write's value and would keep it for a read at 0.
+   */
+  private readonly readNice: number;
+
   constructor(private readonly opts: StoreOptions) {
+    this.readNice = (opts.write.nice ?? 0) > 1 ? 1 : 0;
     if (opts.backend.kind === 'embedded') {
       // Batch files for INSERT ... FROM INFILE; anything left by a crash is stale.
       this.spoolDir = join(resolve(opts.backend.dataDir), 'spool');
@@ -107,7 +115,7 @@ export class Store {
       openClient(opts.backend),
     );
     this.budget = new QueueBudget(opts.queueMaxBytes);
-    this.userSql = new UserSql(opts.backend);
+    this.userSql = new UserSql(opts.backend, this.readNice);
   }
 
   /**
@@ -231,7 +239,7 @@ export class Store {
           query: sql,
           query_params: { ...params, db: this.database(org) },
           format: 'JSONEachRow',
-          clickhouse_settings: statementSettings(own),
+          clickhouse_settings: statementSettings({ ...own, os_thread_priority: this.readNice }),
         });
         return await rs.json<unknown>();
       });
@@ -259,7 +267,7 @@ export class Store {
       client.command({
         query: sql,
         query_params: { ...params, db: this.database(org) },
-        clickhouse_settings: statementSettings(),
+        clickhouse_settings: statementSettings({ os_thread_priority: this.opts.write.nice ?? 0 }),
       }),
     );
   }

@@ -45,7 +45,11 @@ export class UserSql {
   private readonly clients = new Map<string, ClickHouseClient>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly backend: Backend) {}
+  constructor(
+    private readonly backend: Backend,
+    /** The nice value of its statements' engine threads (see Store). */
+    private readonly nice = 0,
+  ) {}
 
   async run(
     database: string,
@@ -79,6 +83,7 @@ export class UserSql {
       max_result_rows: String(maxRows),
       max_result_bytes: String(limits.maxBytes),
       result_overflow_mode: 'throw',
+      os_thread_priority: String(this.nice),
     });
     const embedded = this.backend.kind === 'embedded';
     const use = embedded ? `USE ${quoteIdentifier(database)}; ` : '';

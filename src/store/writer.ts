@@ -26,6 +26,12 @@ export interface WriteOptions {
    * not, so it must be given one.
    */
   spoolDir?: string | undefined;
+  /**
+   * Linux nice value of the engine threads running the insert (os_thread_priority), so that
+   * reads competing for the cores go first. The engine sets it only with the CAP_SYS_NICE
+   * capability. 0 when not given.
+   */
+  nice?: number;
 }
 
 /**
@@ -91,6 +97,7 @@ export async function writeRows(
     insert_deduplication_token: token,
     optimize_on_insert: 0,
     materialize_skip_indexes_on_insert: 0,
+    os_thread_priority: opts.nice ?? 0,
   });
   const into = `INSERT INTO ${quoteIdentifier(database)}.${quoteIdentifier(table)} (${columns.map(quoteColumn).join(', ')})`;
   let insert: () => Promise<unknown>;

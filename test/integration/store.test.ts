@@ -2,7 +2,7 @@
  * The store against the real embedded engine: per-statement settings, deduplicated
  * retries, migrations, retention, and how batches fail.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import {
   QUANTILE_RELATIVE_ERROR,
 } from '../../src/store/queries/latency-buckets.js';
 import { serviceEdges } from '../../src/store/queries/service-edges.js';
-import { writeRows } from '../../src/store/writer.js';
+import { writeRows, type WriteOptions } from '../../src/store/writer.js';
 import type { BatchLimits } from '../../src/store/batcher.js';
 import { NativeWriter, Store, TABLE_NAMES, TABLE_SCHEMAS } from '../../src/store/index.js';
 import type { AppError } from '../../src/lib/errors.js';
@@ -92,6 +92,63 @@ describe('statement settings', () => {
   });
 });
 
+/** The name and nice value of each of this process's threads, the embedded engine's among them. */
+function threadNices(): { name: string; nice: number }[] {
+  return readdirSync('/proc/self/task').flatMap((task) => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      // The name is in parentheses; of the fields after it, state is the 3rd, nice the 19th.
+      const end = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, end);
+      return [{ name, nice: Number(stat.slice(end + 2).split(' ')[16]) }];
+    } catch {
+      return []; // the thread ended meanwhile
+    }
+  });
+}
+
+/** Whether this process may change its threads' priority: CAP_SYS_NICE is effective. */
+function mayRenice(): boolean {
+  const hex = /^CapEff:\s+([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return ((BigInt(`0x${hex ?? '0'}`) >> 23n) & 1n) === 1n;
+}
+
+describe('the nice value of a statement', () => {
+  it("is its engine threads' while it runs, whatever ran on them before", async () => {
+    const slow = 'SELECT sum(sleepEachRow(0.01)) FROM numbers(100) SETTINGS max_block_size = 1';
+    /**
+     * The nice values seen while `slow` runs with `nice`: of every thread, and of those
+     * running its pipeline (named Query... by the engine while they do).
+     */
+    const seenWhileRunning = async (nice: number) => {
+      const all = new Set<number>();
+      const pipeline = new Set<number>();
+      let running = true;
+      const run = scalar(slow, statementSettings({ os_thread_priority: nice })).finally(
+        () => (running = false),
+      );
+      while (running) {
+        for (const t of threadNices()) {
+          all.add(t.nice);
+          if (t.name.startsWith('Query')) pipeline.add(t.nice);
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await run;
+      return { all, pipeline };
+    };
+    // The engine sets it only with the capability (root has it), and is silent without.
+    const applied = mayRenice();
+    const write = await seenWhileRunning(7);
+    expect(write.all.has(7)).toBe(applied);
+    // A thread the engine started for the write may keep 7 while idle, but the read's
+    // pipeline runs at the read's own value.
+    const read = await seenWhileRunning(1);
+    expect(read.pipeline.size).toBeGreaterThan(0);
+    expect([...read.pipeline]).toEqual([applied ? 1 : 0]);
+  });
+});
+
 describe('statement settings in the SQL text', () => {
   it('hold for their statement only, on the embedded session too', async () => {
     const before = await scalar("SELECT getSetting('max_block_size')");
@@ -134,14 +191,15 @@ describe('written column types', () => {
 // The embedded engine reads inserts from batch files; a server takes the same blocks in the
 // request body (see 'inserts sent to a server' below).
 describe('writing rows', () => {
-  const opts = { ...fastRetry, spoolDir };
+  const opts: WriteOptions = { ...fastRetry, spoolDir };
   /** Writes one log row of `service` as a batch with `token`. */
   const writeLog = (service: string, body: string, token: string, o = opts, db = target.database) =>
     writeRows(client, db, 'otel_logs', logLine(service, body), token, o);
   it('runs every statement with the baseline, so no token outlives its insert', async () => {
-    const first = await writeLog('tokens', 'one', 'token-1');
+    const first = await writeLog('tokens', 'one', 'token-1', { ...opts, nice: 5 });
     expect(first.status).toBe('success');
     expect(await scalar("SELECT getSetting('insert_deduplication_token')")).toBe('');
+    expect(await scalar("SELECT getSetting('os_thread_priority')")).toBe(0);
     expect(await scalar("SELECT getSetting('optimize_on_insert')")).toBe(true);
     expect(await scalar("SELECT getSetting('materialize_skip_indexes_on_insert')")).toBe(true);
     // A different batch right after a token insert is stored, not taken for a duplicate.
@@ -419,13 +477,14 @@ function smallStore(
   onBatch: (table: string, rows: number, seconds: number) => void = () => undefined,
   batch: Partial<BatchLimits> = {},
   readConnections = 1,
+  writeNice = 0,
 ): Store {
   return new Store({
     backend: { kind: 'embedded', dataDir: dir },
     databasePrefix: 'gridscope_',
     retention: { tracesDays: 0, logsDays: 0, metricsDays: 0, auditDays: 0 },
     batch: { maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 50, minIntervalMs: 0, ...batch },
-    write: fastRetry,
+    write: { ...fastRetry, nice: writeNice },
     queueMaxBytes: 1 << 20,
     insertConnections: 1,
     readConnections,
@@ -464,6 +523,7 @@ describe('inserts sent to a server', () => {
       const r = await writeRows(remote, target.database, 'otel_logs', blocks, 'server-token-1', {
         retries: 0,
         retryDelayMs: 10,
+        nice: 6,
       });
       expect(r.status).toBe('success');
       expect(seen).toHaveLength(1);
@@ -473,6 +533,7 @@ describe('inserts sent to a server', () => {
       expect(params.get('insert_deduplication_token')).toBe('server-token-1');
       expect(params.get('optimize_on_insert')).toBe('0');
       expect(params.get('materialize_skip_indexes_on_insert')).toBe('0');
+      expect(params.get('os_thread_priority')).toBe('6');
       const query = params.get('query') ?? '';
       expect(query).toMatch(
         /^INSERT INTO `gridscope_storetest`\.`otel_logs` \(`Timestamp`, .*\) FORMAT Native$/,
@@ -681,6 +742,32 @@ describe('reads', () => {
       expect(done).toEqual(['short', 'long']);
     } finally {
       await store.close();
+    }
+  });
+
+  it("run at nice 1 when writes run at more, and background statements at the writes' value", async () => {
+    const niced = smallStore(undefined, {}, 1, 10);
+    const plain = smallStore();
+    try {
+      await Promise.all([niced, plain].map((s) => s.prepareOrg('storetest')));
+      const nice = async (s: Store) =>
+        (await s.query('storetest', "SELECT getSetting('os_thread_priority') AS n")) as unknown;
+      expect(await nice(niced)).toEqual([{ n: 1 }]);
+      expect(await nice(plain)).toEqual([{ n: 0 }]);
+      await niced.command(
+        'storetest',
+        'CREATE TABLE IF NOT EXISTS {db:Identifier}.nice_probe (n Int64) ENGINE = Memory',
+        {},
+      );
+      await niced.command(
+        'storetest',
+        "INSERT INTO {db:Identifier}.nice_probe SELECT getSetting('os_thread_priority')",
+        {},
+      );
+      const probe = await niced.query('storetest', 'SELECT n FROM {db:Identifier}.nice_probe');
+      expect(probe).toEqual([{ n: 10 }]);
+    } finally {
+      await Promise.all([niced.close(), plain.close()]);
     }
   });
 
