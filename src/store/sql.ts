@@ -21,6 +21,8 @@ export class Db {
   constructor(
     private readonly run: SessionRunner,
     readonly database: string,
+    /** The nice value of its statements' engine threads, the store's reads' (see Store). */
+    private readonly nice = 0,
   ) {}
 
   async rows<T>(
@@ -33,7 +35,7 @@ export class Db {
         query: sql,
         query_params: { ...params, db: this.database },
         format: 'JSONEachRow',
-        clickhouse_settings: statementSettings(),
+        clickhouse_settings: statementSettings({ os_thread_priority: this.nice }),
       });
       return rs.json();
     });
@@ -47,7 +49,7 @@ export class Db {
         table: `${this.database}.${table}`,
         values: values as Record<string, unknown>[],
         format: 'JSONEachRow',
-        clickhouse_settings: statementSettings(),
+        clickhouse_settings: statementSettings({ os_thread_priority: this.nice }),
       }),
     );
   }

@@ -92,9 +92,10 @@ export class Store {
   private readonly userSql: UserSql;
 
   /**
-   * The nice value of reads (os_thread_priority): 1 when writes run at a higher one, else 0.
-   * Not 0 then, because the engine applies only a value other than 0: a thread it starts
-   * while running a write inherits the write's value and would keep it for a read at 0.
+   * The nice value of reads (os_thread_priority), also of the platform, audit and collector
+   * statements (Db) and of users' SQL: 1 when writes run at a higher one, else 0. Not 0
+   * then, because the engine applies only a value other than 0: a thread it starts while
+   * running a write inherits the write's value and would keep it for a read at 0.
    */
   private readonly readNice: number;
 
@@ -159,18 +160,18 @@ export class Store {
 
   /** Organizations and API keys; call preparePlatform() first. */
   platform(): PlatformRepo {
-    return new PlatformRepo(new Db(this.read, this.platformDatabase()));
+    return new PlatformRepo(new Db(this.read, this.platformDatabase(), this.readNice));
   }
 
   /** The audit trail of an organization, or of the platform with `null`. */
   audit(org: string | null): AuditRepo {
     const database = org === null ? this.platformDatabase() : this.database(org);
-    return new AuditRepo(new Db(this.read, database));
+    return new AuditRepo(new Db(this.read, database, this.readNice));
   }
 
   /** An organization's scrape jobs; call prepareOrg(org) first. */
   collectors(org: string): CollectorRepo {
-    return new CollectorRepo(new Db(this.read, this.database(org)));
+    return new CollectorRepo(new Db(this.read, this.database(org), this.readNice));
   }
 
   /** Creates or migrates an organization's database and applies its retention; once per org. */
