@@ -223,6 +223,23 @@ export async function startGridscope(
     { ...DEFAULT_QUARTER_ROLLER, marginMs: config.histogramQuarterMarginMs },
   );
   // Registered before the store reports ready, so that /metrics has them from then on.
+  // Memory of the whole process, the embedded engine's included, and the part of it that
+  // is JavaScript's, so that a growing RSS can be told apart.
+  registry.gauge(
+    'process_resident_memory_bytes',
+    'Resident memory of the process, the embedded engine included.',
+    () => process.memoryUsage.rss(),
+  );
+  registry.gauge(
+    'nodejs_heap_size_used_bytes',
+    'JavaScript heap in use.',
+    () => process.memoryUsage().heapUsed,
+  );
+  registry.gauge(
+    'nodejs_external_memory_bytes',
+    'Memory of buffers held by JavaScript objects.',
+    () => process.memoryUsage().external,
+  );
   registry.gauge(
     'gridscope_service_map_pending_chunks',
     'Ten-minute chunks of calls the service map has yet to roll up (NaN before the first pass).',

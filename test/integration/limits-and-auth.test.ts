@@ -136,6 +136,14 @@ describe('full queue', () => {
     expect(metrics).toMatch(
       /gridscope_otlp_items_refused_total\{reason="limit_exceeded",signal="logs",transport="http"\} 60/,
     );
+    // The process's memory, and the JavaScript part of it, which is smaller.
+    const gauge = (name: string) =>
+      Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const rss = gauge('process_resident_memory_bytes');
+    expect(rss).toBeGreaterThan(50 * 2 ** 20);
+    expect(gauge('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(gauge('nodejs_heap_size_used_bytes')).toBeLessThan(rss);
+    expect(gauge('nodejs_external_memory_bytes')).toBeGreaterThan(0);
   });
 });
 
