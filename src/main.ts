@@ -222,7 +222,6 @@ export async function startGridscope(
     log.child({ module: 'histogram-quarters' }),
     { ...DEFAULT_QUARTER_ROLLER, marginMs: config.histogramQuarterMarginMs },
   );
-  // Registered before the store reports ready, so that /metrics has them from then on.
   // Memory of the whole process, the embedded engine's included, and the part of it that
   // is JavaScript's, so that a growing RSS can be told apart.
   registry.gauge(
@@ -240,6 +239,7 @@ export async function startGridscope(
     'Memory of buffers held by JavaScript objects.',
     () => process.memoryUsage().external,
   );
+  // Registered before the store reports ready, so that /metrics has them from then on.
   registry.gauge(
     'gridscope_service_map_pending_chunks',
     'Ten-minute chunks of calls the service map has yet to roll up (NaN before the first pass).',
