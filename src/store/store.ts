@@ -98,9 +98,12 @@ export class Store {
    * running a write inherits the write's value and would keep it for a read at 0.
    */
   private readonly readNice: number;
+  /** The nice value of inserts and background statements, `--write-nice`. */
+  private readonly writeNice: number;
 
   constructor(private readonly opts: StoreOptions) {
-    this.readNice = (opts.write.nice ?? 0) > 1 ? 1 : 0;
+    this.writeNice = opts.write.nice ?? 0;
+    this.readNice = this.writeNice > 1 ? 1 : 0;
     if (opts.backend.kind === 'embedded') {
       // Batch files for INSERT ... FROM INFILE; anything left by a crash is stale.
       this.spoolDir = join(resolve(opts.backend.dataDir), 'spool');
@@ -268,7 +271,7 @@ export class Store {
       client.command({
         query: sql,
         query_params: { ...params, db: this.database(org) },
-        clickhouse_settings: statementSettings({ os_thread_priority: this.opts.write.nice ?? 0 }),
+        clickhouse_settings: statementSettings({ os_thread_priority: this.writeNice }),
       }),
     );
   }

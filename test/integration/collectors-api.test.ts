@@ -5,7 +5,7 @@ import { createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gridscope } from '../../src/main.js';
 import { apiClient } from './api-client.js';
-import { removeDir, rows, startTestServer, tempDataDir, urls } from './harness.js';
+import { removeDir, rows, startTestServer, tempDataDir, until, urls } from './harness.js';
 
 const ADMIN = 'platform-admin-key-for-collector-tests-0123';
 const dir = tempDataDir('collectors');
@@ -58,17 +58,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-/** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

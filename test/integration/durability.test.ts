@@ -4,7 +4,14 @@
  */
 import { drainPending } from 'chdb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { logsRequestBytes, removeDir, rows, startTestServer, tempDataDir } from './harness.js';
+import {
+  logsRequestBytes,
+  removeDir,
+  rows,
+  startTestServer,
+  tempDataDir,
+  until,
+} from './harness.js';
 import { startChild } from './child.js';
 
 const dir = tempDataDir('durability');
@@ -82,10 +89,12 @@ describe('durability', () => {
         .find((l) => l.startsWith('gridscope_otlp_items_received_total{') && l.includes('"logs"'));
       return Number(line?.split(' ').at(-1) ?? 0);
     };
-    for (let waited = 0; (await received()) < 500; waited += 50) {
-      if (waited > 20_000) throw new Error('the requests did not reach the queue');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(
+      'the requests to reach the queue',
+      async () => ((await received()) >= 500 ? true : undefined),
+      20_000,
+      50,
+    );
     const started = Date.now();
     child.proc.kill('SIGTERM');
     const statuses = await Promise.all(pending);

@@ -20,6 +20,25 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Polls `check` every `everyMs` until it returns a value other than undefined, or fails after
+ * `ms`.
+ */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  ms = 20_000,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
 /** Flags for an in-process server on ephemeral loopback ports. */
 export function testConfig(dataDir: string, flags: Record<string, string> = {}): Config {
   return loadConfig(

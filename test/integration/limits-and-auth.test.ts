@@ -18,6 +18,7 @@ import {
   startTestServer,
   StatusType,
   tempDataDir,
+  until,
   urls,
 } from './harness.js';
 import { exportLogs, TRANSPORTS } from './otel-exporters.js';
@@ -99,10 +100,12 @@ describe('full queue', () => {
   it('refuses new requests with 429 / UNAVAILABLE and a retry delay, and keeps what it accepted', async () => {
     const first = postOtlp(gs, 'logs', logsBytes('queued', 60), PROTO);
     // Let the first request reach the queue.
-    for (let waited = 0; gs.store.budget.bytes <= 12 * 1024; waited += 20) {
-      if (waited > 10_000) throw new Error('the first request did not reach the queue');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(
+      'the first request to reach the queue',
+      () => Promise.resolve(gs.store.budget.bytes > 12 * 1024 ? true : undefined),
+      10_000,
+      20,
+    );
 
     const refused = await postOtlp(gs, 'logs', logsBytes('refused', 60), PROTO);
     expect(refused.status).toBe(429);
