@@ -405,6 +405,8 @@ describe('the migration', () => {
     expect(await snapshot()).toEqual(fromViews);
     // 0010 replaces the histogram rollup of 0007, which a run of 0007 makes again.
     expect(await tables('gridscope_histogram_%')).toEqual([
+      'gridscope_histogram_increases_15m',
+      'gridscope_histogram_increases_1m',
       'gridscope_histogram_quarters',
       'gridscope_histogram_quarters_mv',
       'gridscope_histogram_stats_15m',
@@ -413,7 +415,7 @@ describe('the migration', () => {
     ]);
   });
 
-  it('marks the quarter hours of histograms stored before them as written, to be rolled up', async () => {
+  it('marks the quarter hours of histograms stored before them as written, to be rolled up (0013, 0017, 0020)', async () => {
     const quarters = () =>
       select<{ q: number; written: number; rolled: number }>(
         `SELECT toUnixTimestamp(Quarter) AS q, max(WrittenAt) > 0 AS written,
@@ -440,6 +442,18 @@ describe('the migration', () => {
       await command(`INSERT INTO ${db}.${only} SELECT * FROM ${db}.aside`);
       await command(`DROP TABLE ${db}.aside`);
     }
+    // 0020 marks the quarters rolled up before it written again, to compute their increases.
+    await command(`INSERT INTO ${db}.gridscope_histogram_quarters (Quarter, WrittenAt, RolledAt)
+      VALUES (toDateTime(${quarter}), 0, now64(3))`);
+    const pending = () =>
+      select<{ p: number }>(
+        `SELECT max(WrittenAt) > max(RolledAt) AS p FROM ${db}.gridscope_histogram_quarters`,
+      );
+    expect(await pending()).toEqual([{ p: 0 }]);
+    await new Promise((r) => setTimeout(r, 5));
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version = 20`);
+    expect(await migrate(client, { database: db })).toEqual([20]);
+    expect(await pending()).toEqual([{ p: 1 }]);
   });
 });
 

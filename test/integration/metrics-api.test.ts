@@ -1918,6 +1918,50 @@ describe('minute rollups', () => {
     expect(await firstSteps('rollup.exp.unknown.start', 'count', 2)).toEqual(fromBoth([0, 3]));
   });
 
+  it('a series silent for more than an hour starts over, in the points and in the roll-ups', async () => {
+    // Two counters whose runs started long before any read: g1 is silent for 74 minutes
+    // before 2700 s, so that point starts over, a baseline, and 2760 s adds 5; g2 is silent
+    // for 40 minutes before 1800 s and continues: it adds 20.
+    await sendOtlp([
+      resource('worker', [
+        {
+          name: 'gap.counter',
+          sum: {
+            aggregationTemporality: 2,
+            isMonotonic: true,
+            dataPoints: [
+              ...counterPoints('g1', [
+                [-1740, 10, -36_000],
+                [2700, 30, -36_000],
+                [2760, 35, -36_000],
+              ]),
+              ...counterPoints('g2', [
+                [-600, 10, -36_000],
+                [1800, 30, -36_000],
+              ]),
+            ],
+          },
+        },
+      ]),
+    ]);
+    // In half hours (as long a lookback): 59 minutes read the points, two hours the roll-ups.
+    for (const [from, to] of [
+      [T0, at(3540)],
+      [at(3600) - 7_200_000, at(3600)],
+    ]) {
+      const r = await series({
+        metric: 'gap.counter',
+        aggregation: 'increase',
+        groupBy: 'queue',
+        from: String(from),
+        to: String(to),
+        step: '30m',
+      });
+      expect(values(r, { queue: 'g1' })[iso(at(1800))], `from ${from}`).toBe(5);
+      expect(values(r, { queue: 'g2' })[iso(at(1800))], `from ${from}`).toBe(20);
+    }
+  });
+
   it('points with no recorded value are a gap, in the points and in the roll-ups', async () => {
     expect(await firstSteps('rollup.stale.gauge', 'avg', 2)).toEqual(fromBoth([15, 30]));
     expect(await firstSteps('rollup.stale.counter', 'increase', 3)).toEqual(fromBoth([10, 10, 10]));
@@ -2112,6 +2156,217 @@ describe('minute rollups', () => {
     await sameAsPoints();
     await sqlOnDataDir(dir, `INSERT INTO ${exp} SELECT * FROM ${aside}`);
     await sqlOnDataDir(dir, `DROP TABLE ${aside}`);
+  });
+
+  it('reads stored increases of rolled-up quarters and the minutes of the others, as the points', async () => {
+    // Series per kind over the hour before T0 and the quarter from it, their runs started
+    // before any read here looks back (but d's). a resets within a minute; b is silent for more than an hour
+    // before -60 s, so that point starts over; c's point at -2900 s follows one 500 s
+    // before, which a read in minutes from -3000 s (5 minutes' lookback) does not scan
+    // and one in quarter hours (15) does; e's point at -2650 s follows one before either
+    // read's scan, in the first quarter hour the reads could take whole; d's run starts
+    // within both.
+    const hist = (s: string, points: [number, number[]][], start = -36_000) =>
+      points.map(([sec, counts]) => ({
+        ...histogramPoint(sec, start, counts, 0),
+        attributes: kv({ s }),
+      }));
+    const exp = (s: string, points: [number, number, number[]][]) =>
+      points.map(([sec, scale, bucketCounts]) => ({
+        ...expPoint(sec, -36_000, scale, { offset: 0, bucketCounts }, 0),
+        attributes: kv({ s }),
+      }));
+    const send = (points: { h?: unknown[]; e?: unknown[] }) =>
+      sendOtlp([
+        resource('worker', [
+          ...(points.h
+            ? [
+                {
+                  name: 'stored.hist',
+                  histogram: { aggregationTemporality: 2, dataPoints: points.h },
+                },
+              ]
+            : []),
+          ...(points.e
+            ? [
+                {
+                  name: 'stored.exp',
+                  unit: 's',
+                  exponentialHistogram: { aggregationTemporality: 2, dataPoints: points.e },
+                },
+              ]
+            : []),
+        ]),
+      ]);
+    await send({
+      h: [
+        ...hist('a', [
+          [-840, [1, 0, 0, 0]],
+          [-600, [2, 1, 0, 0]],
+          [-300, [2, 3, 1, 0]],
+          [-30, [4, 3, 1, 0]],
+          [60, [5, 4, 1, 0]],
+          [70, [1, 0, 0, 0]],
+          [200, [1, 2, 0, 0]],
+        ]),
+        ...hist('b', [
+          [-4500, [1, 0, 0, 0]],
+          [-60, [2, 0, 1, 0]],
+          [100, [2, 2, 1, 0]],
+        ]),
+        ...hist('c', [
+          [-3400, [1, 0, 0, 0]],
+          [-2900, [3, 1, 0, 0]],
+          [-2000, [3, 2, 0, 0]],
+        ]),
+        ...hist('e', [
+          [-3950, [1, 0, 0, 0]],
+          [-2650, [2, 1, 0, 0]],
+          [-2000, [2, 2, 0, 0]],
+        ]),
+        ...hist(
+          'd',
+          [
+            [-2900, [1, 1, 0, 0]],
+            [-1000, [2, 1, 0, 0]],
+          ],
+          -2950,
+        ),
+      ],
+      e: [
+        ...exp('a', [
+          [-700, 2, [1, 1]],
+          [-200, 1, [2, 3]],
+          [90, 1, [3, 5]],
+        ]),
+        ...exp('b', [
+          [-4500, 1, [1]],
+          [-100, 1, [4, 1]],
+          [150, 0, [6, 2]],
+        ]),
+        ...exp('c', [
+          [-3400, 2, [1, 2]],
+          [-2900, 2, [2, 2]],
+        ]),
+        ...exp('e', [
+          [-3950, 1, [1]],
+          [-2650, 1, [2, 1]],
+        ]),
+      ],
+    });
+    const reads: [string, Record<string, string | string[]>][] = [
+      ['p50', { metric: 'stored.hist', aggregation: 'p50', groupBy: 's' }],
+      ['p90', { metric: 'stored.hist', aggregation: 'p90' }],
+      ['exp p50', { metric: 'stored.exp', aggregation: 'p50', groupBy: 's' }],
+      ['exp p90', { metric: 'stored.exp', aggregation: 'p90' }],
+    ];
+    // An hour in minutes and in quarter hours, each the same as 59 minutes read from the
+    // points; and three hours in quarter hours, per series but e (whose point at -3950 s
+    // the longer read scans), the same as the hour in its steps from -2700 s on (the hour's
+    // first step holds only its points from -3000 s).
+    const minutes = { from: String(at(-3000)), to: String(at(600)), step: '1m' };
+    const quarters = { ...minutes, step: '15m' };
+    const hours = { ...quarters, from: String(at(600) - 3 * 3_600_000) };
+    const from2700 = (r: ApiReply) =>
+      (r.body.series as { labels: { s: string }; points: { time: string }[] }[])
+        .filter((x) => x.labels.s !== 'e')
+        .map((x) => ({ ...x, points: x.points.filter((p) => Date.parse(p.time) >= at(-2700)) }));
+    const sameAsPoints = async () => {
+      for (const [name, q] of reads) {
+        for (const long of [minutes, quarters]) {
+          const raw = { ...long, to: String(at(600) - 60_000) };
+          const want = (await series({ ...q, ...raw })).body.series;
+          expect(want.length, name).toBeGreaterThan(0);
+          expect((await series({ ...q, ...long })).body.series, `${name} ${long.step}`).toEqual(
+            want,
+          );
+        }
+        if (q.groupBy === undefined) continue;
+        expect(from2700(await series({ ...q, ...hours })), `${name} 3h`).toEqual(
+          from2700(await series({ ...q, ...quarters })),
+        );
+      }
+    };
+    const counts = async (s: string, step: string) =>
+      values(
+        await series({
+          metric: 'stored.hist',
+          aggregation: 'count',
+          attr: `s=${s}`,
+          ...minutes,
+          step,
+        }),
+      );
+    // Counts read the minute stats (quantiles the increases).
+    const gaps = async () => {
+      // b starts over at -60 s in either read; c continues at -2900 s only in quarter hours.
+      expect((await counts('b', '15m'))[iso(at(-900))]).toBe(0);
+      expect((await counts('b', '1m'))[iso(at(-60))]).toBe(0);
+      expect((await counts('c', '15m'))[iso(at(-3600))]).toBe(3);
+      expect((await counts('c', '1m'))[iso(at(-2940))]).toBe(0);
+      // d counts from its start.
+      expect((await counts('d', '1m'))[iso(at(-2940))]).toBe(2);
+    };
+    await gaps();
+
+    const idle = { set: () => undefined, clear: () => undefined };
+    const roller = new HistogramQuarterRoller(
+      gs.store,
+      () => Promise.resolve(['acme']),
+      idle,
+      silentLog,
+      { marginMs: 0, quartersPerPass: 1000, intervalMs: 60_000 },
+    );
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await roller.pass()).toBe(false);
+    const stored = (table: string) =>
+      rows<{ c: string }>(
+        gs,
+        `SELECT count() AS c FROM {db:Identifier}.${table} WHERE MetricName LIKE 'stored.%'`,
+        {},
+        'acme',
+      );
+    expect(Number((await stored('gridscope_histogram_increases_1m'))[0]!.c)).toBe(17);
+    expect(Number((await stored('gridscope_exp_histogram_increases_1m'))[0]!.c)).toBe(10);
+    // One row per series and quarter.
+    expect(Number((await stored('gridscope_histogram_increases_15m'))[0]!.c)).toBe(11);
+    expect(Number((await stored('gridscope_exp_histogram_increases_15m'))[0]!.c)).toBe(8);
+
+    // The minute stats before T0 set aside (a read finds a metric's type in the minutes of
+    // its range): every quarter is rolled up, so the reads take the stored increases alone.
+    const aside = async (where: string, run: () => Promise<void>) => {
+      for (const table of ['gridscope_histogram_stats_1m', 'gridscope_exp_histogram_stats_1m']) {
+        const t = `gridscope_acme.${table}`;
+        await sqlOnDataDir(dir, `CREATE TABLE ${t}_aside AS ${t}`);
+        await sqlOnDataDir(dir, `INSERT INTO ${t}_aside SELECT * FROM ${t} WHERE ${where}`);
+        await sqlOnDataDir(dir, `ALTER TABLE ${t} DELETE WHERE ${where}`, { mutations_sync: '2' });
+      }
+      await run();
+      for (const table of ['gridscope_histogram_stats_1m', 'gridscope_exp_histogram_stats_1m']) {
+        const t = `gridscope_acme.${table}`;
+        await sqlOnDataDir(dir, `INSERT INTO ${t} SELECT * FROM ${t}_aside`);
+        await sqlOnDataDir(dir, `DROP TABLE ${t}_aside`);
+      }
+    };
+    const all = `MetricName LIKE 'stored.%' AND Minute < toDateTime(${T0 / 1000})`;
+    await gaps();
+    await aside(all, sameAsPoints);
+
+    // A late point in the quarter from T0: that quarter reads the minutes again, with the
+    // hour before it, and the earlier ones the stored increases (their minutes set aside),
+    // until it is rolled up again.
+    await send({ h: hist('a', [[300, [2, 2, 0, 0]]]), e: exp('a', [[300, 1, [4, 6]]]) });
+    await aside(`${all} AND Minute < toDateTime(${T0 / 1000 - 3600})`, sameAsPoints);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await roller.pass()).toBe(false);
+    await aside(all, sameAsPoints);
+
+    // A late point just before T0 changes what the first minutes from T0 take from before
+    // them: rolling up its quarter rolls up the next ones too.
+    await send({ h: hist('a', [[-10, [4, 4, 1, 0]]]), e: exp('a', [[-10, 1, [3, 4]]]) });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await roller.pass()).toBe(false);
+    await aside(all, sameAsPoints);
   });
 
   it('reads of an hour or more answer each step as the points do, from the rollups alone', async () => {

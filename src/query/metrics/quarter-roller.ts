@@ -1,6 +1,7 @@
 import type { Timers } from '../../collectors/scheduler.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Store } from '../../store/index.js';
+import { rollIncreases } from '../../store/queries/histogram-increases.js';
 import { pendingQuarters, rollQuarter } from '../../store/queries/histogram-quarters.js';
 import { OrgRoller } from '../pass-loop.js';
 
@@ -23,8 +24,9 @@ export const DEFAULT_QUARTER_ROLLER: QuarterRollerOptions = {
 };
 
 /**
- * Rolls up quarter hours of histogram stats, of both kinds, in the background (schema/0013
- * and 0017, see src/store/queries/histogram-quarters.ts): each pass rolls, per
+ * Rolls up quarter hours of histogram stats, of both kinds, and computes their increases
+ * in the background (schema/0013, 0017 and 0020, see
+ * src/store/queries/histogram-quarters.ts and histogram-increases.ts): each pass rolls, per
  * organization, up to `quartersPerPass` quarters written since they were last rolled up,
  * newest first, so a new organization or an upgraded store fills its history while recent
  * quarters are rolled as they settle. Which quarters are pending is read from the store, so
@@ -47,7 +49,9 @@ export class HistogramQuarterRoller extends OrgRoller {
     let rolled = 0;
     for (const q of pending.slice(0, this.opts.quartersPerPass)) {
       if (this.stopped) break;
-      await rollQuarter(this.store, org, q, this.opts.marginMs);
+      await rollQuarter(this.store, org, q, this.opts.marginMs, () =>
+        rollIncreases(this.store, org, q),
+      );
       rolled++;
     }
     return pending.length - rolled;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { TimeRange } from '../../lib/time-range.js';
 import type { QueryOptions, Store } from '../store.js';
-import { ROLLUP_TABLES } from './metrics.js';
+import { ROLLUP_TABLES, STALE_MS } from './metrics.js';
 
 /**
  * Quarter hours of histogram stats, of both kinds (schema/0013_histogram_quarters.sql,
@@ -68,16 +68,24 @@ export const QUARTER_TABLES = {
 } as const;
 
 /**
- * Rolls up the quarter starting at `quarterMs` from its minutes, for both kinds, then marks
- * it rolled up as of `marginMs` before the roll-up ended: writes later than the mark make
- * the quarter read from the minutes again until it is rolled up again. The margin must
- * cover inserts still being committed while the minutes were read.
+ * How far before a quarter the points its histogram increases depend on may lie
+ * (src/store/queries/histogram-increases.ts): a series silent longer starts over.
+ */
+export const INCREASE_LOOKBACK_MS = STALE_MS;
+
+/**
+ * Rolls up the quarter starting at `quarterMs` from its minutes, for both kinds, runs
+ * `also` (the quarter's other roll-ups from the minutes: its histogram increases), then
+ * marks it rolled up as of `marginMs` before the roll-up ended: writes later than the mark
+ * make the quarter read from the minutes again until it is rolled up again. The margin
+ * must cover inserts still being committed while the minutes were read.
  */
 export async function rollQuarter(
   store: Store,
   org: string,
   quarterMs: number,
   marginMs: number,
+  also: () => Promise<void> = () => Promise.resolve(),
 ): Promise<void> {
   if (quarterMs % QUARTER_MS !== 0) throw new Error(`not a quarter start: ${quarterMs}`);
   const params = { fromMs: quarterMs, toMs: quarterMs + QUARTER_MS, marginMs };
@@ -100,6 +108,7 @@ export async function rollQuarter(
       params,
     );
   }
+  await also();
   await store.command(
     org,
     `INSERT INTO ${QUARTERS} (Quarter, WrittenAt, RolledAt)
@@ -111,20 +120,34 @@ export async function rollQuarter(
 
 const QuarterRow = z.object({ q: z.coerce.number() });
 
-/** Quarters (Unix ms) passing `where`, then `having` over their marks, newest first. */
+/**
+ * Each quarter's marks: when it was last written (w) and rolled up (r), and the last write
+ * to it or to a quarter up to INCREASE_LOOKBACK_MS before it (wr), for the quarters from
+ * `fromParam` (Unix ms, bound) less that lookback.
+ */
+const MARKS = (fromParam: string) => `(
+    SELECT Quarter, w, r,
+      max(w) OVER (ORDER BY toUInt32(Quarter)
+        RANGE BETWEEN ${INCREASE_LOOKBACK_MS / 1000} PRECEDING AND CURRENT ROW) AS wr
+    FROM (
+      SELECT Quarter, max(WrittenAt) AS w, max(RolledAt) AS r FROM ${QUARTERS}
+      WHERE Quarter >= fromUnixTimestamp64Milli({${fromParam}:Int64}) - toIntervalMillisecond(${INCREASE_LOOKBACK_MS})
+      GROUP BY Quarter
+    )
+  )`;
+
+/** Quarters (Unix ms) of MARKS passing `where`, newest first. */
 async function quarters(
   store: Store,
   org: string,
   where: string,
-  having: string,
   params: Record<string, unknown>,
   opts: QueryOptions,
 ): Promise<number[]> {
   const rows = await store.query(
     org,
-    `SELECT toInt64(toUnixTimestamp(Quarter)) * 1000 AS q FROM ${QUARTERS}
-    WHERE ${where}
-    GROUP BY Quarter HAVING ${having} ORDER BY Quarter DESC`,
+    `SELECT toInt64(toUnixTimestamp(Quarter)) * 1000 AS q FROM ${MARKS('fromMs')}
+    WHERE ${where} ORDER BY Quarter DESC`,
     params,
     opts,
   );
@@ -135,19 +158,40 @@ async function quarters(
 }
 
 /**
- * The quarters to roll up, newest first: written since they were last rolled up (or never
- * rolled up), and last written `marginMs` ago or longer.
+ * The quarters to roll up, newest first: written, or with a quarter up to
+ * INCREASE_LOOKBACK_MS before them written, since they were last rolled up (or never
+ * rolled up), and last so written `marginMs` ago or longer.
  */
 export function pendingQuarters(store: Store, org: string, marginMs: number): Promise<number[]> {
   return quarters(
     store,
     org,
-    '1',
-    `max(RolledAt) < max(WrittenAt)
-      AND max(WrittenAt) < now64(3) - toIntervalMillisecond({marginMs:Int64})`,
-    { marginMs },
+    'r < wr AND wr < now64(3) - toIntervalMillisecond({marginMs:Int64})',
+    { marginMs, fromMs: 0 },
     {},
   );
+}
+
+/**
+ * The start (Unix ms) of the first quarter overlapping [fromMs, toMs) whose histogram
+ * increases may be out of date (see pendingQuarters), or null when every one is rolled up.
+ */
+export async function firstUnrolledQuarter(
+  store: Store,
+  org: string,
+  range: TimeRange,
+  opts: QueryOptions,
+): Promise<number | null> {
+  const first = Math.floor(range.fromMs / QUARTER_MS) * QUARTER_MS;
+  const found = await quarters(
+    store,
+    org,
+    `Quarter >= fromUnixTimestamp64Milli({fromMs:Int64})
+      AND Quarter < fromUnixTimestamp64Milli({toMs:Int64}) AND r < wr`,
+    { fromMs: first, toMs: range.toMs },
+    opts,
+  );
+  return found.length === 0 ? null : found[found.length - 1]!;
 }
 
 /** The quarters starting in [fromMs, toMs) that can be read from the roll-ups, newest first. */
@@ -161,8 +205,7 @@ export function rolledQuarters(
     store,
     org,
     `Quarter >= fromUnixTimestamp64Milli({fromMs:Int64})
-      AND Quarter < fromUnixTimestamp64Milli({toMs:Int64})`,
-    'max(RolledAt) >= max(WrittenAt)',
+      AND Quarter < fromUnixTimestamp64Milli({toMs:Int64}) AND r >= w`,
     { fromMs: range.fromMs, toMs: range.toMs },
     opts,
   );

@@ -1,11 +1,19 @@
 import { z } from 'zod';
 import type { QueryOptions, Store } from '../store.js';
+import {
+  ZERO_KEY,
+  expTermEntries,
+  storedExponentialBuckets,
+  storedHistogramBuckets,
+} from './histogram-increases.js';
+import { INCREASE_LOOKBACK_MS, firstUnrolledQuarter } from './histogram-quarters.js';
 import { METRIC_TABLES, pointConditions } from './metrics.js';
 import { readableQuarters, rolledIncreases, rollupSelection, type Term } from './metrics-rollup.js';
 import {
   Bucket,
   Int,
   Labels,
+  byLabelsThenBucket,
   labels,
   read,
   weighted,
@@ -58,10 +66,100 @@ function termSums(terms: readonly Term[], sign: 1 | -1): string {
 }
 
 /**
+ * Where a rolled read of histogram buckets (either kind) splits: the minutes before the
+ * returned time (Unix ms) read the stored increases, the rest the minute stats; the
+ * range's start when a quarter from its scan's start on is not rolled up.
+ */
+async function increasesUntil(
+  store: Store,
+  org: string,
+  rolled: SeriesSelection,
+  opts: QueryOptions,
+): Promise<number> {
+  const range = { fromMs: rolled.fromMs - rolled.lookbackMs, toMs: rolled.toMs };
+  const first = await firstUnrolledQuarter(store, org, range, opts);
+  return first === null ? rolled.toMs : Math.max(first, rolled.fromMs);
+}
+
+/**
+ * Reads a rolled selection's buckets in two parts, at once: `stored(until, scanFromMs)`
+ * the minutes before `until` from the stored increases, `rolled(selection, runs)` the rest
+ * from the minute stats, scanning from INCREASE_LOOKBACK_MS before it (or the whole read's
+ * scan start, if later): a group continues one at most that long before it. Runs starting
+ * from the whole read's scan start on count as started within it. `merge` adds up the
+ * two parts' rows.
+ */
+async function splitRead<T>(
+  store: Store,
+  org: string,
+  selection: SeriesSelection,
+  opts: QueryOptions,
+  parts: {
+    stored: (until: number, scanFromMs: number) => Promise<T[]>;
+    rolled: (
+      s: SeriesSelection,
+      runs?: { startFromMs: number; scanFromMs: number },
+    ) => Promise<T[]>;
+    merge: (rows: T[]) => T[];
+  },
+): Promise<T[]> {
+  const until = await increasesUntil(store, org, selection, opts);
+  if (until <= selection.fromMs) return parts.rolled(selection);
+  const scanFromMs = selection.fromMs - selection.lookbackMs;
+  const runs = {
+    startFromMs: scanFromMs,
+    scanFromMs: Math.max(scanFromMs, until - INCREASE_LOOKBACK_MS),
+  };
+  const [stored, rest] = await Promise.all([
+    parts.stored(until, scanFromMs),
+    until < selection.toMs
+      ? parts.rolled({ ...selection, fromMs: until }, runs)
+      : Promise.resolve([]),
+  ]);
+  return parts.merge([...stored, ...rest]);
+}
+
+/** A selection whose lookback reaches back to where `runs` says its scan starts. */
+function scanned(s: SeriesSelection, runs: { scanFromMs: number } | undefined): SeriesSelection {
+  return runs === undefined ? s : { ...s, lookbackMs: s.fromMs - runs.scanFromMs };
+}
+
+/** Rows of the same step, group and bounds added up, bucket by bucket. */
+function mergedHistogramRows(rows: HistogramRow[]): HistogramRow[] {
+  const merged = new Map<string, HistogramRow>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.bucket, r.labels, r.bounds]);
+    const seen = merged.get(key);
+    if (seen === undefined) merged.set(key, { ...r, counts: [...r.counts] });
+    else r.counts.forEach((n, i) => (seen.counts[i] = (seen.counts[i] ?? 0) + n));
+  }
+  return [...merged.values()].sort(byLabelsThenBucket);
+}
+
+/** histogramBuckets from the minute stats (and rolled-up quarters) alone. */
+async function rolledHistogramBuckets(
+  store: Store,
+  org: string,
+  rolled: SeriesSelection,
+  opts: QueryOptions,
+  runs?: { startFromMs: number; scanFromMs: number },
+): Promise<HistogramRow[]> {
+  const l = labels(rolled.groupBy);
+  const quarters = await readableQuarters(store, org, 'histogram', scanned(rolled, runs), opts);
+  const r = rolledIncreases('histogram', rolled, l.sql, { buckets: true, quarters, ...runs });
+  const sql = r.aggregate(
+    `eb AS bounds, ${termSums(r.terms, 1)} AS added, ${termSums(r.terms, -1)} AS taken`,
+    ', eb',
+  );
+  return (await read(store, org, SummedRow, sql, { ...r.params, ...l.params }, opts)).map(counted);
+}
+
+/**
  * Per step, group and set of bounds: the observations of an explicit-bounds histogram in the
  * step, per bucket. A point whose bounds differ from its predecessor's starts a new run.
  * Bucket counts are added element-wise (sumForEach, much cheaper than a map per step), so
- * series with different bounds give one row each; merging them is the caller's.
+ * series with different bounds give one row each; merging them is the caller's. Long
+ * reads take the stored increases where they are up to date, the minute stats elsewhere.
  */
 export async function histogramBuckets(
   store: Store,
@@ -72,15 +170,14 @@ export async function histogramBuckets(
   const rolled = rollupSelection('histogram', s);
   if (rolled !== null) {
     const l = labels(rolled.groupBy);
-    const quarters = await readableQuarters(store, org, 'histogram', rolled, opts);
-    const r = rolledIncreases('histogram', rolled, l.sql, { buckets: true, quarters });
-    const sql = r.aggregate(
-      `eb AS bounds, ${termSums(r.terms, 1)} AS added, ${termSums(r.terms, -1)} AS taken`,
-      ', eb',
-    );
-    return (await read(store, org, SummedRow, sql, { ...r.params, ...l.params }, opts)).map(
-      counted,
-    );
+    return splitRead(store, org, rolled, opts, {
+      stored: (until, scanFromMs) => {
+        const q = storedHistogramBuckets({ ...rolled, toMs: until }, l.sql, scanFromMs);
+        return read(store, org, HistogramRow, q.sql, { ...q.params, ...l.params }, opts);
+      },
+      rolled: (part, startFromMs) => rolledHistogramBuckets(store, org, part, opts, startFromMs),
+      merge: mergedHistogramRows,
+    });
   }
   const valid = 'length(BucketCounts) = length(ExplicitBounds) + 1';
   const w = weighted('histogram', s, {
@@ -135,11 +232,13 @@ const RolledExponentialRow = ExponentialRow.omit({
 type RolledExponentialRow = z.infer<typeof RolledExponentialRow>;
 
 /**
- * The key of the zero bucket in termMaps' maps. Bucket keys are twice a bucket index (plus
- * one on the negative side), and an index is far smaller: a double's largest exponent at
- * the highest scale, 20, is about 2^30.
+ * A stored read's row (storedExponentialBuckets): maps at the row's scale, the lowest
+ * scale of its groups, and whether any of its minutes lies in the range (1).
  */
-const ZERO_KEY = -(2 ** 53 - 1);
+const StoredExponentialRow = RolledExponentialRow.extend({
+  lowest: z.coerce.number().int(),
+  kept: z.coerce.number().int(),
+});
 
 /** A row's maps added into one, split into the sides (indexes ascending) and the zero count. */
 function mergedRow({ buckets, ...r }: RolledExponentialRow): ExponentialRow {
@@ -166,25 +265,14 @@ function mergedRow({ buckets, ...r }: RolledExponentialRow): ExponentialRow {
 }
 
 /**
- * The SQL of a rolled read's buckets, one map per term: the sum of its point's buckets,
- * each keyed by its index brought to the read's scale `target` from the point's own
- * (doubled on the positive side, doubled plus one on the negative), and its zero count
- * keyed ZERO_KEY, the counts with the term's sign. One map per term rather than one per
- * side and a sum for the zero counts took the engine markedly less time to plan. A point's
- * side is the index of its first bucket and the counts; a delta group's total's, indexes
- * and counts.
+ * The SQL of a rolled read's buckets, one map per term: the sum of its point's buckets at
+ * the read's scale `target`, keyed as expTermEntries. One map per term rather than one per
+ * side and a sum for the zero counts took the engine markedly less time to plan.
  */
 function termMaps(terms: readonly Term[]): string {
   const maps = terms.map((t) => {
-    const p = t.point;
-    const keys = (at: 6 | 8) => {
-      const key = `2 * bitShiftRight(${p === 'total' ? 'k' : `${p}.${at} + k - 1`}, ${p}.5 - target)${at === 8 ? ' + 1' : ''}`;
-      return p === 'total'
-        ? `arrayMap(k -> ${key}, ${p}.${at})`
-        : `arrayMap(k -> ${key}, arrayEnumerate(${p}.${at + 1}))`;
-    };
-    return `sumMapIf(arrayConcat(${keys(6)}, ${keys(8)}, [toInt64(${ZERO_KEY})]),
-      arrayMap(c -> ${t.sign} * toInt64(c), arrayConcat(${p}.7, ${p}.9, [${p}.4])), ${t.when})`;
+    const e = expTermEntries(t, 'target');
+    return `sumMapIf(${e.keys}, ${e.counts}, ${t.when})`;
   });
   return `[${maps.join(', ')}]`;
 }
@@ -199,16 +287,71 @@ async function rolledExponentialBuckets(
   org: string,
   rolled: SeriesSelection,
   opts: QueryOptions,
+  runs?: { startFromMs: number; scanFromMs: number },
 ): Promise<ExponentialRow[]> {
   const l = labels(rolled.groupBy);
   const kind = 'exponential_histogram';
-  const quarters = await readableQuarters(store, org, kind, rolled, opts);
-  const r = rolledIncreases(kind, rolled, l.sql, { quarters });
+  const quarters = await readableQuarters(store, org, kind, scanned(rolled, runs), opts);
+  const r = rolledIncreases(kind, rolled, l.sql, { quarters, ...runs });
   const sql = r.aggregate(
     `any(target) AS scale, ${termMaps(r.terms)} AS buckets, max(zt) AS zeroThreshold`,
   );
   const params = { ...r.params, ...l.params };
   return (await read(store, org, RolledExponentialRow, sql, params, opts)).map(mergedRow);
+}
+
+/** One side's buckets, indexes ascending, brought down `d` scales (2^d buckets merge into one). */
+function downscaledSide([indexes, counts]: [number[], number[]], d: number): [number[], number[]] {
+  if (d === 0) return [indexes, counts];
+  const merged = new Map<number, number>();
+  indexes.forEach((index, i) => {
+    const to = Math.floor(index / 2 ** d);
+    merged.set(to, (merged.get(to) ?? 0) + (counts[i] ?? 0));
+  });
+  return [[...merged.keys()], [...merged.values()]];
+}
+
+/**
+ * Rows of exponential histogram buckets added up per step and group, at the lowest scale of
+ * them all, or `lowest` if lower (each brought down to it first), as one read gives them.
+ */
+export function mergedExponentialRows(rows: ExponentialRow[], lowest = Infinity): ExponentialRow[] {
+  if (rows.length === 0) return rows;
+  const scale = rows.reduce((min, r) => Math.min(min, r.scale), lowest);
+  const merged = new Map<string, ExponentialRow>();
+  const add = (
+    to: [number[], number[]],
+    [indexes, counts]: [number[], number[]],
+  ): [number[], number[]] => {
+    const sums = new Map<number, number>(to[0].map((index, i) => [index, to[1][i] ?? 0]));
+    indexes.forEach((index, i) => sums.set(index, (sums.get(index) ?? 0) + (counts[i] ?? 0)));
+    const sorted = [...sums.keys()].sort((x, y) => x - y);
+    return [sorted, sorted.map((index) => sums.get(index)!)];
+  };
+  for (const r of rows) {
+    const d = r.scale - scale;
+    const row = {
+      ...r,
+      scale,
+      positive: downscaledSide(r.positive, d),
+      negative: downscaledSide(r.negative, d),
+    };
+    const key = JSON.stringify([r.bucket, r.labels]);
+    const seen = merged.get(key);
+    if (seen === undefined) {
+      merged.set(key, {
+        ...row,
+        positive: add([[], []], row.positive),
+        negative: add([[], []], row.negative),
+      });
+      continue;
+    }
+    seen.positive = add(seen.positive, row.positive);
+    seen.negative = add(seen.negative, row.negative);
+    seen.zeroCount += row.zeroCount;
+    seen.zeroThreshold = Math.max(seen.zeroThreshold, row.zeroThreshold);
+  }
+  return [...merged.values()].sort(byLabelsThenBucket);
 }
 
 /** Bucket indexes of one side at the read's common scale `target`. */
@@ -228,7 +371,21 @@ export async function exponentialBuckets(
   opts: QueryOptions,
 ): Promise<ExponentialRow[]> {
   const rolled = rollupSelection('exponential_histogram', s);
-  if (rolled !== null) return rolledExponentialBuckets(store, org, rolled, opts);
+  if (rolled !== null) {
+    const l = labels(rolled.groupBy);
+    return splitRead(store, org, rolled, opts, {
+      stored: async (until, scanFromMs) => {
+        const q = storedExponentialBuckets({ ...rolled, toMs: until }, l.sql, scanFromMs);
+        const params = { ...q.params, ...l.params };
+        const rows = await read(store, org, StoredExponentialRow, q.sql, params, opts);
+        const lowest = rows.reduce((min, r) => Math.min(min, r.lowest), Infinity);
+        const kept = rows.filter((r) => r.kept === 1).map((r) => mergedRow(r));
+        return mergedExponentialRows(kept, lowest);
+      },
+      rolled: (part, startFromMs) => rolledExponentialBuckets(store, org, part, opts, startFromMs),
+      merge: (rows) => mergedExponentialRows(rows),
+    });
+  }
   const table = METRIC_TABLES.exponential_histogram;
   const w = weighted('exponential_histogram', s, {
     carry: {

@@ -3,6 +3,7 @@ import {
   FINITE_VALUE,
   METRIC_TABLES,
   ROLLUP_TABLES,
+  STALE_MS,
   pointConditions,
   rollupTable,
   type MetricKind,
@@ -254,53 +255,22 @@ export function termSum(terms: readonly Term[], i: number, cast: 'toFloat64' | '
 }
 
 /**
- * The increase of a counter from the rollups, as `weighted` computes it from the points a
- * group stands for: its first point (fp: f, or l when the group holds one time), the peak
- * when the counter drops after it, and the last point, or one point of a delta group's
- * totals; a start time change is exact, a reset without one is exact unless the same step
- * resets again or climbs back to or above the pre-reset peak. The rules are applied per
- * group instead of per replayed point: within a group each point follows the one before it;
- * the first follows the previous group's last point (q) in the series, found by a window
- * over the groups, so no point is materialised (a cumulative group does not continue a
- * delta one).
- *
- * `aggregate(columns, groupBy)` is the SQL of a read over the groups in the range, per
- * `bucket` and `labels` (the SQL of the read's group labels over the rollup's columns)
- * and `groupBy` (more keys, such as `eb`, a histogram group's bounds): `columns` are
- * aggregates over the point columns and the terms' conditions; a step's increase of a
- * value is the sum of sign * value over the terms whose condition holds. The conditions
- * go straight into those aggregates: a subquery naming each as a column took the engine
- * about 5 ms more to plan. With `buckets`, the points' read's rules for counts that do
- * not match their bounds and for a change of bounds hold too (see below).
+ * The terms of a group's increase (see rolledIncreases) as conditions over the windowed
+ * groups: `hasPrev` says whether the group continues the previous group of its series, and
+ * `startInScan` whether a run starting at the group's StartTimeUnix started within the
+ * read. With `buckets`, the points' read's rules for counts that do not match their bounds
+ * hold too: a point whose counts do not match its bounds holds none (the views store []),
+ * so adding or taking it changes nothing; but as the points' read leaves it out, a point
+ * takes the one before it only when its own counts are valid (vf, vpk, vl).
  */
-export function rolledIncreases(
+function termConditions(
   kind: RolledKind,
-  rolled: SeriesSelection,
-  labels: string,
-  opts: { buckets?: boolean; quarters?: readonly number[] } = {},
-): {
-  aggregate: (columns: string, groupBy?: string) => string;
-  params: Record<string, unknown>;
-  terms: Term[];
-} {
-  const r = ROLLED[kind];
-  const where = pointConditions(
-    { ...rolled, fromMs: rolled.fromMs - rolled.lookbackMs },
-    'scanFromMs',
-    'Minute',
-  );
-  const rows = rolledRows(kind, where.sql, opts.quarters ?? []);
-  const mono = r.monotonic;
-  // With buckets, a point whose counts do not match its bounds holds none (the views store
-  // []), so adding or taking it changes nothing; but as the points' read leaves it out, a
-  // point takes the one before it only when its own counts are valid (vf, vpk, vl), and a
-  // group without a valid point gives no row. A group continues the previous one only
-  // when they have the same bounds.
-  const b = opts.buckets === true;
-  // A change of bounds starts a new run of an explicit-bounds histogram, for its buckets
-  // and its count alike (as in the points' read).
-  const bounded = kind === 'histogram';
-  const and = (valid: string) => (b ? ` AND ${valid}` : '');
+  buckets: boolean,
+  hasPrev: string,
+  startInScan: string,
+): Term[] {
+  const mono = ROLLED[kind].monotonic;
+  const and = (valid: string) => (buckets ? ` AND ${valid}` : '');
   const term = (sign: 1 | -1, point: Term['point'], when: string): Term => ({
     sign,
     point,
@@ -308,19 +278,21 @@ export function rolledIncreases(
   });
   // A group's first point counts from 0 when it starts a run within the read, unless it
   // starts at its own time (a start not known), when it is the run's baseline.
-  const first =
-    'NOT delta AND (has_prev OR StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64})) AND StartTimeUnix < fpT';
+  const first = `NOT delta AND (${hasPrev} OR ${startInScan}) AND StartTimeUnix < fpT`;
   const lastTaken = `has_l AND NOT (${mono} AND lC < mC)${and('vl')}`;
+  // A change of bounds starts a new run of an explicit-bounds histogram, for its buckets
+  // and its count alike (as in the points' read).
+  const sameBounds = kind === 'histogram' ? ' AND prev_bounds = Bounds' : '';
   // Without a peak, m is fp: a group whose first point would be both added (first) and
   // taken (lastTaken) leaves both terms out, which spares the engine summing its buckets
   // twice. In a steady run every group then adds its last point and takes its
   // predecessor's, nothing else.
-  const conditions = [
+  return [
     term(1, 'fp', `${first} AND (has_pk OR NOT (${lastTaken}))`),
     term(
       -1,
       'q',
-      `NOT delta AND has_prev AND NOT prev_delta AND StartTimeUnix = prev_start AND NOT (${mono} AND fpC < qC)${and('vf')}${bounded ? ' AND prev_bounds = Bounds' : ''}`,
+      `NOT delta AND ${hasPrev} AND NOT prev_delta AND StartTimeUnix = prev_start AND NOT (${mono} AND fpC < qC)${and('vf')}${sameBounds}`,
     ),
     term(1, 'pk', 'has_pk'),
     term(-1, 'fp', `has_pk${and('vpk')}`),
@@ -328,47 +300,101 @@ export function rolledIncreases(
     term(-1, 'm', `${lastTaken} AND (has_pk OR NOT (${first}))`),
     term(1, 'total', 'delta'),
   ];
-  // After the window, the conditions are named once (w0, w1, ...): written out in each
-  // aggregate and point that reads them, they took the engine longer to plan.
-  const terms = r.late ? conditions.map((t, i) => ({ ...t, when: `w${i}` })) : conditions;
-  // Made after the window, a point is made only for the groups whose terms take it.
-  const needed = (point: Term['point']) =>
-    terms
-      .filter((t) => t.point === point)
-      .map((t) => t.when)
-      .join(' OR ');
-  const made = (needs: (point: Term['point']) => string) => [
+}
+
+/** The fp, l, pk and m points of a group, each made where `needs(point)` holds (see ROLLED). */
+function madePoints(kind: RolledKind, needs: (point: Term['point']) => string): string[] {
+  const r = ROLLED[kind];
+  return [
     r.point('fpS', 'fpT', 'fp', needs('fp')),
     r.point('ls', 'lT', 'l', needs('l')),
     r.point('ps', 'pT', 'pk', needs('pk')),
     r.point('if(has_pk, ps, fpS)', 'if(has_pk, pT, fpT)', 'm', needs('m')),
   ];
+}
+
+/**
+ * Names the conditions of sets of terms once, as columns after the window (w0_0, w0_1,
+ * ...), for a `late` type, whose points are then made there, only for the groups whose
+ * terms take them: the columns to add and the sets of terms naming them. Written out in
+ * each aggregate and point that reads them, the conditions took the engine longer to plan.
+ * Other types' sets are returned as they are.
+ */
+function namedConditions(
+  kind: RolledKind,
+  sets: readonly Term[][],
+): { columns: string[]; sets: Term[][] } {
+  const r = ROLLED[kind];
+  if (!r.late) return { columns: [], sets: [...sets] };
+  const named = sets.map((set, s) => set.map((t, i) => ({ ...t, when: `w${s}_${i}` })));
+  const needed = (point: Term['point']) =>
+    named
+      .flat()
+      .filter((t) => t.point === point)
+      .map((t) => t.when)
+      .join(' OR ');
+  return {
+    columns: [
+      ...sets.flatMap((set, s) => set.map((t, i) => `${t.when} AS w${s}_${i}`)),
+      ...madePoints(kind, needed),
+      r.point('qS', 'qT', 'q', needed('q')),
+    ],
+    sets: named,
+  };
+}
+
+/** Whether a group with buckets holds a valid point the read keeps (see termConditions). */
+const KEPT_BUCKETS = 'if(delta, vt, vf OR (has_pk AND vpk) OR (has_l AND vl))';
+
+/** What windowedGroups groups and how. */
+interface GroupSource {
+  /** The rows, a table with its WHERE clause or a subquery. */
+  rows: string;
+  /** Keys grouped by before the series, each followed by a comma ('' for one metric). */
+  keys: string;
+  /** More aggregates of each group, such as its labels. */
+  columns: string;
+}
+
+/**
+ * The groups of a rolled type's rows per series, start time, temporality, the type's key
+ * and step (stepMs), with `inRange` for those from fromMs (the earlier ones only precede),
+ * their scalars and, for types that are not `late`, their points; then, from a window over
+ * each series' groups, the previous group's: has_lag (there is one), its start time
+ * (prev_start), temporality (prev_delta), last counted value (qC) and time (qT), and its
+ * last point (q; for a late type its stored form qS) and, with buckets, bounds.
+ */
+function windowedGroups(kind: RolledKind, source: GroupSource, buckets: boolean): string {
+  const r = ROLLED[kind];
   const valid = (p: string) => `length(${p}.4) = length(eb) + 1`;
   // With buckets (explicit-bounds histograms, whose points are made before the window) the
   // validity of each point is read with them.
-  if (b && r.late) throw new Error(`bucket reads of ${kind} make their points after the window`);
-  const validity = b
+  if (buckets && r.late) {
+    throw new Error(`bucket reads of ${kind} make their points after the window`);
+  }
+  const validity = buckets
     ? `\n          ${valid('fp')} AS vf, ${valid('pk')} AS vpk, ${valid('l')} AS vl, ${valid('total')} AS vt,`
     : '';
-  // The previous group's last point (q; a delta group's totals are not continued, as in the
+  // The previous group's last point (a delta group's totals are not continued, as in the
   // points' read); with buckets its bounds. An exponential histogram's buckets are brought
   // to the lowest scale of the rows read (target), found by a window over them: a scalar
   // subquery scanning the rollup for it took the engine about 20 ms more to prepare.
   const windowed = [
     'lagInFrame(delta) OVER w AS prev_delta',
     'lagInFrame(lC) OVER w AS qC',
-    ...(r.late
-      ? ['lagInFrame(ls) OVER w AS qS', 'lagInFrame(lT) OVER w AS qT']
-      : ['lagInFrame(l) OVER w AS q']),
+    'lagInFrame(lT) OVER w AS qT',
+    r.late ? 'lagInFrame(ls) OVER w AS qS' : 'lagInFrame(l) OVER w AS q',
   ];
-  if (bounded) windowed.push('lagInFrame(Bounds) OVER w AS prev_bounds');
+  if (kind === 'histogram') windowed.push('lagInFrame(Bounds) OVER w AS prev_bounds');
   if (kind === 'exponential_histogram') windowed.push('min(ms) OVER () AS target');
   // The conditions and the window read scalars (and the stored forms); the points are made
   // before the window, or with `late` after it, for the groups in range (see ROLLED).
-  const before = r.late ? '' : `\n          ${made(() => '1').join(',\n          ')},${validity}`;
-  const windowedRows = `(
+  const before = r.late
+    ? ''
+    : `\n          ${madePoints(kind, () => '1').join(',\n          ')},${validity}`;
+  return `(
       SELECT *,
-        lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER w AS has_prev,
+        lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER w AS has_lag,
         lagInFrame(StartTimeUnix) OVER w AS prev_start,
         ${windowed.join(',\n        ')}
       FROM (
@@ -379,30 +405,88 @@ export function rolledIncreases(
           if(has_pk, pC, fpC) AS mC,${before}
           if(delta, lT, fpT) AS ord
         FROM (
-          SELECT Series, StartTimeUnix, AggregationTemporality, ${r.key},
+          SELECT ${source.keys}Series, StartTimeUnix, AggregationTemporality, ${r.key},
             intDiv(toInt64(toUnixTimestamp(Minute)) * 1000, {stepMs:Int64}) AS step,
             Minute >= fromUnixTimestamp64Milli({fromMs:Int64}) AS inRange,
-            any(${labels}) AS labels, ${r.states}
-          FROM ${rows.sql}
-          GROUP BY Series, StartTimeUnix, AggregationTemporality, ${r.key}, step, inRange
+            ${source.columns}, ${r.states}
+          FROM ${source.rows}
+          GROUP BY ${source.keys}Series, StartTimeUnix, AggregationTemporality, ${r.key}, step, inRange
         )
       )
-      WINDOW w AS (PARTITION BY Series ORDER BY ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+      WINDOW w AS (PARTITION BY ${source.keys}Series ORDER BY ord
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     )`;
-  const after = () => [
-    ...conditions.map((t, i) => `${t.when} AS w${i}`),
-    ...made(needed),
-    r.point('qS', 'qT', 'q', needed('q')),
-  ];
-  const grouped = r.late
-    ? `(
+}
+
+/**
+ * Whether a group continues the previous group of its series in a read: that group ends
+ * at most STALE_MS before the group's first point, as in the points' read (see `weighted`).
+ */
+const CONTINUES = `(has_lag AND qT >= fpT - toIntervalMillisecond(${STALE_MS}))`;
+
+/** A run starting at StartTimeUnix starts within the read (bound as startFromMs). */
+const STARTS_IN_READ = 'StartTimeUnix >= fromUnixTimestamp64Milli({startFromMs:Int64})';
+
+/**
+ * The increase of a counter from the rollups, as `weighted` computes it from the points a
+ * group stands for: its first point (fp: f, or l when the group holds one time), the peak
+ * when the counter drops after it, and the last point, or one point of a delta group's
+ * totals; a start time change is exact, a reset without one is exact unless the same step
+ * resets again or climbs back to or above the pre-reset peak. The rules are applied per
+ * group instead of per replayed point: within a group each point follows the one before it;
+ * the first follows the previous group's last point (q) in the series when that lies at most
+ * STALE_MS before it, found by a window over the groups, so no point is materialised
+ * (a cumulative group does not continue a delta one).
+ *
+ * `aggregate(columns, groupBy)` is the SQL of a read over the groups in the range, per
+ * `bucket` and `labels` (the SQL of the read's group labels over the rollup's columns)
+ * and `groupBy` (more keys, such as `eb`, a histogram group's bounds): `columns` are
+ * aggregates over the point columns and the terms' conditions; a step's increase of a
+ * value is the sum of sign * value over the terms whose condition holds. The conditions
+ * go straight into those aggregates: a subquery naming each as a column took the engine
+ * about 5 ms more to plan. With `buckets`, the points' read's rules for counts that do
+ * not match their bounds and for a change of bounds hold too (see termConditions), and a
+ * group without a valid point gives no row.
+ *
+ * A read of the end of a longer one passes the longer one's scan start as `startFromMs`,
+ * where runs count as starting within the read, and may scan from later than its own
+ * lookback (`scanFromMs`): from STALE_MS before fromMs, or the longer one's scan start.
+ */
+export function rolledIncreases(
+  kind: RolledKind,
+  rolled: SeriesSelection,
+  labels: string,
+  opts: {
+    buckets?: boolean;
+    quarters?: readonly number[];
+    startFromMs?: number;
+    scanFromMs?: number;
+  } = {},
+): {
+  aggregate: (columns: string, groupBy?: string) => string;
+  params: Record<string, unknown>;
+  terms: Term[];
+} {
+  const scanFromMs = opts.scanFromMs ?? rolled.fromMs - rolled.lookbackMs;
+  const where = pointConditions({ ...rolled, fromMs: scanFromMs }, 'scanFromMs', 'Minute');
+  const rows = rolledRows(kind, where.sql, opts.quarters ?? []);
+  const b = opts.buckets === true;
+  const windowed = windowedGroups(
+    kind,
+    { rows: rows.sql, keys: '', columns: `any(${labels}) AS labels` },
+    b,
+  );
+  const named = namedConditions(kind, [termConditions(kind, b, CONTINUES, STARTS_IN_READ)]);
+  const grouped =
+    named.columns.length === 0
+      ? windowed
+      : `(
       SELECT *,
-        ${after().join(',\n        ')}
-      FROM ${windowedRows}
+        ${named.columns.join(',\n        ')}
+      FROM ${windowed}
       WHERE inRange
-    )`
-    : windowedRows;
-  const kept = `inRange${b ? ' AND if(delta, vt, vf OR (has_pk AND vpk) OR (has_l AND vl))' : ''}`;
+    )`;
+  const kept = `inRange${b ? ` AND ${KEPT_BUCKETS}` : ''}`;
   const aggregate = (columns: string, groupBy = '') =>
     `SELECT step * {stepMs:Int64} AS bucket, labels, ${columns}
       FROM ${grouped}
@@ -410,7 +494,57 @@ export function rolledIncreases(
       GROUP BY bucket, labels${groupBy}`;
   return {
     aggregate,
-    params: { ...where.params, ...rows.params, fromMs: rolled.fromMs, stepMs: rolled.stepMs },
-    terms,
+    params: {
+      ...where.params,
+      ...rows.params,
+      fromMs: rolled.fromMs,
+      stepMs: rolled.stepMs,
+      startFromMs: opts.startFromMs ?? scanFromMs,
+    },
+    terms: named.sets[0]!,
   };
+}
+
+/**
+ * The three forms of a group's increase that a roll-up of increases keeps
+ * (src/store/queries/histogram-increases.ts), as sets of terms: continuing the previous
+ * group (cont), and without it, with a run that started within the read (started) and
+ * before it (alone). A read picks one per group.
+ */
+export const INCREASE_FORMS = ['cont', 'started', 'alone'] as const;
+export type IncreaseForm = (typeof INCREASE_FORMS)[number];
+
+/**
+ * The windowed minute groups of every metric of a rolled histogram type over `rows` (the
+ * minute rollup with a WHERE clause), from fromMs, for a roll-up of their increases: with
+ * the series' identity (MetricName, ServiceName, Series, ...), scope and attributes (scope,
+ * attrs), and per form of INCREASE_FORMS the terms, over columns of `sql` (with buckets,
+ * `kept` says whether the group gives a row, see rolledIncreases).
+ */
+export function increaseGroups(
+  kind: 'histogram' | 'exponential_histogram',
+  rows: string,
+): { sql: string; forms: Record<IncreaseForm, Term[]>; kept: string } {
+  const b = kind === 'histogram';
+  const windowed = windowedGroups(
+    kind,
+    {
+      rows,
+      keys: 'MetricName, ServiceName, ',
+      columns: 'any(ScopeName) AS scope, any(Attributes) AS attrs',
+    },
+    b,
+  );
+  const named = namedConditions(kind, [
+    termConditions(kind, b, 'has_lag', '1'),
+    termConditions(kind, b, '0', '1'),
+    termConditions(kind, b, '0', '0'),
+  ]);
+  const sql = `(
+      SELECT *${named.columns.map((c) => `,\n        ${c}`).join('')}
+      FROM ${windowed}
+      WHERE inRange
+    )`;
+  const [cont, started, alone] = named.sets as [Term[], Term[], Term[]];
+  return { sql, forms: { cont, started, alone }, kept: b ? KEPT_BUCKETS : '1' };
 }

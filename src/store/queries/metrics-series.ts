@@ -4,6 +4,7 @@ import type { QueryOptions, Store } from '../store.js';
 import {
   FINITE_VALUE,
   METRIC_TABLES,
+  STALE_MS,
   labelExpression,
   pointConditions,
   type LabelKey,
@@ -63,7 +64,7 @@ export function labels(groupBy: readonly LabelKey[]): {
 }
 
 /** Orders rows by labels (element by element), then step. */
-function byLabelsThenBucket(a: SeriesRow, b: SeriesRow): number {
+export function byLabelsThenBucket(a: SeriesRow, b: SeriesRow): number {
   const n = Math.min(a.labels.length, b.labels.length);
   for (let i = 0; i < n; i++) {
     const x = a.labels[i]!;
@@ -262,6 +263,8 @@ interface Carried {
  *   is no running total) counts from 0: self 1, prev 0;
  * - the first point seen of a series is a baseline (self 0), unless its run started within
  *   the read (StartTimeUnix at or after the lookback start), when it counts from that start;
+ *   so is a point whose predecessor lies further back than STALE_MS (an hour): a series
+ *   silent for longer starts over;
  * - a cumulative point starting at its own time (StartTimeUnix = TimeUnix: a start not
  *   known, as a counter's first scrape gives it) is its run's baseline: self 0, prev 0.
  */
@@ -274,15 +277,17 @@ export function weighted(kind: CountedKind, s: SeriesSelection, c: Carried = {})
   const lagged = ['v', 'sv', ...(c.lagged ?? [])];
   const prev = lagged.map((n) => `prev_${n}`);
   const sql = `SELECT ${BUCKET} AS bucket, labels,
-      if(temporality = 1 OR ((has_prev = 1
+      has_lag = 1 AND prev_time >= TimeUnix - toIntervalMillisecond(${STALE_MS}) AS has_prev,
+      if(temporality = 1 OR ((has_prev
         OR StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64}))
         AND StartTimeUnix < TimeUnix), 1, 0) AS self_w,
-      if(temporality != 1 AND has_prev = 1 AND prev_temporality != 1 AND StartTimeUnix = prev_start
+      if(temporality != 1 AND has_prev AND prev_temporality != 1 AND StartTimeUnix = prev_start
         AND NOT (monotonic AND v < prev_v)${c.sameRun ? ` AND ${c.sameRun}` : ''}, 1, 0) AS prev_w,
       ${[...names, ...prev].join(', ')}
     FROM (
       SELECT TimeUnix, StartTimeUnix, labels, temporality, monotonic, ${names.join(', ')},
-        lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER w AS has_prev,
+        lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER w AS has_lag,
+        lagInFrame(TimeUnix) OVER w AS prev_time,
         lagInFrame(StartTimeUnix) OVER w AS prev_start,
         lagInFrame(temporality) OVER w AS prev_temporality,
         ${lagged.map((n) => `lagInFrame(${n}) OVER w AS prev_${n}`).join(',\n        ')}

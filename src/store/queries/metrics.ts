@@ -49,6 +49,14 @@ export interface PointSelection {
   attributes: readonly AttributeCondition[];
 }
 
+/**
+ * How long a series may be silent and still continue: a counted point (a counter's or a
+ * histogram's) whose series' previous point lies further back starts over, as Prometheus
+ * takes a series it has not seen for a while as gone. A read's increases then depend on
+ * the points of at most this long before each of its own.
+ */
+export const STALE_MS = 3_600_000;
+
 /** OTLP's DataPointFlags bit FLAG_NO_RECORDED_VALUE. */
 const NO_RECORDED_VALUE = 1;
 
