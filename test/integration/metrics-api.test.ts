@@ -1491,6 +1491,15 @@ describe('hostile and out-of-range input', () => {
 
 // Last: it removes the stored points.
 describe('minute rollups', () => {
+  /** A roller of histogram quarters over acme, run a pass at a time, with no margin. */
+  const quarterRoller = () =>
+    new HistogramQuarterRoller(
+      gs.store,
+      () => Promise.resolve(['acme']),
+      { set: () => undefined, clear: () => undefined },
+      silentLog,
+      { marginMs: 0, quartersPerPass: 1000, intervalMs: 60_000 },
+    );
   /** An hour ending where RANGE ends: read from the rollups, in the same one-minute steps. */
   const LONG = { from: String(at(180) - 3_600_000), to: String(at(180)), step: '1m' };
   const READS: [string, Record<string, string | string[]>][] = [
@@ -2098,18 +2107,7 @@ describe('minute rollups', () => {
         expect((await series({ ...q, ...long })).body.series, name).toEqual(want.body.series);
       }
     };
-    const idle = { set: () => undefined, clear: () => undefined };
-    const roller = new HistogramQuarterRoller(
-      gs.store,
-      () => Promise.resolve(['acme']),
-      idle,
-      silentLog,
-      {
-        marginMs: 0,
-        quartersPerPass: 1000,
-        intervalMs: 60_000,
-      },
-    );
+    const roller = quarterRoller();
     const rolled = () =>
       rolledQuarters(gs.store, 'acme', { fromMs: T0 - 3_600_000, toMs: T0 + 3_600_000 });
     await new Promise((r) => setTimeout(r, 5));
@@ -2309,14 +2307,7 @@ describe('minute rollups', () => {
     };
     await gaps();
 
-    const idle = { set: () => undefined, clear: () => undefined };
-    const roller = new HistogramQuarterRoller(
-      gs.store,
-      () => Promise.resolve(['acme']),
-      idle,
-      silentLog,
-      { marginMs: 0, quartersPerPass: 1000, intervalMs: 60_000 },
-    );
+    const roller = quarterRoller();
     await new Promise((r) => setTimeout(r, 5));
     expect(await roller.pass()).toBe(false);
     const stored = (table: string) =>
