@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { Gridscope } from '../../src/main.js';
 import { HistogramQuarterRoller } from '../../src/query/metrics/quarter-roller.js';
-import { pendingQuarters, rolledQuarters } from '../../src/store/queries/histogram-quarters.js';
+import { rollIncreases } from '../../src/store/queries/histogram-increases.js';
+import {
+  pendingQuarters,
+  rollQuarter,
+  rolledQuarters,
+} from '../../src/store/queries/histogram-quarters.js';
 import { apiClient, type ApiReply } from './api-client.js';
 import {
   count,
@@ -2162,8 +2167,10 @@ describe('minute rollups', () => {
     // before -60 s, so that point starts over; c's point at -2900 s follows one 500 s
     // before, which a read in minutes from -3000 s (5 minutes' lookback) does not scan
     // and one in quarter hours (15) does; e's point at -2650 s follows one before either
-    // read's scan, in the first quarter hour the reads could take whole; d's run starts
-    // within both.
+    // read's scan, in the first quarter hour the reads could take whole, and so does f's
+    // at -400 s, in the last quarter hour whose minutes can follow one before the quarter
+    // hours' scan (-3900 s), the next minute after the hour from there; d's run starts
+    // within both; g lies before the hour's reads.
     const hist = (s: string, points: [number, number[]][], start = -36_000) =>
       points.map(([sec, counts]) => ({
         ...histogramPoint(sec, start, counts, 0),
@@ -2222,6 +2229,16 @@ describe('minute rollups', () => {
           [-2650, [2, 1, 0, 0]],
           [-2000, [2, 2, 0, 0]],
         ]),
+        ...hist('f', [
+          [-3950, [1, 0, 0, 0]],
+          [-400, [2, 1, 0, 0]],
+          [-100, [3, 1, 1, 0]],
+        ]),
+        ...hist('g', [
+          [-5000, [1, 0, 0, 0]],
+          [-4700, [2, 1, 0, 0]],
+          [-4400, [3, 2, 1, 0]],
+        ]),
         ...hist(
           'd',
           [
@@ -2259,15 +2276,15 @@ describe('minute rollups', () => {
       ['exp p90', { metric: 'stored.exp', aggregation: 'p90' }],
     ];
     // An hour in minutes and in quarter hours, each the same as 59 minutes read from the
-    // points; and three hours in quarter hours, per series but e (whose point at -3950 s
-    // the longer read scans), the same as the hour in its steps from -2700 s on (the hour's
-    // first step holds only its points from -3000 s).
+    // points; and three hours in quarter hours, per series but e and f (whose points at
+    // -3950 s the longer read scans) and g, the same as the hour in its steps from -2700 s
+    // on (the hour's first step holds only its points from -3000 s).
     const minutes = { from: String(at(-3000)), to: String(at(600)), step: '1m' };
     const quarters = { ...minutes, step: '15m' };
     const hours = { ...quarters, from: String(at(600) - 3 * 3_600_000) };
     const from2700 = (r: ApiReply) =>
       (r.body.series as { labels: { s: string }; points: { time: string }[] }[])
-        .filter((x) => x.labels.s !== 'e')
+        .filter((x) => !['e', 'f', 'g'].includes(x.labels.s))
         .map((x) => ({ ...x, points: x.points.filter((p) => Date.parse(p.time) >= at(-2700)) }));
     const sameAsPoints = async () => {
       for (const [name, q] of reads) {
@@ -2317,10 +2334,10 @@ describe('minute rollups', () => {
         {},
         'acme',
       );
-    expect(Number((await stored('gridscope_histogram_increases_1m'))[0]!.c)).toBe(17);
+    expect(Number((await stored('gridscope_histogram_increases_1m'))[0]!.c)).toBe(23);
     expect(Number((await stored('gridscope_exp_histogram_increases_1m'))[0]!.c)).toBe(10);
     // One row per series and quarter.
-    expect(Number((await stored('gridscope_histogram_increases_15m'))[0]!.c)).toBe(11);
+    expect(Number((await stored('gridscope_histogram_increases_15m'))[0]!.c)).toBe(15);
     expect(Number((await stored('gridscope_exp_histogram_increases_15m'))[0]!.c)).toBe(8);
 
     // The minute stats before T0 set aside (a read finds a metric's type in the minutes of
@@ -2342,20 +2359,43 @@ describe('minute rollups', () => {
     const all = `MetricName LIKE 'stored.%' AND Minute < toDateTime(${T0 / 1000})`;
     await gaps();
     await aside(all, sameAsPoints);
+    // Three hours before T0, by series, to compare while the quarter from T0 is read from
+    // the minutes.
+    const beforeT0 = async () =>
+      (
+        (await series({ ...reads[0]![1], ...hours })).body.series as {
+          labels: object;
+          points: { time: string }[];
+        }[]
+      ).map((x) => ({ ...x, points: x.points.filter((p) => Date.parse(p.time) < T0) }));
+    const rolledBeforeT0 = await beforeT0();
+    expect(rolledBeforeT0.some((x) => JSON.stringify(x.labels) === '{"s":"g"}')).toBe(true);
 
     // A late point in the quarter from T0: that quarter reads the minutes again, with the
     // hour before it, and the earlier ones the stored increases (their minutes set aside),
     // until it is rolled up again.
     await send({ h: hist('a', [[300, [2, 2, 0, 0]]]), e: exp('a', [[300, 1, [4, 6]]]) });
-    await aside(`${all} AND Minute < toDateTime(${T0 / 1000 - 3600})`, sameAsPoints);
+    await aside(`${all} AND Minute < toDateTime(${T0 / 1000 - 3600})`, async () => {
+      await sameAsPoints();
+      expect(await beforeT0()).toEqual(rolledBeforeT0);
+    });
     await new Promise((r) => setTimeout(r, 5));
     expect(await roller.pass()).toBe(false);
     await aside(all, sameAsPoints);
 
     // A late point just before T0 changes what the first minutes from T0 take from before
-    // them: rolling up its quarter rolls up the next ones too.
+    // them: until rolled up again, reads take the minutes from its quarter on, and rolling
+    // up its quarter rolls up the next ones too.
     await send({ h: hist('a', [[-10, [4, 4, 1, 0]]]), e: exp('a', [[-10, 1, [3, 4]]]) });
+    await sameAsPoints();
     await new Promise((r) => setTimeout(r, 5));
+    // Rolled up alone, that quarter leaves the next one's increases behind: still read from
+    // the minutes.
+    await rollQuarter(gs.store, 'acme', T0 - 900_000, 0, () =>
+      rollIncreases(gs.store, 'acme', T0 - 900_000),
+    );
+    expect(await pendingQuarters(gs.store, 'acme', 0)).toEqual([T0]);
+    await sameAsPoints();
     expect(await roller.pass()).toBe(false);
     await aside(all, sameAsPoints);
   });

@@ -246,6 +246,7 @@ function storedConditions(
   rolled: SeriesSelection,
   from: 'fromMs' | 'scanFromMs',
   fromMs: number,
+  scanFromMs: number,
   quarters: QuarterSpan | null,
 ): { minutes: string; quarters: string; params: Record<string, unknown> } {
   const where = pointConditions({ ...rolled, fromMs }, from, 'Minute');
@@ -253,16 +254,22 @@ function storedConditions(
   const inSpan = `Minute >= fromUnixTimestamp64Milli({qFromMs:Int64})
       AND Minute < fromUnixTimestamp64Milli({qToMs:Int64})`;
   const scanned = (prev: string) => `${prev} >= fromUnixTimestamp64Milli({scanFromMs:Int64})`;
-  // A quarter's minutes continue groups at most INCREASE_LOOKBACK_MS before it, so only
-  // the quarters starting within that after the scan's start can need the minutes: stated
-  // as a bound on Minute, so that the scan reads no more of the table than those.
-  const early = `Minute < fromUnixTimestamp64Milli({scanFromMs:Int64}) + toIntervalMillisecond(${INCREASE_LOOKBACK_MS})`;
+  // A quarter's minutes continue groups at most INCREASE_LOOKBACK_MS before them, so only
+  // the quarters starting within that after the scan's start can need their minutes: stated
+  // as a bound on Minute (the end of the last such quarter), so that the scan reads no more
+  // of the table than those.
+  const early = 'Minute < fromUnixTimestamp64Milli({earlyToMs:Int64})';
   return {
     minutes: `${where.sql} AND (Minute < fromUnixTimestamp64Milli({qFromMs:Int64})
       OR Minute >= fromUnixTimestamp64Milli({qToMs:Int64})
       OR (${early} AND NOT ${scanned('QuarterPrev')}))`,
     quarters: `${where.sql} AND ${inSpan} AND ${scanned('MinPrev')}`,
-    params: { ...where.params, qFromMs: quarters.fromMs, qToMs: quarters.toMs },
+    params: {
+      ...where.params,
+      qFromMs: quarters.fromMs,
+      qToMs: quarters.toMs,
+      earlyToMs: Math.ceil((scanFromMs + INCREASE_LOOKBACK_MS) / QUARTER_MS) * QUARTER_MS,
+    },
   };
 }
 
@@ -278,7 +285,7 @@ export function storedHistogramBuckets(
   scanFromMs: number,
 ): { sql: string; params: Record<string, unknown> } {
   const quarters = quarterSpan(rolled);
-  const w = storedConditions(rolled, 'fromMs', rolled.fromMs, quarters);
+  const w = storedConditions(rolled, 'fromMs', rolled.fromMs, scanFromMs, quarters);
   const part = (table: string, counts: string, where: string) =>
     `SELECT ${BUCKET} AS bucket, ${labels} AS labels, ExplicitBounds AS bounds, ${counts} AS c
         FROM {db:Identifier}.${table} FINAL WHERE ${where}`;
@@ -320,7 +327,7 @@ export function storedExponentialBuckets(
   scanFromMs: number,
 ): { sql: string; params: Record<string, unknown> } {
   const quarters = quarterSpan(rolled);
-  const w = storedConditions(rolled, 'scanFromMs', scanFromMs, quarters);
+  const w = storedConditions(rolled, 'scanFromMs', scanFromMs, scanFromMs, quarters);
   const cont = 'PrevTime >= fromUnixTimestamp64Milli({scanFromMs:Int64})';
   const other = (c: string) => `if(${STARTED}, Started${c}, Alone${c})`;
   const part = (table: string, scale: string, keys: string, counts: string, where: string) =>

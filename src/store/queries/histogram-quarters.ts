@@ -76,9 +76,9 @@ export const INCREASE_LOOKBACK_MS = STALE_MS;
 /**
  * Rolls up the quarter starting at `quarterMs` from its minutes, for both kinds, runs
  * `also` (the quarter's other roll-ups from the minutes: its histogram increases), then
- * marks it rolled up as of `marginMs` before the roll-up ended: writes later than the mark
- * make the quarter read from the minutes again until it is rolled up again. The margin
- * must cover inserts still being committed while the minutes were read.
+ * marks it rolled up as of `marginMs` before the roll-up started: writes later than the
+ * mark make the quarter read from the minutes again until it is rolled up again. The
+ * margin must cover inserts still being committed when the roll-up began reading.
  */
 export async function rollQuarter(
   store: Store,
@@ -88,7 +88,12 @@ export async function rollQuarter(
   also: () => Promise<void> = () => Promise.resolve(),
 ): Promise<void> {
   if (quarterMs % QUARTER_MS !== 0) throw new Error(`not a quarter start: ${quarterMs}`);
-  const params = { fromMs: quarterMs, toMs: quarterMs + QUARTER_MS, marginMs };
+  // The engine's time as the roll-up starts: the mark says every write committed `marginMs`
+  // before it is in.
+  const [start] = z
+    .array(z.object({ t: z.coerce.number() }))
+    .parse(await store.query(org, 'SELECT toUnixTimestamp64Milli(now64(3)) AS t', {}));
+  const params = { fromMs: quarterMs, toMs: quarterMs + QUARTER_MS, marginMs, startMs: start!.t };
   for (const kind of ['histogram', 'exponential_histogram'] as const) {
     const t = ROLLED_UP[kind];
     const identity = `MetricName, ServiceName, Series, Minute, StartTimeUnix, AggregationTemporality, ${t.key}`;
@@ -113,7 +118,7 @@ export async function rollQuarter(
     org,
     `INSERT INTO ${QUARTERS} (Quarter, WrittenAt, RolledAt)
     SELECT toDateTime(intDiv({fromMs:Int64}, 1000)), toDateTime64(0, 3),
-      now64(3) - toIntervalMillisecond({marginMs:Int64})`,
+      fromUnixTimestamp64Milli({startMs:Int64}) - toIntervalMillisecond({marginMs:Int64})`,
     params,
   );
 }

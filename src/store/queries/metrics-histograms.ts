@@ -7,7 +7,7 @@ import {
   storedHistogramBuckets,
 } from './histogram-increases.js';
 import { INCREASE_LOOKBACK_MS, firstUnrolledQuarter } from './histogram-quarters.js';
-import { METRIC_TABLES, pointConditions } from './metrics.js';
+import { METRIC_TABLES, STALE_MS, pointConditions } from './metrics.js';
 import { readableQuarters, rolledIncreases, rollupSelection, type Term } from './metrics-rollup.js';
 import {
   Bucket,
@@ -103,6 +103,10 @@ async function splitRead<T>(
     merge: (rows: T[]) => T[];
   },
 ): Promise<T[]> {
+  // Over a step longer than STALE_MS, the minute stats' read lets a step's points continue
+  // each other across longer gaps, which the stored minutes do not: such reads take the
+  // minute stats alone, so that their answers do not depend on what is rolled up.
+  if (selection.stepMs > STALE_MS) return parts.rolled(selection);
   const until = await increasesUntil(store, org, selection, opts);
   if (until <= selection.fromMs) return parts.rolled(selection);
   const scanFromMs = selection.fromMs - selection.lookbackMs;
