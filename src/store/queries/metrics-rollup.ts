@@ -118,7 +118,7 @@ const textElement = (text: string, n: 1 | 2) => `splitByChar(',', ${text}, ${n +
  * needed)` makes a point named `as` from a stored form at its time: a tuple whose second
  * element is the counted value, then for histograms the sum and the buckets; a delta
  * group's total has the same elements from the second on (an exponential histogram's
- * sides as indexes, see termMaps).
+ * sides as indexes, see expTermEntries in histogram-increases.ts).
  *
  * Reads compare the scalars; a `late` type's points are made after the window over the
  * groups, and only where `needed` holds. Exponential histogram points are texts whose cast
