@@ -1,7 +1,7 @@
 import type { Store } from '../store.js';
 import { INCREASE_LOOKBACK_MS, QUARTER_MS } from './histogram-quarters.js';
 import { ROLLUP_TABLES, pointConditions } from './metrics.js';
-import { increaseGroups, type IncreaseForm, type Term } from './metrics-rollup.js';
+import { CONTINUES, increaseGroups, type IncreaseForm, type Term } from './metrics-rollup.js';
 import type { SeriesSelection } from './metrics-series.js';
 
 /**
@@ -17,7 +17,7 @@ export const INCREASE_TABLES = {
   histogram: 'gridscope_histogram_increases_1m',
   exponential_histogram: 'gridscope_exp_histogram_increases_1m',
 } as const;
-const QUARTER_TABLES = {
+const SUM_TABLES = {
   histogram: 'gridscope_histogram_increases_15m',
   exponential_histogram: 'gridscope_exp_histogram_increases_15m',
 } as const;
@@ -107,12 +107,12 @@ export async function rollIncreases(store: Store, org: string, quarterMs: number
   const common = `MetricName, ServiceName, Series,
       toDateTime(intDiv(step * {stepMs:Int64}, 1000)) AS Minute, StartTimeUnix,
       AggregationTemporality`;
-  // The group before, when it ended at most INCREASE_LOOKBACK_MS before this one began,
-  // and the earliest such of the group's minutes in the quarter (NO_PREV for none).
-  const continues = `has_lag AND qT >= fpT - toIntervalMillisecond(${INCREASE_LOOKBACK_MS})`;
-  const prevTime = `if(${continues}, qT, toDateTime64(0, 9))`;
+  // The group before, when it continues it (it ended at most INCREASE_LOOKBACK_MS before
+  // this one began), and the earliest such of the group's minutes in the quarter (NO_PREV
+  // for none).
+  const prevTime = `if(${CONTINUES}, qT, toDateTime64(0, 9))`;
   const quarterPrev = (key: string) =>
-    `min(if(${continues}, qT, ${NO_PREV})) OVER (PARTITION BY MetricName, Series,
+    `min(if(${CONTINUES}, qT, ${NO_PREV})) OVER (PARTITION BY MetricName, Series,
       StartTimeUnix, AggregationTemporality, ${key}, intDiv(step, 15))`;
   // The quarter's minutes, with whether each continues a group before it (`cont`), which
   // its quarter sums add up apart from the others.
@@ -136,7 +136,7 @@ export async function rollIncreases(store: Store, org: string, quarterMs: number
   );
   await store.command(
     org,
-    `INSERT INTO {db:Identifier}.${QUARTER_TABLES.histogram} (${identity}, Bounds, ScopeName,
+    `INSERT INTO {db:Identifier}.${SUM_TABLES.histogram} (${identity}, Bounds, ScopeName,
       Attributes, ExplicitBounds, MinPrev, Started, Alone, RolledAt)
     SELECT MetricName, ServiceName, Series, Quarter, StartTimeUnix, AggregationTemporality,
       Bounds, any(ScopeName), any(Attributes), any(ExplicitBounds), min(QuarterPrev),
@@ -184,7 +184,7 @@ export async function rollIncreases(store: Store, org: string, quarterMs: number
   };
   await store.command(
     org,
-    `INSERT INTO {db:Identifier}.${QUARTER_TABLES.exponential_histogram} (${identity}, Scale,
+    `INSERT INTO {db:Identifier}.${SUM_TABLES.exponential_histogram} (${identity}, Scale,
       ScopeName, Attributes, MinScale, SumScale, MinPrev, ZeroThreshold, StartedKeys,
       StartedCounts, AloneKeys, AloneCounts, RolledAt)
     SELECT MetricName, ServiceName, Series, Quarter, StartTimeUnix, AggregationTemporality,
@@ -225,17 +225,14 @@ function quarterSpan(rolled: SeriesSelection): QuarterSpan | null {
  * The form a read takes of a minute: continuing the group before it when that lies within
  * the read's scan (from `scanFromMs`, bound; PrevTime is set only for a group at most
  * INCREASE_LOOKBACK_MS before, as rolledIncreases decides), else started when its run
- * started within the scan.
+ * started within the scan (also the form a read takes of a quarter sum).
  */
+const CONTINUED = 'PrevTime >= fromUnixTimestamp64Milli({scanFromMs:Int64})';
+const STARTED = 'StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64})';
 const pick = (column: (form: IncreaseForm) => string) =>
-  `multiIf(PrevTime >= fromUnixTimestamp64Milli({scanFromMs:Int64}), ${column('cont')},
-    StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64}), ${column('started')},
-    ${column('alone')})`;
+  `multiIf(${CONTINUED}, ${column('cont')}, ${STARTED}, ${column('started')}, ${column('alone')})`;
 
 const BUCKET = 'intDiv(toInt64(toUnixTimestamp(Minute)) * 1000, {stepMs:Int64}) * {stepMs:Int64}';
-
-/** A quarter sum's form other than Cont a read takes: Started when its run started in the scan. */
-const STARTED = 'StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64})';
 
 /**
  * The WHERE conditions of a stored read's minutes from `from` (a parameter name) and of its
@@ -297,7 +294,7 @@ export function storedHistogramBuckets(
     ),
   ];
   if (quarters !== null) {
-    const sums = QUARTER_TABLES.histogram;
+    const sums = SUM_TABLES.histogram;
     parts.push(
       part(sums, 'Started', `${w.quarters} AND ${STARTED}`),
       part(sums, 'Alone', `${w.quarters} AND NOT ${STARTED}`),
@@ -328,7 +325,6 @@ export function storedExponentialBuckets(
 ): { sql: string; params: Record<string, unknown> } {
   const quarters = quarterSpan(rolled);
   const w = storedConditions(rolled, 'scanFromMs', scanFromMs, scanFromMs, quarters);
-  const cont = 'PrevTime >= fromUnixTimestamp64Milli({scanFromMs:Int64})';
   const other = (c: string) => `if(${STARTED}, Started${c}, Alone${c})`;
   const part = (table: string, scale: string, keys: string, counts: string, where: string) =>
     `SELECT ${BUCKET} AS bucket, ${labels} AS labels, ZeroThreshold, MinScale,
@@ -337,11 +333,11 @@ export function storedExponentialBuckets(
         FROM {db:Identifier}.${table} FINAL WHERE ${where}`;
   const minutes = INCREASE_TABLES.exponential_histogram;
   const parts = [
-    part(minutes, 'ContScale', 'ContKeys', 'ContCounts', `${w.minutes} AND ${cont}`),
-    part(minutes, 'MinScale', other('Keys'), other('Counts'), `${w.minutes} AND NOT ${cont}`),
+    part(minutes, 'ContScale', 'ContKeys', 'ContCounts', `${w.minutes} AND ${CONTINUED}`),
+    part(minutes, 'MinScale', other('Keys'), other('Counts'), `${w.minutes} AND NOT ${CONTINUED}`),
   ];
   if (quarters !== null) {
-    const sums = QUARTER_TABLES.exponential_histogram;
+    const sums = SUM_TABLES.exponential_histogram;
     parts.push(
       part(sums, 'SumScale', 'StartedKeys', 'StartedCounts', `${w.quarters} AND ${STARTED}`),
       part(sums, 'SumScale', 'AloneKeys', 'AloneCounts', `${w.quarters} AND NOT ${STARTED}`),

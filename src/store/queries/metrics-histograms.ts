@@ -66,6 +66,15 @@ function termSums(terms: readonly Term[], sign: 1 | -1): string {
 }
 
 /**
+ * Where the minute stats' part of a split read scans from, and from where runs count as
+ * started within the read (see rolledIncreases).
+ */
+interface ScanRuns {
+  startFromMs: number;
+  scanFromMs: number;
+}
+
+/**
  * Where a rolled read of histogram buckets (either kind) splits: the minutes before the
  * returned time (Unix ms) read the stored increases, the rest the minute stats; the
  * range's start when a quarter from its scan's start on is not rolled up.
@@ -96,10 +105,7 @@ async function splitRead<T>(
   opts: QueryOptions,
   parts: {
     stored: (until: number, scanFromMs: number) => Promise<T[]>;
-    rolled: (
-      s: SeriesSelection,
-      runs?: { startFromMs: number; scanFromMs: number },
-    ) => Promise<T[]>;
+    rolled: (s: SeriesSelection, runs?: ScanRuns) => Promise<T[]>;
     merge: (rows: T[]) => T[];
   },
 ): Promise<T[]> {
@@ -110,7 +116,7 @@ async function splitRead<T>(
   const until = await increasesUntil(store, org, selection, opts);
   if (until <= selection.fromMs) return parts.rolled(selection);
   const scanFromMs = selection.fromMs - selection.lookbackMs;
-  const runs = {
+  const runs: ScanRuns = {
     startFromMs: scanFromMs,
     scanFromMs: Math.max(scanFromMs, until - INCREASE_LOOKBACK_MS),
   };
@@ -124,7 +130,7 @@ async function splitRead<T>(
 }
 
 /** A selection whose lookback reaches back to where `runs` says its scan starts. */
-function scanned(s: SeriesSelection, runs: { scanFromMs: number } | undefined): SeriesSelection {
+function scanned(s: SeriesSelection, runs: ScanRuns | undefined): SeriesSelection {
   return runs === undefined ? s : { ...s, lookbackMs: s.fromMs - runs.scanFromMs };
 }
 
@@ -146,7 +152,7 @@ async function rolledHistogramBuckets(
   org: string,
   rolled: SeriesSelection,
   opts: QueryOptions,
-  runs?: { startFromMs: number; scanFromMs: number },
+  runs?: ScanRuns,
 ): Promise<HistogramRow[]> {
   const l = labels(rolled.groupBy);
   const quarters = await readableQuarters(store, org, 'histogram', scanned(rolled, runs), opts);
@@ -179,7 +185,7 @@ export async function histogramBuckets(
         const q = storedHistogramBuckets({ ...rolled, toMs: until }, l.sql, scanFromMs);
         return read(store, org, HistogramRow, q.sql, { ...q.params, ...l.params }, opts);
       },
-      rolled: (part, startFromMs) => rolledHistogramBuckets(store, org, part, opts, startFromMs),
+      rolled: (part, runs) => rolledHistogramBuckets(store, org, part, opts, runs),
       merge: mergedHistogramRows,
     });
   }
@@ -261,11 +267,13 @@ function mergedRow({ buckets, ...r }: RolledExponentialRow): ExponentialRow {
       side.set(index, (side.get(index) ?? 0) + n);
     });
   }
-  const sorted = (side: Map<number, number>): [number[], number[]] => {
-    const indexes = [...side.keys()].sort((x, y) => x - y);
-    return [indexes, indexes.map((index) => side.get(index)!)];
-  };
-  return { ...r, positive: sorted(sums[0]), negative: sorted(sums[1]), zeroCount };
+  return { ...r, positive: sortedSide(sums[0]), negative: sortedSide(sums[1]), zeroCount };
+}
+
+/** One side's counts by bucket index as indexes ascending and their counts. */
+function sortedSide(side: Map<number, number>): [number[], number[]] {
+  const indexes = [...side.keys()].sort((x, y) => x - y);
+  return [indexes, indexes.map((index) => side.get(index)!)];
 }
 
 /**
@@ -291,7 +299,7 @@ async function rolledExponentialBuckets(
   org: string,
   rolled: SeriesSelection,
   opts: QueryOptions,
-  runs?: { startFromMs: number; scanFromMs: number },
+  runs?: ScanRuns,
 ): Promise<ExponentialRow[]> {
   const l = labels(rolled.groupBy);
   const kind = 'exponential_histogram';
@@ -304,58 +312,45 @@ async function rolledExponentialBuckets(
   return (await read(store, org, RolledExponentialRow, sql, params, opts)).map(mergedRow);
 }
 
-/** One side's buckets, indexes ascending, brought down `d` scales (2^d buckets merge into one). */
-function downscaledSide([indexes, counts]: [number[], number[]], d: number): [number[], number[]] {
-  if (d === 0) return [indexes, counts];
-  const merged = new Map<number, number>();
-  indexes.forEach((index, i) => {
-    const to = Math.floor(index / 2 ** d);
-    merged.set(to, (merged.get(to) ?? 0) + (counts[i] ?? 0));
-  });
-  return [[...merged.keys()], [...merged.values()]];
-}
-
 /**
  * Rows of exponential histogram buckets added up per step and group, at the lowest scale of
- * them all, or `lowest` if lower (each brought down to it first), as one read gives them.
+ * them all, or `lowest` if lower (each brought down to it first, 2^d buckets into one), as
+ * one read gives them.
  */
 export function mergedExponentialRows(rows: ExponentialRow[], lowest = Infinity): ExponentialRow[] {
-  if (rows.length === 0) return rows;
   const scale = rows.reduce((min, r) => Math.min(min, r.scale), lowest);
-  const merged = new Map<string, ExponentialRow>();
-  const add = (
-    to: [number[], number[]],
-    [indexes, counts]: [number[], number[]],
-  ): [number[], number[]] => {
-    const sums = new Map<number, number>(to[0].map((index, i) => [index, to[1][i] ?? 0]));
-    indexes.forEach((index, i) => sums.set(index, (sums.get(index) ?? 0) + (counts[i] ?? 0)));
-    const sorted = [...sums.keys()].sort((x, y) => x - y);
-    return [sorted, sorted.map((index) => sums.get(index)!)];
-  };
+  const merged = new Map<
+    string,
+    { row: ExponentialRow; sides: [Map<number, number>, Map<number, number>] }
+  >();
   for (const r of rows) {
-    const d = r.scale - scale;
-    const row = {
-      ...r,
-      scale,
-      positive: downscaledSide(r.positive, d),
-      negative: downscaledSide(r.negative, d),
-    };
     const key = JSON.stringify([r.bucket, r.labels]);
-    const seen = merged.get(key);
-    if (seen === undefined) {
-      merged.set(key, {
-        ...row,
-        positive: add([[], []], row.positive),
-        negative: add([[], []], row.negative),
-      });
-      continue;
+    let m = merged.get(key);
+    if (m === undefined) {
+      m = {
+        row: { ...r, scale, zeroCount: 0 },
+        sides: [new Map<number, number>(), new Map<number, number>()],
+      };
+      merged.set(key, m);
     }
-    seen.positive = add(seen.positive, row.positive);
-    seen.negative = add(seen.negative, row.negative);
-    seen.zeroCount += row.zeroCount;
-    seen.zeroThreshold = Math.max(seen.zeroThreshold, row.zeroThreshold);
+    m.row.zeroCount += r.zeroCount;
+    m.row.zeroThreshold = Math.max(m.row.zeroThreshold, r.zeroThreshold);
+    const d = 2 ** (r.scale - scale);
+    [r.positive, r.negative].forEach(([indexes, counts], s) => {
+      const side = m.sides[s]!;
+      indexes.forEach((index, i) => {
+        const to = Math.floor(index / d);
+        side.set(to, (side.get(to) ?? 0) + (counts[i] ?? 0));
+      });
+    });
   }
-  return [...merged.values()].sort(byLabelsThenBucket);
+  return [...merged.values()]
+    .map(({ row, sides }) => ({
+      ...row,
+      positive: sortedSide(sides[0]),
+      negative: sortedSide(sides[1]),
+    }))
+    .sort(byLabelsThenBucket);
 }
 
 /** Bucket indexes of one side at the read's common scale `target`. */
@@ -386,7 +381,7 @@ export async function exponentialBuckets(
         const kept = rows.filter((r) => r.kept === 1).map((r) => mergedRow(r));
         return mergedExponentialRows(kept, lowest);
       },
-      rolled: (part, startFromMs) => rolledExponentialBuckets(store, org, part, opts, startFromMs),
+      rolled: (part, runs) => rolledExponentialBuckets(store, org, part, opts, runs),
       merge: (rows) => mergedExponentialRows(rows),
     });
   }

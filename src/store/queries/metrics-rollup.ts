@@ -422,7 +422,7 @@ function windowedGroups(kind: RolledKind, source: GroupSource, buckets: boolean)
  * Whether a group continues the previous group of its series in a read: that group ends
  * at most STALE_MS before the group's first point, as in the points' read (see `weighted`).
  */
-const CONTINUES = `(has_lag AND qT >= fpT - toIntervalMillisecond(${STALE_MS}))`;
+export const CONTINUES = `(has_lag AND qT >= fpT - toIntervalMillisecond(${STALE_MS}))`;
 
 /** A run starting at StartTimeUnix starts within the read (bound as startFromMs). */
 const STARTS_IN_READ = 'StartTimeUnix >= fromUnixTimestamp64Milli({startFromMs:Int64})';
@@ -511,14 +511,13 @@ export function rolledIncreases(
  * group (cont), and without it, with a run that started within the read (started) and
  * before it (alone). A read picks one per group.
  */
-export const INCREASE_FORMS = ['cont', 'started', 'alone'] as const;
-export type IncreaseForm = (typeof INCREASE_FORMS)[number];
+export type IncreaseForm = 'cont' | 'started' | 'alone';
 
 /**
  * The windowed minute groups of every metric of a rolled histogram type over `rows` (the
  * minute rollup with a WHERE clause), from fromMs, for a roll-up of their increases: with
  * the series' identity (MetricName, ServiceName, Series, ...), scope and attributes (scope,
- * attrs), and per form of INCREASE_FORMS the terms, over columns of `sql` (with buckets,
+ * attrs), and per IncreaseForm the terms, over columns of `sql` (with buckets,
  * `kept` says whether the group gives a row, see rolledIncreases).
  */
 export function increaseGroups(
