@@ -19,7 +19,15 @@ import { percentile, runLoad, Senders, type LoadResult } from './load.js';
 import { buildPool, poolSize, type Pool } from './payloads.js';
 import { writePool } from './pool-file.js';
 import { runRawPhase } from './raw-phase.js';
-import { logPhase, mib, note, reportServerSide, soakSummary } from './progress.js';
+import {
+  engineSample,
+  logPhase,
+  mib,
+  note,
+  reportServerSide,
+  soakSummary,
+  type EngineSample,
+} from './progress.js';
 import {
   recordResults,
   resultsLine,
@@ -238,21 +246,33 @@ async function main(): Promise<number> {
       note(`soak: ${opts.soak} s of mixed load`);
       const fromMs = sampler.samples.at(-1)?.atMs ?? 0;
       const s = sampler;
+      const child = server;
+      const engine: EngineSample[] = [];
       const result = await runLoad({
         senders,
         pools: SIGNALS.map((x) => pools.get(x)!),
         seconds: opts.soak,
         concurrency: opts.concurrency,
         tickMs: 10_000,
-        onTick: (ms) => note(`  soak ${(ms / 1000).toFixed(0)} s: RSS ${mib(s.latest())}`),
+        onTick: (ms) =>
+          void child
+            .metrics()
+            .then(engineSample, () => ({ tracked: NaN, caches: NaN }))
+            .then((e) => {
+              engine.push(e);
+              note(
+                `  soak ${(ms / 1000).toFixed(0)} s: RSS ${mib(s.latest())}, engine tracked ${mib(e.tracked)}, caches ${mib(e.caches)}`,
+              );
+            }),
       });
       for (const signal of SIGNALS) {
         failed += result.stats[signal]!.failed;
         logPhase(signal, result, sampler.latest());
       }
-      soak = soakSummary(sampler, fromMs, opts.soak);
+      soak = soakSummary(sampler, fromMs, opts.soak, engine);
       note(
-        `  soak RSS: first third ${mib(soak.firstThirdRss)}, last third ${mib(soak.lastThirdRss)}, max ${mib(soak.maxRss)}`,
+        `  soak RSS: first third ${mib(soak.firstThirdRss)}, last third ${mib(soak.lastThirdRss)}, max ${mib(soak.maxRss)}; ` +
+          `engine tracked: first third ${mib(soak.firstThirdEngine)}, last third ${mib(soak.lastThirdEngine)}`,
       );
     }
 

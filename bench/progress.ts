@@ -62,16 +62,48 @@ export function logPhase(signal: Signal, result: LoadResult, rssBytes: number): 
   for (const [reason, n] of s.errors) note(`  FAILED ${n}× ${signal}: ${reason}`);
 }
 
-/** RSS over the soak: means of its first and last thirds, and the highest sample. */
-export function soakSummary(sampler: RssSampler, fromMs: number, seconds: number): SoakSummary {
+/** The engine's memory figures of one /metrics scrape, in bytes. */
+export interface EngineSample {
+  tracked: number;
+  caches: number;
+}
+
+/** The engine's figures in a /metrics text (NaN where missing). */
+export function engineSample(metrics: string): EngineSample {
+  const gauge = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+  return {
+    tracked: gauge('gridscope_store_memory_tracked_bytes'),
+    caches: gauge('gridscope_store_cache_bytes'),
+  };
+}
+
+/**
+ * RSS over the soak: means of its first and last thirds, and the highest sample; and the
+ * means of the engine's tracked memory in the first and last third of `engine`.
+ */
+export function soakSummary(
+  sampler: RssSampler,
+  fromMs: number,
+  seconds: number,
+  engine: readonly EngineSample[],
+): SoakSummary {
   const samples = sampler.samples.filter((s) => s.atMs >= fromMs);
-  const third = Math.max(1, Math.floor(samples.length / 3));
-  const mean = (xs: typeof samples) =>
-    xs.reduce((n, s) => n + s.rssBytes, 0) / Math.max(1, xs.length);
+  const thirds = <T>(xs: readonly T[], value: (x: T) => number) => {
+    const third = Math.max(1, Math.floor(xs.length / 3));
+    const mean = (part: readonly T[]) =>
+      part.length === 0 ? NaN : part.reduce((n, x) => n + value(x), 0) / part.length;
+    return [mean(xs.slice(0, third)), mean(xs.slice(-third))] as const;
+  };
+  const [firstThirdRss, lastThirdRss] = thirds(samples, (s) => s.rssBytes);
+  const tracked = engine.filter((e) => !Number.isNaN(e.tracked));
+  const [firstThirdEngine, lastThirdEngine] = thirds(tracked, (e) => e.tracked);
   return {
     seconds,
-    firstThirdRss: mean(samples.slice(0, third)),
-    lastThirdRss: mean(samples.slice(-third)),
+    firstThirdRss: firstThirdRss || 0,
+    lastThirdRss: lastThirdRss || 0,
     maxRss: samples.reduce((m, s) => Math.max(m, s.rssBytes), 0),
+    firstThirdEngine,
+    lastThirdEngine,
   };
 }

@@ -27,6 +27,12 @@ export interface SoakSummary {
   firstThirdRss: number;
   lastThirdRss: number;
   maxRss: number;
+  /**
+   * Mean memory the engine tracked (its queries, inserts, merges and caches) in the first
+   * and last third, from the server's /metrics every 10 s; NaN when it reported none.
+   */
+  firstThirdEngine: number;
+  lastThirdEngine: number;
 }
 
 export interface RunInfo {
@@ -80,7 +86,8 @@ Columns:
 - **ratio**: end-to-end / raw.
 - **p99 ms**: 99th-percentile request latency of that signal's end-to-end requests.
 - **peak RSS**: the server process's VmHWM (the embedded engine included), MiB.
-- **soak**: with \`--soak S\`, mean RSS of the first and last third of S seconds of mixed load, MiB.
+- **soak**: with \`--soak S\`, mean RSS of the first and last third of S seconds of mixed load, MiB,
+  and in brackets the same of the memory the engine itself tracks (\`gridscope_store_memory_tracked_bytes\`).
 - **failed**: requests not answered with a full success (must be 0).
 - **machine**: cores and memory as the OS reports them; **commit**: \`git describe\` of the tree.
 
@@ -116,7 +123,10 @@ export function resultsLine(date: Date, summary: Summary, run: RunInfo, cwd: str
     s.p99Ms.toFixed(0),
   ];
   const soak = run.soak
-    ? `${run.soak.seconds} s: ${mib(run.soak.firstThirdRss)} → ${mib(run.soak.lastThirdRss)} MiB`
+    ? `${run.soak.seconds} s: ${mib(run.soak.firstThirdRss)} → ${mib(run.soak.lastThirdRss)} MiB` +
+      (Number.isNaN(run.soak.firstThirdEngine)
+        ? ''
+        : ` (engine ${mib(run.soak.firstThirdEngine)} → ${mib(run.soak.lastThirdEngine)})`)
     : '-';
   const machine = `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.versions.node}`;
   const row = [

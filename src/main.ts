@@ -26,6 +26,7 @@ import {
   type NowNanos,
 } from './ingest/otlp/index.js';
 import type { Logger } from './lib/logger.js';
+import { EngineMemoryGauges } from './lib/engine-gauges.js';
 import { Registry } from './lib/metrics.js';
 import { packageVersion } from './lib/paths.js';
 import { Store, type Backend } from './store/index.js';
@@ -239,6 +240,10 @@ export async function startGridscope(
     'Memory of buffers held by JavaScript objects.',
     () => process.memoryUsage().external,
   );
+  // The engine's own account of its memory, read when /metrics is scraped: RSS growing
+  // with these is the engine's caches or merges; growing without them, memory the
+  // allocator keeps.
+  const engineMemory = new EngineMemoryGauges(() => store.engineMemory(), registry);
   // Registered before the store reports ready, so that /metrics has them from then on.
   registry.gauge(
     'gridscope_service_map_pending_chunks',
@@ -297,7 +302,12 @@ export async function startGridscope(
   };
   const opsServer = await listen(
     apiApp({
-      ops: { registry, version, ready: async () => ready && (await store.ping()) },
+      ops: {
+        registry,
+        version,
+        ready: async () => ready && (await store.ping()),
+        refresh: () => engineMemory.refresh(),
+      },
       deps: {
         orgs,
         keys,

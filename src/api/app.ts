@@ -6,6 +6,8 @@ export interface OpsAppOptions {
   /** True once the store answers and every organization's migrations are done. */
   ready: () => Promise<boolean>;
   version: string;
+  /** Brings gauges read from elsewhere up to date before /metrics renders; never throws. */
+  refresh?: () => Promise<void>;
 }
 
 /** Liveness, readiness and Gridscope's own metrics. */
@@ -16,10 +18,11 @@ export function opsApp(opts: OpsAppOptions): Hono {
     const ready = await opts.ready().catch(() => false);
     return c.json({ status: ready ? 'ready' : 'not ready' }, ready ? 200 : 503);
   });
-  app.get('/metrics', (c) =>
-    c.body(opts.registry.render(), 200, {
+  app.get('/metrics', async (c) => {
+    await opts.refresh?.();
+    return c.body(opts.registry.render(), 200, {
       'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-    }),
-  );
+    });
+  });
   return app;
 }

@@ -1,5 +1,11 @@
 // Public API of the store: the only code that talks to ClickHouse.
-export { Store, type StoreOptions, type TableRows, type QueryOptions } from './store.js';
+export {
+  Store,
+  type StoreOptions,
+  type TableRows,
+  type QueryOptions,
+  type EngineMemory,
+} from './store.js';
 export { BASELINE_SETTINGS, statementSettings, type Backend } from './client.js';
 export { renderDdl, splitStatements, loadMigrations, type DdlTarget } from './ddl.js';
 export { ttlClause, type Retention } from './retention.js';

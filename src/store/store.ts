@@ -53,6 +53,15 @@ function clickhouseCode(err: unknown): string | undefined {
 
 const byteLength = (chunks: readonly Uint8Array[]) => chunks.reduce((n, c) => n + c.length, 0);
 
+/** The engine's memory in bytes (Store.engineMemory). */
+export interface EngineMemory {
+  tracked: number;
+  merges: number;
+  caches: number;
+  marks: number;
+  primaryIndex: number;
+}
+
 /** Rows of one request for one table. */
 export interface TableRows {
   table: TableName;
@@ -287,6 +296,36 @@ export class Store {
     for (const r of this.readSessions) if (r.inFlight < least.inFlight) least = r;
     return least.run(statement);
   };
+
+  /**
+   * The engine's memory figures (ClickHouse's `system.metrics`): what it tracks for queries,
+   * inserts and merges, what merges alone use, and what its caches hold. For a server, the
+   * server's, over all its databases.
+   */
+  async engineMemory(): Promise<EngineMemory> {
+    const rows = await this.read(async (client) => {
+      const rs = await client.query({
+        query: `SELECT sumIf(value, metric = 'MemoryTracking') AS tracked,
+            sumIf(value, metric = 'MergesMutationsMemoryTracking') AS merges,
+            sumIf(value, metric LIKE '%CacheBytes') AS caches,
+            sumIf(value, metric = 'MarkCacheBytes') AS marks,
+            sumIf(value, metric = 'PrimaryIndexCacheBytes') AS primaryIndex
+          FROM system.metrics`,
+        format: 'JSONEachRow',
+        clickhouse_settings: statementSettings({ os_thread_priority: this.readNice }),
+      });
+      return await rs.json<Record<keyof EngineMemory, string | number>>();
+    });
+    const row = rows[0];
+    const n = (k: keyof EngineMemory) => Number(row?.[k] ?? NaN);
+    return {
+      tracked: n('tracked'),
+      merges: n('merges'),
+      caches: n('caches'),
+      marks: n('marks'),
+      primaryIndex: n('primaryIndex'),
+    };
+  }
 
   /** True when the engine answers. */
   async ping(): Promise<boolean> {

@@ -147,6 +147,18 @@ describe('full queue', () => {
     expect(gauge('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
     expect(gauge('nodejs_heap_size_used_bytes')).toBeLessThan(rss);
     expect(gauge('nodejs_external_memory_bytes')).toBeGreaterThan(0);
+    // The engine's own figures, read from it at the scrape: the memory it tracks (which
+    // includes its caches) and its caches, each a part of the process's memory.
+    const tracked = gauge('gridscope_store_memory_tracked_bytes');
+    expect(tracked).toBeGreaterThan(0);
+    expect(tracked).toBeLessThan(rss);
+    const caches = gauge('gridscope_store_cache_bytes');
+    expect(caches).toBeGreaterThanOrEqual(
+      gauge('gridscope_store_mark_cache_bytes') +
+        gauge('gridscope_store_primary_index_cache_bytes'),
+    );
+    expect(caches).toBeLessThan(rss);
+    expect(gauge('gridscope_store_merge_memory_bytes')).toBeGreaterThanOrEqual(0);
   });
 });
 

@@ -1,0 +1,71 @@
+import type { EngineMemory } from '../store/index.js';
+import type { Registry } from './metrics.js';
+
+/** How long a scrape waits for the engine's figures before it shows the last ones. */
+export const ENGINE_READ_TIMEOUT_MS = 2000;
+
+const GAUGES: [keyof EngineMemory, string, string][] = [
+  [
+    'tracked',
+    'gridscope_store_memory_tracked_bytes',
+    'Memory the ClickHouse engine tracks for its queries, inserts, merges and caches.',
+  ],
+  [
+    'merges',
+    'gridscope_store_merge_memory_bytes',
+    'Memory of the ClickHouse engine background merges and mutations.',
+  ],
+  [
+    'caches',
+    'gridscope_store_cache_bytes',
+    'Bytes held by all the ClickHouse engine caches (marks, primary index, conditions and others).',
+  ],
+  ['marks', 'gridscope_store_mark_cache_bytes', 'Bytes of the ClickHouse engine mark cache.'],
+  [
+    'primaryIndex',
+    'gridscope_store_primary_index_cache_bytes',
+    'Bytes of the ClickHouse engine primary index cache.',
+  ],
+];
+
+/**
+ * Gauges of the store engine's memory at /metrics, read from the engine when /metrics is
+ * scraped (`refresh`). A read that fails or takes longer than `timeoutMs` leaves the last
+ * figures (NaN before the first).
+ */
+export class EngineMemoryGauges {
+  private last: EngineMemory = {
+    tracked: NaN,
+    merges: NaN,
+    caches: NaN,
+    marks: NaN,
+    primaryIndex: NaN,
+  };
+  private inFlight: Promise<void> | null = null;
+
+  constructor(
+    private readonly read: () => Promise<EngineMemory>,
+    registry: Registry,
+    private readonly timeoutMs = ENGINE_READ_TIMEOUT_MS,
+  ) {
+    for (const [key, name, help] of GAUGES) registry.gauge(name, help, () => this.last[key]);
+  }
+
+  /** Reads the figures again; scrapes at once share one read. Never throws. */
+  async refresh(): Promise<void> {
+    this.inFlight ??= this.read()
+      .then((m) => {
+        this.last = m;
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight = null;
+      });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.inFlight,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+}
