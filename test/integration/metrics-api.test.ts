@@ -2400,6 +2400,60 @@ describe('minute rollups', () => {
     await aside(all, sameAsPoints);
   });
 
+  it('a split read keeps the lowest scale its stored part scanned, when none of that part is in range', async () => {
+    // x's first point, at scale 1, lies only in the scan of a read of the hour before T0 and
+    // the quarter from T0 (in quarter hours, 15 minutes' lookback); its next points, at scale
+    // 3, in the quarter from T0, more than an hour later. Read from the minutes, the answer
+    // is at scale 1. Once the quarters before T0 are rolled up and the one from T0 is
+    // written again, the read takes the hour from the stored increases, where x has no
+    // minute in range, and the quarter from the minutes, whose scan starts an hour before T0.
+    const x = (sec: number, scale: number, bucketCounts: number[]) => ({
+      ...expPoint(sec, -36_000, scale, { offset: 0, bucketCounts }, 0),
+      attributes: kv({ s: 'x' }),
+    });
+    const send = (name: string, points: unknown[]) =>
+      sendOtlp([
+        resource('worker', [
+          {
+            name,
+            unit: 's',
+            exponentialHistogram: { aggregationTemporality: 2, dataPoints: points },
+          },
+        ]),
+      ]);
+    await send('lowest.exp', [x(-4200, 1, [1, 1]), x(120, 3, [1, 1]), x(300, 3, [3, 5])]);
+    const read = async () =>
+      (
+        await series({
+          metric: 'lowest.exp',
+          aggregation: 'p50',
+          from: String(at(-3600)),
+          to: String(at(600)),
+          step: '15m',
+        })
+      ).body.series as { points: { time: string; value: number | null }[] }[];
+    const fromMinutes = await read();
+    expect(fromMinutes).toHaveLength(1);
+    const median = fromMinutes[0]!.points.find((p) => p.time === iso(T0))!.value!;
+    // Six observations in the scale-1 bucket (1, √2]: the median is its geometric middle.
+    // At scale 3 it would be 2^(5/32), a quarter into the second of (1, 2^⅛], (2^⅛, 2^¼].
+    expect(median).toBeCloseTo(2 ** (1 / 4), 9);
+
+    await quarterRoller().pass();
+    await send('lowest.other', [x(200, 3, [1])]);
+    expect(await pendingQuarters(gs.store, 'acme', 0)).toContain(T0);
+    const minute = (table: string) =>
+      rows<{ c: string }>(
+        gs,
+        `SELECT count() AS c FROM {db:Identifier}.${table}
+          WHERE MetricName = 'lowest.exp' AND Minute < toDateTime(${T0 / 1000})`,
+        {},
+        'acme',
+      );
+    expect(Number((await minute('gridscope_exp_histogram_increases_1m'))[0]!.c)).toBe(1);
+    expect(await read()).toEqual(fromMinutes);
+  });
+
   it('reads of an hour or more answer each step as the points do, from the rollups alone', async () => {
     const fromPoints: Record<string, Record<string, number | null>> = {};
     for (const [name, q] of READS) {

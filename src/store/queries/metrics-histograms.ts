@@ -372,17 +372,20 @@ export async function exponentialBuckets(
   const rolled = rollupSelection('exponential_histogram', s);
   if (rolled !== null) {
     const l = labels(rolled.groupBy);
+    // The lowest scale the stored part scanned, which holds for the whole answer even when
+    // none of that part's rows is kept.
+    let lowest = Infinity;
     return splitRead(store, org, rolled, opts, {
       stored: async (until, scanFromMs) => {
         const q = storedExponentialBuckets({ ...rolled, toMs: until }, l.sql, scanFromMs);
         const params = { ...q.params, ...l.params };
         const rows = await read(store, org, StoredExponentialRow, q.sql, params, opts);
-        const lowest = rows.reduce((min, r) => Math.min(min, r.lowest), Infinity);
+        lowest = rows.reduce((min, r) => Math.min(min, r.lowest), Infinity);
         const kept = rows.filter((r) => r.kept === 1).map((r) => mergedRow(r));
         return mergedExponentialRows(kept, lowest);
       },
       rolled: (part, runs) => rolledExponentialBuckets(store, org, part, opts, runs),
-      merge: (rows) => mergedExponentialRows(rows),
+      merge: (rows) => mergedExponentialRows(rows, lowest),
     });
   }
   const table = METRIC_TABLES.exponential_histogram;
