@@ -317,6 +317,7 @@ export async function startGridscope(
         health,
         collectors,
         metricTypes,
+        metricsRetentionDays: config.retentionMetricsDays,
         queryLimits: {
           timeoutMs: config.queryTimeoutMs,
           maxRangeMs: config.queryMaxRangeDays * 86_400_000,

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
@@ -11,7 +12,7 @@ import { renderDocs } from './docs.js';
 import type { ApiEnv } from './env.js';
 import { errorResponse, validationError } from './errors.js';
 import { authenticate } from './middleware/auth.js';
-import { rateLimit, TokenBuckets } from './middleware/rate-limit.js';
+import { addressBucket, rateLimit, takeToken, TokenBuckets } from './middleware/rate-limit.js';
 import { requestId } from './middleware/request-id.js';
 import type { RouteRegistrar } from './route.js';
 import { registerCreateKey } from './routes/api-keys/create-key.js';
@@ -93,6 +94,7 @@ export function apiApp(opts: ApiAppOptions): OpenAPIHono<ApiEnv> {
   }
   app.use('*', async (c, next) => {
     c.set('defaultOrg', opts.defaultOrg);
+    c.set('orgExists', (org) => opts.deps.orgs.exists(org));
     await next();
   });
   app.route('/', opsApp(opts.ops));
@@ -130,8 +132,16 @@ export function apiApp(opts: ApiAppOptions): OpenAPIHono<ApiEnv> {
     }),
   );
   const lookup = (key: string): Principal | undefined => opts.deps.keys.authenticate(key);
-  app.use('/api/v1/*', authenticate(opts.auth === 'off' ? 'off' : lookup));
   const buckets = new TokenBuckets(opts.rateLimit.perSecond, opts.rateLimit.burst, opts.deps.clock);
+  // Requests without a valid key count against their client address, so that guessing
+  // keys is limited like calling with one.
+  const refused = (c: Context<ApiEnv>) =>
+    takeToken(
+      buckets,
+      addressBucket(c.get('clientAddress')),
+      'unauthenticated calls from this address',
+    );
+  app.use('/api/v1/*', authenticate(opts.auth === 'off' ? 'off' : lookup, refused));
   app.use('/api/v1/*', rateLimit(buckets));
   for (const register of ROUTES) register(app, opts.deps);
 

@@ -44,6 +44,8 @@ export interface ApiDeps {
   health: () => Promise<HealthReport>;
   /** Scrape jobs (collectors) of the organizations. */
   collectors: Collectors;
+  /** Days metric points are kept (0: forever); pushed points older than that are refused. */
+  metricsRetentionDays: number;
 }
 
 /** Who, from where, in which request: recorded with every change. */

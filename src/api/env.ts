@@ -11,5 +11,7 @@ export interface ApiEnv {
     org: string | null;
     /** The organization of platform-admin calls that name none. */
     defaultOrg: string;
+    /** Whether an organization exists and is not deleted. */
+    orgExists: (org: string) => Promise<boolean>;
   };
 }

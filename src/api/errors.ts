@@ -40,6 +40,13 @@ function fromHttpException(e: HTTPException): AppError {
   if (status === 413) return new AppError('LIMIT_EXCEEDED', e.message || 'request body too large');
   if (status === 401) return new AppError('UNAUTHORIZED', e.message || 'unauthorized');
   if (status === 404) return new AppError('NOT_FOUND', e.message || 'not found');
+  if (status === 415) {
+    // A JSON body sent without its type (curl -d sends a form's).
+    const message = 'must be application/json for a JSON body';
+    return new AppError('VALIDATION', `content-type: ${message}`, {
+      details: [{ location: 'header', field: 'content-type', message }],
+    });
+  }
   if (status >= 400 && status < 500)
     return new AppError('VALIDATION', e.message || 'invalid request');
   return new AppError('INTERNAL', e.message || 'internal error', { cause: e });

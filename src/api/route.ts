@@ -29,9 +29,22 @@ const COMMON_ERRORS = {
   400: error('invalid request; `details` names each offending field'),
   401: error('missing or invalid API key'),
   403: error('the key may not do this'),
+  413: error('the body, the answer or the time a read took is over its limit'),
   429: error('rate limit exceeded; see Retry-After'),
   500: error('internal error'),
 } as const;
+
+/** The header with which the platform admin names the organization of a call. */
+const ORG_PARAMETER = {
+  name: 'X-Gridscope-Org',
+  in: 'header',
+  required: false,
+  schema: { type: 'string' },
+  description:
+    'the organization to act on, for the platform admin (default: --default-org); an organization key acts on its own, and naming another answers 403',
+} as const;
+
+const ORG_NOT_FOUND = error('the organization named does not exist (or was deleted)');
 
 /** The OpenAPI extension naming the role a route needs. */
 export const ROLE_EXTENSION = 'x-gridscope-role';
@@ -49,6 +62,9 @@ const ROLE_TEXT: Record<RouteRole, string> = {
  * the handler, and the OpenAPI document states the role and the common error answers.
  */
 export function route<const R extends Omit<RouteConfig, 'middleware'>>(role: RouteRole, config: R) {
+  const inOrg = role !== 'platform';
+  // Routes under /orgs/{org} take the organization from their path.
+  const byHeader = inOrg && !config.path.includes('{org}');
   return createRoute({
     ...config,
     description:
@@ -56,7 +72,8 @@ export function route<const R extends Omit<RouteConfig, 'middleware'>>(role: Rou
     security: [{ bearer: [] }],
     [ROLE_EXTENSION]: role,
     middleware: [requireRole(role)] as const,
-    responses: { ...COMMON_ERRORS, ...config.responses },
+    ...(byHeader ? { parameters: [ORG_PARAMETER] } : {}),
+    responses: { ...COMMON_ERRORS, ...(inOrg ? { 404: ORG_NOT_FOUND } : {}), ...config.responses },
   });
 }
 

@@ -52,8 +52,10 @@ export function stepSeconds(text: string, field = 'step'): number {
 
 /**
  * The step of a time series: `30s`, `1m`, `5m`, `1h`, `1d` or seconds. Absent, the
- * smallest of the usual steps that keeps the range within `targetPoints`; a step giving
- * more than `maxPoints` buckets is refused.
+ * smallest of the usual steps that keeps the range within `targetPoints` steps wherever it
+ * starts (steps are aligned to multiples of the step, so a range can touch one more than
+ * its length holds), or whole days beyond them; a step giving more than `maxPoints`
+ * buckets is refused.
  */
 export function parseStepSeconds(
   text: string | undefined,
@@ -65,8 +67,8 @@ export function parseStepSeconds(
   if (text === undefined) {
     const usual = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
     seconds =
-      usual.find((s) => rangeMs / 1000 / s <= opts.targetPoints) ??
-      Math.ceil(rangeMs / 1000 / opts.targetPoints);
+      usual.find((s) => Math.ceil(rangeMs / 1000 / s) + 1 <= opts.targetPoints) ??
+      Math.ceil(rangeMs / 86_400_000 / (opts.targetPoints - 1)) * 86_400;
   } else {
     seconds = stepSeconds(text, field);
   }

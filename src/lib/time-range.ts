@@ -20,6 +20,14 @@ export function parseTime(text: string, nowMs: number, field: string): number {
   const t = text.trim();
   const rel = /^now(?:-(\d{1,9})([smhdw]))?$/.exec(t);
   if (rel) return rel[1] ? nowMs - Number(rel[1]) * UNIT_MS[rel[2]!]! : nowMs;
+  // Ten digits (with or without a fraction) are Unix seconds of 2001 to 2286, as Prometheus
+  // writes times; as milliseconds they would fall in the first months of 1970.
+  if (/^\d{10}(\.\d+)?$/.test(t)) {
+    throw fieldError(
+      field,
+      `${t} looks like Unix seconds; times here are Unix milliseconds (${Math.round(Number(t) * 1000)}), RFC 3339 or now-1h`,
+    );
+  }
   if (/^\d{1,16}$/.test(t)) return Number(t);
   if (RFC3339.test(t)) {
     const ms = Date.parse(t.replace(' ', 'T'));

@@ -13,11 +13,22 @@ export const Organization = z.object({
 });
 export type Organization = z.infer<typeof Organization>;
 
+/** An organization's display name: 1 to 200 characters, none of them a control character. */
+const OrgName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine(
+    (s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f),
+    'must not contain control characters',
+  );
+
 export const CreateOrganization = z.object({
   id: OrgId,
-  name: z.string().trim().min(1).max(200),
+  name: OrgName,
 });
 export type CreateOrganization = z.infer<typeof CreateOrganization>;
 
-export const UpdateOrganization = z.object({ name: z.string().trim().min(1).max(200) });
+export const UpdateOrganization = z.object({ name: OrgName });
 export type UpdateOrganization = z.infer<typeof UpdateOrganization>;

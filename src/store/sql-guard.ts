@@ -11,6 +11,14 @@ import { fieldError } from '../lib/errors.js';
 const FORBIDDEN_FUNCTIONS =
   /^(file|url|s3|s3cluster|gcs|hdfs|azureblobstorage|remote|remotesecure|cluster|clusterallreplicas|mysql|postgresql|jdbc|odbc|sqlite|mongodb|redis|executable|input|joinget|joingetornull|hascolumnintable|getmacro|getserverport|fqdn|hostname|shardnum|shardcount|globalvariable|filesystemavailable|filesystemcapacity|filesystemunreserved|dictget\w*|dicthas|dictisin|dictgethierarchy|dictgetchildren|dictgetdescendants)$/i;
 
+/**
+ * Tables of an organization's database that its SQL may not read, with where they are
+ * read instead: the audit trail is for administrators, through its own routes.
+ */
+const PRIVATE_TABLES: ReadonlyMap<string, string> = new Map([
+  ['gridscope_audit_log', 'the audit trail; read it with GET /api/v1/monitoring/audit-logs'],
+]);
+
 /** IN-family functions, whose right side may name a table. */
 const IN_FUNCTIONS = /^(global)?(not)?(null)?in$/i;
 
@@ -94,6 +102,8 @@ export function checkSelectAst(lines: readonly string[], database: string): void
           `table ${name} is outside this organization's database; name tables without a database`,
         );
       }
+      const why = PRIVATE_TABLES.get(name.slice(dot + 1));
+      if (why !== undefined) refuse(`table ${name} is not readable here: it is ${why}`);
     }
     if (k === 'Function') {
       const name = argument(n);

@@ -11,7 +11,7 @@ import { CollectorRepo } from './collectors.js';
 import { migrate } from './migrations.js';
 import { PlatformRepo } from './platform.js';
 import { Db } from './sql.js';
-import { UserSql, type UserSqlLimits, type UserSqlResult } from './user-sql.js';
+import { executionSeconds, UserSql, type UserSqlLimits, type UserSqlResult } from './user-sql.js';
 import { applyRetention, type Retention } from './retention.js';
 import type { TableName } from './tables.js';
 import type { WriteOptions } from './writer.js';
@@ -243,9 +243,7 @@ export class Store {
     opts: QueryOptions = {},
   ): Promise<unknown[]> {
     const own =
-      opts.timeoutMs === undefined
-        ? {}
-        : { max_execution_time: Math.max(1, Math.ceil(opts.timeoutMs / 1000)) };
+      opts.timeoutMs === undefined ? {} : { max_execution_time: executionSeconds(opts.timeoutMs) };
     try {
       return await this.read(async (client) => {
         const rs = await client.query({

@@ -28,12 +28,24 @@ const JsonResult = z.object({
 /** ClickHouse error codes that mean the statement hit a Gridscope limit. */
 const LIMIT_CODES = new Set(['159', '396', '241', '158', '307']);
 
+/**
+ * The code and first line of an engine error. Its suggestions of similar names that name a
+ * database are left out: they can be tables of other databases.
+ */
 function clickhouseError(err: unknown): { code: string; message: string } | undefined {
   const e = err as { code?: unknown; message?: unknown } | null;
   if (!e || (typeof e.code !== 'string' && typeof e.code !== 'number')) return undefined;
   if (!/^\d+$/.test(String(e.code))) return undefined;
   const message = typeof e.message === 'string' ? e.message : '';
-  return { code: String(e.code), message: message.split('\n')[0]!.trim() };
+  const first = message
+    .split('\n')[0]!
+    .replace(/\s*Maybe you meant\b[^?]*\.[^?]*\?\.?(?=\s*(?:\(|$))/g, '');
+  return { code: String(e.code), message: first.trim() };
+}
+
+/** Seconds of a time limit in milliseconds, as the engine's max_execution_time takes them. */
+export function executionSeconds(timeoutMs: number): number {
+  return Math.max(0.001, timeoutMs / 1000);
 }
 
 /**
@@ -79,7 +91,11 @@ export class UserSql {
     const client = this.client(database);
     const settings = (maxRows: number): ClickHouseSettings => ({
       readonly: '2',
-      max_execution_time: Math.max(1, Math.ceil(limits.timeoutMs / 1000)),
+      max_execution_time: executionSeconds(limits.timeoutMs),
+      // No digit of a 64-bit integer is lost to a JSON number, and NaN and the infinities
+      // stay values: as strings, as ClickHouse's JSON gives them by default.
+      output_format_json_quote_64bit_integers: 1,
+      output_format_json_quote_denormals: 1,
       max_result_rows: String(maxRows),
       max_result_bytes: String(limits.maxBytes),
       result_overflow_mode: 'throw',
@@ -109,10 +125,10 @@ export class UserSql {
       const body = JsonResult.parse(await rs.json());
       // The engine does not count rows that arrayJoin multiplies after its check.
       if (body.rows > limits.maxRows) {
-        throw new AppError(
-          'LIMIT_EXCEEDED',
-          `sql: the result has ${body.rows} rows, more than ${limits.maxRows}; add a LIMIT or aggregate`,
-        );
+        const message = `the result has ${body.rows} rows, more than ${limits.maxRows}; add a LIMIT or aggregate`;
+        throw new AppError('LIMIT_EXCEEDED', `sql: ${message}`, {
+          details: [{ location: 'body', field: 'sql', message }],
+        });
       }
       return {
         columns: body.meta,
@@ -133,7 +149,9 @@ export class UserSql {
           'LIMIT_EXCEEDED',
           `sql: ${ch.message} (limits: ${limits.timeoutMs} ms, ${limits.maxRows} rows, ${limits.maxBytes} bytes)`,
           {
-            details: { clickhouseCode: ch.code },
+            details: [
+              { location: 'body', field: 'sql', message: ch.message, clickhouseCode: ch.code },
+            ],
           },
         );
       }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENAPI_PATH, ROLE_EXTENSION } from '../../src/api/index.js';
 import type { Gridscope } from '../../src/main.js';
@@ -54,11 +55,42 @@ afterAll(async () => {
 });
 
 describe('API conventions', () => {
+  it('names the content type a JSON body needs when it comes as another', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const r = await fetch(`${urls(gs).ops}/api/v1/orgs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': type },
+        body: JSON.stringify({ id: 'typed', name: 'Typed' }),
+      });
+      expect(r.status, type).toBe(400);
+      const body = (await r.json()) as { error: { message: string; details: unknown } };
+      expect(body.error.message).toBe('content-type: must be application/json for a JSON body');
+      expect(body.error.details).toEqual([
+        expect.objectContaining({ location: 'header', field: 'content-type' }),
+      ]);
+    }
+    const orgs = await call('GET', '/api/v1/orgs', { key: ADMIN });
+    expect(orgs.body.items.map((o: { id: string }) => o.id)).not.toContain('typed');
+  });
+
   it('serves the OpenAPI 3.1 document and its rendering without a key', async () => {
     const doc = await call('GET', OPENAPI_PATH);
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths)).toContain('/api/v1/orgs/{org}/api-keys');
+    // Routes of an organization document the header that names it (unless their path
+    // does) and the answers for an unknown organization and for limits.
+    const logs = doc.body.paths['/api/v1/monitoring/logs'].get;
+    expect(logs.parameters).toContainEqual(
+      expect.objectContaining({ name: 'X-Gridscope-Org', in: 'header', required: false }),
+    );
+    expect(Object.keys(logs.responses)).toEqual(expect.arrayContaining(['404', '413', '429']));
+    const listKeys = doc.body.paths['/api/v1/orgs/{org}/api-keys'].get;
+    expect(listKeys.parameters.map((p: { name: string }) => p.name)).not.toContain(
+      'X-Gridscope-Org',
+    );
+    expect(Object.keys(listKeys.responses)).toContain('404');
+    expect(Object.keys(doc.body.paths['/api/v1/orgs'].get.responses)).not.toContain('404');
     const html = await call('GET', '/docs');
     expect(html.status).toBe(200);
     expect(html.headers.get('content-type')).toMatch(/text\/html/);
@@ -104,6 +136,14 @@ describe('API conventions', () => {
       (d: { field: string; location: string }) => `${d.location} ${d.field}`,
     );
     expect(fields).toEqual(expect.arrayContaining(['body id', 'body name']));
+    const nul = await call('POST', '/api/v1/orgs', {
+      key: ADMIN,
+      body: { id: 'nul', name: 'bad\u0000name' },
+    });
+    expect(nul.status).toBe(400);
+    expect(nul.body.error.details).toEqual([
+      expect.objectContaining({ location: 'body', field: 'name' }),
+    ]);
   });
 
   it('refuses malformed JSON and oversize bodies without changing anything', async () => {
@@ -428,6 +468,46 @@ describe('audit trail', () => {
     expect(rows).toHaveLength(lines.length + 1);
   });
 
+  it('exports CSV from which the chain checks as the README says, formulas defused', async () => {
+    // A key whose name a spreadsheet would run as a formula acts, so that its name is an
+    // entry's actorName.
+    const formula = await call('POST', '/api/v1/orgs/alpha/api-keys', {
+      key: keys.admin,
+      body: { name: '=1+2', role: 'admin' },
+    });
+    expect(formula.status).toBe(201);
+    const acted = await call('POST', '/api/v1/orgs/alpha/api-keys', {
+      key: formula.body.key,
+      body: { name: 'made by a formula', role: 'viewer' },
+    });
+    expect(acted.status).toBe(201);
+    const csv = await call('GET', '/api/v1/monitoring/audit-logs?format=csv', { key: keys.admin });
+    const [header, ...rows] = parseCsv(csv.text);
+    expect(rows.length).toBeGreaterThan(2);
+    const byFormula = rows.find((r) => r[header!.indexOf('actorName')] === "'=1+2");
+    expect(byFormula, 'the formula with an apostrophe before it').toBeDefined();
+    let prev = '0'.repeat(64);
+    for (const row of rows.reverse()) {
+      const f = Object.fromEntries(
+        header!.map((k, i) => [k, row[i]!.replace(/^'(?=[=+\-@\t\r])/, '')]),
+      );
+      expect(f.prevHash).toBe(prev);
+      const fields: Record<string, string | number> = { ...f };
+      delete fields.prevHash;
+      delete fields.hash;
+      fields.seq = Number(f.seq);
+      fields.time = Date.parse(f.time!);
+      const sorted = Object.fromEntries(
+        Object.keys(fields)
+          .sort()
+          .map((k) => [k, fields[k]]),
+      );
+      const body = JSON.stringify(sorted);
+      expect(createHash('sha256').update(`${f.prevHash}\n${body}`).digest('hex')).toBe(f.hash);
+      prev = f.hash!;
+    }
+  });
+
   it('refuses hostile or out-of-range filters with a 400 naming the parameter', async () => {
     const bad = [
       ["action=x'%20OR%201%3D1%20--", 'action'],
@@ -469,3 +549,32 @@ describe('audit trail', () => {
     });
   });
 });
+
+/** The records of RFC 4180 CSV text, each a list of its fields. */
+function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      record.push(field);
+      field = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+      i++;
+    } else field += ch;
+  }
+  return records;
+}

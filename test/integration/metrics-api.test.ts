@@ -921,6 +921,13 @@ describe('grouping and filters', () => {
     };
     const r = await call('POST', '/api/v1/monitoring/metrics/query', { key: keys.viewer, body });
     expectClose(values(r, { queue: 'q1' }), perStep(JOBS_INCREASE.q1!));
+    // One filter or key alone may come as a string, as in the query string.
+    const single = await call('POST', '/api/v1/monitoring/metrics/query', {
+      key: keys.viewer,
+      body: { ...body, groupBy: 'queue', attr: 'queue=q1' },
+    });
+    expect(single.status, single.text).toBe(200);
+    expect(single.body.series).toEqual(r.body.series);
   });
 
   it('chooses a default step giving at most ~120 points, whole minutes from an hour on', async () => {
@@ -1402,6 +1409,69 @@ describe('organizations', () => {
     );
     expect(values(admin)).toEqual({ [iso(T0)]: 7 });
   });
+
+  it('the platform admin naming an organization that does not exist gets 404, and creates nothing', async () => {
+    const headers = { 'x-gridscope-org': 'nosuch' };
+    const names = await call(
+      'GET',
+      `/api/v1/monitoring/metrics/names?from=${RANGE.from}&to=${RANGE.to}`,
+      { key: ADMIN, headers },
+    );
+    expect(names.status, names.text).toBe(404);
+    expect(names.body.error).toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'organization nosuch not found',
+    });
+    const pushed = await call('POST', '/api/v1/monitoring/metrics', {
+      key: ADMIN,
+      headers,
+      body: { points: [{ name: 'typo.org', value: 1 }] },
+    });
+    expect(pushed.status, pushed.text).toBe(404);
+    const databases = await gs.store.query(
+      'default',
+      "SELECT count() AS n FROM system.databases WHERE name = 'gridscope_nosuch'",
+    );
+    expect(databases).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('names as senders write them', () => {
+  it('a metric, service and attribute key with spaces and brackets can be listed, filtered and grouped by', async () => {
+    await sendOtlp([
+      resource('checkout (eu)', [
+        {
+          name: '2xx responses',
+          gauge: {
+            dataPoints: [
+              { timeUnixNano: nanos(at(30)), asDouble: 4, attributes: kv({ 'weird key': 'v' }) },
+            ],
+          },
+        },
+      ]),
+    ]);
+    const range = { from: String(at(-60)), to: String(at(180)) };
+    const names = await get('/api/v1/monitoring/metrics/names', range);
+    expect(names.body.items.map((m: { name: string }) => m.name)).toContain('2xx responses');
+    const labels = await get('/api/v1/monitoring/metrics/labels', {
+      ...range,
+      metric: '2xx responses',
+    });
+    expect(labels.status, labels.text).toBe(200);
+    expect(JSON.stringify(labels.body)).toContain('weird key');
+    const read = await series({
+      metric: '2xx responses',
+      service: 'checkout (eu)',
+      attr: 'weird key=v',
+      groupBy: 'weird key',
+      ...RANGE,
+      step: '3m',
+    });
+    expect(read.status, read.text).toBe(200);
+    expect(read.body.series).toEqual([
+      { labels: { 'weird key': 'v' }, points: [{ time: iso(T0), value: 4 }] },
+    ]);
+  });
 });
 
 describe('hostile and out-of-range input', () => {
@@ -1464,7 +1534,7 @@ describe('hostile and out-of-range input', () => {
       [{ ...base, groupBy: ["a'b"] }, 'groupBy', 'groupBy'],
       [{ ...base, attr: ['x\u0000=1'] }, 'attr', 'attr'],
       [{ ...base, step: 0 }, 'step', 'step'],
-      [{ ...base, metric: 'a b' }, 'metric', 'metric'],
+      [{ ...base, metric: "a'b" }, 'metric', 'metric'],
       [{ ...base, sql: 'SELECT 1' }, 'sql', 'sql'],
     ];
     for (const [body, name, field] of bodies) {

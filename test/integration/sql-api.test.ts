@@ -28,7 +28,7 @@ async function ingest(service: string, n: number): Promise<void> {
 beforeAll(async () => {
   gs = await startTestServer(dir, {
     'bootstrap-admin-key': ADMIN,
-    'query-timeout-ms': '1000',
+    'query-timeout-ms': '1500',
     'sql-max-rows': '10',
   });
   call = apiClient(urls(gs).ops);
@@ -109,6 +109,16 @@ describe('read-only SQL', () => {
       ['SELECT * FROM system.tables', /outside this organization's database/],
       ['SELECT * FROM gridscope_other.otel_logs', /outside this organization's database/],
       ['SELECT * FROM gridscope__platform.api_keys', /outside this organization's database/],
+      // The audit trail is an administrator's, read through its own routes.
+      ['SELECT * FROM gridscope_audit_log', /gridscope_audit_log is not readable here/],
+      [
+        'SELECT count() FROM otel_logs AS l JOIN gridscope_default.gridscope_audit_log AS a ON 1',
+        /audit trail; read it with GET \/api\/v1\/monitoring\/audit-logs/,
+      ],
+      [
+        'SELECT 1 WHERE 1 IN (SELECT Seq FROM gridscope_audit_log)',
+        /gridscope_audit_log is not readable here/,
+      ],
       ["SELECT * FROM file('/etc/passwd', 'LineAsString')", /table functions are not allowed/],
       ['SELECT * FROM numbers(10)', /table functions are not allowed/],
       [
@@ -156,7 +166,14 @@ describe('read-only SQL', () => {
       const big = await sql(text);
       expect(big.status, `${text}: ${big.text}`).toBe(413);
       expect(big.body.error.code, text).toBe('LIMIT_EXCEEDED');
+      expect(big.body.error.details, text).toEqual([
+        expect.objectContaining({ location: 'body', field: 'sql' }),
+      ]);
     }
+    // The engine's refusal carries its code, as its other refusals do.
+    expect((await sql('SELECT Body FROM otel_logs')).body.error.details[0].clickhouseCode).toBe(
+      '396',
+    );
     expect((await sql('SELECT Body FROM otel_logs LIMIT 10')).body.rowCount).toBe(10);
     // Each statement runs read-only with the configured time limit in force.
     const settings = await sql(
@@ -165,12 +182,31 @@ describe('read-only SQL', () => {
     expect(settings.status).toBe(200);
     expect(settings.body.rows[0]).toMatchObject({ ro: expect.anything(), t: expect.anything() });
     expect(Number(settings.body.rows[0].ro)).toBe(2);
-    expect(Number(settings.body.rows[0].t)).toBe(1);
+    // The time limit to the millisecond, not rounded to whole seconds.
+    expect(Number(settings.body.rows[0].t)).toBe(1.5);
     expect(Number(settings.body.rows[0].r)).toBe(10);
     // A statement after one stopped at a limit answers with its own result.
     await sql('SELECT Body FROM otel_logs');
     const next = await sql('SELECT 42 AS answer');
     expect(next.body.rows).toEqual([{ answer: 42 }]);
+  });
+
+  it('keeps every digit of 64-bit integers, and NaN and the infinities, as strings', async () => {
+    const r = await sql(
+      'SELECT toUInt64(18446744073709551615) AS big, toInt64({n:Int64}) AS neg, 7 AS small, nan AS n, -inf AS i',
+      { n: '-9007199254740993' },
+    );
+    expect(r.status).toBe(200);
+    expect(r.body.rows).toEqual([
+      { big: '18446744073709551615', neg: '-9007199254740993', small: 7, n: 'nan', i: '-inf' },
+    ]);
+  });
+
+  it("does not name tables of other databases in the engine's hints", async () => {
+    const r = await sql('SELECT * FROM api_keys');
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toMatch(/api_keys/);
+    expect(r.text, r.text).not.toMatch(/_platform/);
   });
 
   it("leaves Gridscope's own sessions writable and unlimited", async () => {

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { permits, type Principal, type RouteRole } from '../../auth/index.js';
 import { AppError } from '../../lib/errors.js';
 import { ORG_ID } from '../../lib/ids.js';
@@ -12,23 +12,28 @@ export const ORG_HEADER = 'x-gridscope-org';
 
 /**
  * Authenticates `Authorization: Bearer KEY` into a principal, or answers 401. With auth off
- * every caller is the platform administrator.
+ * every caller is the platform administrator. `refused` is told of each request about to be
+ * answered 401, and may throw another error instead (a rate limit).
  */
 export function authenticate(
   lookup: ((key: string) => Principal | undefined) | 'off',
+  refused: (c: Context<ApiEnv>) => void = () => undefined,
 ): MiddlewareHandler<ApiEnv> {
+  const unauthorized = (c: Context<ApiEnv>, message: string): never => {
+    refused(c);
+    throw new AppError('UNAUTHORIZED', message);
+  };
   return async (c, next) => {
     if (lookup === 'off') {
       c.set('principal', AUTH_OFF);
       return next();
     }
     const header = c.req.header('authorization');
-    if (!header) throw new AppError('UNAUTHORIZED', 'missing Authorization: Bearer API key');
+    if (!header) return unauthorized(c, 'missing Authorization: Bearer API key');
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m) throw new AppError('UNAUTHORIZED', 'Authorization header must be "Bearer KEY"');
+    if (!m) return unauthorized(c, 'Authorization header must be "Bearer KEY"');
     const principal = lookup(m[1]!);
-    if (!principal)
-      throw new AppError('UNAUTHORIZED', 'API key is not valid (unknown, revoked or expired)');
+    if (!principal) return unauthorized(c, 'API key is not valid (unknown, revoked or expired)');
     c.set('principal', principal);
     return next();
   };
@@ -73,6 +78,17 @@ export function requireRole(role: RouteRole): MiddlewareHandler<ApiEnv> {
       const where = org === null ? 'the platform' : `organization ${org}`;
       const who = p.kind === 'platform' ? 'platform admin' : `${p.role} key of ${p.org}`;
       throw new AppError('FORBIDDEN', `${who} may not do this on ${where} (needs ${role})`);
+    }
+    // An organization key's organization exists (deleting one revokes its keys), and so
+    // does the default one, which cannot be deleted; any other that a platform
+    // administrator names must too, or the call would act on a database of no organization.
+    if (
+      org !== null &&
+      p.kind === 'platform' &&
+      org !== c.get('defaultOrg') &&
+      !(await c.get('orgExists')(org))
+    ) {
+      throw new AppError('NOT_FOUND', `organization ${org} not found`);
     }
     c.set('org', org);
     return next();

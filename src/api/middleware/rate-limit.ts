@@ -42,16 +42,27 @@ export class TokenBuckets {
   }
 }
 
+/** Takes a token of `who`'s bucket, or throws LIMIT_EXCEEDED (429 with Retry-After). */
+export function takeToken(buckets: TokenBuckets, who: string, whose: string): void {
+  const wait = buckets.take(who);
+  if (wait > 0) {
+    throw new AppError('LIMIT_EXCEEDED', `rate limit of ${whose} exceeded; retry later`, {
+      retryAfterSeconds: wait,
+    });
+  }
+}
+
+/** The bucket of a client address. */
+export const addressBucket = (address: string) => `addr:${address}`;
+
 /** Limits each key (or, with auth off, each client address) to its bucket; 429 beyond it. */
 export function rateLimit(buckets: TokenBuckets): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const p = c.get('principal');
-    const who = p.keyId === 'auth-off' ? `addr:${c.get('clientAddress')}` : `key:${p.keyId}`;
-    const wait = buckets.take(who);
-    if (wait > 0) {
-      throw new AppError('LIMIT_EXCEEDED', 'rate limit of this API key exceeded; retry later', {
-        retryAfterSeconds: wait,
-      });
+    if (p.keyId === 'auth-off') {
+      takeToken(buckets, addressBucket(c.get('clientAddress')), 'this client address');
+    } else {
+      takeToken(buckets, `key:${p.keyId}`, 'this API key');
     }
     return next();
   };

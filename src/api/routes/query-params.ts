@@ -1,4 +1,9 @@
-import { parseAttributeFilters, type AttributeFilter } from '../../query/attribute-filter.js';
+import {
+  isNameText,
+  nameRule,
+  parseAttributeFilters,
+  type AttributeFilter,
+} from '../../query/attribute-filter.js';
 import { parseTimeRange, type TimeRange } from '../../lib/time-range.js';
 import type { ApiDeps } from '../deps.js';
 import { z } from '../route.js';
@@ -46,3 +51,9 @@ export function timeRange(
 export function attributeFilters(values: readonly string[]): AttributeFilter[] {
   return parseAttributeFilters(values, 'attr');
 }
+
+/** Why a text is refused as a service name. */
+export const NOT_A_SERVICE = `must be a service name (${nameRule()})`;
+
+/** A service name in a filter or a path: what any route takes as one (isNameText). */
+export const ServiceNameText = z.string().refine((s) => isNameText(s), NOT_A_SERVICE);

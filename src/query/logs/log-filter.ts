@@ -1,7 +1,12 @@
 import { fieldError } from '../../lib/errors.js';
 import type { TimeRange } from '../../lib/time-range.js';
 import type { LogFilter } from '../../store/queries/logs.js';
-import { hasControlCharacter, type AttributeFilter } from '../attribute-filter.js';
+import {
+  hasControlCharacter,
+  isNameText,
+  nameRule,
+  type AttributeFilter,
+} from '../attribute-filter.js';
 import { parseMinSeverity } from './severity.js';
 
 /** The most services one read may name. */
@@ -11,12 +16,6 @@ export const MAX_SERVICE_LENGTH = 256;
 /** The longest `q` search text. */
 export const MAX_TEXT_LENGTH = 512;
 
-/**
- * Service names as SDKs and the Collector write them: letters, digits, `_ . - / : @`,
- * words separated by single spaces. Quotes, `;`, `=`, brackets and control characters
- * cannot be part of one.
- */
-const SERVICE = /^[\p{L}\p{N}_.\-/:@]+(?: [\p{L}\p{N}_.\-/:@]+)*$/u;
 const TRACE_ID = /^[0-9a-fA-F]{32}$/;
 
 /** The filters of a log read, as its parameters arrived; range and attributes already parsed. */
@@ -39,10 +38,10 @@ export function logFilter(input: LogFilterInput): LogFilter {
     throw fieldError('service', `at most ${MAX_SERVICES} services`, 'query');
   }
   for (const s of input.services) {
-    if (s.length > MAX_SERVICE_LENGTH || !SERVICE.test(s)) {
+    if (!isNameText(s, MAX_SERVICE_LENGTH)) {
       throw fieldError(
         'service',
-        `${JSON.stringify(s.slice(0, 64))} is not a service name (letters, digits, _ . - / : @ and single spaces, up to ${MAX_SERVICE_LENGTH})`,
+        `${JSON.stringify(s.slice(0, 64))} is not a service name (${nameRule(MAX_SERVICE_LENGTH)})`,
         'query',
       );
     }

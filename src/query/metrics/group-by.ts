@@ -1,5 +1,5 @@
 import { fieldError } from '../../lib/errors.js';
-import { parseAttributeFilters } from '../attribute-filter.js';
+import { NOT_A_KEY, parseAttributeFilters } from '../attribute-filter.js';
 
 /** The most keys a series query may group by. */
 export const MAX_GROUP_BY = 5;
@@ -19,10 +19,7 @@ export interface GroupKey {
 export function parseAttributeKey(text: string, param: string): GroupKey {
   const [filter] = parseAttributeFilters([text], param);
   if (!filter || filter.op !== 'exists') {
-    throw fieldError(
-      param,
-      `${JSON.stringify(text.slice(0, 64))} is not an attribute key (letters, digits, _ . - / : @)`,
-    );
+    throw fieldError(param, `${JSON.stringify(text.slice(0, 64))} ${NOT_A_KEY}`);
   }
   const label = text.trim();
   if (label === 'service.name') return { label, column: 'service', key: 'service.name' };

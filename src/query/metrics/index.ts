@@ -2,6 +2,7 @@
 export {
   MetricType,
   MetricName,
+  MetricNameText,
   METRIC_NAME,
   Aggregation,
   AGGREGATIONS_BY_TYPE,
@@ -37,4 +38,5 @@ export {
   type MetricsConverter,
   type ConvertedRows,
   type OtlpMetricsRequest,
+  type PushTimes,
 } from './push-points.js';

@@ -64,8 +64,18 @@ function anyValue(v: string | number | boolean): OtlpValue {
   return Number.isSafeInteger(v) ? { intValue: String(v) } : { doubleValue: v };
 }
 
-/** Unix milliseconds of a point's time, or VALIDATION naming `points.INDEX.time`. */
-function pointTimeMs(p: PushPoint, index: number, nowMs: number): number {
+/** When points are pushed, and the oldest time a point may have (Unix ms). */
+export interface PushTimes {
+  nowMs: number;
+  /** Days metric points are kept; 0 keeps them forever. */
+  retentionDays: number;
+}
+
+/**
+ * Unix milliseconds of a point's time, or VALIDATION naming `points.INDEX.time`: a point
+ * older than the retention would be accepted and then dropped, so it is refused.
+ */
+function pointTimeMs(p: PushPoint, index: number, { nowMs, retentionDays }: PushTimes): number {
   const field = `points.${index}.time`;
   const ms =
     p.time === undefined
@@ -78,6 +88,12 @@ function pointTimeMs(p: PushPoint, index: number, nowMs: number): number {
       details: [{ location: 'body', field, message: 'out of range' }],
     });
   }
+  if (retentionDays > 0 && ms < nowMs - retentionDays * 86_400_000) {
+    const message = `older than the metrics retention (${retentionDays} days)`;
+    throw new AppError('VALIDATION', `${field}: ${message}`, {
+      details: [{ location: 'body', field, message }],
+    });
+  }
   return ms;
 }
 
@@ -86,10 +102,10 @@ function pointTimeMs(p: PushPoint, index: number, nowMs: number): number {
  * scope, and a metric per name, type, unit, description, monotonicity and temporality.
  * Attribute keys are sorted, so a series' attributes always come in the same order.
  */
-export function pointsToOtlp(points: readonly PushPoint[], nowMs: number): OtlpMetricsRequest {
+export function pointsToOtlp(points: readonly PushPoint[], times: PushTimes): OtlpMetricsRequest {
   const resources = new Map<string, Map<string, OtlpMetric>>();
   points.forEach((p, i) => {
-    const timeMs = pointTimeMs(p, i, nowMs);
+    const timeMs = pointTimeMs(p, i, times);
     const service = p.service ?? '';
     let metrics = resources.get(service);
     if (!metrics) resources.set(service, (metrics = new Map<string, OtlpMetric>()));
@@ -153,10 +169,10 @@ export async function pushPoints(
   store: Store,
   org: string,
   points: readonly PushPoint[],
-  nowMs: number,
   convert: MetricsConverter,
+  times: PushTimes,
 ): Promise<PushResult> {
-  const converted = convert(JSON.stringify(pointsToOtlp(points, nowMs)));
+  const converted = convert(JSON.stringify(pointsToOtlp(points, times)));
   if (converted.rejected > 0) {
     throw fieldError('points', `${converted.rejected} refused: ${converted.message}`, 'body');
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isNameText, nameRule } from '../attribute-filter.js';
 
 /** The OTLP point types, one table each. */
 export const MetricType = z.enum(['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary']);
@@ -12,6 +13,14 @@ export const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_.\-/:]{0,254}$/;
 export const MetricName = z
   .string()
   .regex(METRIC_NAME, 'must be a metric name (a letter or _, then letters, digits, _ . - / :)');
+
+/**
+ * A metric name to read: any name a sender can have stored (OTLP carries any text), but
+ * for the characters isNameText refuses as hostile.
+ */
+export const MetricNameText = z
+  .string()
+  .refine((s) => isNameText(s, 255), `must be a metric name (${nameRule(255)})`);
 
 /** What a series query computes per step. */
 export const Aggregation = z.enum([

@@ -23,7 +23,9 @@ describe('parseStepSeconds', () => {
   const hour = 3_600_000;
   const opts = { targetPoints: 120, maxPoints: 2000 };
   it.each([
-    [undefined, hour, 30],
+    // An hour in 30 s steps can touch 121 of them; 59 minutes at most 119.
+    [undefined, hour, 60],
+    [undefined, hour - 60_000, 30],
     [undefined, 24 * hour, 900],
     ['5m', hour, 300],
     ['90', hour, 90],

@@ -35,6 +35,17 @@ describe('parseTime', () => {
   );
 });
 
+describe('Unix seconds', () => {
+  it.each([
+    ['1795860000', '1795860000000'],
+    ['1795860000.25', '1795860000250'],
+  ])('%s is refused with its value in milliseconds', (text, ms) => {
+    expect(() => parseTime(text, NOW, 'from')).toThrow(
+      `from: ${text} looks like Unix seconds; times here are Unix milliseconds (${ms}), RFC 3339 or now-1h`,
+    );
+  });
+});
+
 describe('parseTimeRange', () => {
   const opts = { nowMs: NOW, defaultSpanMs: 3_600_000, maxSpanMs: 31 * 86_400_000 };
 

@@ -96,11 +96,20 @@ const CSV_COLUMNS: readonly (keyof AuditRow)[] = [
   'hash',
 ];
 
-function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+/**
+ * One CSV field. Text that a spreadsheet would run as a formula (starting with =, +, -, @,
+ * a tab or a carriage return) gets a leading apostrophe, so that opening an export does not
+ * run what a key's name or another caller-chosen text says.
+ */
+export function csvField(v: string): string {
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-/** RFC 4180 CSV with a header line; `time` as RFC 3339, the rest as stored. */
+/**
+ * RFC 4180 CSV with a header line; `time` as RFC 3339, the rest as stored, but for the
+ * apostrophe before what could be a formula (csvField).
+ */
 export function toCsv(rows: readonly AuditRow[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const r of rows) {

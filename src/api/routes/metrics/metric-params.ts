@@ -1,7 +1,7 @@
 import { hasControlCharacter } from '../../../query/attribute-filter.js';
 import {
   Aggregation,
-  MetricName,
+  MetricNameText,
   MetricType,
   parseGroupBy,
   type SeriesRequest,
@@ -13,6 +13,7 @@ import {
   attributeFilters,
   AttrQuery,
   repeated,
+  ServiceNameText,
   timeRange,
   TimeRangeQuery,
 } from '../query-params.js';
@@ -25,11 +26,11 @@ export const FilterText = (max: number) =>
     .max(max)
     .refine((s) => !hasControlCharacter(s), 'must not contain control characters');
 
-export const ServiceParam = FilterText(256)
-  .optional()
-  .openapi({ description: 'only points of this service (ServiceName)' });
+export const ServiceParam = ServiceNameText.optional().openapi({
+  description: 'only points of this service (ServiceName)',
+});
 
-export const MetricParam = MetricName.openapi({
+export const MetricParam = MetricNameText.openapi({
   description: 'the metric name',
   example: 'http.server.request.duration',
 });
@@ -70,6 +71,13 @@ export type SeriesQuery = z.infer<typeof SeriesQuery>;
 
 const TimeValue = z.union([z.string().max(64), z.number().int().min(0)]);
 
+/** A list of texts in a JSON body, or one text alone as the query string form takes it. */
+const oneOrMany = (max: number) =>
+  z
+    .union([z.string().max(max), z.array(z.string().max(max)).max(20)])
+    .default([])
+    .transform((v) => (typeof v === 'string' ? [v] : v));
+
 /** The series query as a JSON body (POST). */
 export const SeriesBody = z
   .object({
@@ -79,15 +87,11 @@ export const SeriesBody = z
     type: MetricType.optional(),
     aggregation: Aggregation.optional().openapi({ description: AGGREGATION_TEXT }),
     quantile: z.number().optional().openapi({ description: QUANTILE_TEXT }),
-    attr: z.array(z.string().max(2048)).max(20).default([]).openapi({
+    attr: oneOrMany(2048).openapi({
       description: 'attribute filters: key=value, key!=value, key~=substring, key',
     }),
     service: ServiceParam,
-    groupBy: z
-      .array(z.string().max(300))
-      .max(20)
-      .default([])
-      .openapi({ description: GROUP_BY_TEXT }),
+    groupBy: oneOrMany(300).openapi({ description: GROUP_BY_TEXT }),
     step: z
       .union([z.string().max(16), z.number().int().min(1)])
       .optional()

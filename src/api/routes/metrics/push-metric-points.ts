@@ -20,7 +20,7 @@ const push = route('ingest', {
   tags: ['metrics'],
   summary: 'Push metric points as plain JSON',
   description:
-    'For senders without OTLP: gauge and sum points (`value`) and explicit-bucket histogram points (`bounds`, `counts`, optionally `sum`, `min`, `max`), stored as OTLP points are. Up to 10,000 points; any invalid point refuses the whole request, naming it (`points.3.value`).',
+    'For senders without OTLP: gauge and sum points (`value`) and explicit-bucket histogram points (`bounds`, `counts`, optionally `sum`, `min`, `max`), stored as OTLP points are. Up to 10,000 points; any invalid point, or one older than the metrics retention, refuses the whole request, naming it (`points.3.value`).',
   request: {
     body: {
       required: true,
@@ -38,6 +38,10 @@ const push = route('ingest', {
 export function registerPushMetricPoints(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   app.openapi(push, async (c) => {
     const { points } = c.req.valid('json');
-    return c.json(await pushPoints(deps.store, orgOf(c), points, deps.clock.now(), otlpRows), 200);
+    const pushed = await pushPoints(deps.store, orgOf(c), points, otlpRows, {
+      nowMs: deps.clock.now(),
+      retentionDays: deps.metricsRetentionDays,
+    });
+    return c.json(pushed, 200);
   });
 }

@@ -1,21 +1,22 @@
 import { fieldError } from '../../../lib/errors.js';
-import { hasControlCharacter } from '../../../query/attribute-filter.js';
+import { hasControlCharacter, isNameText } from '../../../query/attribute-filter.js';
 import { TRACE_ID } from '../../../query/traces/index.js';
 import { z } from '../../route.js';
+import { NOT_A_SERVICE, ServiceNameText } from '../query-params.js';
 
 const NAME_RULE = 'must be 1 to 256 characters without control characters';
 
-/** A service or span name: any printable text up to 256 characters. */
+/** A span name: any printable text up to 256 characters. */
 export const NameText = z
   .string()
   .min(1)
   .max(256)
   .refine((s) => !hasControlCharacter(s), NAME_RULE);
 
-/** Checks repeated name parameters, naming the parameter when one is not a name. */
-export function checkNames(values: readonly string[], field: string): void {
+/** Checks repeated `service` parameters, naming the parameter when one is not a name. */
+export function checkServiceNames(values: readonly string[]): void {
   for (const v of values) {
-    if (!NameText.safeParse(v).success) throw fieldError(field, NAME_RULE, 'query');
+    if (!isNameText(v)) throw fieldError('service', NOT_A_SERVICE, 'query');
   }
 }
 
@@ -33,5 +34,8 @@ export const TraceIdParam = z.object({
 
 /** The `{service}` path parameter. */
 export const ServiceParam = z.object({
-  service: NameText.openapi({ param: { name: 'service', in: 'path' }, example: 'checkout' }),
+  service: ServiceNameText.openapi({
+    param: { name: 'service', in: 'path' },
+    example: 'checkout',
+  }),
 });

@@ -11,7 +11,7 @@ import {
   timeRange,
   TimeRangeQuery,
 } from '../query-params.js';
-import { checkNames, NameText } from './params.js';
+import { checkServiceNames, NameText } from './params.js';
 
 const Query = z.object({
   ...TimeRangeQuery,
@@ -55,7 +55,7 @@ const searchRoute = route('viewer', {
 export function registerSearchTraces(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   app.openapi(searchRoute, async (c) => {
     const q = c.req.valid('query');
-    checkNames(q.service, 'service');
+    checkServiceNames(q.service);
     const range = timeRange(deps, q);
     const result = await searchTraces(
       deps.store,

@@ -45,7 +45,14 @@ describe('logFilter', () => {
     expect(
       logFilter({
         ...base,
-        services: ['checkout', 'billing api', 'checkout', 'Zahlungsdienst-ä', 'svc/v1:eu@x_y.z'],
+        services: [
+          'checkout',
+          'billing api',
+          'checkout',
+          'Zahlungsdienst-ä',
+          'svc/v1:eu@x_y.z',
+          'checkout (eu)',
+        ],
         severity: 'WARN',
         q: "can't",
         traceId: '5B8EFFF798038103D269B633813FC60C',
@@ -53,7 +60,7 @@ describe('logFilter', () => {
     ).toEqual({
       fromMs: T,
       toMs: T + 3_600_000,
-      services: ['checkout', 'billing api', 'Zahlungsdienst-ä', 'svc/v1:eu@x_y.z'],
+      services: ['checkout', 'billing api', 'Zahlungsdienst-ä', 'svc/v1:eu@x_y.z', 'checkout (eu)'],
       minSeverity: 13,
       text: "can't",
       attributes: [],
@@ -64,8 +71,8 @@ describe('logFilter', () => {
 
   it.each([
     [{ services: ["a'b"] }, 'service'],
-    [{ services: ['a  b'] }, 'service'],
-    [{ services: [' a'] }, 'service'],
+    [{ services: ['a;b'] }, 'service'],
+    [{ services: ['a\\b'] }, 'service'],
     [{ services: ['a\tb'] }, 'service'],
     [{ services: ['x'.repeat(257)] }, 'service'],
     [{ services: Array.from({ length: 51 }, (_, i) => `s${i}`) }, 'service'],

@@ -16,9 +16,18 @@ describe('parseGroupBy', () => {
     expect(parseGroupBy([])).toEqual([]);
   });
 
+  it('takes keys as senders write them, spaces and brackets included', () => {
+    expect(parseGroupBy(['weird key', 'http (status)', 'resource.a b']).map((k) => k.key)).toEqual([
+      'weird key',
+      'http (status)',
+      'a b',
+    ]);
+  });
+
   it.each([
     [["a'b"]],
-    [['a b']],
+    [['a;b']],
+    [['a"b']],
     [['a=b']],
     [['a!=b']],
     [['resource.']],

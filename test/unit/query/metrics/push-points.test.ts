@@ -17,7 +17,7 @@ describe('pointsToOtlp', () => {
         { name: 'c', type: 'sum', value: 4, time: NOW - 1000 },
         { name: 'c', type: 'sum', value: 5, temporality: 'delta', monotonic: false },
       ]),
-      NOW,
+      { nowMs: NOW, retentionDays: 0 },
     );
     expect(req.resourceMetrics).toHaveLength(2);
     const [s1, none] = req.resourceMetrics;
@@ -50,7 +50,7 @@ describe('pointsToOtlp', () => {
         { name: 'a', value: 2, attributes: { k: 'v' } },
         { name: 'b', type: 'sum', value: 3 },
       ]),
-      NOW,
+      { nowMs: NOW, retentionDays: 0 },
     );
     const converted = metricsToRows(jsonToProtobuf('metrics', JSON.stringify(req)));
     expect(converted).toMatchObject({ accepted: 3, rejected: 0 });
@@ -68,8 +68,26 @@ describe('pointsToOtlp', () => {
       { name: 'a', value: 1 },
       { name: 'a', value: 1, time },
     ]);
-    expect(() => pointsToOtlp(list, NOW)).toThrow(AppError);
-    expect(() => pointsToOtlp(list, NOW)).toThrow(/^points\.1\.time: /);
+    expect(() => pointsToOtlp(list, { nowMs: NOW, retentionDays: 0 })).toThrow(AppError);
+    expect(() => pointsToOtlp(list, { nowMs: NOW, retentionDays: 0 })).toThrow(
+      /^points\.1\.time: /,
+    );
+  });
+
+  it('refuses a point older than the retention, naming it, and keeps one just inside it', () => {
+    const day = 86_400_000;
+    const at = (time: number) =>
+      points([
+        { name: 'a', value: 1 },
+        { name: 'a', value: 1, time },
+      ]);
+    const times = { nowMs: NOW, retentionDays: 7 };
+    expect(() => pointsToOtlp(at(NOW - 7 * day - 1), times)).toThrow(
+      /^points\.1\.time: older than the metrics retention \(7 days\)$/,
+    );
+    expect(pointsToOtlp(at(NOW - 7 * day), times).resourceMetrics).toHaveLength(1);
+    // Kept forever: any time from 1970 on.
+    expect(pointsToOtlp(at(1), { nowMs: NOW, retentionDays: 0 }).resourceMetrics).toHaveLength(1);
   });
 
   it.each([

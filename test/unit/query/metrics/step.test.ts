@@ -4,7 +4,8 @@ import { MAX_POINTS, parseStep, TARGET_POINTS } from '../../../../src/query/metr
 
 const H = 3_600_000;
 const D = 24 * H;
-const points = (rangeMs: number, seconds: number) => Math.ceil(rangeMs / 1000 / seconds);
+/** The most steps a range can touch, wherever it starts. */
+const points = (rangeMs: number, seconds: number) => Math.ceil(rangeMs / 1000 / seconds) + 1;
 
 describe('parseStep', () => {
   it.each([
@@ -22,13 +23,14 @@ describe('parseStep', () => {
 
   it.each([
     [15 * 60_000, 10],
-    [H - 1, 30],
+    [H - 60_000, 30],
+    [H - 1, 60],
     [H, 60],
     [6 * H, 300],
     [D, 900],
     [7 * D, 7200],
     [31 * D, 43_200],
-    [400 * D, 288_000],
+    [400 * D, 4 * 86_400],
   ])(
     'by default over %i ms it is %i s, within ~120 points and whole minutes from an hour on',
     (range, want) => {
