@@ -177,6 +177,35 @@ export function pendingQuarters(store: Store, org: string, marginMs: number): Pr
   );
 }
 
+/** A quarter's marks in Unix ms: its start, last write and last roll-up. */
+const MarkRow = z.object({ q: z.coerce.number(), w: z.coerce.number(), r: z.coerce.number() });
+
+/**
+ * The marks of the quarters starting in [fromMs, toMs), oldest first. Reads take them with
+ * a plain grouping and do the rest in Node: a window over them cost the engine more than
+ * the grouping itself.
+ */
+async function marksBetween(
+  store: Store,
+  org: string,
+  fromMs: number,
+  toMs: number,
+  opts: QueryOptions,
+): Promise<z.infer<typeof MarkRow>[]> {
+  const rows = await store.query(
+    org,
+    `SELECT toInt64(toUnixTimestamp(Quarter)) * 1000 AS q,
+        toUnixTimestamp64Milli(max(WrittenAt)) AS w, toUnixTimestamp64Milli(max(RolledAt)) AS r
+      FROM ${QUARTERS}
+      WHERE Quarter >= fromUnixTimestamp64Milli({fromMs:Int64})
+        AND Quarter < fromUnixTimestamp64Milli({toMs:Int64})
+      GROUP BY Quarter ORDER BY Quarter`,
+    { fromMs, toMs },
+    opts,
+  );
+  return z.array(MarkRow).parse(rows);
+}
+
 /**
  * The start (Unix ms) of the first quarter overlapping [fromMs, toMs) whose histogram
  * increases may be out of date (see pendingQuarters), or null when every one is rolled up.
@@ -188,30 +217,30 @@ export async function firstUnrolledQuarter(
   opts: QueryOptions,
 ): Promise<number | null> {
   const first = Math.floor(range.fromMs / QUARTER_MS) * QUARTER_MS;
-  const found = await quarters(
-    store,
-    org,
-    `Quarter >= fromUnixTimestamp64Milli({fromMs:Int64})
-      AND Quarter < fromUnixTimestamp64Milli({toMs:Int64}) AND r < wr`,
-    { fromMs: first, toMs: range.toMs },
-    opts,
-  );
-  return found.length === 0 ? null : found[found.length - 1]!;
+  const marks = await marksBetween(store, org, first - INCREASE_LOOKBACK_MS, range.toMs, opts);
+  // As MARKS: a quarter is out of date when rolled up before the last write to it or to a
+  // quarter up to INCREASE_LOOKBACK_MS before it.
+  for (const [i, m] of marks.entries()) {
+    if (m.q < first) continue;
+    let wr = m.w;
+    for (let j = i - 1; j >= 0 && marks[j]!.q >= m.q - INCREASE_LOOKBACK_MS; j--) {
+      wr = Math.max(wr, marks[j]!.w);
+    }
+    if (m.r < wr) return m.q;
+  }
+  return null;
 }
 
 /** The quarters starting in [fromMs, toMs) that can be read from the roll-ups, newest first. */
-export function rolledQuarters(
+export async function rolledQuarters(
   store: Store,
   org: string,
   range: TimeRange,
   opts: QueryOptions = {},
 ): Promise<number[]> {
-  return quarters(
-    store,
-    org,
-    `Quarter >= fromUnixTimestamp64Milli({fromMs:Int64})
-      AND Quarter < fromUnixTimestamp64Milli({toMs:Int64}) AND r >= w`,
-    { fromMs: range.fromMs, toMs: range.toMs },
-    opts,
-  );
+  const marks = await marksBetween(store, org, range.fromMs, range.toMs, opts);
+  return marks
+    .filter((m) => m.r >= m.w)
+    .map((m) => m.q)
+    .reverse();
 }
