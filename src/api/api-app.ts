@@ -94,7 +94,7 @@ export function apiApp(opts: ApiAppOptions): OpenAPIHono<ApiEnv> {
   }
   app.use('*', async (c, next) => {
     c.set('defaultOrg', opts.defaultOrg);
-    c.set('orgExists', (org) => opts.deps.orgs.exists(org));
+    c.set('orgState', (org) => opts.deps.orgs.state(org));
     await next();
   });
   app.route('/', opsApp(opts.ops));

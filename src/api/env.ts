@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/index.js';
+import type { OrgState } from '../orgs/index.js';
 
 /** Per-request values the API's middleware sets for handlers. */
 export interface ApiEnv {
@@ -11,7 +12,7 @@ export interface ApiEnv {
     org: string | null;
     /** The organization of platform-admin calls that name none. */
     defaultOrg: string;
-    /** Whether an organization exists and is not deleted. */
-    orgExists: (org: string) => Promise<boolean>;
+    /** Whether an organization exists, was deleted, or never existed. */
+    orgState: (org: string) => Promise<OrgState>;
   };
 }

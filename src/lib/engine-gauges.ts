@@ -41,7 +41,11 @@ export class EngineMemoryGauges {
     marks: NaN,
     primaryIndex: NaN,
   };
-  private inFlight: Promise<void> | null = null;
+  /** The read scrapes share, while it is younger than the time a scrape waits. */
+  private inFlight: { read: Promise<void>; startedMs: number } | null = null;
+  /** The order of the reads, so that a late answer does not replace a newer one. */
+  private started = 0;
+  private shown = 0;
 
   constructor(
     private readonly read: () => Promise<EngineMemory>,
@@ -51,19 +55,32 @@ export class EngineMemoryGauges {
     for (const [key, name, help] of GAUGES) registry.gauge(name, help, () => this.last[key]);
   }
 
-  /** Reads the figures again; scrapes at once share one read. Never throws. */
+  /**
+   * Reads the figures again; scrapes at once share one read, and one that has not answered
+   * within the wait is left to finish on its own while the next scrape starts another.
+   * Never throws.
+   */
   async refresh(): Promise<void> {
-    this.inFlight ??= this.read()
-      .then((m) => {
-        this.last = m;
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        this.inFlight = null;
-      });
+    const now = performance.now();
+    if (this.inFlight === null || now - this.inFlight.startedMs >= this.timeoutMs) {
+      const n = ++this.started;
+      const entry = { startedMs: now, read: Promise.resolve() };
+      entry.read = this.read()
+        .then((m) => {
+          if (n > this.shown) {
+            this.shown = n;
+            this.last = m;
+          }
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.inFlight === entry) this.inFlight = null;
+        });
+      this.inFlight = entry;
+    }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.inFlight,
+      this.inFlight.read,
       new Promise<void>((resolve) => (timer = setTimeout(resolve, this.timeoutMs))),
     ]);
     clearTimeout(timer);

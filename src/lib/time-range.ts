@@ -12,6 +12,19 @@ const RFC3339 =
   /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
+ * Refuses a time of ten digits, with or without a fraction: Unix seconds of 2001 to 2286, as
+ * Prometheus writes times, which as milliseconds would fall in the first months of 1970.
+ */
+export function refuseUnixSeconds(time: string, field: string): void {
+  if (/^\d{10}(\.\d+)?$/.test(time)) {
+    throw fieldError(
+      field,
+      `${time} looks like Unix seconds; times here are Unix milliseconds (${Math.round(Number(time) * 1000)}), RFC 3339 or now-1h`,
+    );
+  }
+}
+
+/**
  * Parses a point in time: RFC 3339 (`2026-11-28T10:00:00Z`), Unix milliseconds
  * (`1795860000000`), `now`, or `now` minus a duration (`now-15m`, `now-1h`, `now-7d`).
  * Returns Unix milliseconds; `field` names the parameter in the error.
@@ -20,14 +33,7 @@ export function parseTime(text: string, nowMs: number, field: string): number {
   const t = text.trim();
   const rel = /^now(?:-(\d{1,9})([smhdw]))?$/.exec(t);
   if (rel) return rel[1] ? nowMs - Number(rel[1]) * UNIT_MS[rel[2]!]! : nowMs;
-  // Ten digits (with or without a fraction) are Unix seconds of 2001 to 2286, as Prometheus
-  // writes times; as milliseconds they would fall in the first months of 1970.
-  if (/^\d{10}(\.\d+)?$/.test(t)) {
-    throw fieldError(
-      field,
-      `${t} looks like Unix seconds; times here are Unix milliseconds (${Math.round(Number(t) * 1000)}), RFC 3339 or now-1h`,
-    );
-  }
+  refuseUnixSeconds(t, field);
   if (/^\d{1,16}$/.test(t)) return Number(t);
   if (RFC3339.test(t)) {
     const ms = Date.parse(t.replace(' ', 'T'));

@@ -25,6 +25,9 @@ function view(r: OrgRow): Organization {
  * The installation's organizations. Each has its own database; deleting one stops its
  * keys and hides it, and keeps its data (an id is never reused).
  */
+/** An organization id's standing: live, deleted (its data kept), or never created. */
+export type OrgState = 'live' | 'deleted' | 'none';
+
 export class Organizations {
   private readonly versions = new Versions();
 
@@ -49,8 +52,13 @@ export class Organizations {
 
   /** Whether an organization exists and is not deleted. */
   async exists(id: string): Promise<boolean> {
+    return (await this.state(id)) === 'live';
+  }
+
+  /** Whether an organization exists, was deleted (its data is kept), or never existed. */
+  async state(id: string): Promise<OrgState> {
     const r = await this.storage.platform().organization(id);
-    return r !== undefined && !r.deleted;
+    return r === undefined ? 'none' : r.deleted ? 'deleted' : 'live';
   }
 
   async create(input: CreateOrganization, ctx: ChangeContext): Promise<Organization> {

@@ -28,19 +28,31 @@ const JsonResult = z.object({
 /** ClickHouse error codes that mean the statement hit a Gridscope limit. */
 const LIMIT_CODES = new Set(['159', '396', '241', '158', '307']);
 
+const HINT = ' Maybe you meant ';
+
 /**
- * The code and first line of an engine error. Its suggestions of similar names that name a
- * database are left out: they can be tables of other databases.
+ * An engine error's line without its suggestion of a similar name when that names a
+ * database (`Maybe you meant db.table?`): it can be a table of another database. The line
+ * repeats the caller's statement, so this is done in one pass, without a pattern that
+ * could backtrack over it; the engine puts its hint after the statement, so the last one
+ * is taken.
  */
+export function withoutForeignHint(line: string): string {
+  const at = line.lastIndexOf(HINT);
+  if (at < 0) return line;
+  const end = line.indexOf('?', at + HINT.length);
+  if (end < 0 || !line.slice(at + HINT.length, end).includes('.')) return line;
+  const after = line[end + 1] === '.' ? end + 2 : end + 1;
+  return line.slice(0, at) + line.slice(after);
+}
+
+/** The code and first line of an engine error, without a hint naming another database. */
 function clickhouseError(err: unknown): { code: string; message: string } | undefined {
   const e = err as { code?: unknown; message?: unknown } | null;
   if (!e || (typeof e.code !== 'string' && typeof e.code !== 'number')) return undefined;
   if (!/^\d+$/.test(String(e.code))) return undefined;
   const message = typeof e.message === 'string' ? e.message : '';
-  const first = message
-    .split('\n')[0]!
-    .replace(/\s*Maybe you meant\b[^?]*\.[^?]*\?\.?(?=\s*(?:\(|$))/g, '');
-  return { code: String(e.code), message: first.trim() };
+  return { code: String(e.code), message: withoutForeignHint(message.split('\n')[0]!).trim() };
 }
 
 /** Seconds of a time limit in milliseconds, as the engine's max_execution_time takes them. */

@@ -70,6 +70,25 @@ describe('first start and auth modes', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('limits calls without a valid key per client address, and not those with one', async () => {
+    const call = await restart({ 'api-rate-limit': '1', 'api-rate-burst': '3' });
+    const key = readFileSync(bootstrapKeyPath(dir), 'utf8').trim();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await call('GET', '/api/v1/monitoring/traces', { key: `gsk_guess-${i}` });
+      statuses.push(r.status);
+      if (r.status === 429) {
+        expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect(r.body.error.message).toMatch(/unauthenticated calls from this address/);
+      }
+    }
+    expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(statuses.slice(3)).toContain(429);
+    // The valid key has a bucket of its own; routes without a key are not limited.
+    expect((await call('GET', '/api/v1/orgs', { key })).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await call('GET', '/healthz')).status).toBe(200);
+  });
+
   it('refuses a too-short --bootstrap-admin-key at start', async () => {
     await expect(restart({ 'bootstrap-admin-key': 'short' })).rejects.toThrow(
       /--bootstrap-admin-key: must be at least 24 characters/,

@@ -80,15 +80,18 @@ export function requireRole(role: RouteRole): MiddlewareHandler<ApiEnv> {
       throw new AppError('FORBIDDEN', `${who} may not do this on ${where} (needs ${role})`);
     }
     // An organization key's organization exists (deleting one revokes its keys), and so
-    // does the default one, which cannot be deleted; any other that a platform
-    // administrator names must too, or the call would act on a database of no organization.
-    if (
-      org !== null &&
-      p.kind === 'platform' &&
-      org !== c.get('defaultOrg') &&
-      !(await c.get('orgExists')(org))
-    ) {
-      throw new AppError('NOT_FOUND', `organization ${org} not found`);
+    // does the default one, which cannot be deleted. Any other that a platform
+    // administrator names must exist, or the call would act on a database of no
+    // organization; a deleted one, whose data is kept, may still be read. An id that is
+    // not one is left to the route's validation.
+    if (org !== null && p.kind === 'platform' && org !== c.get('defaultOrg') && ORG_ID.test(org)) {
+      const state = await c.get('orgState')(org);
+      // Routes a viewer may call only read (some by POST, as the SQL endpoint).
+      const reads = role === 'viewer' || c.req.method === 'GET' || c.req.method === 'HEAD';
+      if (state === 'none' || (state === 'deleted' && !reads)) {
+        const why = state === 'none' ? 'not found' : 'was deleted; its data can only be read';
+        throw new AppError('NOT_FOUND', `organization ${org} ${why}`);
+      }
     }
     c.set('org', org);
     return next();

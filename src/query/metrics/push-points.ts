@@ -1,6 +1,6 @@
 import { AppError, fieldError } from '../../lib/errors.js';
 import { MAX_DATETIME64_9_SEC } from '../../lib/nanos.js';
-import { parseTime } from '../../lib/time-range.js';
+import { parseTime, refuseUnixSeconds } from '../../lib/time-range.js';
 import type { Store, TableRows } from '../../store/index.js';
 import type { PushPoint, PushResult } from './schemas.js';
 
@@ -77,6 +77,7 @@ export interface PushTimes {
  */
 function pointTimeMs(p: PushPoint, index: number, { nowMs, retentionDays }: PushTimes): number {
   const field = `points.${index}.time`;
+  if (typeof p.time === 'number') refuseUnixSeconds(String(p.time), field);
   const ms =
     p.time === undefined
       ? nowMs

@@ -43,23 +43,30 @@ describe('EngineMemoryGauges', () => {
   it('keeps the last figures when a read fails or is slow, and shares one read', async () => {
     const registry = new Registry();
     let reads = 0;
-    let answer: (m: EngineMemory) => void = () => undefined;
+    const answers: ((m: EngineMemory) => void)[] = [];
     const outcomes: (() => Promise<EngineMemory>)[] = [
       () => Promise.resolve(figures(7)),
       () => Promise.reject(new Error('engine gone')),
-      () => new Promise<EngineMemory>((resolve) => (answer = resolve)),
+      () => new Promise<EngineMemory>((resolve) => answers.push(resolve)),
+      () => new Promise<EngineMemory>((resolve) => answers.push(resolve)),
     ];
     const g = new EngineMemoryGauges(() => outcomes[reads++]!(), registry, 20);
     await g.refresh();
     await g.refresh();
     expect(gauges(registry).gridscope_store_memory_tracked_bytes).toBe(7);
-    // The third read does not answer: scrapes wait 20 ms each, then show the last figures,
-    // and start no second read while it runs.
+    // The third read does not answer: two scrapes at once share it, wait 20 ms and show
+    // the last figures.
     await Promise.all([g.refresh(), g.refresh()]);
-    await g.refresh();
     expect(reads).toBe(3);
     expect(gauges(registry).gridscope_store_memory_tracked_bytes).toBe(7);
-    answer(figures(9));
+    // A scrape after that wait starts a fourth read rather than wait on the stuck one.
+    await g.refresh();
+    expect(reads).toBe(4);
+    // The fourth answers, then the stuck third: the newer figures stay.
+    answers[1]!(figures(9));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(gauges(registry).gridscope_store_memory_tracked_bytes).toBe(9);
+    answers[0]!(figures(8));
     await new Promise((r) => setTimeout(r, 0));
     expect(gauges(registry).gridscope_store_memory_tracked_bytes).toBe(9);
   });

@@ -99,10 +99,11 @@ const CSV_COLUMNS: readonly (keyof AuditRow)[] = [
 /**
  * One CSV field. Text that a spreadsheet would run as a formula (starting with =, +, -, @,
  * a tab or a carriage return) gets a leading apostrophe, so that opening an export does not
- * run what a key's name or another caller-chosen text says.
+ * run what a key's name or another caller-chosen text says; so does text starting with an
+ * apostrophe, so that taking one off always gives the stored text back.
  */
 export function csvField(v: string): string {
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  const safe = /^[=+\-@\t\r']/.test(v) ? `'${v}` : v;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

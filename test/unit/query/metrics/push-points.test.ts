@@ -63,6 +63,8 @@ describe('pointsToOtlp', () => {
   it.each([
     ['a text that is not a time', 'yesterday'],
     ['a time past 2262', 9_300_000_000_000],
+    ['Unix seconds as a number', 1_795_860_000],
+    ['Unix seconds as a text', '1795860000'],
   ])('refuses %s naming points.INDEX.time', (_what, time) => {
     const list = points([
       { name: 'a', value: 1 },
