@@ -190,7 +190,14 @@ export async function startGridscope(
   const auth = new IngestAuth(config.ingestTokens, config.defaultOrg, keys.ring);
   let ready = false;
   const migrations = (async () => {
-    for (const org of auth.organizations()) await orgs.ensure(org, system);
+    for (const org of auth.organizations()) {
+      // Deleting an organization stops its keys; tokens configured for it afterwards do
+      // not bring it back.
+      if ((await orgs.ensure(org, system)) === 'deleted') {
+        auth.refuse(org);
+        log.error({ org }, 'ingest tokens name a deleted organization; they are refused');
+      }
+    }
     await keys.refresh();
     await bootstrapAdmin(config, keys, system, log);
     ready = true;

@@ -20,6 +20,8 @@ export interface IngestKeys {
  */
 export class IngestAuth {
   private readonly byDigest = new Map<string, string>();
+  /** Whether tokens were configured: then requests need one, even if all are refused. */
+  private readonly configured: boolean;
 
   constructor(
     tokens: ReadonlyMap<string, string>,
@@ -27,15 +29,21 @@ export class IngestAuth {
     private readonly keys?: IngestKeys,
   ) {
     for (const [token, org] of tokens) this.byDigest.set(digest(token), org);
+    this.configured = tokens.size > 0;
   }
 
   get enabled(): boolean {
-    return this.byDigest.size > 0 || this.keys?.hasIngestKeys() === true;
+    return this.configured || this.keys?.hasIngestKeys() === true;
   }
 
   /** The organizations configured requests can belong to: the default and the tokens'. */
   organizations(): string[] {
     return [...new Set([this.defaultOrg, ...this.byDigest.values()])];
+  }
+
+  /** Stops accepting the tokens of an organization (one deleted before they were configured). */
+  refuse(org: string): void {
+    for (const [d, o] of this.byDigest) if (o === org) this.byDigest.delete(d);
   }
 
   /** The organization of a request, from its Authorization header value. */

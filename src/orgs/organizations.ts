@@ -88,10 +88,14 @@ export class Organizations {
     return org;
   }
 
-  /** Creates an organization at start-up if it is missing (the default one, token orgs). */
-  async ensure(id: string, ctx: ChangeContext): Promise<void> {
-    if (await this.storage.platform().organization(id)) return;
-    await this.create({ id, name: id }, ctx);
+  /**
+   * Creates an organization at start-up if it is missing (the default one, token orgs);
+   * answers its state then, `deleted` for one deleted before (ids are not reused).
+   */
+  async ensure(id: string, ctx: ChangeContext): Promise<OrgState> {
+    const state = await this.state(id);
+    if (state === 'none') await this.create({ id, name: id }, ctx);
+    return state === 'deleted' ? 'deleted' : 'live';
   }
 
   async update(id: string, input: UpdateOrganization, ctx: ChangeContext): Promise<Organization> {

@@ -2,7 +2,15 @@ import { readFileSync, statSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bootstrapKeyPath, type Gridscope } from '../../src/main.js';
 import { apiClient } from './api-client.js';
-import { removeDir, startTestServer, tempDataDir, urls } from './harness.js';
+import {
+  count,
+  logsRequestBytes,
+  postOtlp,
+  removeDir,
+  startTestServer,
+  tempDataDir,
+  urls,
+} from './harness.js';
 
 // One data directory for the file; servers run one after another on it.
 const dir = tempDataDir('auth-modes');
@@ -87,6 +95,35 @@ describe('first start and auth modes', () => {
     // The valid key has a bucket of its own; routes without a key are not limited.
     expect((await call('GET', '/api/v1/orgs', { key })).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await call('GET', '/healthz')).status).toBe(200);
+  });
+
+  it('refuses ingest tokens of an organization deleted before they were configured', async () => {
+    let call = await restart();
+    const key = readFileSync(bootstrapKeyPath(dir), 'utf8').trim();
+    expect(
+      (await call('POST', '/api/v1/orgs', { key, body: { id: 'gone', name: 'Gone' } })).status,
+    ).toBe(201);
+    expect((await call('DELETE', '/api/v1/orgs/gone', { key })).status).toBe(204);
+    call = await restart({ 'ingest-tokens': 'tok-gone=gone,tok-kept=kept' });
+    const send = (token: string) =>
+      postOtlp(gs!, 'logs', logsRequestBytes('svc', 2), {
+        'content-type': 'application/x-protobuf',
+        authorization: `Bearer ${token}`,
+      });
+    expect((await send('tok-gone')).status).toBe(401);
+    expect((await send('tok-kept')).status).toBe(200);
+    expect(await count(gs!, 'otel_logs', 'kept')).toBe(2);
+    expect(await count(gs!, 'otel_logs', 'gone')).toBe(0);
+    // Still deleted: the token did not bring it back.
+    expect((await call('GET', '/api/v1/orgs/gone', { key })).status).toBe(404);
+  });
+
+  it('still needs a token when every configured one is refused', async () => {
+    await restart({ 'ingest-tokens': 'tok-gone=gone' });
+    const r = await postOtlp(gs!, 'logs', logsRequestBytes('svc', 1), {
+      'content-type': 'application/x-protobuf',
+    });
+    expect(r.status).toBe(401);
   });
 
   it('refuses a too-short --bootstrap-admin-key at start', async () => {
