@@ -2044,6 +2044,35 @@ describe('minute rollups', () => {
       expect(values(r, { queue: 'g1' })[iso(at(1800))], `from ${from}`).toBe(5);
       expect(values(r, { queue: 'g2' })[iso(at(1800))], `from ${from}`).toBe(20);
     }
+    // In steps longer than an hour too, where g1's points before and after its silence can
+    // share a step: the roll-ups (by queue) answer as the points (by queue and a resource
+    // attribute, which the roll-ups do not keep) do, step by step.
+    const total = (v: Record<string, number | null>) =>
+      Object.values(v).reduce<number>((a, b) => a + (b ?? 0), 0);
+    // (A day's step looks back a day, to the runs' start ten hours before T0: there each
+    // point after no predecessor counts from that start, in both reads.)
+    for (const [step, totals] of [
+      ['2h', { g1: 5, g2: 20 }],
+      ['3h', { g1: 5, g2: 20 }],
+      ['1d', { g1: 10 + 30 + 5, g2: 10 + 20 }],
+    ] as const) {
+      const q = {
+        metric: 'gap.counter',
+        aggregation: 'increase',
+        from: String(at(-7200)),
+        to: String(at(3600)),
+        step,
+      };
+      const rolled = await series({ ...q, groupBy: 'queue' });
+      const points = await series({ ...q, groupBy: ['queue', 'resource.host.name'] });
+      for (const queue of ['g1', 'g2'] as const) {
+        const fromRollups = values(rolled, { queue });
+        expect(total(fromRollups), `${queue} in ${step} steps`).toBe(totals[queue]);
+        expect(fromRollups, `${queue} in ${step} steps`).toEqual(
+          values(points, { queue, 'resource.host.name': 'worker-host' }),
+        );
+      }
+    }
   });
 
   it('points with no recorded value are a gap, in the points and in the roll-ups', async () => {

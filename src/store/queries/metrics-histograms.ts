@@ -7,13 +7,14 @@ import {
   storedHistogramBuckets,
 } from './histogram-increases.js';
 import { INCREASE_LOOKBACK_MS, firstUnrolledQuarter } from './histogram-quarters.js';
-import { METRIC_TABLES, STALE_MS, pointConditions } from './metrics.js';
+import { METRIC_TABLES, pointConditions } from './metrics.js';
 import { readableQuarters, rolledIncreases, rollupSelection, type Term } from './metrics-rollup.js';
 import {
   Bucket,
   Int,
   Labels,
   byLabelsThenBucket,
+  inShortSteps,
   labels,
   read,
   weighted,
@@ -109,10 +110,6 @@ async function splitRead<T>(
     merge: (rows: T[]) => T[];
   },
 ): Promise<T[]> {
-  // Over a step longer than STALE_MS, the minute stats' read lets a step's points continue
-  // each other across longer gaps, which the stored minutes do not: such reads take the
-  // minute stats alone, so that their answers do not depend on what is rolled up.
-  if (selection.stepMs > STALE_MS) return parts.rolled(selection);
   const until = await increasesUntil(store, org, selection, opts);
   if (until <= selection.fromMs) return parts.rolled(selection);
   const scanFromMs = selection.fromMs - selection.lookbackMs;
@@ -180,14 +177,16 @@ export async function histogramBuckets(
   const rolled = rollupSelection('histogram', s);
   if (rolled !== null) {
     const l = labels(rolled.groupBy);
-    return splitRead(store, org, rolled, opts, {
-      stored: (until, scanFromMs) => {
-        const q = storedHistogramBuckets({ ...rolled, toMs: until }, l.sql, scanFromMs);
-        return read(store, org, HistogramRow, q.sql, { ...q.params, ...l.params }, opts);
-      },
-      rolled: (part, runs) => rolledHistogramBuckets(store, org, part, opts, runs),
-      merge: mergedHistogramRows,
-    });
+    const stepRead = (sel: SeriesSelection) =>
+      splitRead(store, org, sel, opts, {
+        stored: (until, scanFromMs) => {
+          const q = storedHistogramBuckets({ ...sel, toMs: until }, l.sql, scanFromMs);
+          return read(store, org, HistogramRow, q.sql, { ...q.params, ...l.params }, opts);
+        },
+        rolled: (part, runs) => rolledHistogramBuckets(store, org, part, opts, runs),
+        merge: mergedHistogramRows,
+      });
+    return inShortSteps(rolled, stepRead, mergedHistogramRows);
   }
   const valid = 'length(BucketCounts) = length(ExplicitBounds) + 1';
   const w = weighted('histogram', s, {
@@ -372,21 +371,25 @@ export async function exponentialBuckets(
   const rolled = rollupSelection('exponential_histogram', s);
   if (rolled !== null) {
     const l = labels(rolled.groupBy);
-    // The lowest scale the stored part scanned, which holds for the whole answer even when
-    // none of that part's rows is kept.
-    let lowest = Infinity;
-    return splitRead(store, org, rolled, opts, {
-      stored: async (until, scanFromMs) => {
-        const q = storedExponentialBuckets({ ...rolled, toMs: until }, l.sql, scanFromMs);
-        const params = { ...q.params, ...l.params };
-        const rows = await read(store, org, StoredExponentialRow, q.sql, params, opts);
-        lowest = rows.reduce((min, r) => Math.min(min, r.lowest), Infinity);
-        const kept = rows.filter((r) => r.kept === 1).map((r) => mergedRow(r));
-        return mergedExponentialRows(kept, lowest);
-      },
-      rolled: (part, runs) => rolledExponentialBuckets(store, org, part, opts, runs),
-      merge: (rows) => mergedExponentialRows(rows, lowest),
-    });
+    const stepRead = (sel: SeriesSelection) => {
+      // The lowest scale the stored part scanned, which holds for the whole answer even
+      // when none of that part's rows is kept.
+      let lowest = Infinity;
+      return splitRead(store, org, sel, opts, {
+        stored: async (until, scanFromMs) => {
+          const q = storedExponentialBuckets({ ...sel, toMs: until }, l.sql, scanFromMs);
+          const params = { ...q.params, ...l.params };
+          const rows = await read(store, org, StoredExponentialRow, q.sql, params, opts);
+          lowest = rows.reduce((min, r) => Math.min(min, r.lowest), Infinity);
+          const kept = rows.filter((r) => r.kept === 1).map((r) => mergedRow(r));
+          return mergedExponentialRows(kept, lowest);
+        },
+        rolled: (part, runs) => rolledExponentialBuckets(store, org, part, opts, runs),
+        merge: (rows) => mergedExponentialRows(rows, lowest),
+      });
+    };
+    // Rows of one read share its lowest scale, so adding up its short steps keeps it.
+    return inShortSteps(rolled, stepRead, (rows) => mergedExponentialRows(rows));
   }
   const table = METRIC_TABLES.exponential_histogram;
   const w = weighted('exponential_histogram', s, {

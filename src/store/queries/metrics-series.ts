@@ -38,6 +38,7 @@ export interface SeriesSelection extends PointSelection {
 
 /** The most rows (groups times steps) one series read returns. */
 export const MAX_SERIES_ROWS = 100_000;
+const TOO_MANY_VALUES = `the query gives more than ${MAX_SERIES_ROWS} values`;
 
 const BUCKET = 'intDiv(toUnixTimestamp64Milli(TimeUnix), {stepMs:Int64}) * {stepMs:Int64}';
 /** A series is one metric's points with the same resource, scope and attributes. */
@@ -109,7 +110,7 @@ export async function read<T extends SeriesRow>(
   if (rows.length > MAX_SERIES_ROWS) {
     throw new AppError(
       'LIMIT_EXCEEDED',
-      `the query gives more than ${MAX_SERIES_ROWS} values; narrow it with attr, service, fewer groupBy keys or a longer step`,
+      `${TOO_MANY_VALUES}; narrow it with attr, service, fewer groupBy keys or a longer step`,
     );
   }
   return rows.sort(byLabelsThenBucket);
@@ -323,6 +324,57 @@ const CounterRow = z.object({
 });
 export type CounterRow = z.infer<typeof CounterRow>;
 
+const MINUTE_MS = 60_000;
+
+/**
+ * A read from the minute roll-ups in steps longer than STALE_MS, made in steps of the
+ * longest whole number of minutes up to STALE_MS that divides the step, whose rows `merge`
+ * adds up per step. A minute's point continues the one before it only when that is at
+ * most STALE_MS before, which a read of first, last and highest points per long step could
+ * not tell; made of shorter steps, the answer is the points' read's.
+ */
+export async function inShortSteps<T extends { bucket: number }>(
+  s: SeriesSelection,
+  read: (short: SeriesSelection) => Promise<T[]>,
+  merge: (rows: T[]) => T[],
+): Promise<T[]> {
+  if (s.stepMs <= STALE_MS) return read(s);
+  let short = STALE_MS;
+  while (short > MINUTE_MS && s.stepMs % short !== 0) short -= MINUTE_MS;
+  let rows: T[];
+  try {
+    rows = await read({ ...s, stepMs: short });
+  } catch (err) {
+    // The short steps count against the limit of values of one read.
+    if (err instanceof AppError && err.message.startsWith(TOO_MANY_VALUES)) {
+      throw new AppError(
+        'LIMIT_EXCEEDED',
+        `this read is made of ${short / MINUTE_MS}-minute steps, which give more than ${MAX_SERIES_ROWS} values; narrow it with attr, service, fewer groupBy keys or a shorter range`,
+      );
+    }
+    throw err;
+  }
+  return merge(rows.map((r) => ({ ...r, bucket: Math.floor(r.bucket / s.stepMs) * s.stepMs })));
+}
+
+const add = (a: number | null, b: number | null) => (a === null || b === null ? null : a + b);
+
+/** Counter rows of the same step and group added up. */
+function mergedCounterRows(rows: CounterRow[]): CounterRow[] {
+  const merged = new Map<string, CounterRow>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.bucket, r.labels]);
+    const seen = merged.get(key);
+    if (seen === undefined) merged.set(key, { ...r });
+    else {
+      // A step without a value (NaN, as null) in any part has none, as in one read.
+      seen.increase = add(seen.increase, r.increase);
+      seen.sumIncrease = add(seen.sumIncrease, r.sumIncrease);
+    }
+  }
+  return [...merged.values()].sort(byLabelsThenBucket);
+}
+
 /**
  * Per step and group: the increase of a counter (a sum metric's value, or a histogram's or
  * summary's Count) and, for histograms and summaries, of their Sum; see `weighted`.
@@ -337,14 +389,17 @@ export async function counterSeries(
   const rolled = rollupSelection(kind, s);
   if (rolled !== null && kind !== 'summary') {
     const l = labels(rolled.groupBy);
-    const quarters = await readableQuarters(store, org, kind, rolled, opts);
-    const r = rolledIncreases(kind, rolled, l.sql, { quarters });
-    // A point's counted value is its second element, a histogram's sum its third.
-    const sum = kind === 'sum' ? '0' : termSum(r.terms, 3, 'toFloat64');
-    const sql = r.aggregate(
-      `${termSum(r.terms, 2, 'toFloat64')} AS increase, ${sum} AS sumIncrease`,
-    );
-    return read(store, org, CounterRow, sql, { ...r.params, ...l.params }, opts);
+    const rolledRead = async (part: SeriesSelection) => {
+      const quarters = await readableQuarters(store, org, kind, part, opts);
+      const r = rolledIncreases(kind, part, l.sql, { quarters });
+      // A point's counted value is its second element, a histogram's sum its third.
+      const sum = kind === 'sum' ? '0' : termSum(r.terms, 3, 'toFloat64');
+      const sql = r.aggregate(
+        `${termSum(r.terms, 2, 'toFloat64')} AS increase, ${sum} AS sumIncrease`,
+      );
+      return read(store, org, CounterRow, sql, { ...r.params, ...l.params }, opts);
+    };
+    return inShortSteps(rolled, rolledRead, mergedCounterRows);
   }
   // A change of bounds starts a new run of an explicit-bounds histogram, as for its buckets.
   const w = weighted(
