@@ -195,7 +195,12 @@ export async function startGridscope(
       // not bring it back.
       if ((await orgs.ensure(org, system)) === 'deleted') {
         auth.refuse(org);
-        log.error({ org }, 'ingest tokens name a deleted organization; they are refused');
+        log.error(
+          { org },
+          org === config.defaultOrg
+            ? '--default-org names a deleted organization; OTLP requests need a token or ingest key of another'
+            : 'ingest tokens name a deleted organization; they are refused',
+        );
       }
     }
     await keys.refresh();

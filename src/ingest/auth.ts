@@ -22,6 +22,8 @@ export class IngestAuth {
   private readonly byDigest = new Map<string, string>();
   /** Whether tokens were configured: then requests need one, even if all are refused. */
   private readonly configured: boolean;
+  /** Whether the default organization was deleted: then no request falls to it. */
+  private defaultRefused = false;
 
   constructor(
     tokens: ReadonlyMap<string, string>,
@@ -33,7 +35,7 @@ export class IngestAuth {
   }
 
   get enabled(): boolean {
-    return this.configured || this.keys?.hasIngestKeys() === true;
+    return this.configured || this.defaultRefused || this.keys?.hasIngestKeys() === true;
   }
 
   /** The organizations configured requests can belong to: the default and the tokens'. */
@@ -41,9 +43,13 @@ export class IngestAuth {
     return [...new Set([this.defaultOrg, ...this.byDigest.values()])];
   }
 
-  /** Stops accepting the tokens of an organization (one deleted before they were configured). */
+  /**
+   * Stops accepting the tokens of an organization (one deleted before they were
+   * configured); for the default organization, also requests without a token.
+   */
   refuse(org: string): void {
     for (const [d, o] of this.byDigest) if (o === org) this.byDigest.delete(d);
+    if (org === this.defaultOrg) this.defaultRefused = true;
   }
 
   /** The organization of a request, from its Authorization header value. */

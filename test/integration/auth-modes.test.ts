@@ -118,12 +118,19 @@ describe('first start and auth modes', () => {
     expect((await call('GET', '/api/v1/orgs/gone', { key })).status).toBe(404);
   });
 
-  it('still needs a token when every configured one is refused', async () => {
-    await restart({ 'ingest-tokens': 'tok-gone=gone' });
-    const r = await postOtlp(gs!, 'logs', logsRequestBytes('svc', 1), {
-      'content-type': 'application/x-protobuf',
-    });
-    expect(r.status).toBe(401);
+  it('still needs a token when every configured one is refused, or the default organization was deleted', async () => {
+    const cases: Record<string, string>[] = [
+      { 'ingest-tokens': 'tok-gone=gone' },
+      { 'default-org': 'gone' },
+    ];
+    for (const flags of cases) {
+      await restart(flags);
+      const r = await postOtlp(gs!, 'logs', logsRequestBytes('svc', 1), {
+        'content-type': 'application/x-protobuf',
+      });
+      expect(r.status, JSON.stringify(flags)).toBe(401);
+    }
+    expect(await count(gs!, 'otel_logs', 'gone')).toBe(0);
   });
 
   it('refuses a too-short --bootstrap-admin-key at start', async () => {

@@ -158,7 +158,8 @@ async function rolledHistogramBuckets(
     `eb AS bounds, ${termSums(r.terms, 1)} AS added, ${termSums(r.terms, -1)} AS taken`,
     ', eb',
   );
-  return (await read(store, org, SummedRow, sql, { ...r.params, ...l.params }, opts)).map(counted);
+  const params = { ...r.params, ...l.params };
+  return (await read(store, org, SummedRow, sql, params, opts, rolled.maxRows)).map(counted);
 }
 
 /**
@@ -181,7 +182,8 @@ export async function histogramBuckets(
       splitRead(store, org, sel, opts, {
         stored: (until, scanFromMs) => {
           const q = storedHistogramBuckets({ ...sel, toMs: until }, l.sql, scanFromMs);
-          return read(store, org, HistogramRow, q.sql, { ...q.params, ...l.params }, opts);
+          const params = { ...q.params, ...l.params };
+          return read(store, org, HistogramRow, q.sql, params, opts, sel.maxRows);
         },
         rolled: (part, runs) => rolledHistogramBuckets(store, org, part, opts, runs),
         merge: mergedHistogramRows,
@@ -308,7 +310,9 @@ async function rolledExponentialBuckets(
     `any(target) AS scale, ${termMaps(r.terms)} AS buckets, max(zt) AS zeroThreshold`,
   );
   const params = { ...r.params, ...l.params };
-  return (await read(store, org, RolledExponentialRow, sql, params, opts)).map(mergedRow);
+  return (await read(store, org, RolledExponentialRow, sql, params, opts, rolled.maxRows)).map(
+    mergedRow,
+  );
 }
 
 /**
@@ -379,7 +383,15 @@ export async function exponentialBuckets(
         stored: async (until, scanFromMs) => {
           const q = storedExponentialBuckets({ ...sel, toMs: until }, l.sql, scanFromMs);
           const params = { ...q.params, ...l.params };
-          const rows = await read(store, org, StoredExponentialRow, q.sql, params, opts);
+          const rows = await read(
+            store,
+            org,
+            StoredExponentialRow,
+            q.sql,
+            params,
+            opts,
+            sel.maxRows,
+          );
           lowest = rows.reduce((min, r) => Math.min(min, r.lowest), Infinity);
           const kept = rows.filter((r) => r.kept === 1).map((r) => mergedRow(r));
           return mergedExponentialRows(kept, lowest);

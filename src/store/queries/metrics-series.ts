@@ -34,11 +34,13 @@ export interface SeriesSelection extends PointSelection {
    * the range has a predecessor to subtract (Prometheus' lookback).
    */
   lookbackMs: number;
+  /** The most rows the read may give, when not MAX_SERIES_ROWS (see inShortSteps). */
+  maxRows?: number;
 }
 
 /** The most rows (groups times steps) one series read returns. */
 export const MAX_SERIES_ROWS = 100_000;
-const TOO_MANY_VALUES = `the query gives more than ${MAX_SERIES_ROWS} values`;
+const tooManyValues = (n: number) => `the query gives more than ${n} values`;
 
 const BUCKET = 'intDiv(toUnixTimestamp64Milli(TimeUnix), {stepMs:Int64}) * {stepMs:Int64}';
 /** A series is one metric's points with the same resource, scope and attributes. */
@@ -96,6 +98,7 @@ export async function read<T extends SeriesRow>(
   sql: string,
   params: Record<string, unknown>,
   opts: QueryOptions,
+  maxRows = MAX_SERIES_ROWS,
 ): Promise<T[]> {
   const rows = z
     .array(row)
@@ -103,14 +106,14 @@ export async function read<T extends SeriesRow>(
       await store.query(
         org,
         `${sql}\nLIMIT {maxRows:UInt32}\nSETTINGS optimize_and_compare_chain = 0`,
-        { ...params, maxRows: MAX_SERIES_ROWS + 1 },
+        { ...params, maxRows: maxRows + 1 },
         opts,
       ),
     );
-  if (rows.length > MAX_SERIES_ROWS) {
+  if (rows.length > maxRows) {
     throw new AppError(
       'LIMIT_EXCEEDED',
-      `${TOO_MANY_VALUES}; narrow it with attr, service, fewer groupBy keys or a longer step`,
+      `${tooManyValues(maxRows)}; narrow it with attr, service, fewer groupBy keys or a longer step`,
     );
   }
   return rows.sort(byLabelsThenBucket);
@@ -327,52 +330,60 @@ export type CounterRow = z.infer<typeof CounterRow>;
 const MINUTE_MS = 60_000;
 
 /**
- * A read from the minute roll-ups in steps longer than STALE_MS, made in steps of the
- * longest whole number of minutes up to STALE_MS that divides the step, whose rows `merge`
- * adds up per step. A minute's point continues the one before it only when that is at
- * most STALE_MS before, which a read of first, last and highest points per long step could
- * not tell; made of shorter steps, the answer is the points' read's.
+ * The step a read from the minute roll-ups takes for a step longer than STALE_MS: the
+ * longest whole number of minutes up to STALE_MS that divides it (null for shorter steps).
+ * A minute's point continues the one before it only when that is at most STALE_MS before,
+ * which a read of first, last and highest points per long step could not tell; made of
+ * shorter steps added up, the answer is the points' read's.
+ */
+export function shortStepMs(stepMs: number): number | null {
+  if (stepMs <= STALE_MS) return null;
+  let short = STALE_MS;
+  while (short > MINUTE_MS && stepMs % short !== 0) short -= MINUTE_MS;
+  return short;
+}
+
+/**
+ * The most rows of a read in short steps that Node adds up: the final answer's limit for
+ * each short step in a long one, up to four times that limit, which bounds the memory the
+ * read takes.
+ */
+const MAX_SHORT_ROWS = 4 * MAX_SERIES_ROWS;
+
+/**
+ * A read from the minute roll-ups in steps longer than STALE_MS (see shortStepMs), made in
+ * short steps whose rows `merge` adds up per step.
  */
 export async function inShortSteps<T extends { bucket: number }>(
   s: SeriesSelection,
   read: (short: SeriesSelection) => Promise<T[]>,
   merge: (rows: T[]) => T[],
 ): Promise<T[]> {
-  if (s.stepMs <= STALE_MS) return read(s);
-  let short = STALE_MS;
-  while (short > MINUTE_MS && s.stepMs % short !== 0) short -= MINUTE_MS;
+  const short = shortStepMs(s.stepMs);
+  if (short === null) return read(s);
+  const maxRows = Math.min(MAX_SERIES_ROWS * (s.stepMs / short), MAX_SHORT_ROWS);
   let rows: T[];
   try {
-    rows = await read({ ...s, stepMs: short });
+    rows = await read({ ...s, stepMs: short, maxRows });
   } catch (err) {
-    // The short steps count against the limit of values of one read.
-    if (err instanceof AppError && err.message.startsWith(TOO_MANY_VALUES)) {
+    if (err instanceof AppError && err.message.startsWith(tooManyValues(maxRows))) {
       throw new AppError(
         'LIMIT_EXCEEDED',
-        `this read is made of ${short / MINUTE_MS}-minute steps, which give more than ${MAX_SERIES_ROWS} values; narrow it with attr, service, fewer groupBy keys or a shorter range`,
+        `this read is made of ${short / MINUTE_MS}-minute steps, which give more than ${maxRows} values; narrow it with attr, service, fewer groupBy keys or a shorter range`,
       );
     }
     throw err;
   }
-  return merge(rows.map((r) => ({ ...r, bucket: Math.floor(r.bucket / s.stepMs) * s.stepMs })));
-}
-
-const add = (a: number | null, b: number | null) => (a === null || b === null ? null : a + b);
-
-/** Counter rows of the same step and group added up. */
-function mergedCounterRows(rows: CounterRow[]): CounterRow[] {
-  const merged = new Map<string, CounterRow>();
-  for (const r of rows) {
-    const key = JSON.stringify([r.bucket, r.labels]);
-    const seen = merged.get(key);
-    if (seen === undefined) merged.set(key, { ...r });
-    else {
-      // A step without a value (NaN, as null) in any part has none, as in one read.
-      seen.increase = add(seen.increase, r.increase);
-      seen.sumIncrease = add(seen.sumIncrease, r.sumIncrease);
-    }
+  const merged = merge(
+    rows.map((r) => ({ ...r, bucket: Math.floor(r.bucket / s.stepMs) * s.stepMs })),
+  );
+  if (merged.length > MAX_SERIES_ROWS) {
+    throw new AppError(
+      'LIMIT_EXCEEDED',
+      `${tooManyValues(MAX_SERIES_ROWS)}; narrow it with attr, service, fewer groupBy keys or a longer step`,
+    );
   }
-  return [...merged.values()].sort(byLabelsThenBucket);
+  return merged;
 }
 
 /**
@@ -389,17 +400,26 @@ export async function counterSeries(
   const rolled = rollupSelection(kind, s);
   if (rolled !== null && kind !== 'summary') {
     const l = labels(rolled.groupBy);
-    const rolledRead = async (part: SeriesSelection) => {
-      const quarters = await readableQuarters(store, org, kind, part, opts);
-      const r = rolledIncreases(kind, part, l.sql, { quarters });
-      // A point's counted value is its second element, a histogram's sum its third.
-      const sum = kind === 'sum' ? '0' : termSum(r.terms, 3, 'toFloat64');
-      const sql = r.aggregate(
-        `${termSum(r.terms, 2, 'toFloat64')} AS increase, ${sum} AS sumIncrease`,
-      );
-      return read(store, org, CounterRow, sql, { ...r.params, ...l.params }, opts);
-    };
-    return inShortSteps(rolled, rolledRead, mergedCounterRows);
+    // In steps longer than STALE_MS, the short steps (shortStepMs) are added up in the
+    // engine, so that only the answer's rows count against its limit.
+    const short = shortStepMs(rolled.stepMs);
+    const part = short === null ? rolled : { ...rolled, stepMs: short };
+    const quarters = await readableQuarters(store, org, kind, part, opts);
+    const r = rolledIncreases(kind, part, l.sql, { quarters });
+    // A point's counted value is its second element, a histogram's sum its third.
+    const sum = kind === 'sum' ? '0' : termSum(r.terms, 3, 'toFloat64');
+    const inner = r.aggregate(
+      `${termSum(r.terms, 2, 'toFloat64')} AS increase, ${sum} AS sumIncrease`,
+    );
+    const sql =
+      short === null
+        ? inner
+        : `SELECT intDiv(b, {longStepMs:Int64}) * {longStepMs:Int64} AS bucket, labels,
+            sum(i) AS increase, sum(si) AS sumIncrease
+          FROM (SELECT bucket AS b, labels, increase AS i, sumIncrease AS si FROM (${inner}))
+          GROUP BY bucket, labels`;
+    const params = { ...r.params, ...l.params, longStepMs: rolled.stepMs };
+    return read(store, org, CounterRow, sql, params, opts);
   }
   // A change of bounds starts a new run of an explicit-bounds histogram, as for its buckets.
   const w = weighted(
