@@ -128,15 +128,15 @@ const QuarterRow = z.object({ q: z.coerce.number() });
 /**
  * Each quarter's marks: when it was last written (w) and rolled up (r), and the last write
  * to it or to a quarter up to INCREASE_LOOKBACK_MS before it (wr), for the quarters from
- * `fromParam` (Unix ms, bound) less that lookback.
+ * `fromMs` (Unix ms, bound) less that lookback.
  */
-const MARKS = (fromParam: string) => `(
+const MARKS = `(
     SELECT Quarter, w, r,
       max(w) OVER (ORDER BY toUInt32(Quarter)
         RANGE BETWEEN ${INCREASE_LOOKBACK_MS / 1000} PRECEDING AND CURRENT ROW) AS wr
     FROM (
       SELECT Quarter, max(WrittenAt) AS w, max(RolledAt) AS r FROM ${QUARTERS}
-      WHERE Quarter >= fromUnixTimestamp64Milli({${fromParam}:Int64}) - toIntervalMillisecond(${INCREASE_LOOKBACK_MS})
+      WHERE Quarter >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalMillisecond(${INCREASE_LOOKBACK_MS})
       GROUP BY Quarter
     )
   )`;
@@ -151,7 +151,7 @@ async function quarters(
 ): Promise<number[]> {
   const rows = await store.query(
     org,
-    `SELECT toInt64(toUnixTimestamp(Quarter)) * 1000 AS q FROM ${MARKS('fromMs')}
+    `SELECT toInt64(toUnixTimestamp(Quarter)) * 1000 AS q FROM ${MARKS}
     WHERE ${where} ORDER BY Quarter DESC`,
     params,
     opts,

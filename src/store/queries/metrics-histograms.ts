@@ -320,7 +320,7 @@ async function rolledExponentialBuckets(
  * them all, or `lowest` if lower (each brought down to it first, 2^d buckets into one), as
  * one read gives them.
  */
-export function mergedExponentialRows(rows: ExponentialRow[], lowest = Infinity): ExponentialRow[] {
+function mergedExponentialRows(rows: ExponentialRow[], lowest = Infinity): ExponentialRow[] {
   const scale = rows.reduce((min, r) => Math.min(min, r.scale), lowest);
   const merged = new Map<
     string,
@@ -393,8 +393,7 @@ export async function exponentialBuckets(
             sel.maxRows,
           );
           lowest = rows.reduce((min, r) => Math.min(min, r.lowest), Infinity);
-          const kept = rows.filter((r) => r.kept === 1).map((r) => mergedRow(r));
-          return mergedExponentialRows(kept, lowest);
+          return rows.filter((r) => r.kept === 1).map((r) => mergedRow(r));
         },
         rolled: (part, runs) => rolledExponentialBuckets(store, org, part, opts, runs),
         merge: (rows) => mergedExponentialRows(rows, lowest),

@@ -42,6 +42,13 @@ export interface SeriesSelection extends PointSelection {
 export const MAX_SERIES_ROWS = 100_000;
 const tooManyValues = (n: number) => `the query gives more than ${n} values`;
 
+/** The refusal of a read whose answer would have more than `n` values. */
+const tooManyRows = (n: number) =>
+  new AppError(
+    'LIMIT_EXCEEDED',
+    `${tooManyValues(n)}; narrow it with attr, service, fewer groupBy keys or a longer step`,
+  );
+
 const BUCKET = 'intDiv(toUnixTimestamp64Milli(TimeUnix), {stepMs:Int64}) * {stepMs:Int64}';
 /** A series is one metric's points with the same resource, scope and attributes. */
 const SERIES = 'cityHash64(ResourceAttributes, ScopeName, Attributes)';
@@ -110,12 +117,7 @@ export async function read<T extends SeriesRow>(
         opts,
       ),
     );
-  if (rows.length > maxRows) {
-    throw new AppError(
-      'LIMIT_EXCEEDED',
-      `${tooManyValues(maxRows)}; narrow it with attr, service, fewer groupBy keys or a longer step`,
-    );
-  }
+  if (rows.length > maxRows) throw tooManyRows(maxRows);
   return rows.sort(byLabelsThenBucket);
 }
 
@@ -377,12 +379,7 @@ export async function inShortSteps<T extends { bucket: number }>(
   const merged = merge(
     rows.map((r) => ({ ...r, bucket: Math.floor(r.bucket / s.stepMs) * s.stepMs })),
   );
-  if (merged.length > MAX_SERIES_ROWS) {
-    throw new AppError(
-      'LIMIT_EXCEEDED',
-      `${tooManyValues(MAX_SERIES_ROWS)}; narrow it with attr, service, fewer groupBy keys or a longer step`,
-    );
-  }
+  if (merged.length > MAX_SERIES_ROWS) throw tooManyRows(MAX_SERIES_ROWS);
   return merged;
 }
 
