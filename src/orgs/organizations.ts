@@ -120,13 +120,14 @@ export class Organizations {
   }
 
   async delete(id: string, ctx: ChangeContext): Promise<void> {
+    // One deleted already is gone (404), configured or not.
+    const before = await this.live(id);
     if (this.pinned.has(id)) {
       throw new AppError(
         'CONFLICT',
         `organization ${id} is configured (default or ingest tokens) and cannot be deleted`,
       );
     }
-    const before = await this.live(id);
     const now = this.clock.now();
     await this.storage.platform().saveOrganization({
       ...before,

@@ -114,8 +114,9 @@ describe('first start and auth modes', () => {
     expect((await send('tok-kept')).status).toBe(200);
     expect(await count(gs!, 'otel_logs', 'kept')).toBe(2);
     expect(await count(gs!, 'otel_logs', 'gone')).toBe(0);
-    // Still deleted: the token did not bring it back.
+    // Still deleted: the token did not bring it back, and it cannot be deleted again.
     expect((await call('GET', '/api/v1/orgs/gone', { key })).status).toBe(404);
+    expect((await call('DELETE', '/api/v1/orgs/gone', { key })).status).toBe(404);
   });
 
   it('still needs a token when every configured one is refused, or the default organization was deleted', async () => {
