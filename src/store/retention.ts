@@ -40,6 +40,7 @@ const TTL_COLUMNS: readonly { table: string; time: string; signal: keyof Retenti
   { table: 'gridscope_exp_histogram_increases_1m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_histogram_increases_15m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_exp_histogram_increases_15m', time: 'Minute', signal: 'metricsDays' },
+  { table: 'gridscope_exp_histogram_pooled_15m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_histogram_quarters', time: 'Quarter', signal: 'metricsDays' },
   { table: 'gridscope_audit_log', time: 'toDateTime(Time)', signal: 'auditDays' },
 ];

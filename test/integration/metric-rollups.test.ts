@@ -415,7 +415,7 @@ describe('the migration', () => {
     ]);
   });
 
-  it('marks the quarter hours of histograms stored before them as written, to be rolled up (0013, 0017, 0020)', async () => {
+  it('marks the quarter hours of histograms stored before them as written, to be rolled up (0013, 0017, 0020, 0021)', async () => {
     const quarters = () =>
       select<{ q: number; written: number; rolled: number }>(
         `SELECT toUnixTimestamp(Quarter) AS q, max(WrittenAt) > 0 AS written,
@@ -443,17 +443,20 @@ describe('the migration', () => {
       await command(`DROP TABLE ${db}.aside`);
     }
     // 0020 marks the quarters rolled up before it written again, to compute their increases.
-    await command(`INSERT INTO ${db}.gridscope_histogram_quarters (Quarter, WrittenAt, RolledAt)
-      VALUES (toDateTime(${quarter}), 0, now64(3))`);
     const pending = () =>
       select<{ p: number }>(
         `SELECT max(WrittenAt) > max(RolledAt) AS p FROM ${db}.gridscope_histogram_quarters`,
       );
-    expect(await pending()).toEqual([{ p: 0 }]);
-    await new Promise((r) => setTimeout(r, 5));
-    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version = 20`);
-    expect(await migrate(client, { database: db })).toEqual([20]);
-    expect(await pending()).toEqual([{ p: 1 }]);
+    // So does 0021, to pool their exponential histogram sums.
+    for (const version of [20, 21]) {
+      await command(`INSERT INTO ${db}.gridscope_histogram_quarters (Quarter, WrittenAt, RolledAt)
+        VALUES (toDateTime(${quarter}), 0, now64(3))`);
+      expect(await pending(), `${version}`).toEqual([{ p: 0 }]);
+      await new Promise((r) => setTimeout(r, 5));
+      await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version = ${version}`);
+      expect(await migrate(client, { database: db })).toEqual([version]);
+      expect(await pending(), `${version}`).toEqual([{ p: 1 }]);
+    }
   });
 });
 
@@ -471,6 +474,7 @@ describe('retention', () => {
       ...ROLLUPS,
       'gridscope_histogram_stats_15m',
       'gridscope_exp_histogram_stats_15m',
+      'gridscope_exp_histogram_pooled_15m',
     ]) {
       expect(await engine(t), t).toMatch(/TTL Minute \+ toIntervalDay\(9\)/);
     }

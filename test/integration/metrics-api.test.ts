@@ -2553,6 +2553,130 @@ describe('minute rollups', () => {
     expect(await read()).toEqual(fromMinutes);
   });
 
+  it('reads without filter or grouping take exponential histograms pooled across series, as one by one', async () => {
+    // Cumulative series every 300 s over five hours, at scales 3 and 2 (b with negative
+    // buckets and zeros), and a delta one at scale 1; c's run starts at -9000 s but its
+    // first point is at -1700 s; d falls silent for more than an hour before -3000 s and
+    // starts over there. Their quarters hold a first point of a run, which reads count
+    // differently by whether the run started within them: those are not pooled.
+    const cumulative = (s: string, scale: number, secs: number[], start = -36_000, neg = false) =>
+      secs.map((sec, i) => ({
+        ...expPoint(
+          sec,
+          start,
+          scale,
+          { offset: 3, bucketCounts: [i + 1, 2 * i, i % 4 === 0 ? i : i - (i % 4)] },
+          neg ? i : 0,
+          neg ? { offset: 0, bucketCounts: [i, 0, 3 * i] } : undefined,
+        ),
+        attributes: kv({ s }),
+      }));
+    const every = (from: number, to: number) =>
+      Array.from({ length: Math.floor((to - from) / 300) + 1 }, (_, i) => from + 300 * i);
+    const delta = every(-17_950, 800).map((sec, i) => ({
+      ...expPoint(sec, sec - 300, 1, { offset: 5, bucketCounts: [i % 3, 1, 2] }, 1),
+      attributes: kv({ s: 'delta' }),
+    }));
+    const metric = (dataPoints: unknown[], temporality = 2) => ({
+      name: 'pooled.exp',
+      unit: 's',
+      exponentialHistogram: { aggregationTemporality: temporality, dataPoints },
+    });
+    await sendOtlp([
+      resource('worker', [
+        metric(cumulative('a', 3, every(-18_000, 800))),
+        metric(cumulative('c', 3, every(-1700, 800), -9000)),
+        metric(delta, 1),
+      ]),
+      resource('broker', [
+        metric(cumulative('b', 2, every(-17_990, 800), -36_000, true)),
+        metric(cumulative('d', 3, [...every(-17_980, -10_000), ...every(-3000, 800)])),
+      ]),
+    ]);
+    await quarterRoller().pass();
+
+    // Per quarter, the rows of its newest computation: the pool's groups and the groups left
+    // out; and how many rows of earlier ones are left.
+    const pools = () =>
+      rows<{ q: string; n: string; out: string; stale: string }>(
+        gs,
+        `SELECT toString(toUnixTimestamp(Minute) - ${T0 / 1000}) AS q,
+            toString(sumIf(Groups, Slot = 0 AND RolledAt = newest)) AS n,
+            toString(countIf(Slot > 0 AND RolledAt = newest)) AS out,
+            toString(countIf(RolledAt < newest)) AS stale
+          FROM (
+            SELECT *, max(RolledAt) OVER (PARTITION BY Minute) AS newest
+            FROM {db:Identifier}.gridscope_exp_histogram_pooled_15m FINAL
+            WHERE MetricName = 'pooled.exp' AND Minute >= toDateTime(${T0 / 1000 - 3600})
+          )
+          GROUP BY Minute ORDER BY Minute`,
+        {},
+        'acme',
+      );
+    // A quarter pools a group per series, and per point of the delta series (each point its
+    // own start time, three a quarter); d's quarter from -3600 s and c's from -1800 s are
+    // left out, each in a slot of its own.
+    expect(await pools()).toEqual([
+      { q: '-3600', n: '5', out: '1', stale: '0' },
+      { q: '-2700', n: '6', out: '0', stale: '0' },
+      { q: '-1800', n: '6', out: '1', stale: '0' },
+      { q: '-900', n: '7', out: '0', stale: '0' },
+      { q: '0', n: '7', out: '0', stale: '0' },
+    ]);
+
+    const read = (from: number, q: string, attr?: string) =>
+      series({
+        metric: 'pooled.exp',
+        quantile: q,
+        from: String(at(from)),
+        to: String(at(900)),
+        step: '15m',
+        ...(attr === undefined ? {} : { attr }),
+      });
+    // Reads scanning from before c's start and after it (15 minutes' lookback), each
+    // without a filter (pooled) and with one matching every series (one by one).
+    const samePooled = async () => {
+      for (const from of [-15_300, -4500]) {
+        for (const q of ['0.1', '0.5', '0.9']) {
+          const pooled = values(await read(from, q));
+          expect(Object.keys(pooled).length, `${from} ${q}`).toBeGreaterThan(3);
+          expect(pooled, `${from} ${q}`).toEqual(values(await read(from, q, 's')));
+        }
+      }
+    };
+    await samePooled();
+    // The pools are what the unfiltered reads took: a pool changed in place changes them.
+    const before = values(await read(-15_300, '0.5'));
+    await sqlOnDataDir(
+      dir,
+      `INSERT INTO gridscope_acme.gridscope_exp_histogram_pooled_15m
+        SELECT * REPLACE (arrayMap(c -> 0, StartedCounts) AS StartedCounts,
+          arrayMap(c -> 0, AloneCounts) AS AloneCounts)
+        FROM gridscope_acme.gridscope_exp_histogram_pooled_15m FINAL
+        WHERE MetricName = 'pooled.exp' AND Minute = toDateTime(${T0 / 1000 - 1800})
+          AND Slot = 0`,
+    );
+    const after = values(await read(-15_300, '0.5'));
+    expect(after[iso(at(-1800))]).not.toEqual(before[iso(at(-1800))]);
+    expect({ ...after, [iso(at(-1800))]: null }).toEqual({ ...before, [iso(at(-1800))]: null });
+
+    // A late first point of c at -2000 s moves c's left-out quarter to the one before. Its
+    // quarter from -1800 s, computed again, pools c and fills no slot: the slot filled before
+    // stays in the table, and reads leave it out.
+    await sendOtlp([resource('worker', [metric(cumulative('c', 3, [-2000], -9000))])]);
+    await new Promise((r) => setTimeout(r, 5));
+    await quarterRoller().pass();
+    expect(await pools()).toEqual([
+      { q: '-3600', n: '5', out: '1', stale: '0' },
+      { q: '-2700', n: '6', out: '1', stale: '0' },
+      { q: '-1800', n: '7', out: '0', stale: '1' },
+      { q: '-900', n: '7', out: '0', stale: '0' },
+      { q: '0', n: '7', out: '0', stale: '0' },
+    ]);
+    await samePooled();
+    expect(values(await read(-15_300, '0.5'))).not.toEqual(after);
+  });
+
   it('reads of an hour or more answer each step as the points do, from the rollups alone', async () => {
     const fromPoints: Record<string, Record<string, number | null>> = {};
     for (const [name, q] of READS) {
