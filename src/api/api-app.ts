@@ -5,6 +5,7 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Principal } from '../auth/index.js';
 import { AppError } from '../lib/errors.js';
+import type { OrgState } from '../orgs/index.js';
 import type { Logger } from '../lib/logger.js';
 import { opsApp, type OpsAppOptions } from './app.js';
 import type { ApiDeps } from './deps.js';
@@ -92,9 +93,19 @@ export function apiApp(opts: ApiAppOptions): OpenAPIHono<ApiEnv> {
       }),
     );
   }
+  // The default organization cannot be deleted while it is configured, so once it is
+  // found live, or deleted before it was configured, it stays so: looked up until then.
+  let defaultState: OrgState | undefined;
+  const orgState = async (org: string): Promise<OrgState> => {
+    if (org !== opts.defaultOrg) return opts.deps.orgs.state(org);
+    if (defaultState !== undefined) return defaultState;
+    const state = await opts.deps.orgs.state(org);
+    if (state !== 'none') defaultState = state;
+    return state;
+  };
   app.use('*', async (c, next) => {
     c.set('defaultOrg', opts.defaultOrg);
-    c.set('orgState', (org) => opts.deps.orgs.state(org));
+    c.set('orgState', orgState);
     await next();
   });
   app.route('/', opsApp(opts.ops));

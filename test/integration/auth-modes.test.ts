@@ -125,13 +125,25 @@ describe('first start and auth modes', () => {
       { 'default-org': 'gone' },
     ];
     for (const flags of cases) {
-      await restart(flags);
+      const call = await restart(flags);
       const r = await postOtlp(gs!, 'logs', logsRequestBytes('svc', 1), {
         'content-type': 'application/x-protobuf',
       });
       expect(r.status, JSON.stringify(flags)).toBe(401);
+      if (flags['default-org'] === undefined) continue;
+      // The platform administrator's calls that name no organization act on the deleted
+      // default one: reads answer, writes are refused.
+      const key = readFileSync(bootstrapKeyPath(dir), 'utf8').trim();
+      expect((await call('GET', '/api/v1/monitoring/logs', { key })).status).toBe(200);
+      const push = await call('POST', '/api/v1/monitoring/metrics', {
+        key,
+        body: { points: [{ name: 'm', type: 'gauge', value: 1 }] },
+      });
+      expect(push.status).toBe(404);
+      expect(push.body.error.message).toMatch(/organization gone was deleted/);
     }
     expect(await count(gs!, 'otel_logs', 'gone')).toBe(0);
+    expect(await count(gs!, 'otel_metrics_gauge', 'gone')).toBe(0);
   });
 
   it('refuses a too-short --bootstrap-admin-key at start', async () => {

@@ -79,12 +79,12 @@ export function requireRole(role: RouteRole): MiddlewareHandler<ApiEnv> {
       const who = p.kind === 'platform' ? 'platform admin' : `${p.role} key of ${p.org}`;
       throw new AppError('FORBIDDEN', `${who} may not do this on ${where} (needs ${role})`);
     }
-    // An organization key's organization exists (deleting one revokes its keys), and so
-    // does the default one, which cannot be deleted. Any other that a platform
-    // administrator names must exist, or the call would act on a database of no
-    // organization; a deleted one, whose data is kept, may still be read. An id that is
-    // not one is left to the route's validation.
-    if (org !== null && p.kind === 'platform' && org !== c.get('defaultOrg') && ORG_ID.test(org)) {
+    // An organization key's organization exists (deleting one revokes its keys). Any that
+    // a platform administrator names, or the default one, must exist, or the call would act
+    // on a database of no organization; a deleted one, whose data is kept, may still be
+    // read (the default one, deleted before it was configured, too). An id that is not
+    // one is left to the route's validation.
+    if (org !== null && p.kind === 'platform' && ORG_ID.test(org)) {
       const state = await c.get('orgState')(org);
       // Routes a viewer may call only read (some by POST, as the SQL endpoint).
       const reads = role === 'viewer' || c.req.method === 'GET' || c.req.method === 'HEAD';
