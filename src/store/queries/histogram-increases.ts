@@ -410,8 +410,8 @@ export function storedExponentialBuckets(
             w.minutes,
           ),
         ];
-  if (quarters !== null) {
-    // With pools, the sums of the quarters before the first pooled one.
+  // With pools, the sums of the quarters before the first pooled one, if any.
+  if (quarters !== null && (pooled === null || pooled > quarters.fromMs)) {
     const one = pooled === null ? '' : ` AND ${beforePools}`;
     parts.push(
       part(
