@@ -36,6 +36,7 @@ const TTL_COLUMNS: readonly { table: string; time: string; signal: keyof Retenti
   { table: 'gridscope_histogram_stats_15m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_exp_histogram_stats_1m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_exp_histogram_stats_15m', time: 'Minute', signal: 'metricsDays' },
+  { table: 'gridscope_summary_stats_1m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_histogram_increases_1m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_exp_histogram_increases_1m', time: 'Minute', signal: 'metricsDays' },
   { table: 'gridscope_histogram_increases_15m', time: 'Minute', signal: 'metricsDays' },

@@ -84,6 +84,7 @@ const ROLLUPS = [
   'gridscope_sum_rollup_1m',
   'gridscope_histogram_stats_1m',
   'gridscope_exp_histogram_stats_1m',
+  'gridscope_summary_stats_1m',
 ] as const;
 
 /** Names of the test database's tables and views matching a LIKE pattern, sorted. */
@@ -362,6 +363,12 @@ describe('the migration', () => {
         toDateTime64(${MINUTE} + number * 20, 9), number * 3, number, 3 - intDiv(number, 4),
         number, -1, [number, number * 2], 2, [number], 1 + number % 2
       FROM numbers(10)`);
+    await command(`INSERT INTO ${db}.otel_metrics_summary
+      (ServiceName, MetricName, StartTimeUnix, TimeUnix, Count, Sum, ValueAtQuantiles.Quantile,
+       ValueAtQuantiles.Value)
+      SELECT 'svc', 's.backfill', toDateTime64(${MINUTE - 600}, 9),
+        toDateTime64(${MINUTE} + number * 20, 9), number * 3, number, [0.5], [number / 2]
+      FROM numbers(10)`);
     const snapshot = () =>
       Promise.all([
         select(`SELECT Minute, Series, StartTimeUnix, any(MetricUnit) AS unit,
@@ -382,6 +389,11 @@ describe('the migration', () => {
             argMinMerge(First) AS f, argMaxMerge(Last) AS l, argMaxMerge(Peak) AS p
           FROM ${db}.gridscope_exp_histogram_stats_1m WHERE MetricName = 'e.backfill'
           GROUP BY Minute, Series, tp, Scale ORDER BY Minute, tp, Scale`),
+        select(`SELECT Minute, Series, Bounds, any(ExplicitBounds) AS eb, toString(sum(Count)) AS n,
+            sum(Sum) AS total, min(FirstTime) AS ft, argMinMerge(First) AS f, max(LastTime) AS lt,
+            argMaxMerge(Last) AS l, argMaxMerge(Peak) AS p
+          FROM ${db}.gridscope_summary_stats_1m WHERE MetricName = 's.backfill'
+          GROUP BY Minute, Series, Bounds ORDER BY Minute, Series`),
       ]);
     // What the views made as the points arrived is what the backfill must make again.
     const fromViews = await snapshot();
@@ -390,18 +402,20 @@ describe('the migration', () => {
     // Points n = 0..9, three a minute: delta when n is even, scale 3 - n / 4; a row per
     // minute and temporality, and per scale for delta points: 2 + 2 + 3 + 1.
     expect(fromViews[2].length).toBe(8);
+    // Summary points as the histogram's: three a minute, in 4 minutes.
+    expect(fromViews[3].length).toBe(4);
     for (const t of ROLLUPS) await command(`TRUNCATE TABLE ${db}.${t}`);
-    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16)`);
-    expect(await migrate(client, { database: db })).toEqual([7, 10, 16]);
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16, 22)`);
+    expect(await migrate(client, { database: db })).toEqual([7, 10, 16, 22]);
     expect(await snapshot()).toEqual(fromViews);
     // A start stopped during the backfill leaves the rollups partly filled and the
     // migration unrecorded; the next start fills them again, each point once.
     for (const t of ROLLUPS) await command(`DELETE FROM ${db}.${t} WHERE Minute > ${MINUTE}`);
-    // Left: the first minute, with both counter series, the one histogram series and both
-    // temporalities of the exponential one.
-    expect((await snapshot()).map((rows) => rows.length)).toEqual([2, 1, 2]);
-    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16)`);
-    expect(await migrate(client, { database: db })).toEqual([7, 10, 16]);
+    // Left: the first minute, with both counter series, the one histogram series, both
+    // temporalities of the exponential one and the one summary series.
+    expect((await snapshot()).map((rows) => rows.length)).toEqual([2, 1, 2, 1]);
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16, 22)`);
+    expect(await migrate(client, { database: db })).toEqual([7, 10, 16, 22]);
     expect(await snapshot()).toEqual(fromViews);
     // 0010 replaces the histogram rollup of 0007, which a run of 0007 makes again.
     expect(await tables('gridscope_histogram_%')).toEqual([

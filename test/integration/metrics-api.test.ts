@@ -1648,6 +1648,11 @@ describe('minute rollups', () => {
       { metric: 'rollup.exp', aggregation: 'count', groupBy: 'kind' },
     ],
     ['exp scales and a reset rate', { metric: 'rollup.exp', aggregation: 'rate' }],
+    ['summary count', { metric: 'rpc.latency', aggregation: 'count' }],
+    ['summary count by host', { metric: 'rpc.latency', aggregation: 'count', groupBy: 'host' }],
+    ['summary sum', { metric: 'rpc.latency', aggregation: 'sum' }],
+    ['summary rate', { metric: 'rpc.latency', aggregation: 'rate' }],
+    ['summary started in range, avg', { metric: 'legacy.latency' }],
   ];
 
   /** Reads by a resource attribute read the points: the rollups do not keep them. */
@@ -2145,6 +2150,7 @@ describe('minute rollups', () => {
       'mixed bounds p50',
       'histogram reset within a minute',
       'histogram reset within a minute p50',
+      'summary started in range, avg',
     ];
     for (const [name, q] of READS) {
       const want = (await series({ ...q, ...raw })).body;
@@ -2684,8 +2690,14 @@ describe('minute rollups', () => {
 
   it('reads of an hour or more answer each step as the points do, from the rollups alone', async () => {
     const fromPoints: Record<string, Record<string, number | null>> = {};
+    // rpc.latency's runs start 10 minutes before T0: within the hour's scan, before that of
+    // RANGE (5 minutes' lookback). Those reads compare with points read from the hour's
+    // start, up to its last two minutes (which hold none of them).
+    const startInHour = (name: string) =>
+      name.startsWith('summary ') && !name.includes('started in range');
     for (const [name, q] of READS) {
-      fromPoints[name] = inRange(await series({ ...q, ...RANGE }));
+      const points = startInHour(name) ? { ...LONG, to: String(at(120)) } : RANGE;
+      fromPoints[name] = inRange(await series({ ...q, ...points }));
       expect(Object.keys(fromPoints[name]).length, name).toBeGreaterThan(0);
       const rolled = inRange(await series({ ...q, ...LONG }));
       expect(Object.keys(rolled).sort(), name).toEqual(Object.keys(fromPoints[name]).sort());
@@ -2696,7 +2708,7 @@ describe('minute rollups', () => {
     }
     // Without the points, the hour still reads the same from the rollups; the short range,
     // read from the points, is empty.
-    for (const table of ['gauge', 'sum', 'histogram', 'exponential_histogram']) {
+    for (const table of ['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary']) {
       await sqlOnDataDir(dir, `TRUNCATE TABLE gridscope_acme.otel_metrics_${table}`);
     }
     for (const [name, q] of READS) {

@@ -175,7 +175,7 @@ export async function histogramBuckets(
   s: SeriesSelection,
   opts: QueryOptions,
 ): Promise<HistogramRow[]> {
-  const rolled = rollupSelection('histogram', s);
+  const rolled = rollupSelection(s);
   if (rolled !== null) {
     const l = labels(rolled.groupBy);
     const stepRead = (sel: SeriesSelection) =>
@@ -372,7 +372,7 @@ export async function exponentialBuckets(
   s: SeriesSelection,
   opts: QueryOptions,
 ): Promise<ExponentialRow[]> {
-  const rolled = rollupSelection('exponential_histogram', s);
+  const rolled = rollupSelection(s);
   if (rolled !== null) {
     const l = labels(rolled.groupBy);
     const stepRead = (sel: SeriesSelection) => {

@@ -5,8 +5,6 @@ import {
   ROLLUP_TABLES,
   STALE_MS,
   pointConditions,
-  rollupTable,
-  type MetricKind,
 } from './metrics.js';
 import type { SeriesSelection } from './metrics-series.js';
 import type { QueryOptions, Store } from '../store.js';
@@ -28,13 +26,11 @@ export const ROLLUP_FROM_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
 /**
- * The selection a series read of `kind` takes from the rollup, widened to the minutes
- * holding its ends, or null when it reads the points: a type without a rollup, a range
- * under ROLLUP_FROM_MS, a step (or lookback) that is not whole minutes, or a filter or
+ * The selection a series read takes from the minute rollups, widened to the minutes
+ * holding its ends, or null when it reads the points: a range under ROLLUP_FROM_MS, a step (or lookback) that is not whole minutes, or a filter or
  * group on a resource attribute (the rollups do not keep them).
  */
-export function rollupSelection(kind: MetricKind, s: SeriesSelection): SeriesSelection | null {
-  if (rollupTable(kind) === null) return null;
+export function rollupSelection(s: SeriesSelection): SeriesSelection | null {
   if (s.attributes.some((a) => a.scope === 'resource')) return null;
   if (s.groupBy.some((g) => g.column === 'resource')) return null;
   if (s.toMs - s.fromMs < ROLLUP_FROM_MS) return null;
@@ -52,7 +48,7 @@ export function rollupSelection(kind: MetricKind, s: SeriesSelection): SeriesSel
  * `mx`, with the point identity columns.
  */
 export function valueSource(kind: 'gauge' | 'sum', s: SeriesSelection): SqlFragment {
-  const rolled = rollupSelection(kind, s);
+  const rolled = rollupSelection(s);
   if (rolled === null) {
     const where = pointConditions(s);
     return {
@@ -126,6 +122,22 @@ const textElement = (text: string, n: 1 | 2) => `splitByChar(',', ${text}, ${n +
  * fifth longer. Explicit-bounds histogram points, shorter, read as fast or faster made
  * before it.
  */
+/** How increase reads take explicit-bounds histograms from their stats (see ROLLED). */
+const HISTOGRAM_ROLLED = {
+  key: 'Bounds',
+  monotonic: '1',
+  states: `any(ExplicitBounds) AS eb, min(FirstTime) AS fT, max(LastTime) AS lT,
+      ${statsPoint('argMinMerge(First)')} AS fv, (fT, fv.2, fv.3, fv.4) AS fs,
+      ${statsPoint('argMaxMerge(Last)')} AS lv, (lT, lv.2, lv.3, lv.4) AS ls,
+      ${statsPoint('argMaxMerge(Peak)')} AS pv,
+      (fromUnixTimestamp64Nano(pv.1), pv.2, pv.3, pv.4) AS ps,
+      (lT, sum(Count), sum(Sum), sumForEachMerge(BucketCounts)) AS total`,
+  scalars: 'fs.2 AS fC, ls.2 AS lC, ps.2 AS pC, ps.1 AS pT',
+  point: (stored: string, _time: string, as: string, _needed: string) => `${stored} AS ${as}`,
+  late: false,
+  dropsAfterPeak: 'pC > lC',
+} as const;
+
 const ROLLED = {
   sum: {
     key: 'IsMonotonic',
@@ -139,20 +151,9 @@ const ROLLED = {
     /** The peak counts only when the counter drops after it. */
     dropsAfterPeak: 'IsMonotonic AND pC > lC',
   },
-  histogram: {
-    key: 'Bounds',
-    monotonic: '1',
-    states: `any(ExplicitBounds) AS eb, min(FirstTime) AS fT, max(LastTime) AS lT,
-        ${statsPoint('argMinMerge(First)')} AS fv, (fT, fv.2, fv.3, fv.4) AS fs,
-        ${statsPoint('argMaxMerge(Last)')} AS lv, (lT, lv.2, lv.3, lv.4) AS ls,
-        ${statsPoint('argMaxMerge(Peak)')} AS pv,
-        (fromUnixTimestamp64Nano(pv.1), pv.2, pv.3, pv.4) AS ps,
-        (lT, sum(Count), sum(Sum), sumForEachMerge(BucketCounts)) AS total`,
-    scalars: 'fs.2 AS fC, ls.2 AS lC, ps.2 AS pC, ps.1 AS pT',
-    point: (stored: string, _time: string, as: string, _needed: string) => `${stored} AS ${as}`,
-    late: false,
-    dropsAfterPeak: 'pC > lC',
-  },
+  histogram: HISTOGRAM_ROLLED,
+  // Summary stats are those of a cumulative histogram without buckets (schema/0022).
+  summary: HISTOGRAM_ROLLED,
   exponential_histogram: {
     key: 'Scale',
     monotonic: '1',
@@ -199,7 +200,7 @@ export async function readableQuarters(
   rolled: SeriesSelection,
   opts: QueryOptions,
 ): Promise<number[]> {
-  if (kind === 'sum' || rolled.stepMs % QUARTER_MS !== 0) return [];
+  if (kind === 'sum' || kind === 'summary' || rolled.stepMs % QUARTER_MS !== 0) return [];
   const first = Math.ceil((rolled.fromMs - rolled.lookbackMs) / QUARTER_MS) * QUARTER_MS;
   const end = Math.floor(rolled.toMs / QUARTER_MS) * QUARTER_MS;
   if (end - first < MIN_QUARTERS * QUARTER_MS) return [];
@@ -219,7 +220,7 @@ function rolledRows(
   quarters: readonly number[],
 ): { sql: string; params: Record<string, unknown> } {
   const minutes = `{db:Identifier}.${ROLLUP_TABLES[kind]}`;
-  if (quarters.length === 0 || kind === 'sum') {
+  if (quarters.length === 0 || kind === 'sum' || kind === 'summary') {
     return { sql: `${minutes} WHERE ${where}`, params: {} };
   }
   const listed = 'has({quarters:Array(UInt32)}, toUInt32(toStartOfFifteenMinutes(Minute)))';

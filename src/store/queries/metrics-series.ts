@@ -394,8 +394,8 @@ export async function counterSeries(
   s: SeriesSelection,
   opts: QueryOptions,
 ): Promise<CounterRow[]> {
-  const rolled = rollupSelection(kind, s);
-  if (rolled !== null && kind !== 'summary') {
+  const rolled = rollupSelection(s);
+  if (rolled !== null) {
     const l = labels(rolled.groupBy);
     // In steps longer than STALE_MS, the short steps (shortStepMs) are added up in the
     // engine, so that only the answer's rows count against its limit.

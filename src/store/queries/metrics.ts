@@ -27,13 +27,12 @@ export const ROLLUP_TABLES = {
   sum: 'gridscope_sum_rollup_1m',
   histogram: 'gridscope_histogram_stats_1m',
   exponential_histogram: 'gridscope_exp_histogram_stats_1m',
+  summary: 'gridscope_summary_stats_1m',
 } as const;
 
-/** The rollup table of a point type, or null for a type without one. */
-export function rollupTable(kind: MetricKind): string | null {
-  return Object.hasOwn(ROLLUP_TABLES, kind)
-    ? ROLLUP_TABLES[kind as keyof typeof ROLLUP_TABLES]
-    : null;
+/** The rollup table of a point type. */
+export function rollupTable(kind: MetricKind): string {
+  return ROLLUP_TABLES[kind];
 }
 const KINDS = Object.keys(METRIC_TABLES) as MetricKind[];
 
@@ -118,8 +117,8 @@ export type MetricKindRow = z.infer<typeof MetricKindRow>;
 
 /**
  * The point types a metric has in a time range (usually one), with a unit and, for sums,
- * whether it is monotonic. Reads at most one row per table: of the minute rollup where
- * the type has one (the minutes holding the range's ends count whole), else of the points.
+ * whether it is monotonic. Reads at most one row of each type's minute rollup (the minutes
+ * holding the range's ends count whole).
  */
 export async function metricKinds(
   store: Store,
@@ -127,19 +126,17 @@ export async function metricKinds(
   s: Pick<PointSelection, 'metric' | 'fromMs' | 'toMs' | 'service'>,
   opts: QueryOptions,
 ): Promise<MetricKindRow[]> {
-  const where = pointConditions({ ...s, attributes: [] });
   const minutes = pointConditions(
     { ...s, fromMs: Math.floor(s.fromMs / 60_000) * 60_000, attributes: [] },
     'minuteFromMs',
     'Minute',
   );
-  const parts = KINDS.map((kind) => {
-    const rollup = rollupTable(kind);
-    return `(SELECT '${kind}' AS type, MetricUnit AS unit,
+  const parts = KINDS.map(
+    (kind) => `(SELECT '${kind}' AS type, MetricUnit AS unit,
       ${kind === 'sum' ? 'toUInt8(IsMonotonic)' : '0'} AS monotonic
-    FROM {db:Identifier}.${rollup ?? METRIC_TABLES[kind]} WHERE ${rollup ? minutes.sql : where.sql} LIMIT 1)`;
-  });
-  const params = { ...where.params, ...minutes.params };
+    FROM {db:Identifier}.${rollupTable(kind)} WHERE ${minutes.sql} LIMIT 1)`,
+  );
+  const params = minutes.params;
   // Five reads of at most one row: one thread skips the set-up of a parallel read, which
   // costs more than they do. A SETTINGS clause holds for this statement only.
   const sql = `${parts.join('\nUNION ALL\n')}\nSETTINGS max_threads = 1`;

@@ -12,7 +12,9 @@ function fakeStore(types: Record<string, { type: string; unit: string }[]>) {
   const store = {
     query: (org: string, _sql: string, params: Record<string, unknown>) => {
       const metric = params.metric as string;
-      reads.push({ org, metric, fromMs: params.fromMs as number, toMs: params.toMs as number });
+      // Types are read from the minute rollups, from the minute holding the range's start.
+      const fromMs = params.minuteFromMs as number;
+      reads.push({ org, metric, fromMs, toMs: params.toMs as number });
       return Promise.resolve((types[metric] ?? []).map((t) => ({ ...t, monotonic: 0 })));
     },
   } as unknown as Store;
