@@ -65,6 +65,14 @@ export function executionSeconds(timeoutMs: number): number {
  * limits) can reach Gridscope's own statements. Every statement runs with the whole set of
  * its settings, and in the organization's database.
  */
+/** The refusal of an answer over a size limit (`what` says which and by how much). */
+function tooLarge(what: string): AppError {
+  const message = `${what}; add a LIMIT, select fewer or shorter columns, or aggregate`;
+  return new AppError('LIMIT_EXCEEDED', `sql: ${message}`, {
+    details: [{ location: 'body', field: 'sql', message }],
+  });
+}
+
 export class UserSql {
   private readonly clients = new Map<string, ClickHouseClient>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -134,13 +142,17 @@ export class UserSql {
         query_params: params,
         clickhouse_settings: settings(limits.maxRows),
       });
-      const body = JsonResult.parse(await rs.json());
-      // The engine does not count rows that arrayJoin multiplies after its check.
+      // The engine does not always stop an answer at max_result_bytes (a few long values
+      // passed it), nor count rows that arrayJoin multiplies after its check: both are
+      // checked on the answer too.
+      const answer = await rs.text();
+      const bytes = Buffer.byteLength(answer);
+      if (bytes > limits.maxBytes) {
+        throw tooLarge(`the result has ${bytes} bytes, more than ${limits.maxBytes}`);
+      }
+      const body = JsonResult.parse(JSON.parse(answer));
       if (body.rows > limits.maxRows) {
-        const message = `the result has ${body.rows} rows, more than ${limits.maxRows}; add a LIMIT or aggregate`;
-        throw new AppError('LIMIT_EXCEEDED', `sql: ${message}`, {
-          details: [{ location: 'body', field: 'sql', message }],
-        });
+        throw tooLarge(`the result has ${body.rows} rows, more than ${limits.maxRows}`);
       }
       return {
         columns: body.meta,
