@@ -218,6 +218,34 @@ describe('services', () => {
     expect(r.body.items).toEqual([expect.objectContaining({ service: 'edge', calls: 1 })]);
   });
 
+  it('lists a span name used by server and consumer spans as two operations', async () => {
+    const { ingest, reader } = await newOrg('kinds');
+    const memory = new InMemorySpanExporter();
+    const tracer = provider('worker', memory).getTracer('t');
+    const at = Date.now() - 5 * 60_000;
+    for (const [kind, n] of [
+      [SpanKind.SERVER, 3],
+      [SpanKind.CONSUMER, 2],
+    ] as const) {
+      for (let i = 0; i < n; i++) {
+        const span = tracer.startSpan('work', { kind, startTime: hr(at + i) }, context.active());
+        span.end(hr(at + i + 5));
+      }
+    }
+    const res = await exportSpans('http/protobuf', urls(gs), memory.getFinishedSpans(), {
+      token: ingest,
+    });
+    expect(res.code).toBe(0);
+    const r = await call('GET', '/api/v1/monitoring/service-metrics/worker?from=now-1h', {
+      key: reader,
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.operations).toEqual([
+      expect.objectContaining({ operation: 'work', kind: 'server', calls: 3 }),
+      expect.objectContaining({ operation: 'work', kind: 'consumer', calls: 2 }),
+    ]);
+  });
+
   it('estimates percentiles from the spans alone, within the bound, for steps under a minute', async () => {
     const from = new Date(T0 - 60_000).toISOString();
     const to = new Date(T0 + 5 * 60_000).toISOString();

@@ -518,7 +518,10 @@ const OperationRow = z
   .transform(withQuantiles);
 export type OperationRow = z.infer<typeof OperationRow>;
 
-/** One service's entry operations (span names), busiest first, at most `limit`. */
+/**
+ * One service's entry operations (span names, apart per span kind: a name used by server
+ * and consumer spans alike is two operations), busiest first, at most `limit`.
+ */
 export async function serviceOperations(
   store: Store,
   org: string,
@@ -530,10 +533,10 @@ export async function serviceOperations(
   const src = spanAggregates(range, null, `ServiceName = {service:String} AND ${ENTRY}`);
   const rows = await store.query(
     org,
-    `SELECT operation, any(k) AS kind, ${RED}
+    `SELECT operation, k AS kind, ${RED}
      FROM (${src.sql})
-     GROUP BY operation
-     ORDER BY calls DESC, operation
+     GROUP BY operation, k
+     ORDER BY calls DESC, operation, kind
      LIMIT {limit:UInt32}`,
     { ...src.params, service, limit },
     opts,
