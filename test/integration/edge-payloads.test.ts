@@ -423,7 +423,7 @@ describe('retention', () => {
     };
     expect(answer.partialSuccess).toEqual({
       rejectedLogRecords: '1',
-      errorMessage: 'log record time is older than the retention period',
+      errorMessage: 'log record time is older than the retention period (1 item)',
     });
     expect(
       await rows(gs, `SELECT Body FROM {db:Identifier}.otel_logs WHERE ServiceName = 'too-old'`),

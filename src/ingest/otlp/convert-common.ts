@@ -64,7 +64,7 @@ export class RowCollector {
     const reasons = [...this.reasons.entries()];
     const message = reasons
       .slice(0, MAX_MESSAGES)
-      .map(([r, n]) => (n > 1 ? `${r} (${n} items)` : r))
+      .map(([r, n]) => `${r} (${n} ${n === 1 ? 'item' : 'items'})`)
       .join('; ');
     const more =
       reasons.length > MAX_MESSAGES ? `; and ${reasons.length - MAX_MESSAGES} more kinds` : '';
