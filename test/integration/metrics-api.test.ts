@@ -2688,6 +2688,48 @@ describe('minute rollups', () => {
     expect(values(await read(-15_300, '0.5'))).not.toEqual(after);
   });
 
+  it('brings each group of an exponential histogram to the lowest scale of its own points', async () => {
+    // Delta points of a at scale 1 and of b at scale 0: grouped by host, a's answer is the
+    // same as a's alone, at scale 1, from the points, the minute stats and the increases.
+    const point = (host: string, sec: number, scale: number, bucketCounts: number[]) => ({
+      ...expPoint(sec, sec - 60, scale, { offset: 0, bucketCounts }, 0),
+      attributes: kv({ host }),
+    });
+    await sendOtlp([
+      resource('worker', [
+        {
+          name: 'grouped.exp',
+          unit: 's',
+          exponentialHistogram: {
+            aggregationTemporality: 1,
+            dataPoints: [
+              point('a', 10, 1, [1, 2, 3]),
+              point('a', 70, 1, [2, 2, 1]),
+              point('b', 20, 0, [2, 1]),
+              point('b', 80, 0, [1, 1]),
+            ],
+          },
+        },
+      ]),
+    ]);
+    const sameAsAlone = async (range: Record<string, string>, what: string) => {
+      for (const quantile of ['0.25', '0.5', '0.9']) {
+        const q = { metric: 'grouped.exp', quantile, ...range };
+        const grouped = await series({ ...q, groupBy: 'host' });
+        for (const host of ['a', 'b']) {
+          const alone = values(await series({ ...q, attr: `host=${host}` }));
+          expect(Object.keys(alone).length, `${what} ${host}`).toBeGreaterThan(0);
+          expect(values(grouped, { host }), `${what} ${host} ${quantile}`).toEqual(alone);
+        }
+      }
+    };
+    await sameAsAlone(RANGE, 'points');
+    await sameAsAlone(LONG, 'minute stats');
+    await new Promise((r) => setTimeout(r, 5));
+    await quarterRoller().pass();
+    await sameAsAlone({ ...LONG, step: '15m' }, 'increases');
+  });
+
   it('reads of an hour or more answer each step as the points do, from the rollups alone', async () => {
     const fromPoints: Record<string, Record<string, number | null>> = {};
     // rpc.latency's runs start 10 minutes before T0: within the hour's scan, before that of

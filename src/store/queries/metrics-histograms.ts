@@ -7,7 +7,6 @@ import {
   storedHistogramBuckets,
 } from './histogram-increases.js';
 import { INCREASE_LOOKBACK_MS, firstUnrolledQuarter } from './histogram-quarters.js';
-import { METRIC_TABLES, pointConditions } from './metrics.js';
 import { readableQuarters, rolledIncreases, rollupSelection, type Term } from './metrics-rollup.js';
 import {
   Bucket,
@@ -315,19 +314,30 @@ async function rolledExponentialBuckets(
   );
 }
 
+/** The key of a row's group: its labels. */
+const groupKey = (r: { labels: string[] }) => JSON.stringify(r.labels);
+
 /**
  * Rows of exponential histogram buckets added up per step and group, at the lowest scale of
- * them all, or `lowest` if lower (each brought down to it first, 2^d buckets into one), as
- * one read gives them.
+ * the group's rows, or the group's in `lowest` if lower (each brought down to it first,
+ * 2^d buckets into one), as one read gives them.
  */
-function mergedExponentialRows(rows: ExponentialRow[], lowest = Infinity): ExponentialRow[] {
-  const scale = rows.reduce((min, r) => Math.min(min, r.scale), lowest);
+function mergedExponentialRows(
+  rows: ExponentialRow[],
+  lowest: ReadonlyMap<string, number> = new Map(),
+): ExponentialRow[] {
+  const scales = new Map(lowest);
+  for (const r of rows) {
+    const g = groupKey(r);
+    scales.set(g, Math.min(scales.get(g) ?? Infinity, r.scale));
+  }
   const merged = new Map<
     string,
     { row: ExponentialRow; sides: [Map<number, number>, Map<number, number>] }
   >();
   for (const r of rows) {
     const key = JSON.stringify([r.bucket, r.labels]);
+    const scale = scales.get(groupKey(r))!;
     let m = merged.get(key);
     if (m === undefined) {
       m = {
@@ -376,9 +386,9 @@ export async function exponentialBuckets(
   if (rolled !== null) {
     const l = labels(rolled.groupBy);
     const stepRead = (sel: SeriesSelection) => {
-      // The lowest scale the stored part scanned, which holds for the whole answer even
-      // when none of that part's rows is kept.
-      let lowest = Infinity;
+      // The lowest scale the stored part scanned of each group, which holds for the group's
+      // whole answer even when none of that part's rows is kept.
+      const lowest = new Map<string, number>();
       return splitRead(store, org, sel, opts, {
         stored: async (until, scanFromMs) => {
           const q = storedExponentialBuckets({ ...sel, toMs: until }, l.sql, scanFromMs);
@@ -392,17 +402,20 @@ export async function exponentialBuckets(
             opts,
             sel.maxRows,
           );
-          lowest = rows.reduce((min, r) => Math.min(min, r.lowest), Infinity);
+          for (const r of rows) {
+            const g = groupKey(r);
+            lowest.set(g, Math.min(lowest.get(g) ?? Infinity, r.lowest));
+          }
           return rows.filter((r) => r.kept === 1).map((r) => mergedRow(r));
         },
         rolled: (part, runs) => rolledExponentialBuckets(store, org, part, opts, runs),
         merge: (rows) => mergedExponentialRows(rows, lowest),
       });
     };
-    // Rows of one read share its lowest scale, so adding up its short steps keeps it.
+    // Rows of one group in one read share its lowest scale, so adding up its short steps
+    // keeps it.
     return inShortSteps(rolled, stepRead, (rows) => mergedExponentialRows(rows));
   }
-  const table = METRIC_TABLES.exponential_histogram;
   const w = weighted('exponential_histogram', s, {
     carry: {
       pk: downscaled('PositiveOffset', 'PositiveBucketCounts'),
@@ -411,14 +424,14 @@ export async function exponentialBuckets(
       nc: "CAST(NegativeBucketCounts, 'Array(Int64)')",
       zc: 'toInt64(ZeroCount)',
       zt: 'ZeroThreshold',
+      tg: 'target',
     },
     lagged: ['pk', 'pc', 'nk', 'nc', 'zc'],
+    perGroup: { target: 'min(Scale)' },
   });
-  const scan = pointConditions({ ...s, fromMs: s.fromMs - s.lookbackMs }, 'scanFromMs');
   const p = weightedMap('pk', 'pc');
   const n = weightedMap('nk', 'nc');
-  const sql = `WITH (SELECT min(Scale) FROM {db:Identifier}.${table} WHERE ${scan.sql}) AS target
-    SELECT bucket, labels, any(target) AS scale,
+  const sql = `SELECT bucket, labels, any(tg) AS scale,
       sumMap(${p.keys}, ${p.counts}) AS positive,
       sumMap(${n.keys}, ${n.counts}) AS negative,
       sum(self_w * zc - prev_w * prev_zc) AS zeroCount,

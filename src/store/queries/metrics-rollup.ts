@@ -355,6 +355,11 @@ interface GroupSource {
   keys: string;
   /** More aggregates of each group, such as its labels. */
   columns: string;
+  /**
+   * A column of `columns` naming the read's group of each row (its labels): an exponential
+   * histogram's buckets are brought to the lowest scale of their group's rows.
+   */
+  group?: string;
 }
 
 /**
@@ -378,8 +383,9 @@ function windowedGroups(kind: RolledKind, source: GroupSource, buckets: boolean)
     : '';
   // The previous group's last point (a delta group's totals are not continued, as in the
   // points' read); with buckets its bounds. An exponential histogram's buckets are brought
-  // to the lowest scale of the rows read (target), found by a window over them: a scalar
-  // subquery scanning the rollup for it took the engine about 20 ms more to prepare.
+  // to the lowest scale of the rows read of their group (target), found by a window over
+  // them: a scalar subquery scanning the rollup for it took the engine about 20 ms more to
+  // prepare.
   const windowed = [
     'lagInFrame(delta) OVER w AS prev_delta',
     'lagInFrame(lC) OVER w AS qC',
@@ -387,7 +393,10 @@ function windowedGroups(kind: RolledKind, source: GroupSource, buckets: boolean)
     r.late ? 'lagInFrame(ls) OVER w AS qS' : 'lagInFrame(l) OVER w AS q',
   ];
   if (kind === 'histogram') windowed.push('lagInFrame(Bounds) OVER w AS prev_bounds');
-  if (kind === 'exponential_histogram') windowed.push('min(ms) OVER () AS target');
+  if (kind === 'exponential_histogram') {
+    const by = source.group === undefined ? '' : `PARTITION BY ${source.group}`;
+    windowed.push(`min(ms) OVER (${by}) AS target`);
+  }
   // The conditions and the window read scalars (and the stored forms); the points are made
   // before the window, or with `late` after it, for the groups in range (see ROLLED).
   const before = r.late
@@ -474,7 +483,7 @@ export function rolledIncreases(
   const b = opts.buckets === true;
   const windowed = windowedGroups(
     kind,
-    { rows: rows.sql, keys: '', columns: `any(${labels}) AS labels` },
+    { rows: rows.sql, keys: '', columns: `any(${labels}) AS labels`, group: 'labels' },
     b,
   );
   const named = namedConditions(kind, [termConditions(kind, b, CONTINUES, STARTS_IN_READ)]);

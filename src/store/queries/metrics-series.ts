@@ -256,6 +256,8 @@ interface Carried {
   lagged?: readonly string[];
   /** A further condition for a point to continue its predecessor's run. */
   sameRun?: string;
+  /** Columns computed over each point's group (`labels`) first, NAME: window function. */
+  perGroup?: Record<string, string>;
 }
 
 /**
@@ -301,7 +303,7 @@ export function weighted(kind: CountedKind, s: SeriesSelection, c: Carried = {})
         SELECT TimeUnix, StartTimeUnix, series, labels,
           ${spec.temporality} AS temporality, ${spec.monotonic} AS monotonic,
           ${names.map((n) => `${columns[n]} AS ${n}`).join(',\n          ')}
-        FROM ${scan.sql}
+        FROM ${grouped(scan.sql, c.perGroup)}
       )
       WINDOW w AS (PARTITION BY series ORDER BY TimeUnix
         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
@@ -309,6 +311,15 @@ export function weighted(kind: CountedKind, s: SeriesSelection, c: Carried = {})
     WHERE TimeUnix >= fromUnixTimestamp64Milli({fromMs:Int64})`;
   const params = { ...scan.params, ...l.params, fromMs: s.fromMs, stepMs: s.stepMs };
   return { sql, params };
+}
+
+/** A FROM source with `columns` (NAME: window function over each group) added to its rows. */
+function grouped(source: string, columns: Record<string, string> | undefined): string {
+  if (columns === undefined) return source;
+  const added = Object.entries(columns).map(
+    ([name, fn]) => `${fn} OVER (PARTITION BY labels) AS ${name}`,
+  );
+  return `(SELECT *, ${added.join(', ')} FROM ${source})`;
 }
 
 /** A metric table's points in the selection with their `series` and `labels`, as a FROM source. */
