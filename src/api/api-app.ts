@@ -75,8 +75,11 @@ const ROUTES: readonly RouteRegistrar[] = [
 /** The HTTP app on --http-addr: health and metrics, the REST API, its OpenAPI document and docs. */
 export function apiApp(opts: ApiAppOptions): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw validationError(result.error, result.target);
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const repeated = (key: string) =>
+        result.target === 'query' && (c.req.queries(key)?.length ?? 0) > 1;
+      throw validationError(result.error, result.target, repeated);
     },
   });
   app.use('*', requestId());

@@ -21,15 +21,30 @@ const LOCATION: Record<string, string> = {
 };
 
 /** A validation error naming each offending field. */
-export function validationError(err: ZodError, target: string): AppError {
+export function validationError(
+  err: ZodError,
+  target: string,
+  repeated: (key: string) => boolean = () => false,
+): AppError {
   const location = LOCATION[target] ?? target;
   const field = (path: readonly PropertyKey[]) =>
     path.length > 0 ? path.map(String).join('.') : '(whole)';
-  // An object with keys its schema does not know names each of them.
+  // An object with keys its schema does not know names each of them; a query parameter
+  // that takes one value but was given several (a list where its type was expected) says
+  // so, rather than how the list failed its type.
   const details = err.issues.flatMap((i) =>
     i.code === 'unrecognized_keys'
       ? i.keys.map((k) => ({ location, field: field([...i.path, k]), message: 'unknown field' }))
-      : [{ location, field: field(i.path), message: i.message }],
+      : [
+          {
+            location,
+            field: field(i.path),
+            message:
+              i.code === 'invalid_type' && i.path.length === 1 && repeated(String(i.path[0]))
+                ? 'given more than once; it takes one value'
+                : i.message,
+          },
+        ],
   );
   const message = details.map((d) => `${d.location} ${d.field}: ${d.message}`).join('; ');
   return new AppError('VALIDATION', message, { details });

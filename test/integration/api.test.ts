@@ -554,6 +554,14 @@ describe('audit trail', () => {
         expect.objectContaining({ location: 'query', field }),
       );
     }
+    // A parameter that takes one value, given twice, is named as such.
+    const twice = await call('GET', '/api/v1/monitoring/audit-logs?limit=5&limit=6', {
+      key: keys.admin,
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body.error.details).toEqual([
+      { location: 'query', field: 'limit', message: 'given more than once; it takes one value' },
+    ]);
   });
 
   it('verify passes an intact chain and finds a row tampered with through SQL', async () => {
