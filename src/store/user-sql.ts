@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { z } from 'zod';
 import { AppError } from '../lib/errors.js';
@@ -24,6 +25,15 @@ const JsonResult = z.object({
   data: z.array(z.record(z.string(), z.unknown())),
   rows: z.number(),
 });
+
+/**
+ * How far past the byte limit an answer is read before it is given up (see run): the
+ * engine's JSON indents each value and names its column, up to about twice the bytes of the
+ * rows as sent for one-column rows of small numbers; READ_SLACK covers its meta and
+ * statistics.
+ */
+const READ_FACTOR = 4;
+const READ_SLACK = 1 << 16;
 
 /** ClickHouse error codes that mean the statement hit a Gridscope limit. */
 const LIMIT_CODES = new Set(['159', '396', '241', '158', '307']);
@@ -65,6 +75,24 @@ export function executionSeconds(timeoutMs: number): number {
  * limits) can reach Gridscope's own statements. Every statement runs with the whole set of
  * its settings, and in the organization's database.
  */
+/**
+ * A stream's bytes as text, or null as soon as more than `cap` bytes have come (the stream
+ * is then destroyed, the rest never read).
+ */
+export async function readCapped(stream: Readable, cap: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let read = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    read += chunk.length;
+    if (read > cap) {
+      stream.destroy();
+      return null;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** The refusal of an answer over a size limit (`what` says which and by how much). */
 function tooLarge(what: string): AppError {
   const message = `${what}; add a LIMIT, select fewer or shorter columns, or aggregate`;
@@ -136,23 +164,25 @@ export class UserSql {
       const lines = explained.split('\n');
       checkSelectAst(lines, database);
       const started = performance.now();
-      const rs = await client.query({
-        query: use + text,
-        format: 'JSON',
+      // The engine does not always stop an answer at max_result_bytes (a few long values
+      // passed it), nor count rows that arrayJoin multiplies after its check: both are
+      // checked here. The answer is read as it comes and given up past READ_FACTOR times
+      // the byte limit (the engine's JSON spends more bytes than the answer sent), so that an
+      // answer far over the limit is not held whole; the rows are then measured as sent.
+      const rs = await client.exec({
+        query: `${use}${text.trim().replace(/;+$/, '')}\nFORMAT JSON`,
         query_params: params,
         clickhouse_settings: settings(limits.maxRows),
       });
-      // The engine does not always stop an answer at max_result_bytes (a few long values
-      // passed it), nor count rows that arrayJoin multiplies after its check: both are
-      // checked on the answer too.
-      const answer = await rs.text();
-      const bytes = Buffer.byteLength(answer);
-      if (bytes > limits.maxBytes) {
-        throw tooLarge(`the result has ${bytes} bytes, more than ${limits.maxBytes}`);
-      }
+      const answer = await readCapped(rs.stream, READ_FACTOR * limits.maxBytes + READ_SLACK);
+      if (answer === null) throw tooLarge(`the result has more than ${limits.maxBytes} bytes`);
       const body = JsonResult.parse(JSON.parse(answer));
       if (body.rows > limits.maxRows) {
         throw tooLarge(`the result has ${body.rows} rows, more than ${limits.maxRows}`);
+      }
+      const bytes = Buffer.byteLength(JSON.stringify(body.data));
+      if (bytes > limits.maxBytes) {
+        throw tooLarge(`the result has ${bytes} bytes, more than ${limits.maxBytes}`);
       }
       return {
         columns: body.meta,

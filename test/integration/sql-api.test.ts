@@ -176,6 +176,14 @@ describe('read-only SQL', () => {
         expect.objectContaining({ location: 'body', field: 'sql' }),
       ]);
     }
+    // The engine let these 160,000 bytes through; they are measured as sent.
+    expect((await sql("SELECT repeat('x', 20000) AS s FROM otel_logs LIMIT 8")).text).toMatch(
+      /the result has \d+ bytes, more than 100000/,
+    );
+    // A statement ending in a semicolon or a comment runs as written.
+    for (const text of ['SELECT 1 AS one;', 'SELECT 1 AS one -- a note']) {
+      expect((await sql(text)).body.rows, text).toEqual([{ one: 1 }]);
+    }
     // The engine's refusal carries its code, as its other refusals do.
     expect((await sql('SELECT Body FROM otel_logs')).body.error.details[0].clickhouseCode).toBe(
       '396',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { withoutForeignHint } from '../../../src/store/user-sql.js';
+import { Readable } from 'node:stream';
+import { readCapped, withoutForeignHint } from '../../../src/store/user-sql.js';
 
 describe('withoutForeignHint', () => {
   it('leaves out a hint that names a table of a database, and keeps others', () => {
@@ -32,5 +33,33 @@ describe('withoutForeignHint', () => {
     expect(withoutForeignHint(line)).toBe(line);
     const hinted = `${line}. Maybe you meant other.nosuch?.`;
     expect(withoutForeignHint(hinted)).toBe(`${line}.`);
+  });
+});
+
+describe('readCapped', () => {
+  /** A stream of `n` chunks of `size` bytes that counts how many were pulled. */
+  function chunks(n: number, size: number) {
+    const seen = { pulled: 0 };
+    const stream = Readable.from(
+      (function* () {
+        for (let i = 0; i < n; i++) {
+          seen.pulled++;
+          yield Buffer.alloc(size, 'x');
+        }
+      })(),
+    );
+    return { stream, seen };
+  }
+
+  it('gives the whole text up to the cap', async () => {
+    const { stream } = chunks(4, 10);
+    expect(await readCapped(stream, 40)).toBe('x'.repeat(40));
+  });
+
+  it('gives up past the cap without reading the rest, and destroys the stream', async () => {
+    const { stream, seen } = chunks(100, 10);
+    expect(await readCapped(stream, 35)).toBeNull();
+    expect(seen.pulled).toBeLessThan(10);
+    expect(stream.destroyed).toBe(true);
   });
 });
