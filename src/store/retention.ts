@@ -57,8 +57,8 @@ export function ttlClause(time: string, days: number): string | null {
 /**
  * Makes each table's TTL match the configured retention. Retention is configuration rather
  * than schema, so it is reconciled at every start instead of living in a migration; only
- * tables whose TTL differs are altered, and existing parts are not rewritten (old data is
- * dropped by whole parts as merges and TTL passes reach it).
+ * tables whose TTL differs are altered. Existing parts are not rewritten: their TTL is
+ * recomputed in the background and old data is dropped by whole parts.
  */
 export async function applyRetention(
   client: ClickHouseClient,
@@ -88,11 +88,26 @@ export async function applyRetention(
     const has = /\bTTL\b/.test(row.engine_full);
     if (wanted === null ? !has : row.engine_full.includes(`toIntervalDay(${retention[t.signal]})`))
       continue;
+    const table = `${db}.${quoteIdentifier(t.table)}${onCluster}`;
     const action = wanted === null ? 'REMOVE TTL' : `MODIFY TTL ${wanted}`;
     await client.command({
-      query: `ALTER TABLE ${db}.${quoteIdentifier(t.table)}${onCluster} ${action}`,
+      query: `ALTER TABLE ${table} ${action}`,
       clickhouse_settings: statementSettings({ materialize_ttl_after_modify: 0 }),
     });
+    if (wanted !== null) {
+      // Parts written before (by a migration's backfill, or under another retention) keep
+      // the TTL they were written with, or none, and a part with none is never dropped. A
+      // background mutation recomputes each part's TTL from its time column, without
+      // rewriting it, and drops the parts past the new one.
+      await client.command({
+        query: `ALTER TABLE ${table} MODIFY SETTING materialize_ttl_recalculate_only = 1`,
+        clickhouse_settings: statementSettings(),
+      });
+      await client.command({
+        query: `ALTER TABLE ${table} MATERIALIZE TTL`,
+        clickhouse_settings: statementSettings(),
+      });
+    }
     changed.push(t.table);
   }
   return changed;

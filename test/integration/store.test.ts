@@ -355,6 +355,18 @@ describe('migrations and retention', () => {
       scalar(
         `SELECT engine_full FROM system.tables WHERE database = 'gridscope_storetest' AND name = '${table}'`,
       ) as Promise<string>;
+    // A log record of 20 days ago, written under the retention before (none, or a longer
+    // one): the new retention drops it, as the part it lies in gets the new TTL.
+    const oldLogs = () =>
+      scalar(
+        "SELECT count() FROM gridscope_storetest.otel_logs WHERE ServiceName = 'retention-old'",
+      );
+    await client.command({
+      query: `INSERT INTO gridscope_storetest.otel_logs (Timestamp, ServiceName, Body)
+        VALUES (now64(9) - toIntervalDay(20), 'retention-old', 'old')`,
+      clickhouse_settings: statementSettings(),
+    });
+    expect(Number(await oldLogs())).toBe(1);
     const changed = await applyRetention(client, target, {
       tracesDays: 3,
       logsDays: 7,
@@ -371,6 +383,10 @@ describe('migrations and retention', () => {
       /TTL toDateTime\(Timestamp\) \+ toIntervalDay\(3\)/,
     );
     expect(await engine('otel_metrics_sum')).not.toMatch(/TTL/);
+    for (let i = 0; i < 60 && Number(await oldLogs()) > 0; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(Number(await oldLogs())).toBe(0);
     expect(
       await applyRetention(client, target, {
         tracesDays: 3,
