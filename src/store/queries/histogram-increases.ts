@@ -412,14 +412,14 @@ export function storedExponentialBuckets(
         ];
   // With pools, the sums of the quarters before the first pooled one, if any.
   if (quarters !== null && (pooled === null || pooled > quarters.fromMs)) {
-    const one = pooled === null ? '' : ` AND ${beforePools}`;
+    const unpooled = pooled === null ? '' : ` AND ${beforePools}`;
     parts.push(
       part(
         SUM_TABLES.exponential_histogram,
         'SumScale',
         other('Keys'),
         other('Counts'),
-        `${w.quarters}${one}`,
+        `${w.quarters}${unpooled}`,
       ),
     );
   }
