@@ -55,10 +55,50 @@ export function ttlClause(time: string, days: number): string | null {
 }
 
 /**
+ * Parts written before their table had a TTL keep none, or the one they were written under,
+ * and a part without one is never dropped. A background mutation recomputes each part's TTL
+ * from its time column, without rewriting it, and drops the parts past it.
+ */
+async function recomputeTtl(client: ClickHouseClient, table: string): Promise<void> {
+  await client.command({
+    query: `ALTER TABLE ${table} MODIFY SETTING materialize_ttl_recalculate_only = 1`,
+    clickhouse_settings: statementSettings(),
+  });
+  await client.command({
+    query: `ALTER TABLE ${table} MATERIALIZE TTL`,
+    clickhouse_settings: statementSettings(),
+  });
+}
+
+const NameRow = z.object({ name: z.string() });
+
+/** Of `tables` (which have a TTL), those with an active part that has no TTL of its own. */
+async function withoutTtlInfo(
+  client: ClickHouseClient,
+  database: string,
+  tables: readonly string[],
+): Promise<string[]> {
+  if (tables.length === 0) return [];
+  const rs = await client.query({
+    query: `SELECT DISTINCT table AS name FROM system.parts
+      WHERE database = {db:String} AND table IN {names:Array(String)} AND active AND rows > 0
+        AND delete_ttl_info_max = toDateTime(0)`,
+    query_params: { db: database, names: tables },
+    format: 'JSONEachRow',
+    clickhouse_settings: statementSettings(),
+  });
+  return z
+    .array(NameRow)
+    .parse(await rs.json())
+    .map((r) => r.name);
+}
+
+/**
  * Makes each table's TTL match the configured retention. Retention is configuration rather
  * than schema, so it is reconciled at every start instead of living in a migration; only
  * tables whose TTL differs are altered. Existing parts are not rewritten: their TTL is
- * recomputed in the background and old data is dropped by whole parts.
+ * recomputed in the background (also where the TTL is as wanted but a part has none) and
+ * old data is dropped by whole parts.
  */
 export async function applyRetention(
   client: ClickHouseClient,
@@ -80,35 +120,32 @@ export async function applyRetention(
   );
   const db = quoteIdentifier(target.database);
   const onCluster = target.cluster ? ` ON CLUSTER '${target.cluster}'` : '';
+  const on = (table: string) => `${db}.${quoteIdentifier(table)}${onCluster}`;
   const changed: string[] = [];
+  const kept: string[] = [];
   for (const t of TTL_COLUMNS) {
     const row = current.get(t.table);
     if (!row) continue;
     const wanted = ttlClause(t.time, retention[t.signal]);
     const has = /\bTTL\b/.test(row.engine_full);
-    if (wanted === null ? !has : row.engine_full.includes(`toIntervalDay(${retention[t.signal]})`))
+    if (
+      wanted === null ? !has : row.engine_full.includes(`toIntervalDay(${retention[t.signal]})`)
+    ) {
+      if (wanted !== null) kept.push(t.table);
       continue;
-    const table = `${db}.${quoteIdentifier(t.table)}${onCluster}`;
+    }
     const action = wanted === null ? 'REMOVE TTL' : `MODIFY TTL ${wanted}`;
     await client.command({
-      query: `ALTER TABLE ${table} ${action}`,
+      query: `ALTER TABLE ${on(t.table)} ${action}`,
       clickhouse_settings: statementSettings({ materialize_ttl_after_modify: 0 }),
     });
-    if (wanted !== null) {
-      // Parts written before (by a migration's backfill, or under another retention) keep
-      // the TTL they were written with, or none, and a part with none is never dropped. A
-      // background mutation recomputes each part's TTL from its time column, without
-      // rewriting it, and drops the parts past the new one.
-      await client.command({
-        query: `ALTER TABLE ${table} MODIFY SETTING materialize_ttl_recalculate_only = 1`,
-        clickhouse_settings: statementSettings(),
-      });
-      await client.command({
-        query: `ALTER TABLE ${table} MATERIALIZE TTL`,
-        clickhouse_settings: statementSettings(),
-      });
-    }
+    if (wanted !== null) await recomputeTtl(client, on(t.table));
     changed.push(t.table);
+  }
+  // A table whose TTL is as wanted may still hold parts written before it had one (a
+  // migration's backfill before a start set it): those are never dropped until recomputed.
+  for (const table of await withoutTtlInfo(client, target.database, kept)) {
+    await recomputeTtl(client, on(table));
   }
   return changed;
 }

@@ -405,8 +405,31 @@ describe('migrations and retention', () => {
     expect(await engine('gridscope_log_rollup_1m')).not.toMatch(/TTL/);
     expect(await scalar("SELECT getSetting('materialize_ttl_after_modify')")).toBe(true);
   });
-});
 
+  it('recomputes the TTL of parts written before their table had one, when the TTL is kept', async () => {
+    const retention = { tracesDays: 3, logsDays: 7, metricsDays: 0, auditDays: 0 };
+    const logs = 'gridscope_storetest.otel_logs';
+    const exec = (query: string, settings = {}) =>
+      client.command({ query, clickhouse_settings: statementSettings(settings) });
+    const stale = () =>
+      scalar(`SELECT count() FROM ${logs} WHERE ServiceName = 'retention-untimed'`);
+    // As a migration's backfill before a start set the TTL: a part written without one,
+    // then the TTL added without recomputing it.
+    await applyRetention(client, target, { ...retention, logsDays: 0 });
+    await exec(`INSERT INTO ${logs} (Timestamp, ServiceName, Body)
+      VALUES (now64(9) - toIntervalDay(20), 'retention-untimed', 'old')`);
+    await exec(`ALTER TABLE ${logs} MODIFY TTL TimestampTime + toIntervalDay(7)`, {
+      materialize_ttl_after_modify: 0,
+    });
+    expect(Number(await stale())).toBe(1);
+    // The TTL is as configured, so no table changes; the part gets its TTL and goes.
+    expect(await applyRetention(client, target, retention)).not.toContain('otel_logs');
+    for (let i = 0; i < 60 && Number(await stale()) > 0; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(Number(await stale())).toBe(0);
+  });
+});
 describe('span rollup migration (0009)', () => {
   const old = { database: 'gridscope_before0009' };
   const exec = (query: string) =>
