@@ -21,13 +21,13 @@ function view(r: OrgRow): Organization {
   };
 }
 
+/** An organization id's standing: live, deleted (its data kept), or never created. */
+export type OrgState = 'live' | 'deleted' | 'none';
+
 /**
  * The installation's organizations. Each has its own database; deleting one stops its
  * keys and hides it, and keeps its data (an id is never reused).
  */
-/** An organization id's standing: live, deleted (its data kept), or never created. */
-export type OrgState = 'live' | 'deleted' | 'none';
-
 export class Organizations {
   private readonly versions = new Versions();
 

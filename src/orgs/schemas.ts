@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ORG_ID } from '../lib/ids.js';
+import { hasControlCharacter } from '../query/attribute-filter.js';
 
 export const OrgId = z
   .string()
@@ -19,10 +20,7 @@ const OrgName = z
   .trim()
   .min(1)
   .max(200)
-  .refine(
-    (s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f),
-    'must not contain control characters',
-  );
+  .refine((s) => !hasControlCharacter(s), 'must not contain control characters');
 
 export const CreateOrganization = z.object({
   id: OrgId,

@@ -71,11 +71,6 @@ export function executionSeconds(timeoutMs: number): number {
 }
 
 /**
- * Runs users' read-only SQL on a session of its own, so no setting it needs (readonly, the
- * limits) can reach Gridscope's own statements. Every statement runs with the whole set of
- * its settings, and in the organization's database.
- */
-/**
  * A stream's bytes as text, or null as soon as more than `cap` bytes have come (the stream
  * is then destroyed, the rest never read).
  */
@@ -101,6 +96,11 @@ function tooLarge(what: string): AppError {
   });
 }
 
+/**
+ * Runs users' read-only SQL on a session of its own, so no setting it needs (readonly, the
+ * limits) can reach Gridscope's own statements. Every statement runs with the whole set of
+ * its settings, and in the organization's database.
+ */
 export class UserSql {
   private readonly clients = new Map<string, ClickHouseClient>();
   private queue: Promise<unknown> = Promise.resolve();

@@ -90,10 +90,7 @@ function pointTimeMs(p: PushPoint, index: number, { nowMs, retentionDays }: Push
     });
   }
   if (retentionDays > 0 && ms < nowMs - retentionDays * 86_400_000) {
-    const message = `older than the metrics retention (${retentionDays} days)`;
-    throw new AppError('VALIDATION', `${field}: ${message}`, {
-      details: [{ location: 'body', field, message }],
-    });
+    throw fieldError(field, `older than the metrics retention (${retentionDays} days)`, 'body');
   }
   return ms;
 }

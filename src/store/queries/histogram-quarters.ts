@@ -126,55 +126,34 @@ export async function rollQuarter(
 const QuarterRow = z.object({ q: z.coerce.number() });
 
 /**
- * Each quarter's marks: when it was last written (w) and rolled up (r), and the last write
- * to it or to a quarter up to INCREASE_LOOKBACK_MS before it (wr), for the quarters from
- * `fromMs` (Unix ms, bound) less that lookback.
+ * The quarters to roll up, newest first: written, or with a quarter up to
+ * INCREASE_LOOKBACK_MS before them written, since they were last rolled up (or never
+ * rolled up), and last so written `marginMs` ago or longer. Per quarter: when it was last
+ * written (w) and rolled up (r), and the last write to it or to a quarter up to
+ * INCREASE_LOOKBACK_MS before it (wr).
  */
-const MARKS = `(
-    SELECT Quarter, w, r,
-      max(w) OVER (ORDER BY toUInt32(Quarter)
-        RANGE BETWEEN ${INCREASE_LOOKBACK_MS / 1000} PRECEDING AND CURRENT ROW) AS wr
-    FROM (
-      SELECT Quarter, max(WrittenAt) AS w, max(RolledAt) AS r FROM ${QUARTERS}
-      WHERE Quarter >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalMillisecond(${INCREASE_LOOKBACK_MS})
-      GROUP BY Quarter
-    )
-  )`;
-
-/** Quarters (Unix ms) of MARKS passing `where`, newest first. */
-async function quarters(
+export async function pendingQuarters(
   store: Store,
   org: string,
-  where: string,
-  params: Record<string, unknown>,
-  opts: QueryOptions,
+  marginMs: number,
 ): Promise<number[]> {
   const rows = await store.query(
     org,
-    `SELECT toInt64(toUnixTimestamp(Quarter)) * 1000 AS q FROM ${MARKS}
-    WHERE ${where} ORDER BY Quarter DESC`,
-    params,
-    opts,
+    `SELECT toInt64(toUnixTimestamp(Quarter)) * 1000 AS q
+    FROM (
+      SELECT Quarter, w, r,
+        max(w) OVER (ORDER BY toUInt32(Quarter)
+          RANGE BETWEEN ${INCREASE_LOOKBACK_MS / 1000} PRECEDING AND CURRENT ROW) AS wr
+      FROM (SELECT Quarter, max(WrittenAt) AS w, max(RolledAt) AS r FROM ${QUARTERS} GROUP BY Quarter)
+    )
+    WHERE r < wr AND wr < now64(3) - toIntervalMillisecond({marginMs:Int64})
+    ORDER BY Quarter DESC`,
+    { marginMs },
   );
   return z
     .array(QuarterRow)
     .parse(rows)
     .map((r) => r.q);
-}
-
-/**
- * The quarters to roll up, newest first: written, or with a quarter up to
- * INCREASE_LOOKBACK_MS before them written, since they were last rolled up (or never
- * rolled up), and last so written `marginMs` ago or longer.
- */
-export function pendingQuarters(store: Store, org: string, marginMs: number): Promise<number[]> {
-  return quarters(
-    store,
-    org,
-    'r < wr AND wr < now64(3) - toIntervalMillisecond({marginMs:Int64})',
-    { marginMs, fromMs: 0 },
-    {},
-  );
 }
 
 /** A quarter's marks in Unix ms: its start, last write and last roll-up. */
@@ -218,8 +197,8 @@ export async function firstUnrolledQuarter(
 ): Promise<number | null> {
   const first = Math.floor(range.fromMs / QUARTER_MS) * QUARTER_MS;
   const marks = await marksBetween(store, org, first - INCREASE_LOOKBACK_MS, range.toMs, opts);
-  // As MARKS: a quarter is out of date when rolled up before the last write to it or to a
-  // quarter up to INCREASE_LOOKBACK_MS before it.
+  // As pendingQuarters: a quarter is out of date when rolled up before the last write to it
+  // or to a quarter up to INCREASE_LOOKBACK_MS before it.
   for (const [i, m] of marks.entries()) {
     if (m.q < first) continue;
     let wr = m.w;
