@@ -134,6 +134,8 @@ export function buildCases(
       100,
       metric(METRICS.exponential_histogram[0]!.name, 'p95'),
     );
+    ranged('summary rate', 'metric_summary_rate', 100, metric(METRICS.summary[0]!.name, 'rate'));
+    ranged('summary p95', 'metric_summary_p95', 100, metric(METRICS.summary[0]!.name, 'p95'));
   }
   return cases;
 }

@@ -28,10 +28,11 @@ export interface LoadResult {
 const RETENTION = { tracesDays: 30, logsDays: 30, metricsDays: 90, auditDays: 2557 };
 /** Shares of the metric points per table. */
 const POINT_SHARES: readonly [PointTable, number][] = [
-  ['gauge', 0.3],
+  ['gauge', 0.25],
   ['sum', 0.3],
   ['histogram', 0.3],
   ['exponential_histogram', 0.1],
+  ['summary', 0.05],
 ];
 /** Both cores: numbers_mt feeds two insert streams. */
 const INSERT_SETTINGS = { max_insert_threads: '2', max_threads: 2 };

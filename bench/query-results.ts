@@ -45,6 +45,8 @@ const GROUPS = [
   'counter rate',
   'histogram p95',
   'exp histogram p95',
+  'summary rate',
+  'summary p95',
 ];
 
 /** The table's header and separator lines. */
@@ -62,7 +64,7 @@ records and metric points spread over the last 24 hours into a fresh data direct
 thousand of each through the OTLP/HTTP receiver, the rest generated inside the engine with
 \`INSERT ... SELECT FROM numbers_mt()\`: 30 services calling each other in traces, about 1.5%
 error spans, long-tailed durations, logs with words to search, gauges, counters,
-explicit-bucket and exponential histograms over 660 series), starts Gridscope on it and calls each read endpoint one call at
+explicit-bucket and exponential histograms and summaries over 720 series), starts Gridscope on it and calls each read endpoint one call at
 a time after a warm-up, over the last hour and the last day. Metric points are written
 without their attribute bloom filters, which merges build later (they are most of the cost of
 writing a point, and no timed query filters by attribute); spans and logs are written with
@@ -127,9 +129,12 @@ export function queryResultsLine(
   return `| ${row.join(' | ')} |\n`;
 }
 
-/** Adds a run's line to the query table, creating the section after the existing content. */
+/**
+ * Adds a run's line to the last query table, creating the section after the existing
+ * content, or a new table below the last one when the columns have changed.
+ */
 export function recordQueryResults(path: string, line: string): void {
-  addTableRow(path, HEADER_START, line, QUERY_SECTION);
+  addTableRow(path, HEADER_START, line, QUERY_SECTION, tableHeader());
 }
 
 /** A one-line description of a case's figures, for progress output. */

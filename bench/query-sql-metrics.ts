@@ -1,9 +1,9 @@
 /**
  * INSERT ... SELECT FROM numbers_mt() statements for the query benchmark's bulk metric points:
  * gauges, monotonic cumulative sums (counters that grow per series and restart every six
- * hours) and cumulative explicit-bucket and exponential histograms, over 660 series (30
- * services, 11 metrics, 2 attribute sets each), each series sampled at an even interval
- * over 24 hours.
+ * hours), cumulative explicit-bucket and exponential histograms and summaries, over 720
+ * series (30 services, 12 metrics, 2 attribute sets each), each series sampled at an even
+ * interval over 24 hours.
  */
 import {
   DATABASE,
@@ -16,7 +16,7 @@ import {
 } from './query-sql.js';
 import { SERVICES } from './vocabulary.js';
 
-export type PointTable = 'gauge' | 'sum' | 'histogram' | 'exponential_histogram';
+export type PointTable = 'gauge' | 'sum' | 'histogram' | 'exponential_histogram' | 'summary';
 
 interface MetricDef {
   name: string;
@@ -107,6 +107,14 @@ export const METRICS: Record<PointTable | 'updown', MetricDef[]> = {
       attrs: one('rpc.method', 'GetQuote', 'PlaceOrder'),
     },
   ],
+  summary: [
+    {
+      name: 'rpc.client.duration',
+      unit: 's',
+      scale: 0.02,
+      attrs: one('rpc.method', 'GetRates', 'SendTrade'),
+    },
+  ],
 };
 
 const BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -127,6 +135,16 @@ function logNormalCdf(m: number): (x: number) => number {
 }
 
 const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/** The quantiles each summary point reports. */
+const SUMMARY_QUANTILES = [0.5, 0.9, 0.95, 0.99];
+
+/** The value of a log-normal distribution (median `m`, sigma 0.9) at each SUMMARY_QUANTILES. */
+function summaryValues(m: number): number[] {
+  // The standard normal's quantiles at 0.5, 0.9, 0.95 and 0.99.
+  const z = [0, 1.2816, 1.6449, 2.3263];
+  return z.map((v) => round6(m * Math.exp(0.9 * v)));
+}
 
 /** Share of a log-normal distribution (median `m`, sigma 0.9) in each bucket of BOUNDS. */
 function bucketWeights(m: number): number[] {
@@ -195,8 +213,18 @@ export function pointsInsert(table: PointTable, total: number, c: Chunk): string
         arraySum(buckets) AS cnt, cnt * scales[m] * 1.4, ${EXP_SCALE}, 0,
         ${col((d) => expOffset(d.scale))}[m], 0, [], scales[m] / 20, scales[m] * 40, 2, 0`,
     },
+    summary: {
+      columns: 'Count, Sum, ValueAtQuantiles.Quantile, ValueAtQuantiles.Value',
+      select: `toUInt64(kIn * (1 + s % 10) * 50) AS cnt, cnt * scales[m] * 1.4,
+        ${lit(SUMMARY_QUANTILES)}, arrayMap(v -> v * (0.8 + 0.4 * ${unit('n', 6)}), weights[m])`,
+    },
   }[table];
-  const weights = table === 'exponential_histogram' ? expWeights : bucketWeights;
+  const weights =
+    table === 'exponential_histogram'
+      ? expWeights
+      : table === 'summary'
+        ? summaryValues
+        : bucketWeights;
   return `INSERT INTO ${DATABASE}.otel_metrics_${table} (${head}, ${body.columns})
   WITH ${SERVICE_NAMES}, ${col((d) => d.name)} AS names, ${col((d) => d.unit)} AS units,
     ${col((d) => d.scale)} AS scales, ${attrs} AS attrs,

@@ -145,22 +145,31 @@ export function resultsLine(date: Date, summary: Summary, run: RunInfo, cwd: str
 }
 
 /**
- * Adds `row` (one line, ending in a newline) as the last row of the markdown table whose
+ * Adds `row` (one line, ending in a newline) as the last row of the last markdown table whose
  * header line starts with `headerStart`, wherever that table is in the file. When the file
  * has no such table, `section` (ending with the table's header and separator lines) is
- * appended to the file first.
+ * appended to the file first. When `header` (header and separator lines) is given and differs
+ * from that table's, the row starts a new table with it, right below.
  */
-export function addTableRow(path: string, headerStart: string, row: string, section: string): void {
+export function addTableRow(
+  path: string,
+  headerStart: string,
+  row: string,
+  section: string,
+  header?: string,
+): void {
   const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const lines = text.split('\n');
-  let at = lines.findIndex((l) => l.startsWith(headerStart));
+  let at = lines.findLastIndex((l) => l.startsWith(headerStart));
   if (at < 0) {
     const sep = text === '' || text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n';
     appendFileSync(path, sep + section + row);
     return;
   }
+  const columnsChanged = header !== undefined && lines[at] !== header.split('\n')[0];
   while (at + 1 < lines.length && lines[at + 1]!.startsWith('|')) at++;
-  lines.splice(at + 1, 0, row.replace(/\n$/, ''));
+  const added = (columnsChanged ? `\n${header}` : '') + row;
+  lines.splice(at + 1, 0, added.replace(/\n$/, ''));
   writeFileSync(path, lines.join('\n'));
 }
 
