@@ -429,7 +429,7 @@ describe('the migration', () => {
     ]);
   });
 
-  it('marks the quarter hours of histograms stored before them as written, to be rolled up (0013, 0017, 0020, 0021)', async () => {
+  it('marks the quarter hours of histograms stored before them as written, to be rolled up (0013, 0017, 0020, 0021, 0023)', async () => {
     const quarters = () =>
       select<{ q: number; written: number; rolled: number }>(
         `SELECT toUnixTimestamp(Quarter) AS q, max(WrittenAt) > 0 AS written,
@@ -461,8 +461,9 @@ describe('the migration', () => {
       select<{ p: number }>(
         `SELECT max(WrittenAt) > max(RolledAt) AS p FROM ${db}.gridscope_histogram_quarters`,
       );
-    // So does 0021, to pool their exponential histogram sums.
-    for (const version of [20, 21]) {
+    // So do 0021, to pool their exponential histogram sums, and 0023, to store their
+    // increases under the rule for the first point of a run.
+    for (const version of [20, 21, 23]) {
       await command(`INSERT INTO ${db}.gridscope_histogram_quarters (Quarter, WrittenAt, RolledAt)
         VALUES (toDateTime(${quarter}), 0, now64(3))`);
       expect(await pending(), `${version}`).toEqual([{ p: 0 }]);

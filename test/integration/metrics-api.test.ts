@@ -2054,12 +2054,14 @@ describe('minute rollups', () => {
     // attribute, which the roll-ups do not keep) do, step by step.
     const total = (v: Record<string, number | null>) =>
       Object.values(v).reduce<number>((a, b) => a + (b ?? 0), 0);
-    // (A day's step looks back a day, to the runs' start ten hours before T0: there each
-    // point after no predecessor counts from that start, in both reads.)
+    // A day's step looks back a day, to the runs' start ten hours before T0, and still
+    // answers as the shorter ones: a run's first point counts from its start only when it
+    // comes within an hour of it, so neither g1's first point nor its point after the
+    // silence (a point of the same run, whose growth the read has counted) counts from 0.
     for (const [step, totals] of [
       ['2h', { g1: 5, g2: 20 }],
       ['3h', { g1: 5, g2: 20 }],
-      ['1d', { g1: 10 + 30 + 5, g2: 10 + 20 }],
+      ['1d', { g1: 5, g2: 20 }],
     ] as const) {
       const q = {
         metric: 'gap.counter',
@@ -2078,6 +2080,92 @@ describe('minute rollups', () => {
         );
       }
     }
+  });
+
+  it('a run silent for more than an hour is not counted from 0 again by a read that scans back to its start', async () => {
+    // A counter and a histogram whose run starts at -9000 s: two points right after its
+    // start, then silence until -3000 s, in the same run. Only the first point counts from
+    // the start; the point after the silence is a baseline in every read, whichever points
+    // before it the read sees.
+    const early: [number, number[]][] = [
+      [-8940, [5, 0, 0, 0]],
+      [-8880, [10, 0, 0, 0]],
+    ];
+    const late: [number, number[]][] = [
+      [-3000, [10, 5, 0, 0]],
+      [-2940, [10, 10, 0, 0]],
+    ];
+    await sendOtlp([
+      resource('worker', [
+        {
+          name: 'silent.counter',
+          sum: {
+            aggregationTemporality: 2,
+            isMonotonic: true,
+            dataPoints: counterPoints('s', [
+              [-8940, 10, -9000],
+              [-8880, 20, -9000],
+              [-3000, 50, -9000],
+              [-2940, 60, -9000],
+            ]),
+          },
+        },
+        {
+          name: 'silent.hist',
+          histogram: {
+            aggregationTemporality: 2,
+            dataPoints: [...early, ...late].map(([sec, counts]) =>
+              histogramPoint(sec, -9000, counts, 0),
+            ),
+          },
+        },
+      ]),
+    ]);
+    const total = (v: Record<string, number | null>) =>
+      Object.values(v).reduce<number>((a, b) => a + (b ?? 0), 0);
+    // Three hours scan back to the start: 10 from it, +10, then the baseline and +10. One
+    // hour does not: the baseline and +10. From the roll-ups and from the points alike.
+    for (const [from, want] of [
+      [-10_800, 30],
+      [-3600, 10],
+    ] as const) {
+      for (const step of ['1m', '15m', '1h', '3h']) {
+        const q = {
+          metric: 'silent.counter',
+          aggregation: 'increase',
+          from: String(at(from)),
+          to: String(at(0)),
+          step,
+        };
+        const rolled = values(await series(q));
+        expect(total(rolled), `from ${from} in ${step}`).toBe(want);
+        const points = values(await series({ ...q, groupBy: 'resource.host.name' }), {
+          'resource.host.name': 'worker-host',
+        });
+        expect(points, `from ${from} in ${step}, points`).toEqual(rolled);
+      }
+    }
+    // The histogram's quarter from -3600 s holds five observations in (10, 50], so its
+    // median is 30 in each read, from the minutes and from the quarter increases; counted
+    // from 0 it would hold ten at or below 10 too.
+    const median = async () => {
+      for (const from of [-10_800, -3600]) {
+        const v = values(
+          await series({
+            metric: 'silent.hist',
+            aggregation: 'p50',
+            from: String(at(from)),
+            to: String(at(0)),
+            step: '15m',
+          }),
+        );
+        expect(v[iso(at(-3600))], `from ${from}`).toBeCloseTo(30, 9);
+      }
+    };
+    await median();
+    await new Promise((r) => setTimeout(r, 5));
+    await quarterRoller().pass();
+    await median();
   });
 
   it('points with no recorded value are a gap, in the points and in the roll-ups', async () => {
@@ -2561,10 +2649,11 @@ describe('minute rollups', () => {
 
   it('reads without filter or grouping take exponential histograms pooled across series, as one by one', async () => {
     // Cumulative series every 300 s over five hours, at scales 3 and 2 (b with negative
-    // buckets and zeros), and a delta one at scale 1; c's run starts at -9000 s but its
-    // first point is at -1700 s; d falls silent for more than an hour before -3000 s and
-    // starts over there. Their quarters hold a first point of a run, which reads count
-    // differently by whether the run started within them: those are not pooled.
+    // buckets and zeros), and a delta one at scale 1; c's run starts at -6000 s and its
+    // first point is at -5300 s: its quarter holds the first point of a run, which reads
+    // count differently by whether the run started within them, so it is not pooled. d
+    // falls silent for more than an hour before -3000 s, in the same run: the point after
+    // is a baseline in every read, and pooled.
     const cumulative = (s: string, scale: number, secs: number[], start = -36_000, neg = false) =>
       secs.map((sec, i) => ({
         ...expPoint(
@@ -2591,7 +2680,7 @@ describe('minute rollups', () => {
     await sendOtlp([
       resource('worker', [
         metric(cumulative('a', 3, every(-18_000, 800))),
-        metric(cumulative('c', 3, every(-1700, 800), -9000)),
+        metric(cumulative('c', 3, every(-5300, 800), -6000)),
         metric(delta, 1),
       ]),
       resource('broker', [
@@ -2613,19 +2702,22 @@ describe('minute rollups', () => {
           FROM (
             SELECT *, max(RolledAt) OVER (PARTITION BY Minute) AS newest
             FROM {db:Identifier}.gridscope_exp_histogram_pooled_15m FINAL
-            WHERE MetricName = 'pooled.exp' AND Minute >= toDateTime(${T0 / 1000 - 3600})
+            WHERE MetricName = 'pooled.exp' AND Minute >= toDateTime(${T0 / 1000 - 6300})
           )
           GROUP BY Minute ORDER BY Minute`,
         {},
         'acme',
       );
     // A quarter pools a group per series, and per point of the delta series (each point its
-    // own start time, three a quarter); d's quarter from -3600 s and c's from -1800 s are
-    // left out, each in a slot of its own.
+    // own start time, three a quarter); c's quarter from -5400 s is left out, in a slot of
+    // its own.
     expect(await pools()).toEqual([
-      { q: '-3600', n: '5', out: '1', stale: '0' },
-      { q: '-2700', n: '6', out: '0', stale: '0' },
-      { q: '-1800', n: '6', out: '1', stale: '0' },
+      { q: '-6300', n: '5', out: '0', stale: '0' },
+      { q: '-5400', n: '5', out: '1', stale: '0' },
+      { q: '-4500', n: '6', out: '0', stale: '0' },
+      { q: '-3600', n: '7', out: '0', stale: '0' },
+      { q: '-2700', n: '7', out: '0', stale: '0' },
+      { q: '-1800', n: '7', out: '0', stale: '0' },
       { q: '-900', n: '7', out: '0', stale: '0' },
       { q: '0', n: '7', out: '0', stale: '0' },
     ]);
@@ -2664,23 +2756,26 @@ describe('minute rollups', () => {
         SELECT * REPLACE (arrayMap(c -> 0, StartedCounts) AS StartedCounts,
           arrayMap(c -> 0, AloneCounts) AS AloneCounts)
         FROM gridscope_acme.gridscope_exp_histogram_pooled_15m FINAL
-        WHERE MetricName = 'pooled.exp' AND Minute = toDateTime(${T0 / 1000 - 1800})
+        WHERE MetricName = 'pooled.exp' AND Minute = toDateTime(${T0 / 1000 - 5400})
           AND Slot = 0`,
     );
     const after = values(await read(-15_300, '0.5'));
-    expect(after[iso(at(-1800))]).not.toEqual(before[iso(at(-1800))]);
-    expect({ ...after, [iso(at(-1800))]: null }).toEqual({ ...before, [iso(at(-1800))]: null });
+    expect(after[iso(at(-5400))]).not.toEqual(before[iso(at(-5400))]);
+    expect({ ...after, [iso(at(-5400))]: null }).toEqual({ ...before, [iso(at(-5400))]: null });
 
-    // A late first point of c at -2000 s moves c's left-out quarter to the one before. Its
-    // quarter from -1800 s, computed again, pools c and fills no slot: the slot filled before
-    // stays in the table, and reads leave it out.
-    await sendOtlp([resource('worker', [metric(cumulative('c', 3, [-2000], -9000))])]);
+    // A late first point of c at -5500 s moves c's left-out quarter to the one before. Its
+    // quarter from -5400 s, computed again (its pool changed above too), pools c and fills no
+    // slot: the slot filled before stays in the table, and reads leave it out.
+    await sendOtlp([resource('worker', [metric(cumulative('c', 3, [-5500], -6000))])]);
     await new Promise((r) => setTimeout(r, 5));
     await quarterRoller().pass();
     expect(await pools()).toEqual([
-      { q: '-3600', n: '5', out: '1', stale: '0' },
-      { q: '-2700', n: '6', out: '1', stale: '0' },
-      { q: '-1800', n: '7', out: '0', stale: '1' },
+      { q: '-6300', n: '5', out: '1', stale: '0' },
+      { q: '-5400', n: '6', out: '0', stale: '1' },
+      { q: '-4500', n: '6', out: '0', stale: '0' },
+      { q: '-3600', n: '7', out: '0', stale: '0' },
+      { q: '-2700', n: '7', out: '0', stale: '0' },
+      { q: '-1800', n: '7', out: '0', stale: '0' },
       { q: '-900', n: '7', out: '0', stale: '0' },
       { q: '0', n: '7', out: '0', stale: '0' },
     ]);

@@ -277,9 +277,11 @@ function termConditions(
     point,
     when: `(${when})`,
   });
-  // A group's first point counts from 0 when it starts a run within the read, unless it
-  // starts at its own time (a start not known), when it is the run's baseline.
-  const first = `NOT delta AND (${hasPrev} OR ${startInScan}) AND StartTimeUnix < fpT`;
+  // A group's first point counts from 0 when it starts a run within the read and at most
+  // STALE_MS after its start (as in the points' read), unless it starts at its own time (a
+  // start not known), when it is the run's baseline.
+  const startsRun = `${startInScan} AND StartTimeUnix >= fpT - toIntervalMillisecond(${STALE_MS})`;
+  const first = `NOT delta AND (${hasPrev} OR (${startsRun})) AND StartTimeUnix < fpT`;
   const lastTaken = `has_l AND NOT (${mono} AND lC < mC)${and('vl')}`;
   // A change of bounds starts a new run of an explicit-bounds histogram, for its buckets
   // and its count alike (as in the points' read).

@@ -270,9 +270,11 @@ interface Carried {
  *   one, which for a monotonic counter is a reset, or a delta point before it, whose value
  *   is no running total) counts from 0: self 1, prev 0;
  * - the first point seen of a series is a baseline (self 0), unless its run started within
- *   the read (StartTimeUnix at or after the lookback start), when it counts from that start;
- *   so is a point whose predecessor lies further back than STALE_MS (an hour): a series
- *   silent for longer starts over;
+ *   the read (StartTimeUnix at or after the lookback start) and at most STALE_MS (an hour)
+ *   before it, when it counts from that start; so is a point whose predecessor lies further
+ *   back than STALE_MS: a series silent for longer starts over. A run's first point comes
+ *   within an hour of its start, so a later point of that run is never counted from 0,
+ *   whichever points of it the read sees;
  * - a cumulative point starting at its own time (StartTimeUnix = TimeUnix: a start not
  *   known, as a counter's first scrape gives it) is its run's baseline: self 0, prev 0.
  */
@@ -287,7 +289,8 @@ export function weighted(kind: CountedKind, s: SeriesSelection, c: Carried = {})
   const sql = `SELECT ${BUCKET} AS bucket, labels,
       has_lag = 1 AND prev_time >= TimeUnix - toIntervalMillisecond(${STALE_MS}) AS has_prev,
       if(temporality = 1 OR ((has_prev
-        OR StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64}))
+        OR (StartTimeUnix >= fromUnixTimestamp64Milli({scanFromMs:Int64})
+          AND StartTimeUnix >= TimeUnix - toIntervalMillisecond(${STALE_MS})))
         AND StartTimeUnix < TimeUnix), 1, 0) AS self_w,
       if(temporality != 1 AND has_prev AND prev_temporality != 1 AND StartTimeUnix = prev_start
         AND NOT (monotonic AND v < prev_v)${c.sameRun ? ` AND ${c.sameRun}` : ''}, 1, 0) AS prev_w,
