@@ -80,6 +80,19 @@ function closeGrpc(server: GrpcServer, timeoutMs: number): Promise<void> {
   });
 }
 
+/**
+ * A deleted organization's data stays: its database is migrated and keeps to the retention
+ * configured now, as a live one's does (live ones are prepared as their collectors load).
+ */
+async function prepareDeletedOrgs(store: Store, log: Logger): Promise<void> {
+  for (const o of await store.platform().organizations()) {
+    if (!o.deleted) continue;
+    await store.prepareOrg(o.id).catch((err: unknown) => {
+      log.error({ err, org: o.id }, 'the schema of a deleted organization could not be prepared');
+    });
+  }
+}
+
 /** Starts the store, migrations and the three listeners. */
 export async function startGridscope(
   config: Config,
@@ -350,6 +363,7 @@ export async function startGridscope(
   await migrations;
   // Scraping starts once every configured organization's schema is ready.
   await collectors.start();
+  await prepareDeletedOrgs(store, log);
   edgeRoller.start();
   quarterRoller.start();
   const httpServer = await listen(

@@ -146,6 +146,29 @@ describe('first start and auth modes', () => {
     expect(await count(gs!, 'otel_metrics_gauge', 'gone')).toBe(0);
   });
 
+  it('keeps a deleted organization’s data under the retention configured now', async () => {
+    let call = await restart();
+    const key = readFileSync(bootstrapKeyPath(dir), 'utf8').trim();
+    expect(
+      (await call('POST', '/api/v1/orgs', { key, body: { id: 'faded', name: 'Faded' } })).status,
+    ).toBe(201);
+    expect((await call('DELETE', '/api/v1/orgs/faded', { key })).status).toBe(204);
+    const ttl = async (table: string) => {
+      const rows = (await gs!.store.query(
+        'faded',
+        `SELECT engine_full AS e FROM system.tables
+          WHERE database = {name:String} AND name = {table:String}`,
+        { name: gs!.store.database('faded'), table },
+      )) as { e: string }[];
+      return /TTL (.*?) SETTINGS/.exec(rows[0]!.e)?.[1] ?? 'none';
+    };
+    expect(await ttl('otel_logs')).toMatch(/toIntervalDay\(30\)/);
+    call = await restart({ 'retention-logs-days': '3', 'retention-metrics-days': '0' });
+    expect(await ttl('otel_logs')).toMatch(/toIntervalDay\(3\)/);
+    expect(await ttl('otel_metrics_gauge')).toBe('none');
+    expect((await call('GET', '/api/v1/orgs/faded', { key })).status).toBe(404);
+  });
+
   it('refuses a too-short --bootstrap-admin-key at start', async () => {
     await expect(restart({ 'bootstrap-admin-key': 'short' })).rejects.toThrow(
       /--bootstrap-admin-key: must be at least 24 characters/,
