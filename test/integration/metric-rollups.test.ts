@@ -367,7 +367,8 @@ describe('the migration', () => {
       (ServiceName, MetricName, StartTimeUnix, TimeUnix, Count, Sum, ValueAtQuantiles.Quantile,
        ValueAtQuantiles.Value)
       SELECT 'svc', 's.backfill', toDateTime64(${MINUTE - 600}, 9),
-        toDateTime64(${MINUTE} + number * 20, 9), number * 3, number, [0.5], [number / 2]
+        toDateTime64(${MINUTE} + number * 20, 9), number * 3, number, [0.5, 0.9],
+        [number / 2, if(number = 3, nan, number)]
       FROM numbers(10)`);
     const snapshot = () =>
       Promise.all([
@@ -391,7 +392,7 @@ describe('the migration', () => {
           GROUP BY Minute, Series, tp, Scale ORDER BY Minute, tp, Scale`),
         select(`SELECT Minute, Series, Bounds, any(ExplicitBounds) AS eb, toString(sum(Count)) AS n,
             sum(Sum) AS total, min(FirstTime) AS ft, argMinMerge(First) AS f, max(LastTime) AS lt,
-            argMaxMerge(Last) AS l, argMaxMerge(Peak) AS p
+            argMaxMerge(Last) AS l, argMaxMerge(Peak) AS p, sumMapMerge(Quantiles) AS q
           FROM ${db}.gridscope_summary_stats_1m WHERE MetricName = 's.backfill'
           GROUP BY Minute, Series, Bounds ORDER BY Minute, Series`),
       ]);
@@ -405,8 +406,8 @@ describe('the migration', () => {
     // Summary points as the histogram's: three a minute, in 4 minutes.
     expect(fromViews[3].length).toBe(4);
     for (const t of ROLLUPS) await command(`TRUNCATE TABLE ${db}.${t}`);
-    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16, 22)`);
-    expect(await migrate(client, { database: db })).toEqual([7, 10, 16, 22]);
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16, 24)`);
+    expect(await migrate(client, { database: db })).toEqual([7, 10, 16, 24]);
     expect(await snapshot()).toEqual(fromViews);
     // A start stopped during the backfill leaves the rollups partly filled and the
     // migration unrecorded; the next start fills them again, each point once.
@@ -414,8 +415,8 @@ describe('the migration', () => {
     // Left: the first minute, with both counter series, the one histogram series, both
     // temporalities of the exponential one and the one summary series.
     expect((await snapshot()).map((rows) => rows.length)).toEqual([2, 1, 2, 1]);
-    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16, 22)`);
-    expect(await migrate(client, { database: db })).toEqual([7, 10, 16, 22]);
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16, 24)`);
+    expect(await migrate(client, { database: db })).toEqual([7, 10, 16, 24]);
     expect(await snapshot()).toEqual(fromViews);
     // 0010 replaces the histogram rollup of 0007, which a run of 0007 makes again.
     expect(await tables('gridscope_histogram_%')).toEqual([

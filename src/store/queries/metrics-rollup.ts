@@ -67,6 +67,37 @@ export function valueSource(kind: 'gauge' | 'sum', s: SeriesSelection): SqlFragm
   };
 }
 
+/** The value a summary point reports for the quantile `q` (0 where it has none). */
+const REPORTED = 'ValueAtQuantiles.Value[indexOf(ValueAtQuantiles.Quantile, {q:Float64})]';
+
+/**
+ * The rows a read of a summary's reported quantile `q` (bound as q) averages, from the
+ * minute rollup (its Quantiles, schema/0024) when rollupSelection allows: bucket time in
+ * Unix ms as `t`, the sum of the values reported for `q` as `s` and how many as `c`, with
+ * the point identity columns. Values that are NaN are left out.
+ */
+export function reportedSource(s: SeriesSelection): SqlFragment {
+  const rolled = rollupSelection(s);
+  if (rolled === null) {
+    const where = pointConditions(s);
+    return {
+      sql: `(SELECT toUnixTimestamp64Milli(TimeUnix) AS t, ServiceName, ResourceAttributes, Attributes,
+          ${REPORTED} AS s, toUInt64(1) AS c
+        FROM {db:Identifier}.${METRIC_TABLES.summary}
+        WHERE ${where.sql} AND has(ValueAtQuantiles.Quantile, {q:Float64}) AND NOT isNaN(${REPORTED}))`,
+      params: where.params,
+    };
+  }
+  const where = pointConditions(rolled, 'fromMs', 'Minute');
+  return {
+    sql: `(SELECT toInt64(toUnixTimestamp(Minute)) * 1000 AS t, ServiceName, Attributes,
+          finalizeAggregation(Quantiles) AS m, indexOf(m.1, {q:Float64}) AS i,
+          if(i = 0, 0, m.2[i]) AS s, if(i = 0, 0, m.3[i]) AS c
+        FROM {db:Identifier}.${ROLLUP_TABLES.summary} WHERE ${where.sql})`,
+    params: where.params,
+  };
+}
+
 /**
  * A point kept by the histogram stats (schema/0010_histogram_stats.sql) as a tuple of its
  * time in Unix nanoseconds, count, sum and bucket counts. Delta groups keep none (''), and

@@ -13,6 +13,7 @@ import {
 import type { SqlFragment } from './attribute-sql.js';
 import {
   readableQuarters,
+  reportedSource,
   rolledIncreases,
   rollupSelection,
   termSum,
@@ -156,14 +157,12 @@ export async function valueSeries(
   return read(store, org, ValueRow, sql, params, opts);
 }
 
-/** The value a summary point reports for the quantile `q` (0 where it has none). */
-const REPORTED = 'ValueAtQuantiles.Value[indexOf(ValueAtQuantiles.Quantile, {q:Float64})]';
-
 /**
  * The mean of the values that summary points report for the quantile `q`, per step and
  * group: a summary's quantiles are computed by its sender over its own window and cannot
  * be merged, so a step's value is their mean. Points that do not report `q`, or report NaN
- * for it (a window without observations), are left out.
+ * for it (a window without observations), are left out. From the minute rollup when
+ * rollupSelection allows.
  */
 export async function summaryQuantileSeries(
   store: Store,
@@ -172,13 +171,14 @@ export async function summaryQuantileSeries(
   s: SeriesSelection,
   opts: QueryOptions,
 ): Promise<ValueRow[]> {
-  const where = pointConditions(s);
+  const src = reportedSource(s);
   const l = labels(s.groupBy);
-  const sql = `SELECT ${BUCKET} AS bucket, ${l.sql} AS labels, avg(${REPORTED}) AS value
-    FROM {db:Identifier}.${METRIC_TABLES.summary}
-    WHERE ${where.sql} AND has(ValueAtQuantiles.Quantile, {q:Float64}) AND NOT isNaN(${REPORTED})
-    GROUP BY bucket, labels`;
-  const params = { ...where.params, ...l.params, stepMs: s.stepMs, q };
+  const sql = `SELECT intDiv(t, {stepMs:Int64}) * {stepMs:Int64} AS bucket, ${l.sql} AS labels,
+      sum(s) / sum(c) AS value
+    FROM ${src.sql}
+    GROUP BY bucket, labels
+    HAVING sum(c) > 0`;
+  const params = { ...src.params, ...l.params, stepMs: s.stepMs, q };
   return read(store, org, ValueRow, sql, params, opts);
 }
 
