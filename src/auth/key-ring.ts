@@ -18,9 +18,16 @@ export function keyDigest(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** The part of a key shown after creation, to tell keys apart. */
+/**
+ * What is shown of a key after creation, to tell keys apart: a generated key's first
+ * characters (36 of its 256 random bits), or for a key chosen by its owner (the bootstrap
+ * admin key) `#` and the first 8 hex digits of its digest, so that no part of a chosen
+ * secret is stored in the clear, listed or written to an audit trail.
+ */
 export function keyPrefix(key: string): string {
-  return key.slice(0, KEY_PREFIX.length + 6);
+  return key.startsWith(KEY_PREFIX)
+    ? key.slice(0, KEY_PREFIX.length + 6)
+    : `#${keyDigest(key).slice(0, 8)}`;
 }
 
 /**
