@@ -163,7 +163,10 @@ describe('services', () => {
       expect(s.calls, name).toBe(TRACES);
       expect(s.errors, name).toBe(errors);
       expect(s.errorRate, name).toBeCloseTo(errors / TRACES, 6);
-      expect(s.requestRate, name).toBeCloseTo(TRACES / 3600, 6);
+      // An hour is read in whole minutes: 60 of them, or 61 when its ends cut minutes.
+      expect([TRACES / 3600, TRACES / 3660], name).toContainEqual(
+        expect.closeTo(s.requestRate, 12),
+      );
       for (const [k, q] of [
         ['p50', 0.5],
         ['p95', 0.95],
@@ -193,6 +196,24 @@ describe('services', () => {
     ] as const) {
       expectQuantile(by.payments.latencyMs[k], inRange.map(paymentsMs), q, `payments ${k}`);
     }
+  });
+
+  it('reads a range of an hour or more in whole minutes, and divides its rates by them', async () => {
+    const fromMs = startMs(3) + 5;
+    const toMs = fromMs + 3_600_000 + 7_000;
+    const r = await get(`/api/v1/monitoring/services?from=${fromMs}&to=${toMs}`);
+    const by = Object.fromEntries(r.body.items.map((s: { service: string }) => [s.service, s]));
+    // The minutes holding both ends count whole: the payments spans (10 ms into each trace)
+    // from the start of the minute holding the range's start.
+    const minutesFrom = Math.floor(fromMs / 60_000) * 60_000;
+    const seconds = (Math.ceil(toMs / 60_000) * 60_000 - minutesFrom) / 1000;
+    const counted = range(TRACES).filter((i) => startMs(i) + 10 >= minutesFrom).length;
+    expect(counted).toBeGreaterThanOrEqual(TRACES - 3);
+    expect(by.payments.calls).toBe(counted);
+    expect(by.payments.requestRate).toBeCloseTo(counted / seconds, 12);
+    const m = await get(`/api/v1/monitoring/service-metrics/payments?from=${fromMs}&to=${toMs}`);
+    expect(m.body.operations[0].calls).toBe(counted);
+    expect(m.body.operations[0].requestRate).toBeCloseTo(counted / seconds, 12);
   });
 
   it('counts a span in the last second before a cut minute, alone in its part', async () => {

@@ -1,7 +1,12 @@
 import { nanosToIso } from '../../lib/nanos.js';
 import type { QueryOptions, Store } from '../../store/index.js';
 import { serviceEdges } from '../../store/queries/service-edges.js';
-import { serviceOperations, serviceSeries, services } from '../../store/queries/traces.js';
+import {
+  serviceOperations,
+  serviceSeries,
+  services,
+  spanReadRange,
+} from '../../store/queries/traces.js';
 import { red, spanKind } from './red.js';
 import type { ServiceMap, ServiceMetrics, ServiceStats } from './schemas.js';
 
@@ -15,6 +20,12 @@ export const MAX_OPERATIONS = 200;
 /** How far before the range the service map looks for parent spans. */
 export const PARENT_LEAD_MS = 10 * 60_000;
 
+/** The seconds of span times a read of `range` counts, which its rates divide by. */
+function spanSeconds(range: Range): number {
+  const read = spanReadRange(range);
+  return (read.toMs - read.fromMs) / 1000;
+}
+
 /** Every service with spans in the range and the rate, errors and latency of its entry spans. */
 export async function listServices(
   store: Store,
@@ -22,7 +33,7 @@ export async function listServices(
   range: Range,
   opts: QueryOptions,
 ): Promise<ServiceStats[]> {
-  const seconds = (range.toMs - range.fromMs) / 1000;
+  const seconds = spanSeconds(range);
   return (await services(store, org, range, opts)).map((r) => ({
     service: r.service,
     ...red(r, seconds),
@@ -49,7 +60,7 @@ export async function serviceMetrics(
     const r = byBucket.get(t) ?? { calls: 0, errors: 0, quantiles: [] };
     series.push({ time: nanosToIso(`${t}000000000`), ...red(r, stepSeconds) });
   }
-  const seconds = (range.toMs - range.fromMs) / 1000;
+  const seconds = spanSeconds(range);
   return {
     service,
     stepSeconds,

@@ -359,6 +359,18 @@ interface Range {
 export const WHOLE_MINUTES_FROM_MS = 3_600_000;
 
 /**
+ * The span times a services read of `range` counts: the range, or for one of an hour or
+ * more the whole minutes holding it (see spanAggregates).
+ */
+export function spanReadRange(range: Range): Range {
+  if (range.toMs - range.fromMs < WHOLE_MINUTES_FROM_MS) return range;
+  return {
+    fromMs: Math.floor(range.fromMs / 60_000) * 60_000,
+    toMs: Math.ceil(range.toMs / 60_000) * 60_000,
+  };
+}
+
+/**
  * What spanAggregates selects: `stats` rows (service, operation, k (the span kind), bucket,
  * c, e, l) with `l` a latency histogram (latency-buckets.ts), so all parts merge exactly;
  * with `byOperation: false` operation is '' (fewer histograms to merge); or, for
