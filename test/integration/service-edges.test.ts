@@ -177,6 +177,38 @@ describe('service map rollup', () => {
     expect(wholeFromSpans.map((e) => e.calls)).toEqual([2 * MINUTES, MINUTES + late]);
   });
 
+  it('finds a call’s parent alike from its chunk’s roll-up and from its spans', async () => {
+    const lead = 'lead';
+    const C = T + 5 * EDGE_CHUNK_MS;
+    // far's call comes 14m10s after its parent, which starts 5 minutes before the call's
+    // chunk: found. next's call, in the chunk after, comes 11m30s after its parent, which
+    // starts more than ten minutes before that chunk: not found.
+    await insertSpans(lead, [
+      { trace: 'far', id: 'p', parent: '', service: 'front', atMs: C - 5 * MINUTE, ms: 9e5 },
+      { trace: 'far', id: 'c', parent: 'p', service: 'api', atMs: C + 9 * MINUTE + 10_000, ms: 5 },
+      { trace: 'next', id: 'p', parent: '', service: 'front', atMs: C - MINUTE, ms: 9e5 },
+      {
+        trace: 'next',
+        id: 'c',
+        parent: 'p',
+        service: 'api',
+        atMs: C + 10 * MINUTE + 30_000,
+        ms: 5,
+      },
+    ]);
+    const calls = async (fromMs: number, toMs: number) =>
+      (await edges(lead, fromMs, toMs)).map((e) => [e.caller, e.callee, e.calls]);
+    const want = [['front', 'api', 1]];
+    // From the spans alone: a range starting just before far's call, and both chunks.
+    expect(await calls(C + 9 * MINUTE + 5_000, C + 12 * MINUTE)).toEqual(want);
+    expect(await calls(C, C + 2 * EDGE_CHUNK_MS)).toEqual(want);
+    // From the roll-ups, and from them with a partial minute of spans.
+    await roll(lead, C);
+    await roll(lead, C + EDGE_CHUNK_MS);
+    expect(await calls(C, C + 2 * EDGE_CHUNK_MS)).toEqual(want);
+    expect(await calls(C + 9 * MINUTE + 5_000, C + 12 * MINUTE)).toEqual(want);
+  });
+
   it('counts a chunk rolled up while the read runs once, from the spans', async () => {
     const racing = 'racing';
     await insertSpans(racing, spans());

@@ -40,19 +40,20 @@ const wholeMinutes = (range: TimeRange): TimeRange => ({
 });
 
 /**
- * Calls whose span starts in one of `spans` (each searched for parents from `parentLeadMs`
- * before it), per caller and callee (with `minute`, also per Minute): `calls`, `errors` and
- * `latency`, the calls per latency bucket.
+ * Calls whose span starts in one of `spans`, per caller and callee (with `minute`, also per
+ * Minute): `calls`, `errors` and `latency`, the calls per latency bucket. A call's parent is
+ * looked for from `parentLeadMs` before the chunk holding the call, as when that chunk is
+ * rolled up, so that a call counts alike read from the roll-up or from its spans.
  */
 function joinedCalls(
   spans: readonly TimeRange[],
   parentLeadMs: number,
   minute: boolean,
 ): { sql: string; params: Record<string, unknown> } {
-  const params: Record<string, unknown> = {};
+  const params: Record<string, unknown> = { parentLeadMs };
   spans.forEach((s, i) => {
     params[`callsFrom${i}`] = s.fromMs;
-    params[`parentsFrom${i}`] = s.fromMs - parentLeadMs;
+    params[`parentsFrom${i}`] = Math.floor(s.fromMs / EDGE_CHUNK_MS) * EDGE_CHUNK_MS - parentLeadMs;
     params[`spansTo${i}`] = s.toMs;
   });
   const within = (from: 'callsFrom' | 'parentsFrom') =>
@@ -70,16 +71,18 @@ function joinedCalls(
         c.ServiceName AS callee, c.k AS k, count() AS n, countIf(c.err) AS e
       FROM (
         SELECT cityHash64(TraceId, ParentSpanId) AS h, Timestamp, ServiceName,
-          StatusCode = '${STATUS_ERROR}' AS err, ${BUCKET_KEY_SQL} AS k
+          StatusCode = '${STATUS_ERROR}' AS err, ${BUCKET_KEY_SQL} AS k,
+          toStartOfInterval(Timestamp, toIntervalSecond(${EDGE_CHUNK_MS / 1000}))
+            - toIntervalMillisecond({parentLeadMs:Int64}) AS parentsFrom
         FROM {db:Identifier}.otel_traces
         WHERE ParentSpanId != '' AND (${within('callsFrom')})
       ) AS c
       INNER JOIN (
-        SELECT cityHash64(TraceId, SpanId) AS h, ServiceName
+        SELECT cityHash64(TraceId, SpanId) AS h, ServiceName, Timestamp
         FROM {db:Identifier}.otel_traces
         WHERE ${within('parentsFrom')}
       ) AS p ON c.h = p.h
-      WHERE p.ServiceName != c.ServiceName
+      WHERE p.ServiceName != c.ServiceName AND p.Timestamp >= c.parentsFrom
       GROUP BY ${byMinute}caller, callee, k
     )
     GROUP BY ${byMinute}caller, callee`;
