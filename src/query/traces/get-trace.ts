@@ -1,7 +1,7 @@
 import { AppError } from '../../lib/errors.js';
 import { nanosToIso } from '../../lib/nanos.js';
 import type { QueryOptions, Store } from '../../store/index.js';
-import { traceSpanCount, traceSpans, type SpanRow } from '../../store/queries/traces.js';
+import { traceSpans, traceTotals, type SpanRow } from '../../store/queries/traces.js';
 import { spanKind } from './red.js';
 import { spanMs } from './search-traces.js';
 import type { Span, Trace } from './schemas.js';
@@ -98,11 +98,12 @@ export async function getTrace(
   opts: QueryOptions,
 ): Promise<Trace> {
   // Reads exactly maxSpans rows, not one more to detect a cut (see traceSpans); only a
-  // trace that fills them is counted.
+  // trace that fills them is counted, and then its header is its totals over all its spans.
   const kept = await traceSpans(store, org, traceId, maxSpans, opts);
   if (kept.length === 0) throw new AppError('NOT_FOUND', `trace ${traceId} not found`);
-  const truncated =
-    kept.length === maxSpans && (await traceSpanCount(store, org, traceId, opts)) > maxSpans;
+  const totals =
+    kept.length === maxSpans ? await traceTotals(store, org, traceId, opts) : undefined;
+  const truncated = totals !== undefined && totals.spans > maxSpans;
   const startNs = kept.reduce(
     (m, r) => (BigInt(r.startNs) < BigInt(m) ? r.startNs : m),
     kept[0]!.startNs,
@@ -112,15 +113,18 @@ export async function getTrace(
     const e = BigInt(r.startNs) + BigInt(r.durationNs);
     if (e > end) end = e;
   }
+  if (truncated && BigInt(totals.endNs) > end) end = BigInt(totals.endNs);
   const spans = waterfall(kept).map((w) => toSpan(w.row, startNs, w.depth, w.missingParent));
   return {
     traceId,
     startTime: nanosToIso(startNs),
     endTime: nanosToIso(end.toString()),
     durationMs: spanMs(startNs, end.toString()),
-    services: [...new Set(kept.map((r) => r.serviceName))].sort(),
-    spanCount: kept.length,
-    errorCount: kept.filter((r) => r.statusCode === 'STATUS_CODE_ERROR').length,
+    services: truncated ? totals.services : [...new Set(kept.map((r) => r.serviceName))].sort(),
+    spanCount: truncated ? totals.spans : kept.length,
+    errorCount: truncated
+      ? totals.errors
+      : kept.filter((r) => r.statusCode === 'STATUS_CODE_ERROR').length,
     truncated,
     spans,
   };

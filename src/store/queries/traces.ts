@@ -317,22 +317,39 @@ export async function traceSpans(
   return z.array(SpanRow).parse(rows);
 }
 
-const CountRow = z.object({ spans: count });
+const TotalsRow = z.object({
+  spans: count,
+  errors: count,
+  startNs: z.string(),
+  endNs: z.string(),
+  services: z.array(z.string()),
+});
+export type TraceTotals = z.infer<typeof TotalsRow>;
 
-/** How many spans one trace has. */
-export async function traceSpanCount(
+/**
+ * One trace's totals over all its spans: how many, how many errors, its first start and
+ * last end (Unix ns) and its services, sorted.
+ */
+export async function traceTotals(
   store: Store,
   org: string,
   traceId: string,
   opts: QueryOptions,
-): Promise<number> {
+): Promise<TraceTotals> {
   const rows = await store.query(
     org,
-    ONE_TRACE.replace('%COLUMNS%', 'count() AS spans'),
+    ONE_TRACE.replace(
+      '%COLUMNS%',
+      `count() AS spans, countIf(StatusCode = 'STATUS_CODE_ERROR') AS errors,
+        toString(min(toUnixTimestamp64Nano(Timestamp))) AS startNs,
+        toString(max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration))) AS endNs,
+        arraySort(groupUniqArray(ServiceName)) AS services`,
+    ),
     { id: traceId },
     opts,
   );
-  return z.array(CountRow).parse(rows)[0]?.spans ?? 0;
+  const r = z.array(TotalsRow).parse(rows)[0];
+  return r ?? { spans: 0, errors: 0, startNs: '0', endNs: '0', services: [] };
 }
 
 /** A latency histogram as read: bucket key (a JSON object key) to count. */
