@@ -537,6 +537,7 @@ describe('isolation and hostile input', () => {
       ['/api/v1/monitoring/traces?attr=x%3D%00', 'attr'],
       ['/api/v1/monitoring/traces?minDuration=abc', 'minDuration'],
       ['/api/v1/monitoring/traces?maxDuration=1y', 'maxDuration'],
+      ['/api/v1/monitoring/traces?minDuration=5s&maxDuration=1s', 'maxDuration'],
       ['/api/v1/monitoring/traces?status=broken', 'status'],
       ['/api/v1/monitoring/traces?limit=0', 'limit'],
       ['/api/v1/monitoring/traces?limit=501', 'limit'],

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { parseDurationNanos } from '../../../lib/duration.js';
+import { fieldError } from '../../../lib/errors.js';
 import { searchTraces, TraceSearchResult } from '../../../query/traces/index.js';
 import { orgOf, type ApiDeps } from '../../deps.js';
 import type { ApiEnv } from '../../env.js';
@@ -57,6 +58,12 @@ export function registerSearchTraces(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
     const q = c.req.valid('query');
     checkServiceNames(q.service);
     const range = timeRange(deps, q);
+    const minDurationNs =
+      q.minDuration === undefined ? undefined : parseDurationNanos(q.minDuration, 'minDuration');
+    const maxDurationNs =
+      q.maxDuration === undefined ? undefined : parseDurationNanos(q.maxDuration, 'maxDuration');
+    if (minDurationNs !== undefined && maxDurationNs !== undefined && maxDurationNs < minDurationNs)
+      throw fieldError('maxDuration', 'must not be less than minDuration', 'query');
     const result = await searchTraces(
       deps.store,
       orgOf(c),
@@ -64,14 +71,8 @@ export function registerSearchTraces(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
         ...range,
         services: q.service,
         spanName: q.spanName,
-        minDurationNs:
-          q.minDuration === undefined
-            ? undefined
-            : parseDurationNanos(q.minDuration, 'minDuration'),
-        maxDurationNs:
-          q.maxDuration === undefined
-            ? undefined
-            : parseDurationNanos(q.maxDuration, 'maxDuration'),
+        minDurationNs,
+        maxDurationNs,
         status: q.status,
         attributes: attributeFilters(q.attr),
         limit: q.limit,
