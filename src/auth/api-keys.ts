@@ -142,7 +142,7 @@ export class ApiKeys {
       name,
       role,
       hash: keyDigest(key),
-      prefix: keyPrefix(key),
+      prefix: keyPrefix(key, given !== undefined),
       createdAt: now,
       createdBy,
       expiresAt,

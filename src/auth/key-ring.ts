@@ -18,16 +18,17 @@ export function keyDigest(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/** What is shown of a key chosen by its owner (the bootstrap admin key) instead of any part of it. */
+export const CHOSEN_KEY_PREFIX = '(chosen)';
+
 /**
  * What is shown of a key after creation, to tell keys apart: a generated key's first
- * characters (36 of its 256 random bits), or for a key chosen by its owner (the bootstrap
- * admin key) `#` and the first 8 hex digits of its digest, so that no part of a chosen
- * secret is stored in the clear, listed or written to an audit trail.
+ * characters (36 of its 256 random bits), or for a key chosen by its owner a fixed marker,
+ * so that nothing derived from a chosen secret (which may be guessable) is stored in the
+ * clear, listed or written to an audit trail.
  */
-export function keyPrefix(key: string): string {
-  return key.startsWith(KEY_PREFIX)
-    ? key.slice(0, KEY_PREFIX.length + 6)
-    : `#${keyDigest(key).slice(0, 8)}`;
+export function keyPrefix(key: string, chosen: boolean): string {
+  return chosen ? CHOSEN_KEY_PREFIX : key.slice(0, KEY_PREFIX.length + 6);
 }
 
 /**
