@@ -182,8 +182,18 @@ describe('service map rollup', () => {
     const C = T + 5 * EDGE_CHUNK_MS;
     // far's call comes 14m10s after its parent, which starts 5 minutes before the call's
     // chunk: found. next's call, in the chunk after, comes 11m30s after its parent, which
-    // starts more than ten minutes before that chunk: not found.
+    // starts more than ten minutes before that chunk: not found. skew's parent starts 30 s
+    // after its call (clocks apart), in the same chunk: found.
     await insertSpans(lead, [
+      {
+        trace: 'skew',
+        id: 'p',
+        parent: '',
+        service: 'front',
+        atMs: C + 9 * MINUTE + 50_000,
+        ms: 1,
+      },
+      { trace: 'skew', id: 'c', parent: 'p', service: 'api', atMs: C + 9 * MINUTE + 20_000, ms: 5 },
       { trace: 'far', id: 'p', parent: '', service: 'front', atMs: C - 5 * MINUTE, ms: 9e5 },
       { trace: 'far', id: 'c', parent: 'p', service: 'api', atMs: C + 9 * MINUTE + 10_000, ms: 5 },
       { trace: 'next', id: 'p', parent: '', service: 'front', atMs: C - MINUTE, ms: 9e5 },
@@ -198,15 +208,19 @@ describe('service map rollup', () => {
     ]);
     const calls = async (fromMs: number, toMs: number) =>
       (await edges(lead, fromMs, toMs)).map((e) => [e.caller, e.callee, e.calls]);
-    const want = [['front', 'api', 1]];
-    // From the spans alone: a range starting just before far's call, and both chunks.
-    expect(await calls(C + 9 * MINUTE + 5_000, C + 12 * MINUTE)).toEqual(want);
-    expect(await calls(C, C + 2 * EDGE_CHUNK_MS)).toEqual(want);
-    // From the roll-ups, and from them with a partial minute of spans.
+    const want = [['front', 'api', 2]];
+    // From the spans alone: a range starting just before far's call, one ending before
+    // skew's parent, and both chunks.
+    const reads = async () => {
+      expect(await calls(C + 9 * MINUTE + 5_000, C + 12 * MINUTE)).toEqual(want);
+      expect(await calls(C + 9 * MINUTE + 5_000, C + 9 * MINUTE + 30_000)).toEqual(want);
+      expect(await calls(C, C + 2 * EDGE_CHUNK_MS)).toEqual(want);
+    };
+    await reads();
+    // From the roll-ups, and from them with partial minutes of spans.
     await roll(lead, C);
     await roll(lead, C + EDGE_CHUNK_MS);
-    expect(await calls(C, C + 2 * EDGE_CHUNK_MS)).toEqual(want);
-    expect(await calls(C + 9 * MINUTE + 5_000, C + 12 * MINUTE)).toEqual(want);
+    await reads();
   });
 
   it('counts a chunk rolled up while the read runs once, from the spans', async () => {

@@ -42,8 +42,9 @@ const wholeMinutes = (range: TimeRange): TimeRange => ({
 /**
  * Calls whose span starts in one of `spans`, per caller and callee (with `minute`, also per
  * Minute): `calls`, `errors` and `latency`, the calls per latency bucket. A call's parent is
- * looked for from `parentLeadMs` before the chunk holding the call, as when that chunk is
- * rolled up, so that a call counts alike read from the roll-up or from its spans.
+ * looked for from `parentLeadMs` before the chunk holding the call to that chunk's end, as
+ * when the chunk is rolled up, so that a call counts alike read from the roll-up or from
+ * its spans.
  */
 function joinedCalls(
   spans: readonly TimeRange[],
@@ -54,13 +55,14 @@ function joinedCalls(
   spans.forEach((s, i) => {
     params[`callsFrom${i}`] = s.fromMs;
     params[`parentsFrom${i}`] = Math.floor(s.fromMs / EDGE_CHUNK_MS) * EDGE_CHUNK_MS - parentLeadMs;
-    params[`spansTo${i}`] = s.toMs;
+    params[`callsTo${i}`] = s.toMs;
+    params[`parentsTo${i}`] = Math.ceil(s.toMs / EDGE_CHUNK_MS) * EDGE_CHUNK_MS;
   });
-  const within = (from: 'callsFrom' | 'parentsFrom') =>
+  const within = (side: 'calls' | 'parents') =>
     spans
       .map(
         (_, i) =>
-          `(Timestamp >= fromUnixTimestamp64Milli({${from}${i}:Int64}) AND Timestamp < fromUnixTimestamp64Milli({spansTo${i}:Int64}))`,
+          `(Timestamp >= fromUnixTimestamp64Milli({${side}From${i}:Int64}) AND Timestamp < fromUnixTimestamp64Milli({${side}To${i}:Int64}))`,
       )
       .join(' OR ');
   const byMinute = minute ? 'Minute, ' : '';
@@ -72,17 +74,19 @@ function joinedCalls(
       FROM (
         SELECT cityHash64(TraceId, ParentSpanId) AS h, Timestamp, ServiceName,
           StatusCode = '${STATUS_ERROR}' AS err, ${BUCKET_KEY_SQL} AS k,
-          toStartOfInterval(Timestamp, toIntervalSecond(${EDGE_CHUNK_MS / 1000}))
-            - toIntervalMillisecond({parentLeadMs:Int64}) AS parentsFrom
+          toStartOfInterval(Timestamp, toIntervalSecond(${EDGE_CHUNK_MS / 1000})) AS chunk,
+          chunk - toIntervalMillisecond({parentLeadMs:Int64}) AS parentsFrom,
+          chunk + toIntervalSecond(${EDGE_CHUNK_MS / 1000}) AS parentsTo
         FROM {db:Identifier}.otel_traces
-        WHERE ParentSpanId != '' AND (${within('callsFrom')})
+        WHERE ParentSpanId != '' AND (${within('calls')})
       ) AS c
       INNER JOIN (
         SELECT cityHash64(TraceId, SpanId) AS h, ServiceName, Timestamp
         FROM {db:Identifier}.otel_traces
-        WHERE ${within('parentsFrom')}
+        WHERE ${within('parents')}
       ) AS p ON c.h = p.h
       WHERE p.ServiceName != c.ServiceName AND p.Timestamp >= c.parentsFrom
+        AND p.Timestamp < c.parentsTo
       GROUP BY ${byMinute}caller, callee, k
     )
     GROUP BY ${byMinute}caller, callee`;
