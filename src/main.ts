@@ -83,9 +83,18 @@ function closeGrpc(server: GrpcServer, timeoutMs: number): Promise<void> {
 /**
  * A deleted organization's data stays: its database is migrated and keeps to the retention
  * configured now, as a live one's does (live ones are prepared as their collectors load).
+ * Never rejects; a failure is logged. (The background roll-ups skip deleted organizations,
+ * so quarters a migration marks there are read from their minutes.)
  */
 async function prepareDeletedOrgs(store: Store, log: Logger): Promise<void> {
-  for (const o of await store.platform().organizations()) {
+  let orgs;
+  try {
+    orgs = await store.platform().organizations();
+  } catch (err) {
+    log.error({ err }, 'deleted organizations could not be listed to prepare their schemas');
+    return;
+  }
+  for (const o of orgs) {
     if (!o.deleted) continue;
     await store.prepareOrg(o.id).catch((err: unknown) => {
       log.error({ err, org: o.id }, 'the schema of a deleted organization could not be prepared');
@@ -363,7 +372,6 @@ export async function startGridscope(
   await migrations;
   // Scraping starts once every configured organization's schema is ready.
   await collectors.start();
-  await prepareDeletedOrgs(store, log);
   edgeRoller.start();
   quarterRoller.start();
   const httpServer = await listen(
@@ -398,6 +406,9 @@ export async function startGridscope(
     },
     'gridscope started',
   );
+  // In the background: a deleted organization takes no writes, and its migrations may take
+  // a while (a backfill), which must not hold up the live ones.
+  const deletedPrepared = prepareDeletedOrgs(store, log);
 
   let closing: Promise<void> | undefined;
   return {
@@ -412,6 +423,7 @@ export async function startGridscope(
         await collectors.stop();
         await edgeRoller.stop();
         await quarterRoller.stop();
+        await deletedPrepared;
         // Stop taking requests; those in flight still get their answer once their rows commit.
         const stopped = Promise.all([
           closeHttp(httpServer),

@@ -9,6 +9,7 @@ import {
   removeDir,
   startTestServer,
   tempDataDir,
+  until,
   urls,
 } from './harness.js';
 
@@ -164,8 +165,14 @@ describe('first start and auth modes', () => {
     };
     expect(await ttl('otel_logs')).toMatch(/toIntervalDay\(30\)/);
     call = await restart({ 'retention-logs-days': '3', 'retention-metrics-days': '0' });
-    expect(await ttl('otel_logs')).toMatch(/toIntervalDay\(3\)/);
-    expect(await ttl('otel_metrics_gauge')).toBe('none');
+    // Deleted organizations are prepared in the background after the start.
+    const both = async () => [await ttl('otel_logs'), await ttl('otel_metrics_gauge')];
+    await until('the deleted organization’s new retention', async () =>
+      (await both())[1] === 'none' ? true : undefined,
+    );
+    const [logs, metrics] = await both();
+    expect(logs).toMatch(/toIntervalDay\(3\)/);
+    expect(metrics).toBe('none');
     expect((await call('GET', '/api/v1/orgs/faded', { key })).status).toBe(404);
   });
 
