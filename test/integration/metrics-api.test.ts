@@ -1907,10 +1907,26 @@ describe('minute rollups', () => {
     },
   };
 
+  // The third point has no recorded value: its 99 must not reach the median's mean.
+  const staleSummary = {
+    name: 'rollup.stale.summary',
+    summary: {
+      dataPoints: [2, 4, 99, 6].map((v, i) => ({
+        timeUnixNano: nanos(at(10 + 30 * i)),
+        startTimeUnixNano: nanos(at(-7200)),
+        count: 10 * (i + 1),
+        sum: 10 * (i + 1),
+        quantileValues: [{ quantile: 0.5, value: v }],
+        flags: v === 99 ? 1 : 0,
+      })),
+    },
+  };
+
   beforeAll(async () => {
     await sendOtlp([
       resource('worker', [
         staleHistogram,
+        staleSummary,
         switched(1),
         switched(2),
         switchedExp(1),
@@ -2175,6 +2191,7 @@ describe('minute rollups', () => {
     expect(await firstSteps('rollup.stale.gauge', 'avg', 2)).toEqual(fromBoth([15, 30]));
     expect(await firstSteps('rollup.stale.counter', 'increase', 3)).toEqual(fromBoth([10, 10, 10]));
     expect(await firstSteps('rollup.stale.histogram', 'count', 2)).toEqual(fromBoth([2, 2]));
+    expect(await firstSteps('rollup.stale.summary', 'p50', 2)).toEqual(fromBoth([3, 6]));
   });
 
   it('points whose value is NaN or infinite are a gap, in the points and in the roll-ups', async () => {
