@@ -543,6 +543,7 @@ describe('isolation and hostile input', () => {
       ['/api/v1/monitoring/traces?limit=501', 'limit'],
       ['/api/v1/monitoring/traces?cursor=abc', 'cursor'],
       ['/api/v1/monitoring/traces?service=a%01b', 'service'],
+      [`/api/v1/monitoring/traces?${'service=s&'.repeat(51)}`, 'service'],
       ['/api/v1/monitoring/services?from=now-90d', 'from'],
       ['/api/v1/monitoring/services?from=now&to=now-1h', 'from'],
       ['/api/v1/monitoring/service-metrics/payments?step=1s&from=now-1d', 'step'],

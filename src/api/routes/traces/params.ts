@@ -1,5 +1,6 @@
 import { fieldError } from '../../../lib/errors.js';
 import { hasControlCharacter, isNameText } from '../../../query/attribute-filter.js';
+import { MAX_SERVICES } from '../../../query/logs/index.js';
 import { TRACE_ID } from '../../../query/traces/index.js';
 import { z } from '../../route.js';
 import { NOT_A_SERVICE, ServiceNameText } from '../query-params.js';
@@ -13,8 +14,14 @@ export const NameText = z
   .max(256)
   .refine((s) => !hasControlCharacter(s), NAME_RULE);
 
-/** Checks repeated `service` parameters, naming the parameter when one is not a name. */
+/**
+ * Checks repeated `service` parameters, naming the parameter when one is not a name or
+ * there are more than a log search takes.
+ */
 export function checkServiceNames(values: readonly string[]): void {
+  if (values.length > MAX_SERVICES) {
+    throw fieldError('service', `at most ${MAX_SERVICES} services`, 'query');
+  }
   for (const v of values) {
     if (!isNameText(v)) throw fieldError('service', NOT_A_SERVICE, 'query');
   }
