@@ -30,10 +30,6 @@ export const ROLLUP_TABLES = {
   summary: 'gridscope_summary_stats_1m',
 } as const;
 
-/** The rollup table of a point type. */
-export function rollupTable(kind: MetricKind): string {
-  return ROLLUP_TABLES[kind];
-}
 const KINDS = Object.keys(METRIC_TABLES) as MetricKind[];
 
 /** The attribute columns of every metric table. */
@@ -134,7 +130,7 @@ export async function metricKinds(
   const parts = KINDS.map(
     (kind) => `(SELECT '${kind}' AS type, MetricUnit AS unit,
       ${kind === 'sum' ? 'toUInt8(IsMonotonic)' : '0'} AS monotonic
-    FROM {db:Identifier}.${rollupTable(kind)} WHERE ${minutes.sql} LIMIT 1)`,
+    FROM {db:Identifier}.${ROLLUP_TABLES[kind]} WHERE ${minutes.sql} LIMIT 1)`,
   );
   const params = minutes.params;
   // Five reads of at most one row: one thread skips the set-up of a parallel read, which

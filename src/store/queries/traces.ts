@@ -320,15 +320,14 @@ export async function traceSpans(
 const TotalsRow = z.object({
   spans: count,
   errors: count,
-  startNs: z.string(),
   endNs: z.string(),
   services: z.array(z.string()),
 });
 export type TraceTotals = z.infer<typeof TotalsRow>;
 
 /**
- * One trace's totals over all its spans: how many, how many errors, its first start and
- * last end (Unix ns) and its services, sorted.
+ * One trace's totals over all its spans: how many, how many errors, its last end (Unix ns)
+ * and its services, sorted.
  */
 export async function traceTotals(
   store: Store,
@@ -341,7 +340,6 @@ export async function traceTotals(
     ONE_TRACE.replace(
       '%COLUMNS%',
       `count() AS spans, countIf(StatusCode = 'STATUS_CODE_ERROR') AS errors,
-        toString(min(toUnixTimestamp64Nano(Timestamp))) AS startNs,
         toString(max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration))) AS endNs,
         arraySort(groupUniqArray(ServiceName)) AS services`,
     ),
@@ -349,7 +347,7 @@ export async function traceTotals(
     opts,
   );
   const r = z.array(TotalsRow).parse(rows)[0];
-  return r ?? { spans: 0, errors: 0, startNs: '0', endNs: '0', services: [] };
+  return r ?? { spans: 0, errors: 0, endNs: '0', services: [] };
 }
 
 /** A latency histogram as read: bucket key (a JSON object key) to count. */
@@ -411,9 +409,10 @@ function spanAggregates(
 ): { sql: string; params: Record<string, unknown> } {
   // A range of an hour or more is read in whole minutes, widened to the minutes holding
   // its ends: the partial minutes would cost a scan of the spans for under 2% of the range.
-  const whole = range.toMs - range.fromMs >= WHOLE_MINUTES_FROM_MS;
-  const coreFrom = (whole ? Math.floor : Math.ceil)(range.fromMs / 60_000) * 60;
-  const coreTo = (whole ? Math.ceil : Math.floor)(range.toMs / 60_000) * 60;
+  const read = spanReadRange(range);
+  const whole = read !== range;
+  const coreFrom = (whole ? read.fromMs : Math.ceil(range.fromMs / 60_000) * 60_000) / 1000;
+  const coreTo = (whole ? read.toMs : Math.floor(range.toMs / 60_000) * 60_000) / 1000;
   const useRollup = coreTo > coreFrom && (stepSeconds === null || stepSeconds % 60 === 0);
   const edges = useRollup && !whole;
   // The whole hours inside the minutes; the minute rollup reads the minutes around them.
