@@ -412,18 +412,24 @@ describe('the migration', () => {
     expect(fromViews[2].length).toBe(8);
     // Summary points as the histogram's: three a minute, in 4 minutes.
     expect(fromViews[3].length).toBe(4);
+    const views = () =>
+      select(`SELECT name, as_select FROM system.tables
+        WHERE database = '${db}' AND engine = 'MaterializedView' ORDER BY name`);
+    const viewsBefore = await views();
     for (const t of ROLLUPS) await command(`TRUNCATE TABLE ${db}.${t}`);
-    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16, 24)`);
-    expect(await migrate(client, { database: db })).toEqual([7, 10, 16, 24]);
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16, 24, 25)`);
+    expect(await migrate(client, { database: db })).toEqual([7, 10, 16, 24, 25]);
     expect(await snapshot()).toEqual(fromViews);
+    // The views are left as the last migration made them: a row per point (0025).
+    expect(await views()).toEqual(viewsBefore);
     // A start stopped during the backfill leaves the rollups partly filled and the
     // migration unrecorded; the next start fills them again, each point once.
     for (const t of ROLLUPS) await command(`DELETE FROM ${db}.${t} WHERE Minute > ${MINUTE}`);
     // Left: the first minute, with both counter series, the one histogram series, both
     // temporalities of the exponential one and the one summary series.
     expect((await snapshot()).map((rows) => rows.length)).toEqual([2, 1, 2, 1]);
-    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16, 24)`);
-    expect(await migrate(client, { database: db })).toEqual([7, 10, 16, 24]);
+    await command(`DELETE FROM ${db}.gridscope_migrations WHERE Version IN (7, 10, 16, 24, 25)`);
+    expect(await migrate(client, { database: db })).toEqual([7, 10, 16, 24, 25]);
     expect(await snapshot()).toEqual(fromViews);
     // 0010 replaces the histogram rollup of 0007, which a run of 0007 makes again.
     expect(await tables('gridscope_histogram_%')).toEqual([
