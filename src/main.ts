@@ -202,7 +202,7 @@ export async function startGridscope(
     () => store.platform(),
     audit,
     clock,
-    (org) => orgs.exists(org),
+    (org) => orgs.state(org),
   );
   const system: ChangeContext = {
     actor: { type: 'system', id: 'gridscope', name: 'gridscope' },
@@ -315,7 +315,7 @@ export async function startGridscope(
       log: log.child({ module: 'collectors' }),
       userAgent: `Gridscope/${version}`,
     }),
-    (org) => orgs.exists(org),
+    (org) => orgs.state(org),
     { ...DEFAULT_INTERVAL_LIMITS, minIntervalMs: config.collectorMinIntervalMs },
     log.child({ module: 'collectors' }),
   );

@@ -2,6 +2,7 @@ import type { AuditLog, ChangeContext } from '../audit/index.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError, fieldError } from '../lib/errors.js';
 import { newId, Versions } from '../lib/ids.js';
+import { requireOrgState, type OrgState } from '../orgs/index.js';
 import type { KeyRow, PlatformRepo } from '../store/index.js';
 import { generateKey, keyDigest, keyPrefix, KeyRing } from './key-ring.js';
 import type { Principal } from './roles.js';
@@ -36,8 +37,8 @@ export class ApiKeys {
     private readonly platform: () => PlatformRepo,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
-    /** Whether an organization exists and is not deleted. */
-    private readonly orgExists: (org: string) => Promise<boolean>,
+    /** Whether an organization exists, was deleted, or never existed. */
+    private readonly orgState: (org: string) => Promise<OrgState>,
   ) {}
 
   /** Rebuilds the key ring from the store. */
@@ -57,17 +58,18 @@ export class ApiKeys {
     return this.ring.principal(key, this.clock.now());
   }
 
+  /** The organization's keys, oldest first; a deleted organization's too. */
   async list(org: string): Promise<ApiKey[]> {
-    await this.requireOrg(org);
+    await this.requireOrg(org, false);
     return (await this.platform().keys()).filter((k) => k.org === org).map(view);
   }
 
   async get(org: string, id: string): Promise<ApiKey> {
-    return view(await this.find(org, id));
+    return view(await this.find(org, id, false));
   }
 
   async create(org: string, input: CreateApiKey, ctx: ChangeContext): Promise<CreatedApiKey> {
-    await this.requireOrg(org);
+    await this.requireOrg(org, true);
     const now = this.clock.now();
     const expiresAt = input.expiresAt === undefined ? null : Date.parse(input.expiresAt);
     if (expiresAt !== null && expiresAt <= now) {
@@ -85,7 +87,7 @@ export class ApiKeys {
   }
 
   async revoke(org: string, id: string, ctx: ChangeContext): Promise<ApiKey> {
-    const before = await this.find(org, id);
+    const before = await this.find(org, id, true);
     if (before.revokedAt !== null) return view(before);
     const now = this.clock.now();
     const row: KeyRow = { ...before, revokedAt: now, version: this.versions.next(now) };
@@ -154,15 +156,14 @@ export class ApiKeys {
     return { row, key };
   }
 
-  private async find(org: string, id: string): Promise<KeyRow> {
-    await this.requireOrg(org);
+  private async find(org: string, id: string, change: boolean): Promise<KeyRow> {
+    await this.requireOrg(org, change);
     const k = (await this.platform().keys()).find((r) => r.id === id && r.org === org);
     if (!k) throw new AppError('NOT_FOUND', `API key ${id} not found in organization ${org}`);
     return k;
   }
 
-  private async requireOrg(org: string): Promise<void> {
-    if (!(await this.orgExists(org)))
-      throw new AppError('NOT_FOUND', `organization ${org} not found`);
+  private async requireOrg(org: string, change: boolean): Promise<void> {
+    requireOrgState(org, await this.orgState(org), change);
   }
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { newId, Versions } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
+import { requireOrgState, type OrgState } from '../orgs/index.js';
 import type { CollectorRepo, CollectorRow, PlatformRepo } from '../store/index.js';
 import type { ScrapeJob, ScrapeScheduler, ScrapeState } from './scheduler.js';
 import {
@@ -68,23 +69,24 @@ export class Collectors {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly scheduler: ScrapeScheduler,
-    /** Whether an organization exists and is not deleted. */
-    private readonly orgExists: (org: string) => Promise<boolean>,
+    /** Whether an organization exists, was deleted, or never existed. */
+    private readonly orgState: (org: string) => Promise<OrgState>,
     readonly limits: IntervalLimits,
     private readonly log: Logger,
   ) {}
 
+  /** The organization's collectors, oldest first; a deleted organization's too. */
   async list(org: string): Promise<Collector[]> {
-    const rows = await this.repo(org);
+    const rows = await this.repo(org, false);
     return (await rows.all()).filter((r) => !r.deleted).map((r) => this.view(org, r));
   }
 
   async get(org: string, id: string): Promise<Collector> {
-    return this.view(org, await this.live(org, id));
+    return this.view(org, await this.live(org, id, false));
   }
 
   async create(org: string, input: CreateCollector, ctx: ChangeContext): Promise<Collector> {
-    const repo = await this.repo(org);
+    const repo = await this.repo(org, true);
     const live = (await repo.all()).filter((r) => !r.deleted).length;
     if (live >= MAX_COLLECTORS_PER_ORG) {
       throw new AppError(
@@ -123,7 +125,7 @@ export class Collectors {
     input: UpdateCollector,
     ctx: ChangeContext,
   ): Promise<Collector> {
-    const before = await this.live(org, id);
+    const before = await this.live(org, id, true);
     const intervalMs = input.intervalMs ?? before.intervalMs;
     const timeoutMs = input.timeoutMs === undefined ? before.timeoutMs : (input.timeoutMs ?? 0);
     if (timeoutMs > intervalMs) {
@@ -156,7 +158,7 @@ export class Collectors {
   }
 
   async delete(org: string, id: string, ctx: ChangeContext): Promise<void> {
-    const before = await this.live(org, id);
+    const before = await this.live(org, id, true);
     const now = this.clock.now();
     await this.storage
       .collectors(org)
@@ -217,16 +219,14 @@ export class Collectors {
   }
 
   /** The organization's collectors, once its database is ready. */
-  private async repo(org: string): Promise<CollectorRepo> {
-    if (!(await this.orgExists(org))) {
-      throw new AppError('NOT_FOUND', `organization ${org} not found`);
-    }
+  private async repo(org: string, change: boolean): Promise<CollectorRepo> {
+    requireOrgState(org, await this.orgState(org), change);
     await this.storage.prepareOrg(org);
     return this.storage.collectors(org);
   }
 
-  private async live(org: string, id: string): Promise<CollectorRow> {
-    const r = await (await this.repo(org)).get(id);
+  private async live(org: string, id: string, change: boolean): Promise<CollectorRow> {
+    const r = await (await this.repo(org, change)).get(id);
     if (!r || r.deleted) throw new AppError('NOT_FOUND', `collector ${id} not found`);
     return r;
   }

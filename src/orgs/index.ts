@@ -1,3 +1,3 @@
 // Public API of organizations.
-export { Organizations, type OrgState, type OrgStorage } from './organizations.js';
+export { Organizations, requireOrgState, type OrgState, type OrgStorage } from './organizations.js';
 export { Organization, CreateOrganization, UpdateOrganization, OrgId } from './schemas.js';

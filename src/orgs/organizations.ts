@@ -18,11 +18,27 @@ function view(r: OrgRow): Organization {
     name: r.name,
     createdAt: new Date(r.createdAt).toISOString(),
     updatedAt: new Date(r.updatedAt).toISOString(),
+    deleted: r.deleted,
   };
 }
 
 /** An organization id's standing: live, deleted (its data kept), or never created. */
 export type OrgState = 'live' | 'deleted' | 'none';
+
+function stateOf(r: OrgRow | undefined): OrgState {
+  return r === undefined ? 'none' : r.deleted ? 'deleted' : 'live';
+}
+
+/**
+ * Refuses `org` unless it exists and, for a change, is not deleted: a deleted
+ * organization's data and settings can still be read, not changed.
+ */
+export function requireOrgState(org: string, state: OrgState, change: boolean): void {
+  if (state === 'none') throw new AppError('NOT_FOUND', `organization ${org} not found`);
+  if (state === 'deleted' && change) {
+    throw new AppError('NOT_FOUND', `organization ${org} was deleted; its data can only be read`);
+  }
+}
 
 /**
  * The installation's organizations. Each has its own database; deleting one stops its
@@ -46,8 +62,11 @@ export class Organizations {
     return rows.filter((r) => !r.deleted).map(view);
   }
 
+  /** An organization, also a deleted one (`deleted` says so). */
   async get(id: string): Promise<Organization> {
-    return view(await this.live(id));
+    const r = await this.storage.platform().organization(id);
+    requireOrgState(id, stateOf(r), false);
+    return view(r!);
   }
 
   /** Whether an organization exists and is not deleted. */
@@ -57,8 +76,7 @@ export class Organizations {
 
   /** Whether an organization exists, was deleted (its data is kept), or never existed. */
   async state(id: string): Promise<OrgState> {
-    const r = await this.storage.platform().organization(id);
-    return r === undefined ? 'none' : r.deleted ? 'deleted' : 'live';
+    return stateOf(await this.storage.platform().organization(id));
   }
 
   async create(input: CreateOrganization, ctx: ChangeContext): Promise<Organization> {
@@ -100,6 +118,7 @@ export class Organizations {
 
   async update(id: string, input: UpdateOrganization, ctx: ChangeContext): Promise<Organization> {
     const before = await this.live(id);
+    if (input.name === before.name) return view(before);
     const now = this.clock.now();
     const row: OrgRow = {
       ...before,
@@ -146,7 +165,7 @@ export class Organizations {
 
   private async live(id: string): Promise<OrgRow> {
     const r = await this.storage.platform().organization(id);
-    if (!r || r.deleted) throw new AppError('NOT_FOUND', `organization ${id} not found`);
-    return r;
+    requireOrgState(id, stateOf(r), true);
+    return r!;
   }
 }

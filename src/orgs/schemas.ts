@@ -11,6 +11,8 @@ export const Organization = z.object({
   name: z.string(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** Deleted: its data is kept and can be read, nothing can be changed or sent. */
+  deleted: z.boolean(),
 });
 export type Organization = z.infer<typeof Organization>;
 

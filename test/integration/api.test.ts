@@ -323,9 +323,32 @@ describe('organizations and keys', () => {
     expect((await call('GET', '/api/v1/monitoring/health-check', { key: k.body.key })).status).toBe(
       401,
     );
-    expect((await call('GET', '/api/v1/orgs/gamma', { key: ADMIN })).status).toBe(404);
     // Its data is kept and can still be read, not written.
+    const org = await call('GET', '/api/v1/orgs/gamma', { key: ADMIN });
+    expect(org.status, org.text).toBe(200);
+    expect(org.body).toMatchObject({ id: 'gamma', name: 'G', deleted: true });
+    const listed = await call('GET', '/api/v1/orgs', { key: ADMIN });
+    expect(listed.body.items.map((o: { id: string }) => o.id)).not.toContain('gamma');
+    const gammaKeys = await call('GET', '/api/v1/orgs/gamma/api-keys', { key: ADMIN });
+    expect(gammaKeys.status, gammaKeys.text).toBe(200);
+    expect(gammaKeys.body.items.map((x: { id: string }) => x.id)).toEqual([k.body.id]);
+    const gammaKey = await call('GET', `/api/v1/orgs/gamma/api-keys/${k.body.id}`, { key: ADMIN });
+    expect(gammaKey.status, gammaKey.text).toBe(200);
     const headers = { 'x-gridscope-org': 'gamma' };
+    const collectors = await call('GET', '/api/v1/monitoring/collectors', { key: ADMIN, headers });
+    expect(collectors.status, collectors.text).toBe(200);
+    expect(collectors.body).toEqual({ items: [], nextCursor: null });
+    const deletedMessage = 'organization gamma was deleted; its data can only be read';
+    for (const [method, path, body] of [
+      ['PATCH', '/api/v1/orgs/gamma', { name: 'G2' }],
+      ['DELETE', '/api/v1/orgs/gamma', undefined],
+      ['POST', '/api/v1/orgs/gamma/api-keys', { name: 'g2', role: 'viewer' }],
+      ['DELETE', `/api/v1/orgs/gamma/api-keys/${k.body.id}`, undefined],
+    ] as const) {
+      const r = await call(method, path, { key: ADMIN, body });
+      expect(r.status, `${method} ${path}`).toBe(404);
+      expect(r.body.error.message, `${method} ${path}`).toBe(deletedMessage);
+    }
     const trail = await call('GET', '/api/v1/monitoring/audit-logs', { key: ADMIN, headers });
     expect(trail.status, trail.text).toBe(200);
     expect(trail.body.items.map((e: { action: string }) => e.action)).toContain('api_key.create');
@@ -341,9 +364,7 @@ describe('organizations and keys', () => {
       body: { points: [{ name: 'after.delete', value: 1 }] },
     });
     expect(push.status).toBe(404);
-    expect(push.body.error.message).toBe(
-      'organization gamma was deleted; its data can only be read',
-    );
+    expect(push.body.error.message).toBe(deletedMessage);
     // An id that is not one is the route's to refuse.
     const badId = await call('GET', '/api/v1/orgs/Bad%20Org/api-keys', { key: ADMIN });
     expect(badId.status, badId.text).toBe(400);
@@ -354,6 +375,57 @@ describe('organizations and keys', () => {
     expect(again.status).toBe(409);
     const pinned = await call('DELETE', '/api/v1/orgs/default', { key: ADMIN });
     expect(pinned.status).toBe(409);
+  });
+
+  it('pages organizations and keys oldest first with an opaque cursor', async () => {
+    for (const id of ['page_a', 'page_b', 'page_c']) {
+      const r = await call('POST', '/api/v1/orgs', { key: ADMIN, body: { id, name: id } });
+      expect(r.status, r.text).toBe(201);
+    }
+    const all = await call('GET', '/api/v1/orgs', { key: ADMIN });
+    expect(all.body.nextCursor).toBeNull();
+    const ids = all.body.items.map((o: { id: string }) => o.id);
+    expect(ids.slice(-3)).toEqual(['page_a', 'page_b', 'page_c']);
+    const walk = async (path: string, limit: number) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const q: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+        const page = await call('GET', `${path}?limit=${limit}${q}`, { key: ADMIN });
+        expect(page.status, page.text).toBe(200);
+        expect(page.body.items.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.body.items.map((o: { id: string }) => o.id));
+        cursor = page.body.nextCursor;
+      } while (cursor !== null);
+      return seen;
+    };
+    expect(await walk('/api/v1/orgs', 1)).toEqual(ids);
+    expect(await walk('/api/v1/orgs', 2)).toEqual(ids);
+    const created: string[] = [];
+    for (const name of ['k1', 'k2', 'k3']) {
+      const r = await call('POST', '/api/v1/orgs/page_b/api-keys', {
+        key: ADMIN,
+        body: { name, role: 'viewer' },
+      });
+      created.push(r.body.id);
+    }
+    expect(await walk('/api/v1/orgs/page_b/api-keys', 2)).toEqual(created);
+    // A cursor is the list's own, and a limit has its bounds.
+    const first = await call('GET', '/api/v1/orgs?limit=1', { key: ADMIN });
+    const foreign = await call(
+      'GET',
+      `/api/v1/orgs/page_b/api-keys?cursor=${encodeURIComponent(first.body.nextCursor)}`,
+      { key: ADMIN },
+    );
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.error.details).toEqual([
+      { location: 'query', field: 'cursor', message: 'not a cursor of this list' },
+    ]);
+    for (const limit of ['0', '1001', 'x']) {
+      const r = await call('GET', `/api/v1/orgs?limit=${limit}`, { key: ADMIN });
+      expect(r.status, limit).toBe(400);
+      expect(r.body.error.details[0].field).toBe('limit');
+    }
   });
 
   it('a key of one organization never reaches another', async () => {
@@ -445,6 +517,17 @@ describe('audit trail', () => {
       before: { name: 'BETA' },
       after: { name: 'Beta Two' },
     });
+    // Renaming to the name it has changes nothing, so nothing is audited.
+    const same = await call('PATCH', '/api/v1/orgs/beta', {
+      key: ADMIN,
+      body: { name: 'Beta Two' },
+    });
+    expect(same.status).toBe(200);
+    expect(same.body.updatedAt).toBe(renamed.body.updatedAt);
+    const after = await call('GET', '/api/v1/platform/audit-logs?action=organization.update', {
+      key: ADMIN,
+    });
+    expect(after.body.items.length).toBe(platform.body.items.length);
     for (const scope of ['/api/v1/monitoring/audit-logs', '/api/v1/platform/audit-logs']) {
       const all = await call('GET', `${scope}?format=jsonl`, {
         key: ADMIN,

@@ -116,7 +116,9 @@ describe('first start and auth modes', () => {
     expect(await count(gs!, 'otel_logs', 'kept')).toBe(2);
     expect(await count(gs!, 'otel_logs', 'gone')).toBe(0);
     // Still deleted: the token did not bring it back, and it cannot be deleted again.
-    expect((await call('GET', '/api/v1/orgs/gone', { key })).status).toBe(404);
+    const gone = await call('GET', '/api/v1/orgs/gone', { key });
+    expect(gone.status).toBe(200);
+    expect(gone.body.deleted).toBe(true);
     expect((await call('DELETE', '/api/v1/orgs/gone', { key })).status).toBe(404);
   });
 
@@ -173,7 +175,9 @@ describe('first start and auth modes', () => {
     const [logs, metrics] = await both();
     expect(logs).toMatch(/toIntervalDay\(3\)/);
     expect(metrics).toBe('none');
-    expect((await call('GET', '/api/v1/orgs/faded', { key })).status).toBe(404);
+    const faded = await call('GET', '/api/v1/orgs/faded', { key });
+    expect(faded.status).toBe(200);
+    expect(faded.body.deleted).toBe(true);
   });
 
   it('refuses a too-short --bootstrap-admin-key at start', async () => {

@@ -381,6 +381,28 @@ describe('exact conversion of a fixed exposition', () => {
     kept.id = prom.id;
   }, 60_000);
 
+  it('pages the list oldest first with an opaque cursor', async () => {
+    const all = await call('GET', '/api/v1/monitoring/collectors', { key: keys.viewer });
+    expect(all.body.nextCursor).toBeNull();
+    const ids = all.body.items.map((c: { id: string }) => c.id);
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    expect(ids.slice(-2)).toEqual([prom.id, om.id]);
+    const times = all.body.items.map((c: { createdAt: string }) => Date.parse(c.createdAt));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+      const page = await call('GET', `/api/v1/monitoring/collectors?limit=1${q}`, {
+        key: keys.viewer,
+      });
+      expect(page.body.items.length).toBe(1);
+      seen.push(page.body.items[0].id);
+      cursor = page.body.nextCursor;
+    } while (cursor !== null);
+    expect(seen).toEqual(ids);
+  });
+
   it('asks for OpenMetrics first and names itself', () => {
     expect(fixtureHeaders.accept).toMatch(/^application\/openmetrics-text/);
     expect(fixtureHeaders['user-agent']).toMatch(/^Gridscope\//);

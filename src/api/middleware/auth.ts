@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { permits, type Principal, type RouteRole } from '../../auth/index.js';
 import { AppError } from '../../lib/errors.js';
 import { ORG_ID } from '../../lib/ids.js';
+import { requireOrgState } from '../../orgs/index.js';
 import type { ApiEnv } from '../env.js';
 
 /** The principal every call has with `--auth off`. */
@@ -88,10 +89,7 @@ export function requireRole(role: RouteRole): MiddlewareHandler<ApiEnv> {
       const state = await c.get('orgState')(org);
       // Routes a viewer may call only read (some by POST, as the SQL endpoint).
       const reads = role === 'viewer' || c.req.method === 'GET' || c.req.method === 'HEAD';
-      if (state === 'none' || (state === 'deleted' && !reads)) {
-        const why = state === 'none' ? 'not found' : 'was deleted; its data can only be read';
-        throw new AppError('NOT_FOUND', `organization ${org} ${why}`);
-      }
+      requireOrgState(org, state, !reads);
     }
     c.set('org', org);
     return next();

@@ -2,7 +2,8 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { ApiKey } from '../../../auth/index.js';
 import type { ApiDeps } from '../../deps.js';
 import type { ApiEnv } from '../../env.js';
-import { ErrorBody, route, z } from '../../route.js';
+import { ErrorBody, route } from '../../route.js';
+import { ListPageQuery, listPage, oldestFirst, pageOf } from '../list-page.js';
 import { OrgParam } from '../orgs/org-param.js';
 
 const listKeys = route('admin', {
@@ -10,12 +11,13 @@ const listKeys = route('admin', {
   path: '/api/v1/orgs/{org}/api-keys',
   tags: ['api keys'],
   summary: "List an organization's API keys",
-  description: 'Revoked keys are listed too, with their revocation time. Keys are never shown.',
-  request: { params: OrgParam },
+  description:
+    "Oldest first. Revoked keys are listed too, with their revocation time; a deleted organization's keys too. Keys are never shown.",
+  request: { params: OrgParam, query: ListPageQuery },
   responses: {
     200: {
-      description: 'the keys',
-      content: { 'application/json': { schema: z.object({ items: z.array(ApiKey) }) } },
+      description: 'one page of keys',
+      content: { 'application/json': { schema: listPage(ApiKey) } },
     },
     404: {
       description: 'no such organization',
@@ -25,7 +27,8 @@ const listKeys = route('admin', {
 });
 
 export function registerListKeys(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
-  app.openapi(listKeys, async (c) =>
-    c.json({ items: await deps.keys.list(c.req.valid('param').org) }, 200),
-  );
+  app.openapi(listKeys, async (c) => {
+    const keys = await deps.keys.list(c.req.valid('param').org);
+    return c.json(pageOf('api-keys', keys, oldestFirst, c.req.valid('query')), 200);
+  });
 }

@@ -1,7 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { orgOf, type ApiDeps } from '../../deps.js';
 import type { ApiEnv } from '../../env.js';
-import { route, z } from '../../route.js';
+import { route } from '../../route.js';
+import { ListPageQuery, listPage, oldestFirst, pageOf } from '../list-page.js';
 import { CollectorBody, TAGS } from './collector-params.js';
 
 const listCollectors = route('viewer', {
@@ -11,16 +12,18 @@ const listCollectors = route('viewer', {
   summary: 'List collectors (scrape jobs)',
   description:
     "The organization's scrape jobs, oldest first, each with the state of its last scrape.",
+  request: { query: ListPageQuery },
   responses: {
     200: {
-      description: 'the collectors',
-      content: { 'application/json': { schema: z.object({ items: z.array(CollectorBody) }) } },
+      description: 'one page of collectors',
+      content: { 'application/json': { schema: listPage(CollectorBody) } },
     },
   },
 });
 
 export function registerListCollectors(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
-  app.openapi(listCollectors, async (c) =>
-    c.json({ items: await deps.collectors.list(orgOf(c)) }, 200),
-  );
+  app.openapi(listCollectors, async (c) => {
+    const all = await deps.collectors.list(orgOf(c));
+    return c.json(pageOf('collectors', all, oldestFirst, c.req.valid('query')), 200);
+  });
 }
