@@ -84,18 +84,40 @@ function locatedDetails(details: unknown, method: string): unknown {
   );
 }
 
+/**
+ * The message of a validation error about fields in one form, whichever check refused
+ * them: each field's part begins `location field:`, as the schema's errors do, whereas a
+ * later check names the field alone (`from: must be before to`).
+ */
+function fieldsMessage(e: AppError, details: unknown): string | undefined {
+  if (e.code !== 'VALIDATION' || !Array.isArray(details) || details.length === 0) return undefined;
+  const fields = details as { location?: unknown; field?: unknown; message?: unknown }[];
+  if (!fields.every((d) => typeof d.location === 'string' && typeof d.field === 'string'))
+    return undefined;
+  const first = fields[0]!;
+  if (e.message.startsWith(`${String(first.location)} ${String(first.field)}:`)) return undefined;
+  if (fields.length === 1 && e.message.startsWith(`${String(first.field)}:`))
+    return `${String(first.location)} ${e.message}`;
+  const plain = fields.map((d) => `${String(d.field)}: ${String(d.message)}`).join('; ');
+  if (e.message !== plain) return undefined;
+  return fields
+    .map((d) => `${String(d.location)} ${String(d.field)}: ${String(d.message)}`)
+    .join('; ');
+}
+
 /** Renders any error as the envelope, with its status and a Retry-After where one applies. */
 export function errorResponse(err: unknown, c: Context<ApiEnv>, log: Logger): Response {
   const e = err instanceof HTTPException ? fromHttpException(err) : toAppError(err);
   const requestId = c.get('requestId') ?? '';
   const status = httpStatus(e);
   if (status >= 500) log.error({ err, requestId }, 'request failed');
+  const details = locatedDetails(e.details, c.req.method);
   const body: ErrorEnvelope = {
     error: {
       code: e.code,
       // An internal error's text can carry engine detail; the log has it.
-      message: e.code === 'INTERNAL' ? 'internal error' : e.message,
-      details: locatedDetails(e.details, c.req.method) ?? null,
+      message: e.code === 'INTERNAL' ? 'internal error' : (fieldsMessage(e, details) ?? e.message),
+      details: details ?? null,
       requestId,
     },
   };

@@ -140,7 +140,7 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: 'query-timeout-ms',
-    help: 'longest a REST API read may run before it is stopped (429 LIMIT_EXCEEDED)',
+    help: 'longest a REST API read may run before it is stopped (413 LIMIT_EXCEEDED)',
     default: '30000',
   },
   {

@@ -64,7 +64,9 @@ describe('API conventions', () => {
       });
       expect(r.status, type).toBe(400);
       const body = (await r.json()) as { error: { message: string; details: unknown } };
-      expect(body.error.message).toBe('content-type: must be application/json for a JSON body');
+      expect(body.error.message).toBe(
+        'header content-type: must be application/json for a JSON body',
+      );
       expect(body.error.details).toEqual([
         expect.objectContaining({ location: 'header', field: 'content-type' }),
       ]);
@@ -143,6 +145,14 @@ describe('API conventions', () => {
     expect(nul.status).toBe(400);
     expect(nul.body.error.details).toEqual([
       expect.objectContaining({ location: 'body', field: 'name' }),
+    ]);
+    // A check after the schema's words its message the same way: location, field, why.
+    const schema = await call('GET', '/api/v1/monitoring/logs?limit=0', { key: ADMIN });
+    expect(schema.body.error.message).toMatch(/^query limit: /);
+    const later = await call('GET', '/api/v1/monitoring/logs?from=now&to=now-1h', { key: ADMIN });
+    expect(later.body.error.message).toBe('query from: must be before to');
+    expect(later.body.error.details).toEqual([
+      { location: 'query', field: 'from', message: 'must be before to' },
     ]);
   });
 

@@ -659,7 +659,7 @@ describe('GET /api/v1/monitoring/logs/histogram', () => {
       key: keys.viewer,
     });
     expect(fine.status).toBe(400);
-    expect(fine.body.error.message).toMatch(/^step: 1s makes 3600 buckets/);
+    expect(fine.body.error.message).toMatch(/^query step: 1s makes 3600 buckets/);
     for (const step of ['0', '-5m', '5x', '1.5m', "1m'", '5m;DROP', '400d']) {
       const r = await call(
         'GET',
@@ -667,7 +667,7 @@ describe('GET /api/v1/monitoring/logs/histogram', () => {
         { key: keys.viewer },
       );
       expect(r.status, step).toBe(400);
-      expect(r.body.error.message, step).toMatch(/^step: /);
+      expect(r.body.error.message, step).toMatch(/^query step: /);
       expect(r.body.error.details, step).toEqual([
         { location: 'query', field: 'step', message: expect.any(String) },
       ]);

@@ -800,7 +800,7 @@ describe('summary quantiles', () => {
     const hist = await series({ metric: 'rpc.duration', quantile: '1', ...RANGE });
     expect(hist.status, hist.text).toBe(400);
     expect(hist.body.error.message).toBe(
-      'quantile: a number between 0 and 1 (exclusive) is needed',
+      'query quantile: a number between 0 and 1 (exclusive) is needed',
     );
   });
 
@@ -808,7 +808,7 @@ describe('summary quantiles', () => {
     const r = await series({ metric: 'rpc.latency', aggregation: 'p95', ...RANGE });
     expect(r.status, r.text).toBe(400);
     expect(r.body.error.message).toBe(
-      'quantile: summary rpc.latency reports the quantiles 0, 0.5, 0.99, 1 over the range, not 0.95',
+      'query quantile: summary rpc.latency reports the quantiles 0, 0.5, 0.99, 1 over the range, not 0.95',
     );
     // No data, not an error: outside the points' range there is nothing to name, and
     // from 75 to 90 s the one point reports 0.5 only as NaN.
@@ -853,7 +853,7 @@ describe('summary quantiles', () => {
     const r = await series({ metric: 'many.quantiles', aggregation: 'p95', ...RANGE });
     expect(r.status, r.text).toBe(400);
     expect(r.body.error.message).toBe(
-      `quantile: summary many.quantiles reports the quantiles ${quantiles.slice(0, 50).join(', ')} and 10 more over the range, not 0.95`,
+      `query quantile: summary many.quantiles reports the quantiles ${quantiles.slice(0, 50).join(', ')} and 10 more over the range, not 0.95`,
     );
     const reported = await series({ metric: 'many.quantiles', quantile: '0.6', ...RANGE });
     expect(values(reported)).toEqual({ [iso(T0)]: 1 });
@@ -1312,7 +1312,7 @@ describe('plain JSON push', () => {
     const refused = await series({ metric: 'types.both', ...RANGE });
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toBe(
-      'type: metric types.both has points of several types (gauge, sum); choose one with type',
+      'query type: metric types.both has points of several types (gauge, sum); choose one with type',
     );
     const chosen = await series({ metric: 'types.both', type: 'gauge', ...RANGE });
     expect(values(chosen)).toEqual({ [iso(T0)]: 1 });

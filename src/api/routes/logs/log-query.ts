@@ -3,6 +3,7 @@ import {
   MAX_TEXT_LENGTH,
   type LogFilterInput,
 } from '../../../query/logs/index.js';
+import { nameRule } from '../../../query/attribute-filter.js';
 import type { ApiDeps } from '../../deps.js';
 import { z } from '../../route.js';
 import {
@@ -17,7 +18,7 @@ import {
 export const LogFilterQuery = {
   ...TimeRangeQuery,
   service: repeated(
-    `service name (ServiceName); repeatable, a record matches any of them. Letters, digits, _ . - / : @ and single spaces, up to ${MAX_SERVICE_LENGTH}`,
+    `service name (ServiceName); repeatable, a record matches any of them. ${nameRule(MAX_SERVICE_LENGTH)}`,
   ),
   severity: z.string().max(16).optional().openapi({
     description:
