@@ -2,10 +2,21 @@
 const SECRET_NAMES = /^(key|secret|token|password|hash|authorization)$/i;
 
 /**
- * A copy of a value without secret members, at any depth. Callers pass public views of
+ * Query parameters of a URL whose values are taken for credentials (`?token=`,
+ * `?api_key=`, `?X-Amz-Signature=`, ...): a scrape target's URL may carry one.
+ */
+const SECRET_PARAMS = /key|secret|token|passw|auth|sig|credential|session/i;
+
+/** What a secret query parameter's value reads as in the audit trail. */
+export const REDACTED = 'redacted';
+
+/**
+ * A copy of a value without secret members, at any depth, and with the values of
+ * credential-like query parameters of http(s) URLs replaced. Callers pass public views of
  * resources already; this is the safety net that keeps a secret out if one slips in.
  */
 export function redactSecrets(value: unknown): unknown {
+  if (typeof value === 'string') return redactUrl(value);
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
@@ -13,4 +24,21 @@ export function redactSecrets(value: unknown): unknown {
     if (!SECRET_NAMES.test(k)) out[k] = redactSecrets(v);
   }
   return out;
+}
+
+function redactUrl(text: string): string {
+  if (!/^https?:\/\//i.test(text) || !URL.canParse(text)) return text;
+  const url = new URL(text);
+  let changed = false;
+  for (const name of new Set(url.searchParams.keys())) {
+    if (SECRET_PARAMS.test(name)) {
+      url.searchParams.set(name, REDACTED);
+      changed = true;
+    }
+  }
+  if (url.password !== '') {
+    url.password = REDACTED;
+    changed = true;
+  }
+  return changed ? url.toString() : text;
 }

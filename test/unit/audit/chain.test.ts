@@ -57,4 +57,17 @@ describe('redactSecrets', () => {
       redactSecrets({ id: 'k', key: 'gsk_x', nested: [{ token: 't', password: 'p', name: 'n' }] }),
     ).toEqual({ id: 'k', nested: [{ name: 'n' }] });
   });
+
+  it('replaces the values of credential-like query parameters of URLs', () => {
+    const url = 'http://exporter:9100/metrics?module=http_2xx&token=s3cr3t&api_key=k&target=a%20b';
+    expect(redactSecrets({ url, note: 'token=s3cr3t' })).toEqual({
+      url: 'http://exporter:9100/metrics?module=http_2xx&token=redacted&api_key=redacted&target=a+b',
+      note: 'token=s3cr3t',
+    });
+    expect(redactSecrets('https://u:pw@host/x?X-Amz-Signature=abc')).toBe(
+      'https://u:redacted@host/x?X-Amz-Signature=redacted',
+    );
+    // A URL without such a parameter is kept as it was written.
+    expect(redactSecrets('http://h/metrics?a=b%20c')).toBe('http://h/metrics?a=b%20c');
+  });
 });
