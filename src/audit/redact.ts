@@ -5,7 +5,8 @@ const SECRET_NAMES = /^(key|secret|token|password|hash|authorization)$/i;
  * Query parameters of a URL whose values are taken for credentials (`?token=`,
  * `?api_key=`, `?X-Amz-Signature=`, ...): a scrape target's URL may carry one.
  */
-const SECRET_PARAMS = /key|secret|token|passw|auth|sig|credential|session/i;
+const SECRET_PARAMS =
+  /key|secret|token|passw|credential|signature|session|^sig$|^auth(orization)?$/i;
 
 /** What a secret query parameter's value reads as in the audit trail. */
 export const REDACTED = 'redacted';

@@ -68,6 +68,11 @@ describe('redactSecrets', () => {
       'https://u:redacted@host/x?X-Amz-Signature=redacted',
     );
     // A URL without such a parameter is kept as it was written.
-    expect(redactSecrets('http://h/metrics?a=b%20c')).toBe('http://h/metrics?a=b%20c');
+    expect(redactSecrets('http://h/metrics?a=b%20c&signal=x&author=y')).toBe(
+      'http://h/metrics?a=b%20c&signal=x&author=y',
+    );
+    expect(redactSecrets('http://h/m?sig=1&authorization=2')).toBe(
+      'http://h/m?sig=redacted&authorization=redacted',
+    );
   });
 });
