@@ -160,12 +160,52 @@ export function apiApp(opts: ApiAppOptions): OpenAPIHono<ApiEnv> {
   for (const register of ROUTES) register(app, opts.deps);
 
   app.onError((err, c) => errorResponse(err, c, opts.log));
-  app.notFound((c) =>
-    errorResponse(
-      new AppError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`),
-      c,
-      opts.log,
-    ),
-  );
+  const allowed = allowedMethods(app.routes);
+  app.notFound((c) => {
+    const allow = allowed(c.req.path);
+    if (allow.length === 0) {
+      const e = new AppError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`);
+      return errorResponse(e, c, opts.log);
+    }
+    const e = new AppError(
+      'METHOD_NOT_ALLOWED',
+      `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(', ')}`,
+    );
+    const res = errorResponse(e, c, opts.log);
+    res.headers.set('allow', allow.join(', '));
+    return res;
+  });
   return app;
+}
+
+/**
+ * The methods the routes answer on a path, for a 405 with `Allow` when a request names a
+ * path with another method (a GET route answers HEAD too). Middleware (`ALL`) is no route.
+ */
+export function allowedMethods(
+  routes: readonly { method: string; path: string }[],
+): (path: string) => string[] {
+  const byPattern = new Map<string, { re: RegExp; methods: Set<string> }>();
+  for (const r of routes) {
+    if (r.method === 'ALL') continue;
+    let entry = byPattern.get(r.path);
+    if (!entry) {
+      const source = r.path
+        .split('/')
+        .map((part) =>
+          part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+        )
+        .join('/');
+      entry = { re: new RegExp(`^${source}/?$`), methods: new Set() };
+      byPattern.set(r.path, entry);
+    }
+    entry.methods.add(r.method.toUpperCase());
+    if (r.method.toUpperCase() === 'GET') entry.methods.add('HEAD');
+  }
+  return (path) => {
+    const methods = new Set<string>();
+    for (const { re, methods: m } of byPattern.values())
+      if (re.test(path)) for (const x of m) methods.add(x);
+    return [...methods].sort();
+  };
 }

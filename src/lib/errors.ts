@@ -1,6 +1,7 @@
 /** The closed set of error codes; transports map them to their own status in one place each. */
 export const ERROR_CODES = [
   'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
   'CONFLICT',
   'VALIDATION',
   'UNAUTHORIZED',
@@ -33,6 +34,7 @@ export class AppError extends Error {
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   VALIDATION: 400,
   UNAUTHORIZED: 401,
@@ -54,6 +56,7 @@ export function httpStatus(err: AppError): number {
 /** gRPC status codes as numbers (grpc.status), kept here so lib has no grpc dependency. */
 const GRPC_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 5,
+  METHOD_NOT_ALLOWED: 12, // UNIMPLEMENTED
   CONFLICT: 6, // ALREADY_EXISTS
   VALIDATION: 3, // INVALID_ARGUMENT
   UNAUTHORIZED: 16, // UNAUTHENTICATED

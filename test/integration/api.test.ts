@@ -125,6 +125,24 @@ describe('API conventions', () => {
         requestId: r.headers.get('x-request-id'),
       },
     });
+    // A path that exists, with a method it does not take: 405, naming those it takes.
+    const put = await call('PUT', '/api/v1/orgs', { key: ADMIN, body: {} });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(put.body.error).toMatchObject({
+      code: 'METHOD_NOT_ALLOWED',
+      message: 'PUT is not allowed on /api/v1/orgs; use GET, HEAD, POST',
+    });
+    const onKey = await call('POST', '/api/v1/orgs/alpha/api-keys/key_x', { key: ADMIN, body: {} });
+    expect(onKey.status).toBe(405);
+    expect(onKey.headers.get('allow')).toBe('DELETE, GET, HEAD');
+    const trace = await call('DELETE', '/api/v1/monitoring/traces', { key: ADMIN });
+    expect(trace.headers.get('allow')).toBe('GET, HEAD');
+    const head = await fetch(`${urls(gs).ops}/api/v1/orgs`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    expect(head.status).toBe(200);
   });
 
   it('names each invalid field', async () => {
