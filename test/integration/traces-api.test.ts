@@ -276,6 +276,8 @@ describe('services', () => {
     expect(r.status).toBe(200);
     let seen = 0;
     for (const p of r.body.series) {
+      // Series times read as in every other series: RFC 3339 with milliseconds.
+      expect(p.time).toBe(new Date(Date.parse(p.time)).toISOString());
       const t = Date.parse(p.time);
       const want = range(TRACES)
         .filter((i) => startMs(i) + 10 >= t && startMs(i) + 10 < t + 30_000)

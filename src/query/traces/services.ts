@@ -1,4 +1,3 @@
-import { nanosToIso } from '../../lib/nanos.js';
 import type { QueryOptions, Store } from '../../store/index.js';
 import { serviceEdges } from '../../store/queries/service-edges.js';
 import {
@@ -58,7 +57,7 @@ export async function serviceMetrics(
   const first = Math.floor(range.fromMs / 1000 / stepSeconds) * stepSeconds;
   for (let t = first; t * 1000 < range.toMs; t += stepSeconds) {
     const r = byBucket.get(t) ?? { calls: 0, errors: 0, quantiles: [] };
-    series.push({ time: nanosToIso(`${t}000000000`), ...red(r, stepSeconds) });
+    series.push({ time: new Date(t * 1000).toISOString(), ...red(r, stepSeconds) });
   }
   const seconds = spanSeconds(range);
   return {
