@@ -41,8 +41,11 @@ export class EngineMemoryGauges {
     marks: NaN,
     primaryIndex: NaN,
   };
-  /** The read scrapes share, while it is younger than the time a scrape waits. */
-  private inFlight: { read: Promise<void>; startedMs: number } | null = null;
+  /**
+   * The read scrapes share, until a scrape has waited for it as long as it waits (or it is
+   * that old): then the next scrape starts another.
+   */
+  private inFlight: { read: Promise<void>; startedMs: number; waitedOut: boolean } | null = null;
   /** The order of the reads, so that a late answer does not replace a newer one. */
   private started = 0;
   private shown = 0;
@@ -62,10 +65,11 @@ export class EngineMemoryGauges {
    */
   async refresh(): Promise<void> {
     const now = performance.now();
-    if (this.inFlight === null || now - this.inFlight.startedMs >= this.timeoutMs) {
+    let entry = this.inFlight;
+    if (entry === null || entry.waitedOut || now - entry.startedMs >= this.timeoutMs) {
       const n = ++this.started;
-      const entry = { startedMs: now, read: Promise.resolve() };
-      entry.read = this.read()
+      const fresh = { startedMs: now, read: Promise.resolve(), waitedOut: false };
+      fresh.read = this.read()
         .then((m) => {
           if (n > this.shown) {
             this.shown = n;
@@ -74,14 +78,23 @@ export class EngineMemoryGauges {
         })
         .catch(() => undefined)
         .finally(() => {
-          if (this.inFlight === entry) this.inFlight = null;
+          if (this.inFlight === fresh) this.inFlight = null;
         });
-      this.inFlight = entry;
+      this.inFlight = entry = fresh;
     }
+    const shared = entry;
     let timer: NodeJS.Timeout | undefined;
+    // A timer may fire a little before performance.now() has moved on by its delay, so
+    // the read is marked as waited out rather than judged by its age alone.
     await Promise.race([
-      this.inFlight.read,
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.timeoutMs))),
+      shared.read,
+      new Promise<void>(
+        (resolve) =>
+          (timer = setTimeout(() => {
+            shared.waitedOut = true;
+            resolve();
+          }, this.timeoutMs)),
+      ),
     ]);
     clearTimeout(timer);
   }
