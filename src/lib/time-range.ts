@@ -27,17 +27,31 @@ export function refuseUnixSeconds(time: string, field: string): void {
 /**
  * Parses a point in time: RFC 3339 (`2026-11-28T10:00:00Z`), Unix milliseconds
  * (`1795860000000`), `now`, or `now` minus a duration (`now-15m`, `now-1h`, `now-7d`).
- * Returns Unix milliseconds; `field` names the parameter in the error.
+ * Returns Unix milliseconds, rounded down; `field` names the parameter in the error.
  */
 export function parseTime(text: string, nowMs: number, field: string): number {
+  return parseTimeExact(text, nowMs, field).ms;
+}
+
+/**
+ * parseTime, with the nanoseconds an RFC 3339 time gives after its milliseconds
+ * (`...00.123456789Z`: 456789), 0 for every other form.
+ */
+function parseTimeExact(
+  text: string,
+  nowMs: number,
+  field: string,
+): { ms: number; subMsNanos: number } {
   const t = text.trim();
   const rel = /^now(?:-(\d{1,9})([smhdw]))?$/.exec(t);
-  if (rel) return rel[1] ? nowMs - Number(rel[1]) * UNIT_MS[rel[2]!]! : nowMs;
+  if (rel)
+    return { ms: rel[1] ? nowMs - Number(rel[1]) * UNIT_MS[rel[2]!]! : nowMs, subMsNanos: 0 };
   refuseUnixSeconds(t, field);
-  if (/^\d{1,16}$/.test(t)) return Number(t);
+  if (/^\d{1,16}$/.test(t)) return { ms: Number(t), subMsNanos: 0 };
   if (RFC3339.test(t)) {
     const ms = Date.parse(t.replace(' ', 'T'));
-    if (Number.isFinite(ms)) return ms;
+    const fraction = /\.(\d+)/.exec(t)?.[1] ?? '';
+    if (Number.isFinite(ms)) return { ms, subMsNanos: Number(fraction.slice(3).padEnd(6, '0')) };
   }
   throw fieldError(
     field,
@@ -45,10 +59,17 @@ export function parseTime(text: string, nowMs: number, field: string): number {
   );
 }
 
-/** A half-open interval of Unix milliseconds, [fromMs, toMs). */
+/**
+ * A half-open interval of Unix milliseconds, [fromMs, toMs). When a bound was given finer
+ * than a millisecond, fromNs and toNs hold both bounds exactly, in Unix nanoseconds, and
+ * fromMs and toMs are the whole milliseconds around them: reads of single records (log
+ * records, spans) keep to the exact bounds, aggregates to the milliseconds.
+ */
 export interface TimeRange {
   fromMs: number;
   toMs: number;
+  fromNs?: bigint | undefined;
+  toNs?: bigint | undefined;
 }
 
 /**
@@ -60,15 +81,23 @@ export function parseTimeRange(
   to: string | undefined,
   opts: { nowMs: number; defaultSpanMs: number; maxSpanMs: number },
 ): TimeRange {
-  const toMs = to === undefined ? opts.nowMs : parseTime(to, opts.nowMs, 'to');
-  const fromMs =
-    from === undefined ? toMs - opts.defaultSpanMs : parseTime(from, opts.nowMs, 'from');
-  if (fromMs >= toMs) throw fieldError('from', 'must be before to');
+  const toAt =
+    to === undefined ? { ms: opts.nowMs, subMsNanos: 0 } : parseTimeExact(to, opts.nowMs, 'to');
+  const fromAt =
+    from === undefined
+      ? { ms: toAt.ms - opts.defaultSpanMs, subMsNanos: 0 }
+      : parseTimeExact(from, opts.nowMs, 'from');
+  const fromNs = BigInt(fromAt.ms) * 1_000_000n + BigInt(fromAt.subMsNanos);
+  const toNs = BigInt(toAt.ms) * 1_000_000n + BigInt(toAt.subMsNanos);
+  if (fromNs >= toNs) throw fieldError('from', 'must be before to');
+  const fromMs = fromAt.ms;
+  const toMs = toAt.subMsNanos > 0 ? toAt.ms + 1 : toAt.ms;
   if (toMs - fromMs > opts.maxSpanMs) {
     throw fieldError(
       'from',
       `the range is longer than the largest allowed (${Math.round(opts.maxSpanMs / 86_400_000)} days)`,
     );
   }
-  return { fromMs, toMs };
+  const exact = fromAt.subMsNanos > 0 || toAt.subMsNanos > 0;
+  return exact ? { fromMs, toMs, fromNs, toNs } : { fromMs, toMs };
 }

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
+import { nanosToIso } from '../../src/lib/nanos.js';
 import type { Gridscope } from '../../src/main.js';
 import { apiClient } from './api-client.js';
 import { openClient } from '../../src/store/client.js';
@@ -544,6 +545,22 @@ describe('GET /api/v1/monitoring/logs', () => {
       { key: keys.viewer },
     );
     expect(found.body.items.map((i: any) => i.body)).toEqual([text.body]);
+  });
+  it('keeps to range bounds finer than a millisecond', async () => {
+    const sent = data.find((r) => r.seq === 's6')!;
+    expect(sent.nanos % 1_000_000n).not.toBe(0n);
+    const at = (n: bigint) => encodeURIComponent(nanosToIso(n.toString()));
+    const seqs = async (from: bigint, to: bigint) => {
+      const r = await call('GET', `/api/v1/monitoring/logs?from=${at(from)}&to=${at(to)}`, {
+        key: keys.viewer,
+      });
+      expect(r.status, r.text).toBe(200);
+      return r.body.items.map((i: any) => i.attributes.seq);
+    };
+    const second = 1_000_000_000n;
+    expect(await seqs(sent.nanos, sent.nanos + 1n)).toEqual(['s6']);
+    expect(await seqs(sent.nanos + 1n, sent.nanos + second)).toEqual([]);
+    expect(await seqs(sent.nanos - second, sent.nanos)).toEqual([]);
   });
 });
 

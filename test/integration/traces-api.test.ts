@@ -7,6 +7,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nanosToIso } from '../../src/lib/nanos.js';
 import type { Gridscope } from '../../src/main.js';
 import { getTrace } from '../../src/query/traces/index.js';
 import { QUANTILE_RELATIVE_ERROR } from '../../src/store/queries/latency-buckets.js';
@@ -386,6 +387,26 @@ describe('traces', () => {
       '/api/v1/monitoring/traces?attr=resource.deployment.environment.name%3Dprod',
     );
     expect(none.body.items).toEqual([]);
+  });
+
+  it('keeps to range bounds finer than a millisecond', async () => {
+    // The root spans alone: a trace's other spans start later.
+    const newest = await get('/api/v1/monitoring/traces?spanName=GET%20%2Fcheckout&limit=1');
+    const start: string = newest.body.items[0].startTime;
+    expect(start).toMatch(/\.\d{9}Z$/);
+    const ns = BigInt(Date.parse(start)) * 1_000_000n + BigInt(start.slice(-7, -1));
+    const at = (n: bigint) => encodeURIComponent(nanosToIso(n.toString()));
+    const ids = async (from: bigint, to: bigint) =>
+      (
+        await get(
+          `/api/v1/monitoring/traces?spanName=GET%20%2Fcheckout&from=${at(from)}&to=${at(to)}`,
+        )
+      ).body.items.map((t: { traceId: string }) => t.traceId);
+    const id = newest.body.items[0].traceId;
+    const second = 1_000_000_000n;
+    expect(await ids(ns, ns + 1n)).toEqual([id]);
+    expect(await ids(ns - second, ns)).not.toContain(id);
+    expect(await ids(ns + 1n, ns + second)).not.toContain(id);
   });
 
   it('pages newest first with a cursor, without gaps or repeats', async () => {

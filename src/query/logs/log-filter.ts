@@ -60,6 +60,8 @@ export function logFilter(input: LogFilterInput): LogFilter {
   return {
     fromMs: input.range.fromMs,
     toMs: input.range.toMs,
+    fromNs: input.range.fromNs,
+    toNs: input.range.toNs,
     services: [...new Set(input.services)],
     minSeverity: input.severity === undefined ? undefined : parseMinSeverity(input.severity),
     text: q,

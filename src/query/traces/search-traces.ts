@@ -9,6 +9,8 @@ import type { TraceSearchResult, TraceSummary } from './schemas.js';
 export interface TraceSearch {
   fromMs: number;
   toMs: number;
+  fromNs?: bigint | undefined;
+  toNs?: bigint | undefined;
   services: readonly string[];
   spanName?: string | undefined;
   minDurationNs?: bigint | undefined;
@@ -45,6 +47,8 @@ export async function searchTraces(
   const search: SpanSearch = {
     fromMs: q.fromMs,
     toMs: q.toMs,
+    fromNs: q.fromNs,
+    toNs: q.toNs,
     services: q.services,
     spanName: q.spanName,
     minDurationNs: q.minDurationNs,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { QueryOptions, Store } from '../store.js';
+import { exactBounds } from './exact-bounds.js';
 import { attributeConditions, type AttributeCondition } from './attribute-sql.js';
 
 /**
@@ -48,6 +49,9 @@ export interface LogFilter {
   /** Records with fromMs <= Timestamp < toMs (Unix milliseconds). */
   fromMs: number;
   toMs: number;
+  /** When given, the exact bounds (Unix nanoseconds) within those milliseconds. */
+  fromNs?: bigint | undefined;
+  toNs?: bigint | undefined;
   /** Any of these ServiceName values; empty for all. */
   services: readonly string[];
   /** Only records whose effective severity number is at least this (1-24). */
@@ -170,6 +174,7 @@ function filterConditions(f: LogFilter): { conditions: string[]; params: Record<
     'TimestampTime <= toDateTime({toSec:Int64})',
     'Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})',
     'Timestamp < fromUnixTimestamp64Milli({toMs:Int64})',
+    ...exactBounds(f, params),
     ...own.conditions,
   ];
   return { conditions, params };

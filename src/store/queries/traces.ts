@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { QueryOptions, Store } from '../store.js';
 import { attributeConditions, type AttributeCondition } from './attribute-sql.js';
+import { exactBounds } from './exact-bounds.js';
 import { BUCKET_KEY_SQL, histogramQuantiles } from './latency-buckets.js';
 
 /** Span kinds whose spans are a service's own requests: what it serves and consumes. */
@@ -20,6 +21,9 @@ const StringMap = z.record(z.string(), z.string());
 export interface SpanSearch {
   fromMs: number;
   toMs: number;
+  /** When given, the exact bounds (Unix nanoseconds) within those milliseconds. */
+  fromNs?: bigint | undefined;
+  toNs?: bigint | undefined;
   services: readonly string[];
   spanName?: string | undefined;
   minDurationNs?: bigint | undefined;
@@ -36,8 +40,8 @@ export type TraceHit = z.infer<typeof TraceHit>;
 
 /** A search's span conditions other than the time range, and their parameters. */
 function spanConditions(s: SpanSearch): SqlConditions {
-  const where = ["TraceId != ''"];
   const params: Record<string, unknown> = {};
+  const where = ["TraceId != ''", ...exactBounds(s, params)];
   if (s.services.length > 0) {
     where.push('ServiceName IN {services:Array(String)}');
     params.services = s.services;

@@ -56,6 +56,31 @@ describe('parseTimeRange', () => {
     });
   });
 
+  it('keeps bounds finer than a millisecond exactly, within the milliseconds around them', () => {
+    const ms = Date.parse('2026-11-30T14:35:58.071Z');
+    expect(parseTimeRange('2026-11-30T14:35:58.071000001Z', '2026-11-30T14:35:59Z', opts)).toEqual({
+      fromMs: ms,
+      toMs: ms + 929,
+      fromNs: BigInt(ms) * 1_000_000n + 1n,
+      toNs: BigInt(ms + 929) * 1_000_000n,
+    });
+    expect(parseTimeRange('2026-11-30T14:35:58Z', '2026-11-30T14:35:58.0719Z', opts)).toEqual({
+      fromMs: ms - 71,
+      toMs: ms + 1,
+      fromNs: BigInt(ms - 71) * 1_000_000n,
+      toNs: BigInt(ms) * 1_000_000n + 900_000n,
+    });
+    // Whole milliseconds need no more.
+    expect(parseTimeRange('2026-11-30T14:35:58.071Z', String(ms + 1), opts)).toEqual({
+      fromMs: ms,
+      toMs: ms + 1,
+    });
+    // Within one millisecond, the exact bounds decide.
+    expect(() =>
+      parseTimeRange('2026-11-30T14:35:58.071000002Z', '2026-11-30T14:35:58.071000001Z', opts),
+    ).toThrow(/from: must be before to/);
+  });
+
   it('refuses a range that ends before it starts or is too long', () => {
     expect(() => parseTimeRange('now', 'now-1h', opts)).toThrow(/from: must be before to/);
     expect(() => parseTimeRange('now-40d', 'now', opts)).toThrow(/longer than the largest/);
