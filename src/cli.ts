@@ -33,23 +33,26 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   logger.level = config.logLevel;
+  // The signals are heeded from the start: one that comes while Gridscope starts stops it
+  // once it has started, rather than killing it midway.
+  let signalled: (signal: string) => void = () => undefined;
+  const signal = new Promise<string>((resolve) => (signalled = resolve));
+  process.once('SIGTERM', () => signalled('SIGTERM'));
+  process.once('SIGINT', () => signalled('SIGINT'));
   const app = await startGridscope(config, logger);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'stopping: writing queued rows');
-      const timer = setTimeout(() => {
-        logger.error('shutdown timed out');
-        process.exit(1);
-      }, config.shutdownTimeoutMs);
-      timer.unref();
-      app.close().then(resolve, (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  const received = await signal;
+  logger.info({ signal: received }, 'stopping: writing queued rows');
+  const timer = setTimeout(() => {
+    logger.error('shutdown timed out');
+    process.exit(1);
+  }, config.shutdownTimeoutMs);
+  timer.unref();
+  try {
+    await app.close();
+  } catch (err) {
+    logger.error({ err }, 'shutdown failed');
+    return 1;
+  }
   return 0;
 }
 

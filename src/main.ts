@@ -211,6 +211,8 @@ export async function startGridscope(
   };
   const auth = new IngestAuth(config.ingestTokens, config.defaultOrg, keys.ring);
   let ready = false;
+  /** Set first thing on close: the OTLP/HTTP receiver refuses requests from then on. */
+  let stopping = false;
   const migrations = (async () => {
     for (const org of auth.organizations()) {
       // Deleting an organization stops its keys; tokens configured for it afterwards do
@@ -380,6 +382,7 @@ export async function startGridscope(
       auth,
       maxRequestBytes: config.maxRequestBytes,
       log: log.child({ module: 'otlp-http' }),
+      stopping: () => stopping,
     }),
     config.otlpHttpAddr,
   );
@@ -418,6 +421,7 @@ export async function startGridscope(
     close() {
       closing ??= (async () => {
         ready = false;
+        stopping = true;
         clearInterval(keyRefresh);
         // No scrape may write after the store drains.
         await collectors.stop();

@@ -2,6 +2,10 @@
  * Nothing acknowledged is lost: across a clean stop and start, after SIGTERM with requests
  * still queued, and after `kill -9` right behind a run of acknowledged requests.
  */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { drainPending } from 'chdb';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -15,12 +19,64 @@ import {
 import { startChild } from './child.js';
 
 const dir = tempDataDir('durability');
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 afterAll(() => removeDir(dir));
 
 function logsBytes(service: string, request: number, n: number): Uint8Array {
   return logsRequestBytes(service, n, (i) => `request ${request} record ${i}`, [
     { key: 'request', value: { intValue: request } },
   ]);
+}
+
+/** A TCP port free on this machine now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The process serving the data directory `dataDir`, found by its command line. */
+function servingPid(dataDir: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmd.includes('src/cli.ts') && cmd.includes(dataDir)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return 0;
+}
+
+/** A child process of `parent` running `name`, 0 if none. */
+function childNamed(parent: number, name: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (comm === name && ppid === parent) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return 0;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function post(port: number, body: Uint8Array): Promise<number> {
@@ -106,6 +162,88 @@ describe('durability', () => {
 
     const counts = await storedCounts();
     expect(counts.get('sigterm')).toBe(500);
+  });
+
+  it('stops on SIGTERM while senders keep their connections busy, refusing what comes after', async () => {
+    const child = await startChild(dir, { 'shutdown-timeout-ms': '20000' });
+    let acknowledged = 0;
+    const statuses = new Set<number>();
+    let exited = false;
+    // Four senders, each sending as soon as it has its answer, over kept-alive connections.
+    const sender = async (w: number) => {
+      for (let i = 0; !exited; i++) {
+        const status = await post(child.ports.otlpHttp, logsBytes('busy', w * 1_000_000 + i, 5));
+        statuses.add(status);
+        if (status === 200) acknowledged += 5;
+        else await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const senders = [0, 1, 2, 3].map(sender);
+    await until(
+      'some answers',
+      () => Promise.resolve(acknowledged >= 100 ? true : undefined),
+      20_000,
+      20,
+    );
+    const started = Date.now();
+    child.proc.kill('SIGTERM');
+    const exit = await child.exited;
+    const took = Date.now() - started;
+    exited = true;
+    await Promise.all(senders);
+    expect(exit.code).toBe(0);
+    expect(took).toBeLessThan(10_000);
+    // Answered, refused while stopping (503 with Retry-After), or no connection any more.
+    expect([...statuses].filter((s) => ![200, 503, 0].includes(s))).toEqual([]);
+    expect((await storedCounts()).get('busy')).toBe(acknowledged);
+  });
+
+  it('exits on SIGTERM when nothing reads its output any more', async () => {
+    // As `gridscope serve | cat`, with the cat killed: the reader of its output has gone.
+    const ports = await Promise.all([freePort(), freePort(), freePort()]);
+    const serve = [
+      JSON.stringify(process.execPath),
+      '--import tsx src/cli.ts serve',
+      `--data-dir ${JSON.stringify(dir)}`,
+      `--otlp-grpc-addr 127.0.0.1:${ports[0]}`,
+      `--otlp-http-addr 127.0.0.1:${ports[1]}`,
+      `--http-addr 127.0.0.1:${ports[2]}`,
+      '--shutdown-timeout-ms 5000',
+    ].join(' ');
+    const shell = spawn('sh', ['-c', `${serve} 2>&1 | cat >/dev/null`], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    });
+    try {
+      await until(
+        'gridscope to start',
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${ports[2]}/readyz`).catch(() => null);
+          return r?.status === 200 ? true : undefined;
+        },
+        60_000,
+        100,
+      );
+      const pid = servingPid(dir);
+      expect(pid).toBeGreaterThan(0);
+      const reader = childNamed(shell.pid!, 'cat');
+      expect(reader).toBeGreaterThan(0);
+      process.kill(reader, 'SIGKILL');
+      await until('the reader to go', () => Promise.resolve(alive(reader) ? undefined : true));
+      process.kill(pid, 'SIGTERM');
+      const started = Date.now();
+      const gone = await until(
+        'gridscope to exit',
+        () => Promise.resolve(alive(pid) ? undefined : true),
+        15_000,
+        50,
+      ).catch(() => false);
+      if (!gone) process.kill(pid, 'SIGKILL');
+      expect(gone).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      shell.kill('SIGKILL');
+    }
   });
 
   it('finds everything again after a clean stop and start in the same directory', async () => {

@@ -17,7 +17,12 @@ export interface OtlpHttpOptions {
   /** Largest request body accepted, after decompression. */
   maxRequestBytes: number;
   log: Logger;
+  /** True once Gridscope is stopping: requests are refused and connections closed. */
+  stopping: () => boolean;
 }
+
+/** Seconds a sender refused while Gridscope stops is told to wait before retrying. */
+const STOPPING_RETRY_SECONDS = 5;
 
 /** A request's media type (its Content-Type without parameters) and what it encodes. */
 function encodingOf(contentType: string | undefined): { type: string; encoding: Encoding | null } {
@@ -94,6 +99,11 @@ export function otlpHttpApp(opts: OtlpHttpOptions): Hono {
     const { type, encoding } = encodingOf(c.req.header('content-type'));
     const answerType = encoding === null ? 'application/x-protobuf' : type;
     try {
+      if (opts.stopping()) {
+        throw new AppError('UNAVAILABLE', 'Gridscope is stopping; send again later', {
+          retryAfterSeconds: STOPPING_RETRY_SECONDS,
+        });
+      }
       const org = opts.auth.resolve(c.req.header('authorization'));
       if (!encoding) {
         throw new UnsupportedMedia(
@@ -122,6 +132,12 @@ export function otlpHttpApp(opts: OtlpHttpOptions): Hono {
     }
   };
 
+  // While Gridscope stops, every answer closes its connection: a sender that keeps a
+  // connection busy would otherwise hold the server open until the shutdown times out.
+  app.use(async (c, next) => {
+    await next();
+    if (opts.stopping()) c.res.headers.set('connection', 'close');
+  });
   for (const signal of SIGNALS) {
     app.post(`/v1/${signal}`, (c) => handle(c, signal));
     // Any other method on an export path is known but not allowed (RFC 9110, 405).
