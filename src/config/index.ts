@@ -26,20 +26,26 @@ export function parseSize(text: string): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
-const size = z.union([
-  z.number().int().positive(),
-  z.string().transform((s, ctx) => {
-    try {
-      return parseSize(s);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message });
-      return z.NEVER;
-    }
-  }),
-]);
+const size = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  let n: number;
+  try {
+    n = typeof v === 'number' ? v : parseSize(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+  if (!Number.isSafeInteger(n) || n < 1) {
+    ctx.addIssue({ code: 'custom', message: 'must be at least 1 byte' });
+    return z.NEVER;
+  }
+  return n;
+});
 const count = z.coerce.number().int().min(0);
 const positive = z.coerce.number().int().positive();
-const addr = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port');
+const addr = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port')
+  .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) <= 65535, 'the port must be 0 to 65535');
 const orgId = z.string().regex(ORG_ID, 'lower-case letters, digits and _');
 
 /** Parses `TOKEN=ORG,TOKEN=ORG`. */
@@ -55,7 +61,14 @@ export function parseTokens(text: string): Map<string, string> {
     const org = pair.slice(i + 1);
     if (!orgId.safeParse(org).success)
       throw new Error(`invalid organization id in ingest tokens: ${JSON.stringify(org)}`);
-    out.set(pair.slice(0, i), org);
+    const token = pair.slice(0, i);
+    const before = out.get(token);
+    if (before !== undefined && before !== org) {
+      throw new Error(
+        `ingest token ${token.slice(0, 4)}… is given for two organizations, ${before} and ${org}`,
+      );
+    }
+    out.set(token, org);
   }
   return out;
 }
@@ -296,6 +309,24 @@ export const Config = z
     histogramQuarterMarginMs: z.coerce.number().int().min(1000).max(3_600_000),
   })
   .superRefine((c, ctx) => {
+    const listeners = [
+      ['otlpGrpcAddr', c.otlpGrpcAddr],
+      ['otlpHttpAddr', c.otlpHttpAddr],
+      ['httpAddr', c.httpAddr],
+    ] as const;
+    for (let i = 0; i < listeners.length; i++) {
+      for (let j = 0; j < i; j++) {
+        const [name, a] = listeners[i]!;
+        const [other, b] = listeners[j]!;
+        if (sameListener(a, b)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `${a} is also the address of --${kebab(other)}; each listener needs its own port`,
+          });
+        }
+      }
+    }
     if (c.clickhouseCluster !== undefined && c.clickhouseUrl === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -306,6 +337,19 @@ export const Config = z
   });
 export type Config = z.infer<typeof Config>;
 
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
+
+/** Whether two listen addresses would take the same port (port 0 picks a free one each). */
+function sameListener(a: string, b: string): boolean {
+  const split = (x: string) => [x.slice(0, x.lastIndexOf(':')), x.slice(x.lastIndexOf(':') + 1)];
+  const [hostA, portA] = split(a);
+  const [hostB, portB] = split(b);
+  if (Number(portA) === 0 || Number(portA) !== Number(portB)) return false;
+  return hostA === hostB || WILDCARD_HOSTS.has(hostA!) || WILDCARD_HOSTS.has(hostB!);
+}
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 const envName = (flag: string) => 'GRIDSCOPE_' + flag.toUpperCase().replace(/-/g, '_');
 
@@ -315,17 +359,20 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): Config {
   const raw: Record<string, string | undefined> = {};
+  const fromEnvironment = new Set<string>();
   for (const f of FLAGS) {
     // An empty environment variable counts as unset, as `${VAR:-}` in compose files gives.
     const fromEnv = env[envName(f.name)] || undefined;
     raw[camel(f.name)] = flags[f.name] ?? fromEnv ?? f.default;
+    if (flags[f.name] === undefined && fromEnv !== undefined) fromEnvironment.add(f.name);
   }
   const parsed = Config.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       const key = String(i.path[0] ?? '');
       const flag = FLAGS.find((f) => camel(f.name) === key)?.name ?? key;
-      return `--${flag}: ${i.message}`;
+      const source = fromEnvironment.has(flag) ? ` (from ${envName(flag)})` : '';
+      return `--${flag}${source}: ${i.message}`;
     });
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }

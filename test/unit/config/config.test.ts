@@ -49,6 +49,42 @@ describe('configuration', () => {
     ).toThrow(/--http-addr: must be host:port[\s\S]*--queue-max-bytes[\s\S]*--batch-max-rows/);
   });
 
+  it('refuses sizes of nothing, ports past 65535 and two listeners on one port', () => {
+    const problems = (flags: Record<string, string>, env: Record<string, string> = {}) => {
+      try {
+        loadConfig(flags, env);
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(problems({ 'queue-max-bytes': '0', 'max-request-bytes': '0KiB' })).toMatch(
+      /--max-request-bytes: must be at least 1 byte[\s\S]*--queue-max-bytes: must be at least 1 byte/,
+    );
+    expect(problems({ 'max-request-bytes': '12 parsecs' })).toMatch(
+      /--max-request-bytes: not a size: "12 parsecs"/,
+    );
+    expect(problems({ 'otlp-grpc-addr': '127.0.0.1:99999' })).toMatch(
+      /--otlp-grpc-addr: the port must be 0 to 65535/,
+    );
+    expect(problems({ 'http-addr': '0.0.0.0:4318' })).toMatch(
+      /--http-addr: 0.0.0.0:4318 is also the address of --otlp-http-addr/,
+    );
+    expect(problems({ 'http-addr': '127.0.0.1:4317' })).toMatch(/--otlp-grpc-addr/);
+    // Port 0 takes a free port for each, and other hosts on one port do not meet.
+    expect(
+      problems({
+        'otlp-grpc-addr': '127.0.0.1:0',
+        'otlp-http-addr': '127.0.0.1:0',
+        'http-addr': '127.0.0.2:4318',
+      }),
+    ).toMatch(/^$/);
+    // A value from the environment is named with its variable.
+    expect(problems({}, { GRIDSCOPE_QUEUE_MAX_BYTES: '0' })).toMatch(
+      /--queue-max-bytes \(from GRIDSCOPE_QUEUE_MAX_BYTES\): must be at least 1 byte/,
+    );
+  });
+
   it('refuses a cluster without a ClickHouse server', () => {
     expect(() => loadConfig({ 'clickhouse-cluster': 'c1' }, {})).toThrow(
       /--clickhouse-cluster: needs --clickhouse-url/,
@@ -70,6 +106,11 @@ describe('configuration', () => {
     expect(() => parseTokens('justatoken')).toThrow(/TOKEN=ORG/);
     expect(() => parseTokens('t=Bad-Org')).toThrow(/invalid organization id/);
     expect(parseTokens('t=with=equals=org_1').get('t=with=equals')).toBe('org_1');
+    // One token for two organizations is refused, naming neither token in full.
+    expect(() => parseTokens('secret1=org1,secret1=org2')).toThrow(
+      /ingest token secr… is given for two organizations, org1 and org2/,
+    );
+    expect(parseTokens('same=org1,same=org1').get('same')).toBe('org1');
   });
 
   it('lists every flag and its variable in --help', () => {
