@@ -338,6 +338,100 @@ describe('OTLP/HTTP protobuf', () => {
       { Count: 10, Sum: 4.5, q: [0.5, 0.99], v: [0.3, 1.2], Attributes: { method: 'Bid' }, t },
     ]);
   });
+  it('rejects points without a value or with unreadable buckets, and keeps the rest', async () => {
+    const t = nanosAgo(30);
+    const point = (extra: Record<string, unknown>) => ({ timeUnixNano: t, ...extra });
+    const body = JSON.stringify({
+      resourceMetrics: [
+        {
+          resource: {
+            attributes: [{ key: 'service.name', value: { stringValue: 'point-checks' } }],
+          },
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: 'pc.gauge',
+                  gauge: {
+                    dataPoints: [
+                      point({ attributes: [{ key: 'k', value: { stringValue: 'none' } }] }),
+                      // Marked as having no recorded value: kept, as the exporter sent it.
+                      point({
+                        flags: 1,
+                        attributes: [{ key: 'k', value: { stringValue: 'flagged' } }],
+                      }),
+                      point({
+                        asDouble: 2.5,
+                        attributes: [{ key: 'k', value: { stringValue: 'ok' } }],
+                        exemplars: [{ timeUnixNano: t }],
+                      }),
+                    ],
+                  },
+                },
+                {
+                  name: 'pc.sum',
+                  sum: {
+                    aggregationTemporality: 2,
+                    isMonotonic: true,
+                    dataPoints: [point({ startTimeUnixNano: nanosAgo(90) })],
+                  },
+                },
+                {
+                  name: 'pc.hist',
+                  histogram: {
+                    aggregationTemporality: 2,
+                    dataPoints: [
+                      point({ count: '3', explicitBounds: [1, 2] }),
+                      point({ count: '3', bucketCounts: ['1', '1', '1'], explicitBounds: [2, 1] }),
+                      point({ count: '3', bucketCounts: ['1', '1', '1'], explicitBounds: [1, 1] }),
+                      point({ count: '3', bucketCounts: ['1', '2'], explicitBounds: [1] }),
+                      point({ count: '3' }),
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const res = await postOtlp(gs, 'metrics', body, JSON_CT);
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as {
+      partialSuccess: { rejectedDataPoints: string; errorMessage: string };
+    };
+    expect(answer.partialSuccess.rejectedDataPoints).toBe('5');
+    expect(answer.partialSuccess.errorMessage).toContain(
+      'metric data point has no value (as_double or as_int) (2 items)',
+    );
+    expect(answer.partialSuccess.errorMessage).toContain(
+      'histogram explicit_bounds must increase strictly (2 items)',
+    );
+    expect(answer.partialSuccess.errorMessage).toMatch(
+      /one more element than explicit_bounds.*\(1 item/,
+    );
+    const gauges = await rows(
+      gs,
+      `SELECT Attributes['k'] AS k, Value, Flags, arrayMap(v -> isNaN(v), Exemplars.Value) AS ev
+       FROM {db:Identifier}.otel_metrics_gauge WHERE ServiceName = 'point-checks' ORDER BY k`,
+    );
+    expect(gauges).toEqual([
+      { k: 'flagged', Value: 0, Flags: 1, ev: [] },
+      { k: 'ok', Value: 2.5, Flags: 0, ev: [1] },
+    ]);
+    const hist = await rows(
+      gs,
+      `SELECT length(BucketCounts) AS n FROM {db:Identifier}.otel_metrics_histogram
+       WHERE ServiceName = 'point-checks' ORDER BY n`,
+    );
+    expect(hist).toEqual([{ n: 0 }, { n: 2 }]);
+    expect(
+      await rows(
+        gs,
+        `SELECT 1 FROM {db:Identifier}.otel_metrics_sum WHERE ServiceName = 'point-checks'`,
+      ),
+    ).toEqual([]);
+  });
 });
 
 describe('OTLP/gRPC', () => {

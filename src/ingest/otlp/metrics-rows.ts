@@ -91,6 +91,8 @@ interface Point {
   flags: number;
   exemplars: Range[];
   value: number;
+  /** Whether a gauge or sum point carries as_double or as_int. */
+  hasValue: boolean;
   /** Count and zero count as 32-bit halves. */
   count: [number, number];
   sum: number;
@@ -116,6 +118,7 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
     flags: 0,
     exemplars: [],
     value: 0,
+    hasValue: false,
     count: [0, 0],
     sum: 0,
     min: 0,
@@ -156,10 +159,12 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
       if (f === 4) {
         expectWire(t, WIRE_I64);
         pt.value = r.double();
+        pt.hasValue = true;
       } else if (f === 6) {
         expectWire(t, WIRE_I64);
         r.fixed64();
         pt.value = int64Number({ low: r.lo, high: r.hi });
+        pt.hasValue = true;
       } else r.skip(t);
     } else {
       // Histogram, exponential histogram and summary share count (4) and sum (5).
@@ -206,6 +211,23 @@ function readPoint(r: WireReader, kind: PointKind, p: Range): Point {
   return pt;
 }
 
+/**
+ * Why a histogram point's buckets cannot be read, if they cannot: bucket_counts has one
+ * more element than explicit_bounds, or none when there are no bounds; the bounds
+ * increase strictly.
+ */
+function histogramBucketsProblem(counts: number, bounds: readonly number[]): string | undefined {
+  if (counts === 0 ? bounds.length !== 0 : counts !== bounds.length + 1) {
+    return 'histogram bucket_counts must have one more element than explicit_bounds (none without bounds)';
+  }
+  for (let i = 1; i < bounds.length; i++) {
+    if (!(bounds[i]! > bounds[i - 1]!)) return 'histogram explicit_bounds must increase strictly';
+  }
+  if (bounds.some((b) => Number.isNaN(b)))
+    return 'histogram explicit_bounds must increase strictly';
+  return undefined;
+}
+
 /** Writes an exponential histogram's Buckets (offset 1, bucket_counts 2) as two columns. */
 function writeBuckets(w: NativeWriter, r: WireReader, b: Range | null): void {
   let offset = 0;
@@ -250,7 +272,8 @@ function readExemplar(r: WireReader, e: Range): Exemplar {
   const x: Exemplar = {
     range: e,
     time: { sec: 0, nanos: 0 },
-    value: 0,
+    // An exemplar without as_double or as_int has no value, which NaN says.
+    value: NaN,
     spanId: { start: 0, end: 0 },
     traceId: { start: 0, end: 0 },
   };
@@ -438,13 +461,17 @@ function convertMetric(
       out.reject('exemplar time_unix_nano is out of range');
       continue;
     }
-    if (
-      kind === 'histogram' &&
-      pt.bucketCounts.length !== 0 &&
-      pt.bucketCounts.length / 2 !== pt.bounds.length + 1
-    ) {
-      out.reject('histogram bucket_counts must have one more element than explicit_bounds');
+    // A point marked as having no recorded value (flag 1) may carry none.
+    if ((kind === 'gauge' || kind === 'sum') && !pt.hasValue && (pt.flags & 1) === 0) {
+      out.reject('metric data point has no value (as_double or as_int)');
       continue;
+    }
+    if (kind === 'histogram') {
+      const why = histogramBucketsProblem(pt.bucketCounts.length / 2, pt.bounds);
+      if (why !== undefined) {
+        out.reject(why);
+        continue;
+      }
     }
 
     const w = out.writer(table);
