@@ -432,6 +432,80 @@ describe('OTLP/HTTP protobuf', () => {
       ),
     ).toEqual([]);
   });
+  it('keeps the last value of an attribute key given twice, in every map', async () => {
+    const kv = (key: string, v: string) => ({ key, value: { stringValue: v } });
+    const t = nanosAgo(20);
+    const resource = {
+      attributes: [kv('service.name', 'first-svc'), kv('r', '1'), kv('service.name', 'dup-svc')],
+    };
+    const logs = JSON.stringify({
+      resourceLogs: [
+        {
+          resource,
+          scopeLogs: [
+            {
+              scope: { name: 's', attributes: [kv('a', 'x'), kv('a', 'y')] },
+              logRecords: [
+                {
+                  timeUnixNano: t,
+                  body: { stringValue: 'dup' },
+                  attributes: [kv('k', 'first'), kv('z', 'z'), kv('k', 'second'), kv('k', 'third')],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect((await postOtlp(gs, 'logs', logs, JSON_CT)).status).toBe(200);
+    const metrics = JSON.stringify({
+      resourceMetrics: [
+        {
+          resource,
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: 'dup.gauge',
+                  gauge: {
+                    dataPoints: [
+                      {
+                        timeUnixNano: t,
+                        asDouble: 1,
+                        attributes: [kv('m', '1'), kv('b', 'b'), kv('m', '2')],
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect((await postOtlp(gs, 'metrics', metrics, JSON_CT)).status).toBe(200);
+    const log = await rows(
+      gs,
+      `SELECT ServiceName, mapKeys(LogAttributes) AS keys, LogAttributes['k'] AS k,
+         ResourceAttributes AS res, ScopeAttributes AS scope
+       FROM {db:Identifier}.otel_logs WHERE Body = 'dup'`,
+    );
+    expect(log).toEqual([
+      {
+        ServiceName: 'dup-svc',
+        keys: ['z', 'k'],
+        k: 'third',
+        res: { r: '1', 'service.name': 'dup-svc' },
+        scope: { a: 'y' },
+      },
+    ]);
+    const point = await rows(
+      gs,
+      `SELECT ServiceName, mapKeys(Attributes) AS keys, Attributes['m'] AS m
+       FROM {db:Identifier}.otel_metrics_gauge WHERE MetricName = 'dup.gauge'`,
+    );
+    expect(point).toEqual([{ ServiceName: 'dup-svc', keys: ['b', 'm'], m: '2' }]);
+  });
 });
 
 describe('OTLP/gRPC', () => {
