@@ -33,20 +33,27 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   logger.level = config.logLevel;
-  // The signals are heeded from the start: one that comes while Gridscope starts stops it
-  // once it has started, rather than killing it midway.
+  // Signals are heeded from the start: the first stops Gridscope (once it has started, if
+  // it is starting), with --shutdown-timeout-ms to do so; a second one, of either kind,
+  // ends it at once, as no handler is left for it.
   let signalled: (signal: string) => void = () => undefined;
   const signal = new Promise<string>((resolve) => (signalled = resolve));
-  process.once('SIGTERM', () => signalled('SIGTERM'));
-  process.once('SIGINT', () => signalled('SIGINT'));
+  const onSignal = (name: string) => {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    logger.info({ signal: name }, 'stopping: writing queued rows');
+    setTimeout(() => {
+      logger.error('shutdown timed out');
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    signalled(name);
+  };
+  const onTerm = () => onSignal('SIGTERM');
+  const onInt = () => onSignal('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
   const app = await startGridscope(config, logger);
-  const received = await signal;
-  logger.info({ signal: received }, 'stopping: writing queued rows');
-  const timer = setTimeout(() => {
-    logger.error('shutdown timed out');
-    process.exit(1);
-  }, config.shutdownTimeoutMs);
-  timer.unref();
+  await signal;
   try {
     await app.close();
   } catch (err) {

@@ -3,6 +3,7 @@
  * still queued, and after `kill -9` right behind a run of acknowledged requests.
  */
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -244,6 +245,32 @@ describe('durability', () => {
     } finally {
       shell.kill('SIGKILL');
     }
+  });
+
+  it('ends at once on a second signal of either kind', async () => {
+    // A second signal comes once the first is being handled (Ctrl-C, then a stop), while a
+    // request whose body never ends holds the stop up.
+    const child = await startChild(dir);
+    const stuck = request({
+      port: child.ports.otlpHttp,
+      method: 'POST',
+      path: '/v1/logs',
+      headers: { 'content-type': 'application/x-protobuf', 'content-length': '1000' },
+    });
+    stuck.on('error', () => undefined);
+    stuck.write(Buffer.alloc(10));
+    await new Promise((r) => setTimeout(r, 200));
+    child.proc.kill('SIGINT');
+    await until(
+      'the first signal to be handled',
+      () => Promise.resolve(child.logs.some((l) => l.includes('stopping')) ? true : undefined),
+      10_000,
+      5,
+    );
+    child.proc.kill('SIGTERM');
+    const exit = await child.exited;
+    stuck.destroy();
+    expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
   });
 
   it('finds everything again after a clean stop and start in the same directory', async () => {
