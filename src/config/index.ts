@@ -337,15 +337,22 @@ export const Config = z
   });
 export type Config = z.infer<typeof Config>;
 
-const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
-
-/** Whether two listen addresses would take the same port (port 0 picks a free one each). */
+/**
+ * Whether two listen addresses would take the same port (port 0 picks a free one each):
+ * the same host, or a wildcard of the other's family (`0.0.0.0` for IPv4, `::` for both,
+ * as Linux binds it).
+ */
 function sameListener(a: string, b: string): boolean {
-  const split = (x: string) => [x.slice(0, x.lastIndexOf(':')), x.slice(x.lastIndexOf(':') + 1)];
-  const [hostA, portA] = split(a);
-  const [hostB, portB] = split(b);
-  if (Number(portA) === 0 || Number(portA) !== Number(portB)) return false;
-  return hostA === hostB || WILDCARD_HOSTS.has(hostA!) || WILDCARD_HOSTS.has(hostB!);
+  const split = (x: string) => {
+    const i = x.lastIndexOf(':');
+    return { host: x.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(x.slice(i + 1)) };
+  };
+  const x = split(a);
+  const y = split(b);
+  if (x.port === 0 || x.port !== y.port) return false;
+  if (x.host === y.host || x.host === '::' || y.host === '::') return true;
+  const ipv4 = (host: string) => !host.includes(':');
+  return (x.host === '0.0.0.0' && ipv4(y.host)) || (y.host === '0.0.0.0' && ipv4(x.host));
 }
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -71,7 +71,10 @@ describe('configuration', () => {
       /--http-addr: 0.0.0.0:4318 is also the address of --otlp-http-addr/,
     );
     expect(problems({ 'http-addr': '127.0.0.1:4317' })).toMatch(/--otlp-grpc-addr/);
-    // Port 0 takes a free port for each, and other hosts on one port do not meet.
+    expect(problems({ 'http-addr': '[::]:4318' })).toMatch(/--http-addr: \[::\]:4318 is also/);
+    // Port 0 takes a free port for each, and other hosts on one port do not meet, nor an
+    // IPv4 wildcard and an IPv6 address.
+    expect(problems({ 'http-addr': '[::1]:4318' })).toMatch(/^$/);
     expect(
       problems({
         'otlp-grpc-addr': '127.0.0.1:0',
