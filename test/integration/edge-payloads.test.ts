@@ -551,6 +551,13 @@ describe('OTLP/gRPC', () => {
           startTimeUnixNano: start,
           endTimeUnixNano: '1',
         },
+        {
+          traceId: Buffer.from(TRACE_ID, 'hex'),
+          spanId: Buffer.from(SPAN_ID, 'hex'),
+          name: 'ends after 2262',
+          startTimeUnixNano: start,
+          endTimeUnixNano: '18446744073709551615',
+        },
       ]),
     );
     const reply = await grpcExport(
@@ -564,9 +571,14 @@ describe('OTLP/gRPC', () => {
     }) as {
       partialSuccess: { rejectedSpans: string; errorMessage: string };
     };
-    expect(answer.partialSuccess.rejectedSpans).toBe('2');
+    expect(answer.partialSuccess.rejectedSpans).toBe('3');
     expect(answer.partialSuccess.errorMessage).toMatch(/trace_id must be 16 bytes/);
-    expect(answer.partialSuccess.errorMessage).toMatch(/before its start/);
+    expect(answer.partialSuccess.errorMessage).toMatch(
+      /end_time_unix_nano is before its start \(1 item/,
+    );
+    expect(answer.partialSuccess.errorMessage).toMatch(
+      /end_time_unix_nano is out of range \(1 item/,
+    );
     expect(
       await rows(
         gs,

@@ -249,8 +249,8 @@ function spanProblem(
   if (!validId(buf, f.parentId, 8, true)) return 'span parent_span_id must be empty or 8 bytes';
   if (isZero(f.start) || !inRange(f.start))
     return 'span start_time_unix_nano is missing or out of range';
-  if (!inRange(f.end) || diffNanos(f.end, f.start) < 0)
-    return 'span end_time_unix_nano is before its start';
+  if (!inRange(f.end)) return 'span end_time_unix_nano is out of range';
+  if (diffNanos(f.end, f.start) < 0) return 'span end_time_unix_nano is before its start';
   if (f.start.sec < expiredBeforeSec) return 'span start time is older than the retention period';
   for (const l of links) {
     if (!validId(buf, l.traceId, 16, false) || !validId(buf, l.spanId, 8, false))
