@@ -196,7 +196,7 @@ export function allowedMethods(
           part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
         )
         .join('/');
-      entry = { re: new RegExp(`^${source}/?$`), methods: new Set() };
+      entry = { re: new RegExp(`^${source}$`), methods: new Set() };
       byPattern.set(r.path, entry);
     }
     entry.methods.add(r.method.toUpperCase());

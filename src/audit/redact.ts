@@ -6,7 +6,7 @@ const SECRET_NAMES = /^(key|secret|token|password|hash|authorization)$/i;
  * `?api_key=`, `?X-Amz-Signature=`, ...): a scrape target's URL may carry one.
  */
 const SECRET_PARAMS =
-  /key|secret|token|passw|credential|signature|session|^sig$|^auth(orization)?$/i;
+  /key|secret|token|passw|pwd|jwt|credential|signature|session|^pass$|^sig$|^auth(orization)?$/i;
 
 /** What a secret query parameter's value reads as in the audit trail. */
 export const REDACTED = 'redacted';

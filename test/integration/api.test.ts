@@ -138,6 +138,9 @@ describe('API conventions', () => {
     expect(onKey.headers.get('allow')).toBe('DELETE, GET, HEAD');
     const trace = await call('DELETE', '/api/v1/monitoring/traces', { key: ADMIN });
     expect(trace.headers.get('allow')).toBe('GET, HEAD');
+    // A path no route has, as one with a trailing slash, is not found, whatever the method.
+    const slash = await call('GET', '/api/v1/orgs/', { key: ADMIN });
+    expect(slash.status).toBe(404);
     const head = await fetch(`${urls(gs).ops}/api/v1/orgs`, {
       method: 'HEAD',
       headers: { authorization: `Bearer ${ADMIN}` },

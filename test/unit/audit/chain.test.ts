@@ -71,8 +71,8 @@ describe('redactSecrets', () => {
     expect(redactSecrets('http://h/metrics?a=b%20c&signal=x&author=y')).toBe(
       'http://h/metrics?a=b%20c&signal=x&author=y',
     );
-    expect(redactSecrets('http://h/m?sig=1&authorization=2')).toBe(
-      'http://h/m?sig=redacted&authorization=redacted',
+    expect(redactSecrets('http://h/m?sig=1&authorization=2&pwd=3&pass=4&jwt=5')).toBe(
+      'http://h/m?sig=redacted&authorization=redacted&pwd=redacted&pass=redacted&jwt=redacted',
     );
   });
 });
