@@ -129,7 +129,8 @@ class Converter {
     );
   }
 
-  add(f: MetricFamily): void {
+  add(family: MetricFamily): void {
+    const f = { ...family, samples: firstOfEach(family.samples) };
     switch (f.type) {
       case 'counter':
         return this.counter(f);
@@ -279,6 +280,27 @@ class Converter {
     }
     if (m.summary!.dataPoints.length > 0) this.metrics.push(m);
   }
+}
+
+/**
+ * The samples without repeats: a sample whose name and labels an earlier one of the
+ * exposition had (`le` and `quantile` compared as numbers, so `le="1"` repeats `le="1.0"`)
+ * is left out, as Prometheus leaves out a duplicate sample; two values of one series at one
+ * time would otherwise be stored as two points.
+ */
+function firstOfEach(samples: readonly Sample[]): Sample[] {
+  const seen = new Set<string>();
+  const out: Sample[] = [];
+  for (const s of samples) {
+    const labels = sortedLabels(s.labels).map(([k, v]) =>
+      k === 'le' || k === 'quantile' ? [k, String(parseLe(v))] : [k, v],
+    );
+    const key = JSON.stringify([s.name, s.timestampMs ?? null, labels]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(s);
+  }
+  return out;
 }
 
 function sortedLabels(labels: Record<string, string>): [string, string][] {

@@ -209,6 +209,31 @@ h_sum 40
     });
   });
 
+  it('takes a sample repeated in one exposition once, the first', () => {
+    const starts = new SeriesStarts();
+    const text = `# TYPE dupc counter
+dupc 1
+dupc 2
+# TYPE h histogram
+h_bucket{le="1"} 4
+h_bucket{le="1.0"} 5
+h_bucket{le="+Inf"} 9
+h_count 9
+`;
+    const first = convert(text, 'prometheus', starts);
+    expect(first.r.points).toBe(2);
+    expect(first.metric('dupc').sum.dataPoints.map((p: any) => p.asDouble)).toEqual([1]);
+    expect(first.metric('h').histogram.dataPoints[0]).toMatchObject({
+      bucketCounts: ['4', '5'],
+      explicitBounds: [1],
+    });
+    // The next scrape of the same text continues the series: no restart.
+    const again = convert(text, 'prometheus', starts, T0 + 15_000);
+    expect(again.metric('dupc').sum.dataPoints[0].startTimeUnixNano).toBe(
+      first.metric('dupc').sum.dataPoints[0].startTimeUnixNano,
+    );
+  });
+
   it('refuses a histogram bucket whose le is not a number', () => {
     expect(() => convert('# TYPE h histogram\nh_bucket{le="x"} 1\nh_count 1\n')).toThrow(
       ConversionError,
