@@ -96,6 +96,20 @@ function tooLarge(what: string): AppError {
   });
 }
 
+/** What the statement is checked through; errors then count positions from its start. */
+const EXPLAIN = 'EXPLAIN AST ';
+
+/**
+ * An engine message about the checked statement, with positions counted in the text as
+ * the user wrote it (after leading and trailing blanks) rather than after EXPLAIN.
+ */
+function asWritten(message: string): string {
+  const shift = (n: string) => String(Math.max(1, Number(n) - EXPLAIN.length));
+  return message
+    .replace(/\bposition (\d+)/g, (_m, n: string) => `position ${shift(n)}`)
+    .replace(/\(line 1, col (\d+)\)/g, (_m, n: string) => `(line 1, col ${shift(n)})`);
+}
+
 /**
  * Runs users' read-only SQL on a session of its own, so no setting it needs (readonly, the
  * limits) can reach Gridscope's own statements. Every statement runs with the whole set of
@@ -151,16 +165,18 @@ export class UserSql {
     });
     const embedded = this.backend.kind === 'embedded';
     const use = embedded ? `USE ${quoteIdentifier(database)}; ` : '';
+    let explaining = true;
     try {
       // exec sends the text as it is: query() would append a FORMAT clause, which EXPLAIN
       // would take as part of the explained statement.
       const ast = await client.exec({
-        query: `EXPLAIN AST ${text}`,
+        query: `${EXPLAIN}${text}`,
         query_params: params,
         clickhouse_settings: { ...settings(0), default_format: 'TSVRaw' as never },
       });
       let explained = '';
       for await (const chunk of ast.stream) explained += String(chunk);
+      explaining = false;
       const lines = explained.split('\n');
       checkSelectAst(lines, database);
       const started = performance.now();
@@ -196,8 +212,9 @@ export class UserSql {
       if (!(err instanceof AppError) || this.backend.kind === 'embedded')
         await this.discard(database);
       if (err instanceof AppError) throw err;
-      const ch = clickhouseError(err);
-      if (!ch) throw err;
+      const found = clickhouseError(err);
+      if (!found) throw err;
+      const ch = explaining ? { ...found, message: asWritten(found.message) } : found;
       if (LIMIT_CODES.has(ch.code)) {
         throw new AppError(
           'LIMIT_EXCEEDED',

@@ -160,6 +160,33 @@ describe('read-only SQL', () => {
         clickhouseCode: '62',
       },
     ]);
+    // Positions are counted in the statement as written.
+    expect(r.body.error.details[0].message).toMatch(/failed at position 7 \(1\)/);
+    expect((await sql('  SELECT 1 +')).body.error.details[0].message).toMatch(/position 11/);
+    const comment = await sql('-- only a comment\n/* and another */');
+    expect(comment.status).toBe(400);
+    expect(comment.body.error.message).toBe('body sql: no statement, only comments');
+  });
+
+  it('binds numbers a JSON number holds, and asks for a string past 2^53', async () => {
+    const past = await sql('SELECT {a:Float64} AS a', { a: 1e21 });
+    expect(past.status).toBe(400);
+    expect(past.body.error.details[0]).toMatchObject({ location: 'body', field: 'params.a' });
+    const inArray = await sql('SELECT {a:Array(Float64)} AS a', { a: [1, 1e300] });
+    expect(inArray.status).toBe(400);
+    const asText = await sql('SELECT {a:Float64} AS a, {b:UInt64} AS b', {
+      a: '1e21',
+      b: '9007199254740993',
+    });
+    expect(asText.status, asText.text).toBe(200);
+    expect(asText.body.rows).toEqual([{ a: 1e21, b: '9007199254740993' }]);
+  });
+
+  it('refuses functions that tell of the host', async () => {
+    for (const f of ['displayName()', 'getOSKernelVersion()', 'tcpPort()', 'currentUser()']) {
+      const r = await sql(`SELECT ${f} AS x`);
+      expect(r.status, f).toBe(400);
+    }
   });
 
   it('stops statements at the size limits and runs each with the limits in force', async () => {

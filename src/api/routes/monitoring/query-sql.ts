@@ -4,7 +4,17 @@ import { orgOf, type ApiDeps } from '../../deps.js';
 import type { ApiEnv } from '../../env.js';
 import { route, z } from '../../route.js';
 
-const Scalar = z.union([z.string().max(10_000), z.number(), z.boolean()]);
+/**
+ * A number whose digits a JSON number keeps: one past ±2^53 may have lost some on the way
+ * (and the client cannot bind it), so it is given as a string, which any type reads.
+ */
+const JsonNumber = z
+  .number()
+  .refine(
+    (n) => !Number.isInteger(n) || Number.isSafeInteger(n),
+    'a whole number past ±2^53 may have lost digits in JSON; give it as a string ("1e21", "9007199254740993")',
+  );
+const Scalar = z.union([z.string().max(10_000), JsonNumber, z.boolean()]);
 
 const SqlRequest = z
   .object({
