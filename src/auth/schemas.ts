@@ -19,9 +19,11 @@ export const CreatedApiKey = ApiKey.extend({
 });
 export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
 
-export const CreateApiKey = z.object({
-  name: z.string().trim().min(1).max(200),
-  role: Role,
-  expiresAt: z.iso.datetime({ offset: true }).optional().describe('RFC 3339; never when absent'),
-});
+export const CreateApiKey = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    role: Role,
+    expiresAt: z.iso.datetime({ offset: true }).optional().describe('RFC 3339; never when absent'),
+  })
+  .strict();
 export type CreateApiKey = z.infer<typeof CreateApiKey>;

@@ -104,6 +104,7 @@ export function collectorInputs(limits: IntervalLimits) {
         'service.name of the scraped metrics; default: the label job, else the host:port of the url',
       ),
     })
+    .strict()
     .superRefine((c, ctx) => {
       if (c.timeoutMs !== undefined && c.timeoutMs > c.intervalMs) {
         ctx.addIssue({
@@ -121,7 +122,12 @@ export function collectorInputs(limits: IntervalLimits) {
       labels: Labels.optional().describe('replaces every label'),
       name: Name.optional(),
     })
-    .refine((u) => Object.values(u).some((v) => v !== undefined), 'nothing to change');
+    .strict()
+    .refine((u) => Object.values(u).some((v) => v !== undefined), {
+      message: 'nothing to change',
+      // Said only of a body with nothing else wrong: an unknown field says enough.
+      when: (payload) => payload.issues.length === 0,
+    });
   return { create, update };
 }
 

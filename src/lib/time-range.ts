@@ -34,6 +34,15 @@ export function parseTime(text: string, nowMs: number, field: string): number {
 }
 
 /**
+ * parseTime to the nanosecond: an RFC 3339 time keeps up to nine fractional digits.
+ * Returns Unix nanoseconds.
+ */
+export function parseTimeNanos(text: string, nowMs: number, field: string): bigint {
+  const t = parseTimeExact(text, nowMs, field);
+  return BigInt(t.ms) * 1_000_000n + BigInt(t.subMsNanos);
+}
+
+/**
  * parseTime, with the nanoseconds an RFC 3339 time gives after its milliseconds
  * (`...00.123456789Z`: 456789), 0 for every other form.
  */

@@ -24,11 +24,13 @@ const OrgName = z
   .max(200)
   .refine((s) => !hasControlCharacter(s), 'must not contain control characters');
 
-export const CreateOrganization = z.object({
-  id: OrgId,
-  name: OrgName,
-});
+export const CreateOrganization = z
+  .object({
+    id: OrgId,
+    name: OrgName,
+  })
+  .strict();
 export type CreateOrganization = z.infer<typeof CreateOrganization>;
 
-export const UpdateOrganization = z.object({ name: OrgName });
+export const UpdateOrganization = z.object({ name: OrgName }).strict();
 export type UpdateOrganization = z.infer<typeof UpdateOrganization>;

@@ -167,6 +167,23 @@ describe('API conventions', () => {
     expect(nul.body.error.details).toEqual([
       expect.objectContaining({ location: 'body', field: 'name' }),
     ]);
+    // A field the body does not have is refused by name: a mistyped expiresAt would
+    // otherwise make a key that never expires.
+    const typo = await call('POST', '/api/v1/orgs/alpha/api-keys', {
+      key: ADMIN,
+      body: { name: 'typo', role: 'viewer', expiresAT: '2099-01-01T00:00:00Z' },
+    });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error.details).toEqual([
+      { location: 'body', field: 'expiresAT', message: 'unknown field' },
+    ]);
+    const orgExtra = await call('POST', '/api/v1/orgs', {
+      key: ADMIN,
+      body: { id: 'extra_field', name: 'E', color: 'red' },
+    });
+    expect(orgExtra.body.error.details).toEqual([
+      { location: 'body', field: 'color', message: 'unknown field' },
+    ]);
     // A check after the schema's words its message the same way: location, field, why.
     const schema = await call('GET', '/api/v1/monitoring/logs?limit=0', { key: ADMIN });
     expect(schema.body.error.message).toMatch(/^query limit: /);

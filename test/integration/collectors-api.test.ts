@@ -607,6 +607,14 @@ describe('changing collectors', () => {
       body: {},
     });
     expect(empty.status).toBe(400);
+    const bogus = await call('PATCH', `/api/v1/monitoring/collectors/${c.id}`, {
+      key: keys.editor,
+      body: { interval: 30_000 },
+    });
+    expect(bogus.status).toBe(400);
+    expect(bogus.body.error.details).toEqual([
+      { location: 'body', field: 'interval', message: 'unknown field' },
+    ]);
     const badId = await call('GET', '/api/v1/monitoring/collectors/nope', { key: keys.viewer });
     expect(badId.status).toBe(400);
     expect(badId.body.error.details[0]).toMatchObject({ location: 'path', field: 'collectorId' });

@@ -1273,6 +1273,21 @@ describe('plain JSON push', () => {
     expectClose(values(p90), { [iso(T0)]: expectedQuantile(0.9, bounds, [0, 1, 3, 0]) });
   });
 
+  it('keeps the nanoseconds of an RFC 3339 time', async () => {
+    const at = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, '.123456789Z');
+    expect((await push({ points: [{ name: 'pushed.nanos', value: 1, time: at }] })).status).toBe(
+      200,
+    );
+    const stored = await rows(
+      gs,
+      `SELECT toString(TimeUnix) AS t FROM {db:Identifier}.otel_metrics_gauge
+       WHERE MetricName = 'pushed.nanos'`,
+      {},
+      'acme',
+    );
+    expect(stored).toEqual([{ t: at.replace('T', ' ').replace('Z', '') }]);
+  });
+
   it("keeps a metric's type for a minute; type picks a second one, and several without it are refused", async () => {
     const gauge = { name: 'types.changing', value: 5, time: at(30) };
     expect((await push({ points: [gauge] })).status).toBe(200);
@@ -1357,6 +1372,18 @@ describe('plain JSON push', () => {
       expect(r.body.error.code).toBe('VALIDATION');
       expect(r.body.error.message).toContain(`${field}`);
     }
+    // The message and the detail say the same; a name too long says so; a field the
+    // request does not have is named.
+    const late = await push({ points: [{ ...good, time: '2300-01-01T00:00:00Z' }] });
+    expect(late.body.error.message).toBe('body points.0.time: out of range (1970 to 2262)');
+    expect(late.body.error.details[0].message).toBe('out of range (1970 to 2262)');
+    const long = await push({ points: [{ ...good, name: 'n'.repeat(256) }] });
+    expect(long.body.error.details).toEqual([
+      { location: 'body', field: 'points.0.name', message: 'longer than 255 characters' },
+    ]);
+    const extra = await push({ points: [good], extra: 1 });
+    expect(extra.status).toBe(400);
+    expect(extra.body.error.details[0]).toMatchObject({ field: 'extra', message: 'unknown field' });
     const tooMany = await push({ points: Array.from({ length: 10_001 }, () => good) });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error.message).toContain('points');

@@ -1,6 +1,6 @@
-import { AppError, fieldError } from '../../lib/errors.js';
+import { fieldError } from '../../lib/errors.js';
 import { MAX_DATETIME64_9_SEC } from '../../lib/nanos.js';
-import { parseTime, refuseUnixSeconds } from '../../lib/time-range.js';
+import { parseTimeNanos, refuseUnixSeconds } from '../../lib/time-range.js';
 import type { Store, TableRows } from '../../store/index.js';
 import type { PushPoint, PushResult } from './schemas.js';
 
@@ -72,27 +72,26 @@ export interface PushTimes {
 }
 
 /**
- * Unix milliseconds of a point's time, or VALIDATION naming `points.INDEX.time`: a point
+ * Unix nanoseconds of a point's time, or VALIDATION naming `points.INDEX.time`: a point
  * older than the retention would be accepted and then dropped, so it is refused.
  */
-function pointTimeMs(p: PushPoint, index: number, { nowMs, retentionDays }: PushTimes): number {
+function pointTimeNanos(p: PushPoint, index: number, { nowMs, retentionDays }: PushTimes): bigint {
   const field = `points.${index}.time`;
   if (typeof p.time === 'number') refuseUnixSeconds(String(p.time), field);
-  const ms =
+  const ns =
     p.time === undefined
-      ? nowMs
+      ? BigInt(nowMs) * 1_000_000n
       : typeof p.time === 'number'
-        ? p.time
-        : parseTime(p.time, nowMs, field);
-  if (!(ms > 0 && ms < MAX_DATETIME64_9_SEC * 1000)) {
-    throw new AppError('VALIDATION', `${field}: out of range (1970 to 2262)`, {
-      details: [{ location: 'body', field, message: 'out of range' }],
-    });
+        ? BigInt(p.time) * 1_000_000n
+        : parseTimeNanos(p.time, nowMs, field);
+  const ms = Number(ns / 1_000_000n);
+  if (!(ns > 0n && ms < MAX_DATETIME64_9_SEC * 1000)) {
+    throw fieldError(field, 'out of range (1970 to 2262)', 'body');
   }
   if (retentionDays > 0 && ms < nowMs - retentionDays * 86_400_000) {
     throw fieldError(field, `older than the metrics retention (${retentionDays} days)`, 'body');
   }
-  return ms;
+  return ns;
 }
 
 /**
@@ -103,7 +102,7 @@ function pointTimeMs(p: PushPoint, index: number, { nowMs, retentionDays }: Push
 export function pointsToOtlp(points: readonly PushPoint[], times: PushTimes): OtlpMetricsRequest {
   const resources = new Map<string, Map<string, OtlpMetric>>();
   points.forEach((p, i) => {
-    const timeMs = pointTimeMs(p, i, times);
+    const timeNs = pointTimeNanos(p, i, times);
     const service = p.service ?? '';
     let metrics = resources.get(service);
     if (!metrics) resources.set(service, (metrics = new Map<string, OtlpMetric>()));
@@ -127,7 +126,7 @@ export function pointsToOtlp(points: readonly PushPoint[], times: PushTimes): Ot
       metrics.set(key, metric);
     }
     const base: OtlpPointBase = {
-      timeUnixNano: (BigInt(Math.round(timeMs)) * 1_000_000n).toString(),
+      timeUnixNano: timeNs.toString(),
       attributes: Object.keys(p.attributes)
         .sort()
         .map((k) => ({ key: k, value: anyValue(p.attributes[k]!) })),

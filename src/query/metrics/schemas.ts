@@ -12,7 +12,11 @@ export type MetricType = z.infer<typeof MetricType>;
 export const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_.\-/:]{0,254}$/;
 export const MetricName = z
   .string()
-  .regex(METRIC_NAME, 'must be a metric name (a letter or _, then letters, digits, _ . - / :)');
+  .max(255, 'longer than 255 characters')
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_.\-/:]*$/,
+    'must be a metric name (a letter or _, then letters, digits, _ . - / :)',
+  );
 
 /**
  * A metric name to read: any name a sender can have stored (OTLP carries any text), but
@@ -183,9 +187,11 @@ export type PushPoint = z.infer<typeof PushPoint>;
 /** The most points one push may carry. */
 export const MAX_PUSH_POINTS = 10_000;
 
-export const PushRequest = z.object({
-  points: z.array(PushPoint).min(1).max(MAX_PUSH_POINTS),
-});
+export const PushRequest = z
+  .object({
+    points: z.array(PushPoint).min(1).max(MAX_PUSH_POINTS),
+  })
+  .strict();
 export type PushRequest = z.infer<typeof PushRequest>;
 
 export const PushResult = z.object({ accepted: z.number().int() });

@@ -35,6 +35,7 @@ const SqlRequest = z
         example: { level: 'ERROR' },
       }),
   })
+  .strict()
   .openapi('SqlRequest');
 
 const SqlResult = z
