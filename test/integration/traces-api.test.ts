@@ -215,6 +215,16 @@ describe('services', () => {
     const m = await get(`/api/v1/monitoring/service-metrics/payments?from=${fromMs}&to=${toMs}`);
     expect(m.body.operations[0].calls).toBe(counted);
     expect(m.body.operations[0].requestRate).toBeCloseTo(counted / seconds, 12);
+    // Steps of any length cover the same whole minutes, so they add up to the same calls.
+    for (const step of ['30s', '45s', '60s', '5m']) {
+      const s = await get(
+        `/api/v1/monitoring/service-metrics/payments?from=${fromMs}&to=${toMs}&step=${step}`,
+      );
+      expect(s.status, s.text).toBe(200);
+      const sum = s.body.series.reduce((n: number, p: { calls: number }) => n + p.calls, 0);
+      expect(sum, step).toBe(counted);
+      expect(Date.parse(s.body.series[0].time), step).toBeLessThanOrEqual(minutesFrom);
+    }
   });
 
   it('counts a span in the last second before a cut minute, alone in its part', async () => {

@@ -54,8 +54,10 @@ export async function serviceMetrics(
   ]);
   const byBucket = new Map(rows.map((r) => [r.bucket, r]));
   const series = [];
-  const first = Math.floor(range.fromMs / 1000 / stepSeconds) * stepSeconds;
-  for (let t = first; t * 1000 < range.toMs; t += stepSeconds) {
+  // The steps cover what is read: whole minutes for a range of an hour or more.
+  const read = spanReadRange(range);
+  const first = Math.floor(read.fromMs / 1000 / stepSeconds) * stepSeconds;
+  for (let t = first; t * 1000 < read.toMs; t += stepSeconds) {
     const r = byBucket.get(t) ?? { calls: 0, errors: 0, quantiles: [] };
     series.push({ time: new Date(t * 1000).toISOString(), ...red(r, stepSeconds) });
   }

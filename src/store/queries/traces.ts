@@ -470,8 +470,10 @@ function spanAggregates(
     'Hour >= toDateTime({hourFrom:UInt32}) AND Hour < toDateTime({hourTo:UInt32})',
   );
   const params: Record<string, unknown> = {
-    fromMs: range.fromMs,
-    toMs: range.toMs,
+    // A step of whole minutes reads the rollups; any other reads the spans, of the same
+    // minutes when the range is read in whole minutes.
+    fromMs: read.fromMs,
+    toMs: read.toMs,
     coreFrom,
     coreTo,
     hourFrom,
