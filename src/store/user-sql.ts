@@ -159,7 +159,10 @@ export class UserSql {
       output_format_json_quote_64bit_integers: 1,
       output_format_json_quote_denormals: 1,
       max_result_rows: String(maxRows),
-      max_result_bytes: String(limits.maxBytes),
+      // The limit applies to the rows as sent (checked below); the engine counts its own
+      // blocks, which for a small answer can be larger, so it stops only where the answer
+      // is given up.
+      max_result_bytes: String(READ_FACTOR * limits.maxBytes + READ_SLACK),
       result_overflow_mode: 'throw',
       os_thread_priority: String(this.nice),
     });

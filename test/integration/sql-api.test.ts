@@ -218,7 +218,7 @@ describe('read-only SQL', () => {
     expect((await sql('SELECT Body FROM otel_logs LIMIT 10')).body.rowCount).toBe(10);
     // Each statement runs read-only with the configured time limit in force.
     const settings = await sql(
-      "SELECT getSetting('readonly') AS ro, getSetting('max_execution_time') AS t, getSetting('max_result_rows') AS r",
+      "SELECT getSetting('readonly') AS ro, getSetting('max_execution_time') AS t, getSetting('max_result_rows') AS r, getSetting('max_result_bytes') AS b",
     );
     expect(settings.status).toBe(200);
     expect(settings.body.rows[0]).toMatchObject({ ro: expect.anything(), t: expect.anything() });
@@ -226,6 +226,9 @@ describe('read-only SQL', () => {
     // The time limit to the millisecond, not rounded to whole seconds.
     expect(Number(settings.body.rows[0].t)).toBe(1.5);
     expect(Number(settings.body.rows[0].r)).toBe(10);
+    // The engine stops an answer only where Gridscope gives it up (four times the limit
+    // and 64 KiB): the limit itself is measured on the rows as sent.
+    expect(Number(settings.body.rows[0].b)).toBe(4 * 100_000 + 65_536);
     // A statement after one stopped at a limit answers with its own result.
     await sql('SELECT Body FROM otel_logs');
     const next = await sql('SELECT 42 AS answer');
