@@ -58,14 +58,28 @@ export class ApiKeys {
     return this.ring.principal(key, this.clock.now());
   }
 
-  /** The organization's keys, oldest first; a deleted organization's too. */
+  /**
+   * The organization's keys, oldest first; a deleted organization's too, each revoked at
+   * the organization's deletion if not before (deleting it stopped them).
+   */
   async list(org: string): Promise<ApiKey[]> {
     await this.requireOrg(org, false);
-    return (await this.platform().keys()).filter((k) => k.org === org).map(view);
+    const stopped = await this.stoppedAt(org);
+    return (await this.platform().keys())
+      .filter((k) => k.org === org)
+      .map((k) => view(stopped === null ? k : { ...k, revokedAt: k.revokedAt ?? stopped }));
   }
 
   async get(org: string, id: string): Promise<ApiKey> {
-    return view(await this.find(org, id, false));
+    const k = await this.find(org, id, false);
+    const stopped = await this.stoppedAt(org);
+    return view(stopped === null ? k : { ...k, revokedAt: k.revokedAt ?? stopped });
+  }
+
+  /** When a deleted organization was deleted (its last change), else null. */
+  private async stoppedAt(org: string): Promise<number | null> {
+    const r = await this.platform().organization(org);
+    return r?.deleted ? r.updatedAt : null;
   }
 
   async create(org: string, input: CreateApiKey, ctx: ChangeContext): Promise<CreatedApiKey> {

@@ -380,6 +380,8 @@ describe('organizations and keys', () => {
     const gammaKeys = await call('GET', '/api/v1/orgs/gamma/api-keys', { key: ADMIN });
     expect(gammaKeys.status, gammaKeys.text).toBe(200);
     expect(gammaKeys.body.items.map((x: { id: string }) => x.id)).toEqual([k.body.id]);
+    // Deleting the organization stopped its keys: they read as revoked at its deletion.
+    expect(gammaKeys.body.items[0].revokedAt).toBe(org.body.updatedAt);
     const gammaKey = await call('GET', `/api/v1/orgs/gamma/api-keys/${k.body.id}`, { key: ADMIN });
     expect(gammaKey.status, gammaKey.text).toBe(200);
     const headers = { 'x-gridscope-org': 'gamma' };
