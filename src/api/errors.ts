@@ -90,7 +90,8 @@ function locatedDetails(details: unknown, method: string): unknown {
  * later check names the field alone (`from: must be before to`).
  */
 function fieldsMessage(e: AppError, details: unknown): string | undefined {
-  if (e.code !== 'VALIDATION' || !Array.isArray(details) || details.length === 0) return undefined;
+  if (e.code !== 'VALIDATION' && e.code !== 'LIMIT_EXCEEDED') return undefined;
+  if (!Array.isArray(details) || details.length === 0) return undefined;
   const fields = details as { location?: unknown; field?: unknown; message?: unknown }[];
   if (!fields.every((d) => typeof d.location === 'string' && typeof d.field === 'string'))
     return undefined;

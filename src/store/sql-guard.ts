@@ -9,7 +9,7 @@ import { fieldError } from '../lib/errors.js';
 
 /** Scalar functions that read other tables, files, dictionaries or the host. */
 const FORBIDDEN_FUNCTIONS =
-  /^(file|url|s3|s3cluster|gcs|hdfs|azureblobstorage|remote|remotesecure|cluster|clusterallreplicas|mysql|postgresql|jdbc|odbc|sqlite|mongodb|redis|executable|input|joinget|joingetornull|hascolumnintable|getmacro|getserverport|tcpport|fqdn|hostname|displayname|getoskernelversion|buildid|currentuser|user|shardnum|shardcount|globalvariable|filesystemavailable|filesystemcapacity|filesystemunreserved|dictget\w*|dicthas|dictisin|dictgethierarchy|dictgetchildren|dictgetdescendants)$/i;
+  /^(file|url|s3|s3cluster|gcs|hdfs|azureblobstorage|remote|remotesecure|cluster|clusterallreplicas|mysql|postgresql|jdbc|odbc|sqlite|mongodb|redis|executable|input|joinget|joingetornull|hascolumnintable|getmacro|getserverport|getserversetting|serveruuid|tcpport|fqdn|hostname|displayname|getoskernelversion|buildid|currentuser|user|shardnum|shardcount|globalvariable|filesystemavailable|filesystemcapacity|filesystemunreserved|dictget\w*|dicthas|dictisin|dictgethierarchy|dictgetchildren|dictgetdescendants)$/i;
 
 /**
  * Tables of an organization's database that its SQL may not read, with where they are

@@ -100,11 +100,16 @@ function tooLarge(what: string): AppError {
 const EXPLAIN = 'EXPLAIN AST ';
 
 /**
- * An engine message about the checked statement, with positions counted in the text as
- * the user wrote it (after leading and trailing blanks) rather than after EXPLAIN.
+ * An engine message about the checked statement, with positions counted in characters of
+ * the text as the user wrote it (after leading and trailing blanks): the engine counts
+ * bytes of the UTF-8, from the start of EXPLAIN.
  */
-function asWritten(message: string): string {
-  const shift = (n: string) => String(Math.max(1, Number(n) - EXPLAIN.length));
+function asWritten(message: string, text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  const shift = (n: string) => {
+    const offset = Math.min(bytes.length, Math.max(0, Number(n) - 1 - EXPLAIN.length));
+    return String(bytes.subarray(0, offset).toString('utf8').length + 1);
+  };
   return message
     .replace(/\bposition (\d+)/g, (_m, n: string) => `position ${shift(n)}`)
     .replace(/\(line 1, col (\d+)\)/g, (_m, n: string) => `(line 1, col ${shift(n)})`);
@@ -217,7 +222,7 @@ export class UserSql {
       if (err instanceof AppError) throw err;
       const found = clickhouseError(err);
       if (!found) throw err;
-      const ch = explaining ? { ...found, message: asWritten(found.message) } : found;
+      const ch = explaining ? { ...found, message: asWritten(found.message, text) } : found;
       if (LIMIT_CODES.has(ch.code)) {
         throw new AppError(
           'LIMIT_EXCEEDED',

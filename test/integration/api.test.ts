@@ -460,6 +460,14 @@ describe('organizations and keys', () => {
       created.push(r.body.id);
     }
     expect(await walk('/api/v1/orgs/page_b/api-keys', 2)).toEqual(created);
+    // A key list's cursor is its organization's: another's would skip keys there.
+    const pageB = await call('GET', '/api/v1/orgs/page_b/api-keys?limit=1', { key: ADMIN });
+    const onA = await call(
+      'GET',
+      `/api/v1/orgs/page_a/api-keys?cursor=${encodeURIComponent(pageB.body.nextCursor)}`,
+      { key: ADMIN },
+    );
+    expect(onA.status).toBe(400);
     // A cursor is the list's own, and a limit has its bounds.
     const first = await call('GET', '/api/v1/orgs?limit=1', { key: ADMIN });
     const foreign = await call(

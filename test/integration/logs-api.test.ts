@@ -561,6 +561,20 @@ describe('GET /api/v1/monitoring/logs', () => {
     expect(await seqs(sent.nanos, sent.nanos + 1n)).toEqual(['s6']);
     expect(await seqs(sent.nanos + 1n, sent.nanos + second)).toEqual([]);
     expect(await seqs(sent.nanos - second, sent.nanos)).toEqual([]);
+    // The histogram counts the whole milliseconds around such bounds, as it answers.
+    for (const q of ['', '&q=e']) {
+      const h = await call(
+        'GET',
+        `/api/v1/monitoring/logs/histogram?from=${at(sent.nanos + 1n)}&to=${at(sent.nanos + 2n)}&step=1m${q}`,
+        { key: keys.viewer },
+      );
+      expect(h.status, h.text).toBe(200);
+      expect(Date.parse(h.body.to) - Date.parse(h.body.from)).toBe(1);
+      expect(
+        h.body.buckets.reduce((n: number, b: any) => n + b.total, 0),
+        q,
+      ).toBe(1);
+    }
   });
 });
 

@@ -75,7 +75,8 @@ export async function logHistogram(
   query: LogHistogramQuery,
   opts: QueryOptions,
 ): Promise<LogHistogram> {
-  const filter = logFilter(query);
+  // Counts keep to whole milliseconds, as the range they answer with says.
+  const filter = { ...logFilter(query), fromNs: undefined, toNs: undefined };
   const { fromMs, toMs } = query.range;
   const step = query.step === undefined ? defaultStep(fromMs, toMs) : stepSeconds(query.step);
   const { first, count } = bucketSpan(fromMs, toMs, step);

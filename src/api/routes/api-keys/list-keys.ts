@@ -28,7 +28,9 @@ const listKeys = route('admin', {
 
 export function registerListKeys(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   app.openapi(listKeys, async (c) => {
-    const keys = await deps.keys.list(c.req.valid('param').org);
-    return c.json(pageOf('api-keys', keys, oldestFirst, c.req.valid('query')), 200);
+    const org = c.req.valid('param').org;
+    const keys = await deps.keys.list(org);
+    // A cursor names its organization's list: another's would skip keys of this one.
+    return c.json(pageOf(`api-keys:${org}`, keys, oldestFirst, c.req.valid('query')), 200);
   });
 }

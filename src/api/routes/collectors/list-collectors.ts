@@ -23,7 +23,8 @@ const listCollectors = route('viewer', {
 
 export function registerListCollectors(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   app.openapi(listCollectors, async (c) => {
-    const all = await deps.collectors.list(orgOf(c));
-    return c.json(pageOf('collectors', all, oldestFirst, c.req.valid('query')), 200);
+    const org = orgOf(c);
+    const all = await deps.collectors.list(org);
+    return c.json(pageOf(`collectors:${org}`, all, oldestFirst, c.req.valid('query')), 200);
   });
 }
