@@ -16,7 +16,7 @@ import {
 } from './collectors/index.js';
 import { Organizations } from './orgs/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
-import type { Config } from './config/index.js';
+import { splitAddr, type Config } from './config/index.js';
 import { IngestAuth } from './ingest/auth.js';
 import {
   bindGrpc,
@@ -41,11 +41,6 @@ export interface Gridscope {
   registry: Registry;
   /** Stops accepting, writes everything queued, answers, and closes the store. */
   close(): Promise<void>;
-}
-
-function splitAddr(addr: string): { host: string; port: number } {
-  const i = addr.lastIndexOf(':');
-  return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
 }
 
 function listen(
@@ -198,12 +193,7 @@ export async function startGridscope(
     await collectors.dropDeletedOrgs();
     metricTypes.clear();
   });
-  const keys: ApiKeys = new ApiKeys(
-    () => store.platform(),
-    audit,
-    clock,
-    (org) => orgs.state(org),
-  );
+  const keys: ApiKeys = new ApiKeys(() => store.platform(), audit, clock);
   const system: ChangeContext = {
     actor: { type: 'system', id: 'gridscope', name: 'gridscope' },
     requestId: '',

@@ -2,7 +2,7 @@ import type { AuditLog, ChangeContext } from '../audit/index.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError, fieldError } from '../lib/errors.js';
 import { newId, Versions } from '../lib/ids.js';
-import { requireOrgState, type OrgState } from '../orgs/index.js';
+import { orgStateOf, requireOrgState } from '../orgs/index.js';
 import type { KeyRow, PlatformRepo } from '../store/index.js';
 import { generateKey, keyDigest, keyPrefix, KeyRing } from './key-ring.js';
 import type { Principal } from './roles.js';
@@ -24,6 +24,11 @@ function view(k: KeyRow): ApiKey {
   };
 }
 
+/** A key as listed: a deleted organization's keys read as revoked at its deletion. */
+function shown(k: KeyRow, deletedAt: number | null): ApiKey {
+  return view(deletedAt === null ? k : { ...k, revokedAt: k.revokedAt ?? deletedAt });
+}
+
 /**
  * API keys: created with a role in one organization (or, for the platform admin, in none),
  * shown once, stored as a digest, revoked rather than deleted. Authentication reads the
@@ -37,8 +42,6 @@ export class ApiKeys {
     private readonly platform: () => PlatformRepo,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
-    /** Whether an organization exists, was deleted, or never existed. */
-    private readonly orgState: (org: string) => Promise<OrgState>,
   ) {}
 
   /** Rebuilds the key ring from the store. */
@@ -63,23 +66,15 @@ export class ApiKeys {
    * the organization's deletion if not before (deleting it stopped them).
    */
   async list(org: string): Promise<ApiKey[]> {
-    await this.requireOrg(org, false);
-    const stopped = await this.stoppedAt(org);
+    const deletedAt = await this.requireOrg(org, false);
     return (await this.platform().keys())
       .filter((k) => k.org === org)
-      .map((k) => view(stopped === null ? k : { ...k, revokedAt: k.revokedAt ?? stopped }));
+      .map((k) => shown(k, deletedAt));
   }
 
   async get(org: string, id: string): Promise<ApiKey> {
-    const k = await this.find(org, id, false);
-    const stopped = await this.stoppedAt(org);
-    return view(stopped === null ? k : { ...k, revokedAt: k.revokedAt ?? stopped });
-  }
-
-  /** When a deleted organization was deleted (its last change), else null. */
-  private async stoppedAt(org: string): Promise<number | null> {
-    const r = await this.platform().organization(org);
-    return r?.deleted ? r.updatedAt : null;
+    const deletedAt = await this.requireOrg(org, false);
+    return shown(await this.find(org, id), deletedAt);
   }
 
   async create(org: string, input: CreateApiKey, ctx: ChangeContext): Promise<CreatedApiKey> {
@@ -101,7 +96,8 @@ export class ApiKeys {
   }
 
   async revoke(org: string, id: string, ctx: ChangeContext): Promise<ApiKey> {
-    const before = await this.find(org, id, true);
+    await this.requireOrg(org, true);
+    const before = await this.find(org, id);
     if (before.revokedAt !== null) return view(before);
     const now = this.clock.now();
     const row: KeyRow = { ...before, revokedAt: now, version: this.versions.next(now) };
@@ -170,14 +166,19 @@ export class ApiKeys {
     return { row, key };
   }
 
-  private async find(org: string, id: string, change: boolean): Promise<KeyRow> {
-    await this.requireOrg(org, change);
+  private async find(org: string, id: string): Promise<KeyRow> {
     const k = (await this.platform().keys()).find((r) => r.id === id && r.org === org);
     if (!k) throw new AppError('NOT_FOUND', `API key ${id} not found in organization ${org}`);
     return k;
   }
 
-  private async requireOrg(org: string, change: boolean): Promise<void> {
-    requireOrgState(org, await this.orgState(org), change);
+  /**
+   * Refuses an organization that never existed or, for a change, one that was deleted;
+   * answers when it was deleted (its last change), else null.
+   */
+  private async requireOrg(org: string, change: boolean): Promise<number | null> {
+    const r = await this.platform().organization(org);
+    requireOrgState(org, orgStateOf(r), change);
+    return r?.deleted ? r.updatedAt : null;
   }
 }

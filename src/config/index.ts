@@ -42,10 +42,16 @@ const size = z.union([z.number(), z.string()]).transform((v, ctx) => {
 });
 const count = z.coerce.number().int().min(0);
 const positive = z.coerce.number().int().positive();
+/** The host (IPv6 without its brackets) and port of a listen address `host:port`. */
+export function splitAddr(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
+}
+
 const addr = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port')
-  .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) <= 65535, 'the port must be 0 to 65535');
+  .refine((a) => splitAddr(a).port <= 65535, 'the port must be 0 to 65535');
 const orgId = z.string().regex(ORG_ID, 'lower-case letters, digits and _');
 
 /** Parses `TOKEN=ORG,TOKEN=ORG`. */
@@ -343,12 +349,8 @@ export type Config = z.infer<typeof Config>;
  * as Linux binds it).
  */
 function sameListener(a: string, b: string): boolean {
-  const split = (x: string) => {
-    const i = x.lastIndexOf(':');
-    return { host: x.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(x.slice(i + 1)) };
-  };
-  const x = split(a);
-  const y = split(b);
+  const x = splitAddr(a);
+  const y = splitAddr(b);
   if (x.port === 0 || x.port !== y.port) return false;
   if (x.host === y.host || x.host === '::' || y.host === '::') return true;
   const ipv4 = (host: string) => !host.includes(':');

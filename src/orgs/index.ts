@@ -1,3 +1,9 @@
 // Public API of organizations.
-export { Organizations, requireOrgState, type OrgState, type OrgStorage } from './organizations.js';
+export {
+  Organizations,
+  orgStateOf,
+  requireOrgState,
+  type OrgState,
+  type OrgStorage,
+} from './organizations.js';
 export { Organization, CreateOrganization, UpdateOrganization, OrgId } from './schemas.js';

@@ -25,7 +25,8 @@ function view(r: OrgRow): Organization {
 /** An organization id's standing: live, deleted (its data kept), or never created. */
 export type OrgState = 'live' | 'deleted' | 'none';
 
-function stateOf(r: OrgRow | undefined): OrgState {
+/** The standing of an organization's stored row (undefined: never created). */
+export function orgStateOf(r: OrgRow | undefined): OrgState {
   return r === undefined ? 'none' : r.deleted ? 'deleted' : 'live';
 }
 
@@ -65,18 +66,13 @@ export class Organizations {
   /** An organization, also a deleted one (`deleted` says so). */
   async get(id: string): Promise<Organization> {
     const r = await this.storage.platform().organization(id);
-    requireOrgState(id, stateOf(r), false);
+    requireOrgState(id, orgStateOf(r), false);
     return view(r!);
-  }
-
-  /** Whether an organization exists and is not deleted. */
-  async exists(id: string): Promise<boolean> {
-    return (await this.state(id)) === 'live';
   }
 
   /** Whether an organization exists, was deleted (its data is kept), or never existed. */
   async state(id: string): Promise<OrgState> {
-    return stateOf(await this.storage.platform().organization(id));
+    return orgStateOf(await this.storage.platform().organization(id));
   }
 
   async create(input: CreateOrganization, ctx: ChangeContext): Promise<Organization> {
@@ -165,7 +161,7 @@ export class Organizations {
 
   private async live(id: string): Promise<OrgRow> {
     const r = await this.storage.platform().organization(id);
-    requireOrgState(id, stateOf(r), true);
+    requireOrgState(id, orgStateOf(r), true);
     return r!;
   }
 }

@@ -220,11 +220,11 @@ function histogramBucketsProblem(counts: number, bounds: readonly number[]): str
   if (counts === 0 ? bounds.length !== 0 : counts !== bounds.length + 1) {
     return 'histogram bucket_counts must have one more element than explicit_bounds (none without bounds)';
   }
-  for (let i = 1; i < bounds.length; i++) {
-    if (!(bounds[i]! > bounds[i - 1]!)) return 'histogram explicit_bounds must increase strictly';
+  // NaN is no bound, and is greater than nothing.
+  for (let i = 0; i < bounds.length; i++) {
+    if (Number.isNaN(bounds[i]) || (i > 0 && !(bounds[i]! > bounds[i - 1]!)))
+      return 'histogram explicit_bounds must increase strictly';
   }
-  if (bounds.some((b) => Number.isNaN(b)))
-    return 'histogram explicit_bounds must increase strictly';
   return undefined;
 }
 

@@ -61,7 +61,7 @@ export async function serviceMetrics(
     const r = byBucket.get(t) ?? { calls: 0, errors: 0, quantiles: [] };
     series.push({ time: new Date(t * 1000).toISOString(), ...red(r, stepSeconds) });
   }
-  const seconds = spanSeconds(range);
+  const seconds = (read.toMs - read.fromMs) / 1000;
   return {
     service,
     stepSeconds,
