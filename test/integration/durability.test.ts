@@ -4,8 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drainPending } from 'chdb';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,7 +48,8 @@ function servingPid(dataDir: string): number {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (cmd.includes('src/cli.ts') && cmd.includes(dataDir)) return Number(entry);
+      const cli = cmd.includes('src/cli.ts') || cmd.includes('dist/src/cli.js');
+      if (cli && cmd.includes(dataDir)) return Number(entry);
     } catch {
       // gone meanwhile
     }
@@ -244,6 +246,61 @@ describe('durability', () => {
       expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       shell.kill('SIGKILL');
+    }
+  });
+
+  it('stops when npm start is sent SIGTERM', async () => {
+    // `npm start` runs the built server (`npm ci` builds it); a stop sent to npm, as a
+    // process manager sends it, must reach Gridscope rather than leave it without a parent.
+    expect(existsSync(join(ROOT, 'dist/src/cli.js'))).toBe(true);
+    const ports = await Promise.all([freePort(), freePort(), freePort()]);
+    const npm = spawn(
+      'npm',
+      [
+        'start',
+        '--',
+        '--data-dir',
+        dir,
+        '--otlp-grpc-addr',
+        `127.0.0.1:${ports[0]}`,
+        '--otlp-http-addr',
+        `127.0.0.1:${ports[1]}`,
+        '--http-addr',
+        `127.0.0.1:${ports[2]}`,
+        '--shutdown-timeout-ms',
+        '5000',
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    let out = '';
+    npm.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const npmExited = new Promise<number | null>((resolve) => npm.once('exit', resolve));
+    let pid = 0;
+    try {
+      await until(
+        'gridscope to start',
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${ports[2]}/readyz`).catch(() => null);
+          return r?.status === 200 ? true : undefined;
+        },
+        60_000,
+        100,
+      );
+      pid = servingPid(dir);
+      expect(pid).toBeGreaterThan(0);
+      npm.kill('SIGTERM');
+      const gone = await until(
+        'gridscope to exit',
+        () => Promise.resolve(alive(pid) ? undefined : true),
+        15_000,
+        50,
+      ).catch(() => false);
+      expect(gone).toBe(true);
+      await npmExited;
+      expect(out).toContain('"msg":"gridscope stopped"');
+    } finally {
+      npm.kill('SIGKILL');
+      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
     }
   });
 
