@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
@@ -155,8 +155,14 @@ export function apiApp(opts: ApiAppOptions): OpenAPIHono<ApiEnv> {
       addressBucket(c.get('clientAddress')),
       'unauthenticated calls from this address',
     );
-  app.use('/api/v1/*', authenticate(opts.auth === 'off' ? 'off' : lookup, refused));
-  app.use('/api/v1/*', rateLimit(buckets));
+  // The OpenAPI document needs no key with any method: one it is not served with gets the
+  // 405 that says which methods it is served with.
+  const notOnDocument =
+    (mw: MiddlewareHandler<ApiEnv>): MiddlewareHandler<ApiEnv> =>
+    (c, next) =>
+      c.req.path === OPENAPI_PATH ? next() : mw(c, next);
+  app.use('/api/v1/*', notOnDocument(authenticate(opts.auth === 'off' ? 'off' : lookup, refused)));
+  app.use('/api/v1/*', notOnDocument(rateLimit(buckets)));
   for (const register of ROUTES) register(app, opts.deps);
 
   app.onError((err, c) => errorResponse(err, c, opts.log));

@@ -138,6 +138,10 @@ describe('API conventions', () => {
     expect(onKey.headers.get('allow')).toBe('DELETE, GET, HEAD');
     const trace = await call('DELETE', '/api/v1/monitoring/traces', { key: ADMIN });
     expect(trace.headers.get('allow')).toBe('GET, HEAD');
+    // The OpenAPI document is public, so any method on it gets its 405 without a key.
+    const doc = await call('POST', '/api/v1/openapi.json', { body: {} });
+    expect(doc.status).toBe(405);
+    expect(doc.headers.get('allow')).toBe('GET, HEAD');
     // A path no route has, as one with a trailing slash, is not found, whatever the method.
     const slash = await call('GET', '/api/v1/orgs/', { key: ADMIN });
     expect(slash.status).toBe(404);
