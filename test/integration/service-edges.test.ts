@@ -223,6 +223,47 @@ describe('service map rollup', () => {
     await reads();
   });
 
+  it('counts a call once per stored callee span when its parent was stored twice', async () => {
+    // A sender that retries stores a batch again; the callee's copies are its calls (as the
+    // service list counts them), each joined to one copy of its parent.
+    const twice = 'twice';
+    const C = T + EDGE_CHUNK_MS;
+    const trace: Span[] = [
+      { trace: 'resent', id: 'p', parent: '', service: 'front', atMs: C + MINUTE, ms: 9 },
+      {
+        trace: 'resent',
+        id: 'c',
+        parent: 'p',
+        service: 'api',
+        atMs: C + MINUTE + 1,
+        ms: 5,
+        error: true,
+      },
+    ];
+    // Each insert differs from the others, as batches do, so the engine keeps every copy.
+    const alone = (n: number): Span => ({
+      trace: `alone-${n}`,
+      id: 'a',
+      parent: '',
+      service: 'front',
+      atMs: C + 2 * MINUTE,
+      ms: 1,
+    });
+    await insertSpans(twice, trace);
+    await insertSpans(twice, [...trace, alone(1)]);
+    await insertSpans(twice, [trace[0]!, alone(2)]);
+    const read = async () =>
+      (await edges(twice, C, C + EDGE_CHUNK_MS)).map((e) => [
+        e.caller,
+        e.callee,
+        e.calls,
+        e.errors,
+      ]);
+    expect(await read()).toEqual([['front', 'api', 2, 2]]);
+    await roll(twice, C);
+    expect(await read()).toEqual([['front', 'api', 2, 2]]);
+  });
+
   it('counts a chunk rolled up while the read runs once, from the spans', async () => {
     const racing = 'racing';
     await insertSpans(racing, spans());

@@ -20,6 +20,10 @@ import { STATUS_ERROR } from './traces.js';
  * million spans took 2.2 s instead of 7 to 10. Two pairs with the same hash would add one
  * call to an edge; among 10 million spans and their parents the chance that any does is
  * about one in 200,000.
+ *
+ * A span stored twice (a sender retried its batch) is two calls, as the service list counts
+ * it, but a parent stored twice is still one: each call joins one copy of its parent (LEFT ANY;
+ * an INNER ANY join would also keep one call per parent).
  */
 
 const MINUTE_MS = 60_000;
@@ -80,12 +84,12 @@ function joinedCalls(
         FROM {db:Identifier}.otel_traces
         WHERE ParentSpanId != '' AND (${within('calls')})
       ) AS c
-      INNER JOIN (
-        SELECT cityHash64(TraceId, SpanId) AS h, ServiceName, Timestamp
+      LEFT ANY JOIN (
+        SELECT cityHash64(TraceId, SpanId) AS h, ServiceName, Timestamp, 1 AS found
         FROM {db:Identifier}.otel_traces
         WHERE ${within('parents')}
       ) AS p ON c.h = p.h
-      WHERE p.ServiceName != c.ServiceName AND p.Timestamp >= c.parentsFrom
+      WHERE p.found = 1 AND p.ServiceName != c.ServiceName AND p.Timestamp >= c.parentsFrom
         AND p.Timestamp < c.parentsTo
       GROUP BY ${byMinute}caller, callee, k
     )
