@@ -372,6 +372,30 @@ describe('GET /api/v1/monitoring/logs', () => {
     expectRecords(items, tie);
   });
 
+  it('continues from a cursor used with other filters without passing over any record', async () => {
+    // The cursor stands after two of the three identical records; with other filters no
+    // record is at its position, and every older one is still listed.
+    const first = await call('GET', `/api/v1/monitoring/logs?${RANGE}&attr=seq=dup&limit=2`, {
+      key: keys.viewer,
+    });
+    expect(first.status, first.text).toBe(200);
+    const cursor = encodeURIComponent(first.body.nextCursor as string);
+    const older = (r: Sent) => inRange(r) && r.nanos < DUP_NANOS;
+    for (const [filter, match] of [
+      ['service=payments', (r: Sent) => r.service === 'payments'],
+      ['attr=seq=dup', (r: Sent) => r.seq === 'dup'],
+    ] as const) {
+      const r = await call(
+        'GET',
+        `/api/v1/monitoring/logs?${RANGE}&${filter}&limit=1000&cursor=${cursor}`,
+        { key: keys.viewer },
+      );
+      expect(r.status, r.text).toBe(200);
+      const want = data.filter((d) => match(d) && (older(d) || d.seq === 'dup'));
+      expectRecords(r.body.items, filter === 'attr=seq=dup' ? want.slice(2) : want);
+    }
+  });
+
   it('filters by one or several services', async () => {
     expectRecords(
       await search('service=checkout'),

@@ -54,12 +54,16 @@ export async function searchLogs(
     },
     opts,
   );
-  // The first `skip` rows are the identical records at the cursor's position already shown.
-  const seen = rows.slice(0, skip + search.limit);
-  const page = seen.slice(skip);
+  // Of the records at the cursor's position (identical ones), the first `n` were shown
+  // already. Only those are passed over: a cursor used with other filters may find fewer
+  // records there, and then the ones after them are not passed over too.
+  let shown = 0;
+  while (shown < skip && rows[shown] && samePosition(rows[shown]!, cursor!)) shown++;
+  const seen = rows.slice(0, shown + search.limit);
+  const page = seen.slice(shown);
   const last = page.at(-1);
   let nextCursor: string | null = null;
-  if (last && rows.length > skip + search.limit) {
+  if (last && rows.length > shown + search.limit) {
     const at = { t: last.timeUnixNano, h: last.hash };
     const n = seen.filter((r) => samePosition(r, at)).length;
     nextCursor = encodeCursor(CURSOR_KIND, { ...at, n });
