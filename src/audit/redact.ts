@@ -2,8 +2,8 @@
 const SECRET_NAMES = /^(key|secret|token|password|hash|authorization)$/i;
 
 /**
- * Query parameters of a URL whose values are taken for credentials (`?token=`,
- * `?api_key=`, `?X-Amz-Signature=`, ...): a scrape target's URL may carry one.
+ * Query (or fragment) parameters of a URL whose values are taken for credentials
+ * (`?token=`, `?api_key=`, `?X-Amz-Signature=`, ...): a scrape target's URL may carry one.
  */
 const SECRET_PARAMS =
   /key|secret|token|passw|pwd|jwt|credential|signature|session|^pass$|^sig$|^auth(orization)?$/i;
@@ -34,6 +34,27 @@ function redactUrl(text: string): string {
   for (const name of new Set(url.searchParams.keys())) {
     if (SECRET_PARAMS.test(name)) {
       url.searchParams.set(name, REDACTED);
+      changed = true;
+    }
+  }
+  // A fragment may carry parameters as a query does (OAuth's implicit flow returns its
+  // token there); only `name=value` parts whose name reads as a credential are replaced.
+  if (url.hash.length > 1) {
+    const parts = url.hash.slice(1).split('&');
+    const kept = parts.map((part) => {
+      const eq = part.indexOf('=');
+      if (eq < 0) return part;
+      const name = part.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // not percent-encoded as it should be: its name is taken as written
+      }
+      return SECRET_PARAMS.test(decoded) ? `${name}=${REDACTED}` : part;
+    });
+    if (kept.some((part, i) => part !== parts[i])) {
+      url.hash = kept.join('&');
       changed = true;
     }
   }

@@ -75,4 +75,14 @@ describe('redactSecrets', () => {
       'http://h/m?sig=redacted&authorization=redacted&pwd=redacted&pass=redacted&jwt=redacted',
     );
   });
+
+  it('replaces credential-like parameters in a URL fragment too', () => {
+    // OAuth's implicit flow returns its token in the fragment.
+    expect(redactSecrets('http://h/m?x=1#access_token=s3cr3t&state=a%20b&to%6Ben=t')).toBe(
+      'http://h/m?x=1#access_token=redacted&state=a%20b&to%6Ben=redacted',
+    );
+    // A fragment that names no credential, or names one without a value, is kept.
+    expect(redactSecrets('http://h/m#monkey')).toBe('http://h/m#monkey');
+    expect(redactSecrets('http://h/m#section=2&key')).toBe('http://h/m#section=2&key');
+  });
 });
