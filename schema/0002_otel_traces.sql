@@ -1,7 +1,8 @@
 -- Traces and the trace-id lookup table with its materialized view, column-compatible with
 -- the OpenTelemetry Collector ClickHouse exporter (v0.151). Gridscope adds, for OTLP fields
 -- the exporter drops: Events.DroppedAttrCount, Links.Flags, Links.DroppedAttrCount, and the
--- columns from Flags to ScopeDroppedAttrCount.
+-- columns from Flags to ScopeDroppedAttrCount; and two columns computed when read, not
+-- stored: ResourceAttributeItems and SpanAttributeItems.
 --
 -- Sorted by ten-minute bucket and trace id (the exporter sorts by service, span name and
 -- time), so that one trace's spans lie together: reading a trace decodes every column of

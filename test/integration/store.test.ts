@@ -25,6 +25,7 @@ import { writeRows, type WriteOptions } from '../../src/store/writer.js';
 import type { BatchLimits } from '../../src/store/batcher.js';
 import { NativeWriter, Store, TABLE_NAMES, TABLE_SCHEMAS } from '../../src/store/index.js';
 import type { AppError } from '../../src/lib/errors.js';
+import { EXPORTER_COLUMNS, EXPORTER_TYPE_EXCEPTIONS } from './exporter-columns.js';
 import { removeDir, silentLog, tempDataDir } from './harness.js';
 
 const dir = tempDataDir('store');
@@ -151,6 +152,51 @@ describe('the nice value of a statement', () => {
     // also catch one at its value before the statement.)
     expect(read.pipeline.has(applied ? 1 : getPriority())).toBe(true);
     expect(read.pipeline.has(7)).toBe(false);
+  });
+});
+
+describe("the exporter's tables", () => {
+  it('hold every column of the exporter (v0.151) with its type', async () => {
+    const rs = await client.query({
+      query: `SELECT table, name, type FROM system.columns WHERE database = {db:String}`,
+      query_params: { db: target.database },
+      format: 'JSONEachRow',
+      clickhouse_settings: statementSettings(),
+    });
+    const ours = new Map(
+      (await rs.json<{ table: string; name: string; type: string }>()).map((c) => [
+        `${c.table}.${c.name}`,
+        c.type,
+      ]),
+    );
+    const want: string[] = [];
+    const got: string[] = [];
+    for (const [table, columns] of Object.entries(EXPORTER_COLUMNS)) {
+      for (const [name, type] of columns) {
+        const column = `${table}.${name}`;
+        want.push(`${column} ${EXPORTER_TYPE_EXCEPTIONS[column] ?? type}`);
+        got.push(`${column} ${ours.get(column) ?? '(missing)'}`);
+      }
+    }
+    expect(want.length).toBeGreaterThan(150);
+    expect(got).toEqual(want);
+  });
+
+  it("give the logs' resource columns from the resource attributes", async () => {
+    await client.command({
+      query: `INSERT INTO gridscope_storetest.otel_logs (Timestamp, ServiceName, ResourceAttributes)
+        VALUES (now64(9), 'k8s-columns', map('k8s.pod.name', 'api-7d9f', 'deployment.environment.name', 'prod'))`,
+      clickhouse_settings: statementSettings(),
+    });
+    const rs = await client.query({
+      query: `SELECT \`__otel_materialized_k8s.pod.name\` AS pod,
+          \`__otel_materialized_deployment.environment.name\` AS env,
+          \`__otel_materialized_k8s.node.name\` AS node
+        FROM gridscope_storetest.otel_logs WHERE ServiceName = 'k8s-columns'`,
+      format: 'JSONEachRow',
+      clickhouse_settings: statementSettings(),
+    });
+    expect(await rs.json()).toEqual([{ pod: 'api-7d9f', env: 'prod', node: '' }]);
   });
 });
 
