@@ -164,8 +164,15 @@ export class ByteSink {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
-  /** A String value holding the lower-case hex of request bytes. */
-  hex(src: Uint8Array, start: number, end: number): void {
+  /**
+   * An id (trace, span) as a String value of the lower-case hex of request bytes, or ''
+   * when it is absent or all zero: OTLP takes an id of all zeros for none, and so does
+   * the Collector's ClickHouse exporter, which writes it as ''.
+   */
+  id(src: Uint8Array, start: number, end: number): void {
+    let i = start;
+    while (i < end && src[i] === 0) i++;
+    if (i === end) end = start;
     this.varint((end - start) * 2);
     this.ensure((end - start) * 2);
     const b = this.buf;
@@ -352,8 +359,8 @@ export class NativeWriter {
     this.next().data.text(s);
   }
 
-  hex(src: Uint8Array, start: number, end: number): void {
-    this.next().data.hex(src, start, end);
+  id(src: Uint8Array, start: number, end: number): void {
+    this.next().data.id(src, start, end);
   }
 
   /** A value encoded in advance (see renderString). */

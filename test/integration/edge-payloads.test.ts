@@ -119,6 +119,46 @@ describe('OTLP/HTTP JSON', () => {
     ]);
   });
 
+  it('stores optional ids of all zeros as absent, as the exporter does', async () => {
+    // OTLP takes an id of all zeros for none: a parent span id of zeros is a root span, a
+    // log record's zero trace and span ids are no trace.
+    const start = nanosAgo(30, 6);
+    const zeroSpan = '0'.repeat(16);
+    const zeroTrace = '0'.repeat(32);
+    const spans = spanRequest('zero-ids', [
+      {
+        traceId: TRACE_ID,
+        spanId: SPAN_ID,
+        parentSpanId: zeroSpan,
+        name: 'root',
+        startTimeUnixNano: start,
+        endTimeUnixNano: (BigInt(start) + 1000n).toString(),
+      },
+    ]);
+    expect((await postOtlp(gs, 'traces', JSON.stringify(spans), JSON_CT)).status).toBe(200);
+    const logs = logRequest('zero-ids', [
+      {
+        timeUnixNano: start,
+        body: { stringValue: 'no trace' },
+        traceId: zeroTrace,
+        spanId: zeroSpan,
+      },
+    ]);
+    expect((await postOtlp(gs, 'logs', JSON.stringify(logs), JSON_CT)).status).toBe(200);
+    expect(
+      await rows(
+        gs,
+        `SELECT ParentSpanId FROM {db:Identifier}.otel_traces WHERE ServiceName = 'zero-ids'`,
+      ),
+    ).toEqual([{ ParentSpanId: '' }]);
+    expect(
+      await rows(
+        gs,
+        `SELECT TraceId, SpanId FROM {db:Identifier}.otel_logs WHERE ServiceName = 'zero-ids'`,
+      ),
+    ).toEqual([{ TraceId: '', SpanId: '' }]);
+  });
+
   it('answers an empty request with an empty response', async () => {
     for (const body of ['{}', JSON.stringify({ resourceSpans: [] })]) {
       const res = await postOtlp(gs, 'traces', body, JSON_CT);

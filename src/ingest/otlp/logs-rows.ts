@@ -119,8 +119,8 @@ export function logsToRows(
 
     const w = out.writer('otel_logs');
     w.dt64(time.sec, time.nanos);
-    w.hex(buf, id.start, id.end);
-    w.hex(buf, span.start, span.end);
+    w.id(buf, id.start, id.end);
+    w.id(buf, span.start, span.end);
     w.u8(flags & 0xff);
     w.string(buf, sevStart, sevEnd);
     w.u8(severity);

@@ -325,9 +325,9 @@ function writeExemplars(w: NativeWriter, r: WireReader, ex: readonly Exemplar[])
     ex.map((x) => x.value),
   );
   c = w.next(); // SpanId
-  for (const x of ex) c.item().hex(buf, x.spanId.start, x.spanId.end);
+  for (const x of ex) c.item().id(buf, x.spanId.start, x.spanId.end);
   c = w.next(); // TraceId
-  for (const x of ex) c.item().hex(buf, x.traceId.start, x.traceId.end);
+  for (const x of ex) c.item().id(buf, x.traceId.start, x.traceId.end);
 }
 
 /** A metric's own fields, encoded once for all its points. */

@@ -286,9 +286,9 @@ export function tracesToRows(body: Uint8Array, expiredBeforeSec = 0): Converted 
     firstSec = Math.min(firstSec, f.start.sec);
     lastSec = Math.max(lastSec, f.start.sec);
     w.dt64(f.start.sec, f.start.nanos);
-    w.hex(buf, f.traceId.start, f.traceId.end);
-    w.hex(buf, f.spanId.start, f.spanId.end);
-    w.hex(buf, f.parentId.start, f.parentId.end);
+    w.id(buf, f.traceId.start, f.traceId.end);
+    w.id(buf, f.spanId.start, f.spanId.end);
+    w.id(buf, f.parentId.start, f.parentId.end);
     w.string(buf, f.traceState.start, f.traceState.end);
     w.string(buf, f.name.start, f.name.end);
     w.encoded(SPAN_KINDS[f.kind] ?? SPAN_KINDS[0]!);
@@ -310,9 +310,9 @@ export function tracesToRows(body: Uint8Array, expiredBeforeSec = 0): Converted 
       c.endMap();
     }
     c = w.next(); // Links.TraceId
-    for (const l of links) c.item().hex(buf, l.traceId.start, l.traceId.end);
+    for (const l of links) c.item().id(buf, l.traceId.start, l.traceId.end);
     c = w.next(); // Links.SpanId
-    for (const l of links) c.item().hex(buf, l.spanId.start, l.spanId.end);
+    for (const l of links) c.item().id(buf, l.spanId.start, l.spanId.end);
     c = w.next(); // Links.TraceState
     for (const l of links) c.item().str(buf, l.traceState.start, l.traceState.end);
     c = w.next(); // Links.Attributes

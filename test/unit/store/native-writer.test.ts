@@ -97,15 +97,21 @@ describe('NativeWriter', () => {
     const raw = bytes(`pre${long}post`);
     w.string(raw, 3, 3 + long.length);
     w.text(longer);
-    w.hex(src, 0, src.length);
+    w.id(src, 0, src.length);
     w.endRow();
     w.string(raw, 0, 0);
     w.text('tab\there, ünïcode ✓');
-    w.hex(src, 0, 0);
+    w.id(src, 0, 0);
+    w.endRow();
+    // An id of all zeros is none, as an absent one.
+    w.string(raw, 0, 0);
+    w.text('');
+    w.id(Uint8Array.from([0, 0, 0, 0]), 0, 4);
     w.endRow();
     expect(readNative(w.finish()).rows).toEqual([
       [long, longer, '0001abff'],
       ['', 'tab\there, ünïcode ✓', ''],
+      ['', '', ''],
     ]);
   });
 
