@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DisplayName } from '../orgs/schemas.js';
 import { Role } from './roles.js';
 
 export const ApiKey = z.object({
@@ -21,7 +22,7 @@ export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
 
 export const CreateApiKey = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: DisplayName,
     role: Role,
     expiresAt: z.iso.datetime({ offset: true }).optional().describe('RFC 3339; never when absent'),
   })

@@ -16,8 +16,11 @@ export const Organization = z.object({
 });
 export type Organization = z.infer<typeof Organization>;
 
-/** An organization's display name: 1 to 200 characters, none of them a control character. */
-const OrgName = z
+/**
+ * A display name (an organization's, an API key's): 1 to 200 characters once trimmed, none
+ * of them a control character.
+ */
+export const DisplayName = z
   .string()
   .trim()
   .min(1)
@@ -27,10 +30,10 @@ const OrgName = z
 export const CreateOrganization = z
   .object({
     id: OrgId,
-    name: OrgName,
+    name: DisplayName,
   })
   .strict();
 export type CreateOrganization = z.infer<typeof CreateOrganization>;
 
-export const UpdateOrganization = z.object({ name: OrgName }).strict();
+export const UpdateOrganization = z.object({ name: DisplayName }).strict();
 export type UpdateOrganization = z.infer<typeof UpdateOrganization>;

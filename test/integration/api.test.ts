@@ -171,6 +171,15 @@ describe('API conventions', () => {
     expect(nul.body.error.details).toEqual([
       expect.objectContaining({ location: 'body', field: 'name' }),
     ]);
+    // A key's name follows the same rule as an organization's.
+    const tab = await call('POST', '/api/v1/orgs/alpha/api-keys', {
+      key: ADMIN,
+      body: { name: 'deploy\tbot', role: 'viewer' },
+    });
+    expect(tab.status).toBe(400);
+    expect(tab.body.error.details).toEqual([
+      { location: 'body', field: 'name', message: 'must not contain control characters' },
+    ]);
     // A field the body does not have is refused by name: a mistyped expiresAt would
     // otherwise make a key that never expires.
     const typo = await call('POST', '/api/v1/orgs/alpha/api-keys', {
