@@ -21,9 +21,9 @@ import { STATUS_ERROR } from './traces.js';
  * call to an edge; among 10 million spans and their parents the chance that any does is
  * about one in 200,000.
  *
- * A span stored twice (a sender retried its batch) is two calls, as the service list counts
- * it, but a parent stored twice is still one: each call joins one copy of its parent (LEFT ANY;
- * an INNER ANY join would also keep one call per parent).
+ * A span stored twice (a sender retried its batch) is two calls, as the service list
+ * counts it, but a parent stored twice is still one: each call joins one copy of its
+ * parent (LEFT ANY; an INNER ANY join would also keep one call per parent).
  */
 
 const MINUTE_MS = 60_000;
