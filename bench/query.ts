@@ -349,7 +349,7 @@ const QUARTER_SETTLE_MS =
 /** The roll-ups the server reports as pending, each of which must reach 0. */
 const PENDING_GAUGES = [
   'gridscope_service_map_pending_chunks',
-  'gridscope_histogram_pending_quarters',
+  'gridscope_quarter_rollups_pending',
 ] as const;
 
 /**

@@ -277,7 +277,7 @@ export async function startGridscope(
     () => edgeRoller.pending,
   );
   registry.gauge(
-    'gridscope_histogram_pending_quarters',
+    'gridscope_quarter_rollups_pending',
     'Quarter hours of histograms left to roll up for long reads (NaN before the first pass).',
     () => quarterRoller.pending,
   );

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gridscope } from '../../src/main.js';
 import { apiClient } from './api-client.js';
 import { removeDir, rows, startTestServer, tempDataDir, until, urls } from './harness.js';
+import { NODE_EXPORTER, peerBinary } from './peers.js';
 
 const ADMIN = 'platform-admin-key-for-collector-tests-0123';
 const dir = tempDataDir('collectors');
@@ -22,31 +22,6 @@ const keys: Record<string, string> = {};
 const FLAGS = { 'bootstrap-admin-key': ADMIN, 'collector-min-interval-ms': '500' };
 /** Collectors the restart test looks at again: one kept, one deleted. */
 const kept: { id?: string; deleted?: string } = {};
-
-const NODE_EXPORTER_PATHS = [
-  '/usr/bin/prometheus-node-exporter',
-  '/usr/local/bin/node_exporter',
-  '/usr/bin/node_exporter',
-];
-
-/** The node_exporter binary; the test fails (never skips) without one. */
-function nodeExporterBinary(): string {
-  const candidates = [process.env.NODE_EXPORTER_BIN, ...NODE_EXPORTER_PATHS].filter(
-    (p): p is string => !!p,
-  );
-  for (const p of candidates) {
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // try the next one
-    }
-  }
-  const how = process.env.CI
-    ? 'CI must install it: .ci/run installs the Debian package prometheus-node-exporter'
-    : 'install it with `apt-get install -y prometheus-node-exporter` (Debian/Ubuntu), or set NODE_EXPORTER_BIN to a node_exporter binary';
-  throw new Error(`node_exporter not found (looked at ${candidates.join(', ')}): ${how}`);
-}
 
 /** A loopback port nothing listens on (at the time of asking). */
 function freePort(): Promise<number> {
@@ -107,7 +82,7 @@ app_jobs_created{kind="x"} ${CREATED_SECONDS}
 `;
 
 beforeAll(async () => {
-  const binary = nodeExporterBinary();
+  const binary = peerBinary(NODE_EXPORTER);
   const port = await freePort();
   exporterUrl = `http://127.0.0.1:${port}/metrics`;
   exporter = spawn(binary, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });

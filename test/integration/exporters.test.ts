@@ -3,6 +3,7 @@
  * HTTP/protobuf and HTTP/JSON; every field is read back with SQL and compared with what the
  * SDK produced.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
 import {
@@ -19,6 +20,7 @@ import {
   type Transport,
 } from './otel-exporters.js';
 import { removeDir, rows, startTestServer, tempDataDir, urls } from './harness.js';
+import { peerBinary, PROMTOOL } from './peers.js';
 import { hrNanos, makeLogs, makeMetrics, makeSpans, SCHEMA_URL } from './telemetry.js';
 
 let gs: Gridscope;
@@ -278,3 +280,30 @@ async function expectMetricsStored(metrics: ResourceMetrics, service: string): P
     }
   }
 }
+
+describe('its own metrics', () => {
+  it('count what was sent, in the text format Prometheus checks', async () => {
+    // Runs after the exports above, so that every counter and histogram has series.
+    const text = await (await fetch(`${urls(gs).ops}/metrics`)).text();
+    for (const signal of ['traces', 'logs', 'metrics']) {
+      for (const transport of ['grpc', 'http']) {
+        const line = new RegExp(
+          `^gridscope_otlp_items_received_total\\{signal="${signal}",transport="${transport}"\\} (\\d+)$`,
+          'm',
+        ).exec(text);
+        expect(Number(line?.[1]), `${signal} over ${transport}`).toBeGreaterThan(0);
+      }
+    }
+    expect(text).toMatch(
+      /^gridscope_store_insert_duration_seconds_bucket\{table="otel_logs",le="\+Inf"\} [1-9]\d*$/m,
+    );
+    // promtool reads the exposition as Prometheus does and checks its conventions: it
+    // exits 0, saying nothing, when it finds no problem.
+    const checked = spawnSync(peerBinary(PROMTOOL), ['check', 'metrics'], {
+      input: text,
+      encoding: 'utf8',
+    });
+    expect(`${checked.stdout}${checked.stderr}`).toBe('');
+    expect(checked.status).toBe(0);
+  });
+});

@@ -2385,7 +2385,7 @@ describe('minute rollups', () => {
 
     // The server's own roller, with its hour of margin, has nothing to roll up yet.
     const ops = await (await fetch(`${urls(gs).ops}/metrics`)).text();
-    expect(ops).toMatch(/^gridscope_histogram_pending_quarters 0$/m);
+    expect(ops).toMatch(/^gridscope_quarter_rollups_pending 0$/m);
 
     // Without its minutes, the late metric still reads the same: from the quarters; so do
     // the exponential histograms without their minutes from T0 on (their quarter before T0
