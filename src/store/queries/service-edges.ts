@@ -22,8 +22,10 @@ import { STATUS_ERROR } from './traces.js';
  * about one in 200,000.
  *
  * A span stored twice (a sender retried its batch) is two calls, as the service list
- * counts it, but a parent stored twice is still one: each call joins one copy of its
- * parent (LEFT ANY; an INNER ANY join would also keep one call per parent).
+ * counts it, but a parent stored twice is still one: the parents are grouped by their
+ * hash before the join, so each call joins one. (A LEFT ANY join did it for less, but
+ * under load it once counted two calls of one parent as one, as an INNER ANY join does;
+ * the grouping does not depend on how the engine plans the join.)
  */
 
 const MINUTE_MS = 60_000;
@@ -73,7 +75,7 @@ function joinedCalls(
   const sql = `SELECT ${byMinute}caller, callee, sum(n) AS calls, sum(e) AS errors,
       CAST(mapFromArrays(groupArray(k), groupArray(n)), 'Map(Int16, UInt64)') AS latency
     FROM (
-      SELECT ${minute ? 'toStartOfMinute(c.Timestamp) AS Minute, ' : ''}p.ServiceName AS caller,
+      SELECT ${minute ? 'toStartOfMinute(c.Timestamp) AS Minute, ' : ''}p.service AS caller,
         c.ServiceName AS callee, c.k AS k, count() AS n, countIf(c.err) AS e
       FROM (
         SELECT cityHash64(TraceId, ParentSpanId) AS h, Timestamp, ServiceName,
@@ -84,13 +86,15 @@ function joinedCalls(
         FROM {db:Identifier}.otel_traces
         WHERE ParentSpanId != '' AND (${within('calls')})
       ) AS c
-      LEFT ANY JOIN (
-        SELECT cityHash64(TraceId, SpanId) AS h, ServiceName, Timestamp, 1 AS found
+      INNER JOIN (
+        SELECT cityHash64(TraceId, SpanId) AS h, any(ServiceName) AS service,
+          min(Timestamp) AS startedAt
         FROM {db:Identifier}.otel_traces
         WHERE ${within('parents')}
+        GROUP BY h
       ) AS p ON c.h = p.h
-      WHERE p.found = 1 AND p.ServiceName != c.ServiceName AND p.Timestamp >= c.parentsFrom
-        AND p.Timestamp < c.parentsTo
+      WHERE p.service != c.ServiceName AND p.startedAt >= c.parentsFrom
+        AND p.startedAt < c.parentsTo
       GROUP BY ${byMinute}caller, callee, k
     )
     GROUP BY ${byMinute}caller, callee`;
