@@ -82,6 +82,29 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Waits until the Gridscope serving ops on `port` is ready. */
+function readyOn(port: number): Promise<unknown> {
+  return until(
+    'gridscope to start',
+    async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null);
+      return r?.status === 200 ? true : undefined;
+    },
+    60_000,
+    100,
+  );
+}
+
+/** Whether process `pid` exits within `ms`. */
+function exitsWithin(pid: number, ms: number): Promise<boolean> {
+  return until(
+    'the process to exit',
+    () => Promise.resolve(alive(pid) ? undefined : true),
+    ms,
+    50,
+  ).catch(() => false);
+}
+
 function post(port: number, body: Uint8Array): Promise<number> {
   return fetch(`http://127.0.0.1:${port}/v1/logs`, {
     method: 'POST',
@@ -218,15 +241,7 @@ describe('durability', () => {
       stdio: 'ignore',
     });
     try {
-      await until(
-        'gridscope to start',
-        async () => {
-          const r = await fetch(`http://127.0.0.1:${ports[2]}/readyz`).catch(() => null);
-          return r?.status === 200 ? true : undefined;
-        },
-        60_000,
-        100,
-      );
+      await readyOn(ports[2]);
       const pid = servingPid(dir);
       expect(pid).toBeGreaterThan(0);
       const reader = childNamed(shell.pid!, 'cat');
@@ -235,12 +250,7 @@ describe('durability', () => {
       await until('the reader to go', () => Promise.resolve(alive(reader) ? undefined : true));
       process.kill(pid, 'SIGTERM');
       const started = Date.now();
-      const gone = await until(
-        'gridscope to exit',
-        () => Promise.resolve(alive(pid) ? undefined : true),
-        15_000,
-        50,
-      ).catch(() => false);
+      const gone = await exitsWithin(pid, 15_000);
       if (!gone) process.kill(pid, 'SIGKILL');
       expect(gone).toBe(true);
       expect(Date.now() - started).toBeLessThan(5_000);
@@ -277,24 +287,11 @@ describe('durability', () => {
     const npmExited = new Promise<number | null>((resolve) => npm.once('exit', resolve));
     let pid = 0;
     try {
-      await until(
-        'gridscope to start',
-        async () => {
-          const r = await fetch(`http://127.0.0.1:${ports[2]}/readyz`).catch(() => null);
-          return r?.status === 200 ? true : undefined;
-        },
-        60_000,
-        100,
-      );
+      await readyOn(ports[2]);
       pid = servingPid(dir);
       expect(pid).toBeGreaterThan(0);
       npm.kill('SIGTERM');
-      const gone = await until(
-        'gridscope to exit',
-        () => Promise.resolve(alive(pid) ? undefined : true),
-        15_000,
-        50,
-      ).catch(() => false);
+      const gone = await exitsWithin(pid, 15_000);
       expect(gone).toBe(true);
       await npmExited;
       expect(out).toContain('"msg":"gridscope stopped"');
