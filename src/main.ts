@@ -29,6 +29,7 @@ import type { Logger } from './lib/logger.js';
 import { EngineMemoryGauges } from './lib/engine-gauges.js';
 import { Registry } from './lib/metrics.js';
 import { packageVersion } from './lib/paths.js';
+import { Serial } from './lib/serial.js';
 import { Store, type Backend } from './store/index.js';
 import { MetricTypes } from './query/metrics/index.js';
 import { DEFAULT_EDGE_ROLLER, ServiceEdgeRoller } from './query/traces/edge-roller.js';
@@ -188,12 +189,22 @@ export async function startGridscope(
   const metricTypes = new MetricTypes({ ttlMs: config.metricTypesTtlMs, clock });
   // A deleted organization's keys stop working as soon as the key ring is rebuilt, its
   // collectors stop scraping, and the metric types kept for reads are read again.
-  const orgs: Organizations = new Organizations(store, audit, clock, pinned, async () => {
-    await keys.refresh();
-    await collectors.dropDeletedOrgs();
-    metricTypes.clear();
-  });
-  const keys: ApiKeys = new ApiKeys(() => store.platform(), audit, clock);
+  // Organizations and keys change one at a time, so that a check (an id not taken yet, an
+  // organization not deleted) still holds when its change is written.
+  const changes = new Serial();
+  const orgs: Organizations = new Organizations(
+    store,
+    audit,
+    clock,
+    pinned,
+    async () => {
+      await keys.refresh();
+      await collectors.dropDeletedOrgs();
+      metricTypes.clear();
+    },
+    changes,
+  );
+  const keys: ApiKeys = new ApiKeys(() => store.platform(), audit, clock, changes);
   const system: ChangeContext = {
     actor: { type: 'system', id: 'gridscope', name: 'gridscope' },
     requestId: '',

@@ -2,6 +2,7 @@ import type { AuditLog, ChangeContext } from '../audit/index.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError, fieldError } from '../lib/errors.js';
 import { newId, Versions } from '../lib/ids.js';
+import type { Serial } from '../lib/serial.js';
 import { orgStateOf, requireOrgState } from '../orgs/index.js';
 import type { KeyRow, PlatformRepo } from '../store/index.js';
 import { generateKey, keyDigest, keyPrefix, KeyRing } from './key-ring.js';
@@ -42,6 +43,8 @@ export class ApiKeys {
     private readonly platform: () => PlatformRepo,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    /** Where changes to organizations and keys queue, one at a time. */
+    private readonly changes: Serial,
   ) {}
 
   /** Rebuilds the key ring from the store. */
@@ -77,7 +80,15 @@ export class ApiKeys {
     return shown(await this.find(org, id), deletedAt);
   }
 
-  async create(org: string, input: CreateApiKey, ctx: ChangeContext): Promise<CreatedApiKey> {
+  create(org: string, input: CreateApiKey, ctx: ChangeContext): Promise<CreatedApiKey> {
+    return this.changes.run(() => this.createNow(org, input, ctx));
+  }
+
+  private async createNow(
+    org: string,
+    input: CreateApiKey,
+    ctx: ChangeContext,
+  ): Promise<CreatedApiKey> {
     await this.requireOrg(org, true);
     const now = this.clock.now();
     const expiresAt = input.expiresAt === undefined ? null : Date.parse(input.expiresAt);
@@ -95,7 +106,11 @@ export class ApiKeys {
     return { ...created, key };
   }
 
-  async revoke(org: string, id: string, ctx: ChangeContext): Promise<ApiKey> {
+  revoke(org: string, id: string, ctx: ChangeContext): Promise<ApiKey> {
+    return this.changes.run(() => this.revokeNow(org, id, ctx));
+  }
+
+  private async revokeNow(org: string, id: string, ctx: ChangeContext): Promise<ApiKey> {
     await this.requireOrg(org, true);
     const before = await this.find(org, id);
     if (before.revokedAt !== null) return view(before);
@@ -118,7 +133,14 @@ export class ApiKeys {
    * Makes sure a platform admin key exists: the given one, or a generated one. Returns the
    * key when it was created now (the caller shows or stores it), else undefined.
    */
-  async bootstrap(given: string | undefined, ctx: ChangeContext): Promise<string | undefined> {
+  bootstrap(given: string | undefined, ctx: ChangeContext): Promise<string | undefined> {
+    return this.changes.run(() => this.bootstrapNow(given, ctx));
+  }
+
+  private async bootstrapNow(
+    given: string | undefined,
+    ctx: ChangeContext,
+  ): Promise<string | undefined> {
     await this.refresh();
     if (this.ring.hasPlatformKey(this.clock.now())) return undefined;
     const { row, key } = await this.insert(

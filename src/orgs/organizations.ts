@@ -2,6 +2,7 @@ import type { AuditLog, ChangeContext } from '../audit/index.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { Versions } from '../lib/ids.js';
+import type { Serial } from '../lib/serial.js';
 import type { OrgRow, PlatformRepo } from '../store/index.js';
 import type { CreateOrganization, Organization, UpdateOrganization } from './schemas.js';
 
@@ -56,6 +57,8 @@ export class Organizations {
     private readonly pinned: ReadonlySet<string>,
     /** Called after a deletion, so that the organization's keys stop working at once. */
     private readonly onDeleted: () => Promise<void>,
+    /** Where changes to organizations and keys queue, one at a time. */
+    private readonly changes: Serial,
   ) {}
 
   async list(): Promise<Organization[]> {
@@ -75,7 +78,11 @@ export class Organizations {
     return orgStateOf(await this.storage.platform().organization(id));
   }
 
-  async create(input: CreateOrganization, ctx: ChangeContext): Promise<Organization> {
+  create(input: CreateOrganization, ctx: ChangeContext): Promise<Organization> {
+    return this.changes.run(() => this.createNow(input, ctx));
+  }
+
+  private async createNow(input: CreateOrganization, ctx: ChangeContext): Promise<Organization> {
     const existing = await this.storage.platform().organization(input.id);
     if (existing) {
       const why = existing.deleted ? 'was deleted; ids are not reused' : 'already exists';
@@ -112,7 +119,15 @@ export class Organizations {
     return state === 'deleted' ? 'deleted' : 'live';
   }
 
-  async update(id: string, input: UpdateOrganization, ctx: ChangeContext): Promise<Organization> {
+  update(id: string, input: UpdateOrganization, ctx: ChangeContext): Promise<Organization> {
+    return this.changes.run(() => this.updateNow(id, input, ctx));
+  }
+
+  private async updateNow(
+    id: string,
+    input: UpdateOrganization,
+    ctx: ChangeContext,
+  ): Promise<Organization> {
     const before = await this.live(id);
     if (input.name === before.name) return view(before);
     const now = this.clock.now();
@@ -134,7 +149,11 @@ export class Organizations {
     return org;
   }
 
-  async delete(id: string, ctx: ChangeContext): Promise<void> {
+  delete(id: string, ctx: ChangeContext): Promise<void> {
+    return this.changes.run(() => this.deleteNow(id, ctx));
+  }
+
+  private async deleteNow(id: string, ctx: ChangeContext): Promise<void> {
     // One deleted already is gone (404), configured or not.
     const before = await this.live(id);
     if (this.pinned.has(id)) {

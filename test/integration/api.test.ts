@@ -440,6 +440,81 @@ describe('organizations and keys', () => {
     expect(pinned.status).toBe(409);
   });
 
+  it('makes changes sent at the same moment one after another', async () => {
+    const platformTrail = async (id: string) =>
+      (
+        await call('GET', `/api/v1/platform/audit-logs?resourceId=${id}&limit=100`, { key: ADMIN })
+      ).body.items.map((e: { action: string }) => e.action) as string[];
+    // Two creates of one id: one is made, the other finds it taken.
+    const creates = await Promise.all(
+      ['first', 'second'].map((name) =>
+        call('POST', '/api/v1/orgs', { key: ADMIN, body: { id: 'racing', name } }),
+      ),
+    );
+    expect(creates.map((r) => r.status).sort()).toEqual([201, 409]);
+    const made = creates.find((r) => r.status === 201)!;
+    expect((await call('GET', '/api/v1/orgs/racing', { key: ADMIN })).body.name).toBe(
+      made.body.name,
+    );
+    expect(await platformTrail('racing')).toEqual(['organization.create']);
+    // Two renames: the second's trail entry starts from the first's name.
+    await Promise.all(
+      ['A', 'B'].map((name) =>
+        call('PATCH', '/api/v1/orgs/racing', { key: ADMIN, body: { name } }),
+      ),
+    );
+    const renames = (
+      await call(
+        'GET',
+        '/api/v1/platform/audit-logs?resourceId=racing&action=organization.update',
+        {
+          key: ADMIN,
+        },
+      )
+    ).body.items as { before: { name: string }; after: { name: string } }[];
+    expect(renames).toHaveLength(2);
+    expect(renames[0]!.before.name).toBe(renames[1]!.after.name); // newest first
+    // A key revoked three times at once: revoked once, the same time in every answer.
+    const k = await call('POST', '/api/v1/orgs/racing/api-keys', {
+      key: ADMIN,
+      body: { name: 'v', role: 'viewer' },
+    });
+    const revokes = await Promise.all(
+      [0, 1, 2].map(() =>
+        call('DELETE', `/api/v1/orgs/racing/api-keys/${k.body.id}`, { key: ADMIN }),
+      ),
+    );
+    expect(revokes.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(new Set(revokes.map((r) => r.body.revokedAt)).size).toBe(1);
+    const keyTrail = await call('GET', `/api/v1/monitoring/audit-logs?resourceId=${k.body.id}`, {
+      key: ADMIN,
+      headers: { 'x-gridscope-org': 'racing' },
+    });
+    expect(keyTrail.body.items.map((e: { action: string }) => e.action)).toEqual([
+      'api_key.revoke',
+      'api_key.create',
+    ]);
+    // A rename and deletes at once: whatever the order, the organization ends deleted,
+    // once, and its keys stop.
+    const viewer = await call('POST', '/api/v1/orgs/racing/api-keys', {
+      key: ADMIN,
+      body: { name: 'w', role: 'viewer' },
+    });
+    const [rename, ...deletes] = await Promise.all([
+      call('PATCH', '/api/v1/orgs/racing', { key: ADMIN, body: { name: 'late' } }),
+      call('DELETE', '/api/v1/orgs/racing', { key: ADMIN }),
+      call('DELETE', '/api/v1/orgs/racing', { key: ADMIN }),
+    ]);
+    expect([200, 404]).toContain(rename.status);
+    expect(deletes.map((r) => r.status).sort()).toEqual([204, 404]);
+    expect((await call('GET', '/api/v1/orgs/racing', { key: ADMIN })).body.deleted).toBe(true);
+    const health = await call('GET', '/api/v1/monitoring/health-check', { key: viewer.body.key });
+    expect(health.status).toBe(401);
+    expect((await platformTrail('racing')).filter((a) => a === 'organization.delete')).toHaveLength(
+      1,
+    );
+  });
+
   it('pages organizations and keys oldest first with an opaque cursor', async () => {
     for (const id of ['page_a', 'page_b', 'page_c']) {
       const r = await call('POST', '/api/v1/orgs', { key: ADMIN, body: { id, name: id } });
