@@ -321,6 +321,7 @@ export async function startGridscope(
     (org) => orgs.state(org),
     { ...DEFAULT_INTERVAL_LIMITS, minIntervalMs: config.collectorMinIntervalMs },
     log.child({ module: 'collectors' }),
+    changes,
   );
   const health = async (): Promise<HealthReport> => {
     const ping = await store.ping().then(

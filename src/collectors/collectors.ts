@@ -2,6 +2,7 @@ import type { AuditLog, ChangeContext } from '../audit/index.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { newId, Versions } from '../lib/ids.js';
+import type { Serial } from '../lib/serial.js';
 import type { Logger } from '../lib/logger.js';
 import { requireOrgState, type OrgState } from '../orgs/index.js';
 import type { CollectorRepo, CollectorRow, PlatformRepo } from '../store/index.js';
@@ -73,6 +74,8 @@ export class Collectors {
     private readonly orgState: (org: string) => Promise<OrgState>,
     readonly limits: IntervalLimits,
     private readonly log: Logger,
+    /** Where changes queue, one at a time, with those to organizations and keys. */
+    private readonly changes: Serial,
   ) {}
 
   /** The organization's collectors, oldest first; a deleted organization's too. */
@@ -85,7 +88,15 @@ export class Collectors {
     return this.view(org, await this.live(org, id, false));
   }
 
-  async create(org: string, input: CreateCollector, ctx: ChangeContext): Promise<Collector> {
+  create(org: string, input: CreateCollector, ctx: ChangeContext): Promise<Collector> {
+    return this.changes.run(() => this.createNow(org, input, ctx));
+  }
+
+  private async createNow(
+    org: string,
+    input: CreateCollector,
+    ctx: ChangeContext,
+  ): Promise<Collector> {
     const repo = await this.repo(org, true);
     const live = (await repo.all()).filter((r) => !r.deleted).length;
     if (live >= MAX_COLLECTORS_PER_ORG) {
@@ -119,7 +130,11 @@ export class Collectors {
     return this.view(org, row);
   }
 
-  async update(
+  update(org: string, id: string, input: UpdateCollector, ctx: ChangeContext): Promise<Collector> {
+    return this.changes.run(() => this.updateNow(org, id, input, ctx));
+  }
+
+  private async updateNow(
     org: string,
     id: string,
     input: UpdateCollector,
@@ -157,7 +172,11 @@ export class Collectors {
     return this.view(org, row);
   }
 
-  async delete(org: string, id: string, ctx: ChangeContext): Promise<void> {
+  delete(org: string, id: string, ctx: ChangeContext): Promise<void> {
+    return this.changes.run(() => this.deleteNow(org, id, ctx));
+  }
+
+  private async deleteNow(org: string, id: string, ctx: ChangeContext): Promise<void> {
     const before = await this.live(org, id, true);
     const now = this.clock.now();
     await this.storage

@@ -655,6 +655,25 @@ describe('changing collectors', () => {
     expect(last).toBeLessThan(deletedAt);
   });
 
+  it('makes changes sent at the same moment one after another', async () => {
+    // An update sent with deletes cannot bring the collector back, and it is deleted once.
+    const c = await create({ url: `${fixtureUrl}/metrics`, intervalMs: 3_600_000 });
+    const path = `/api/v1/monitoring/collectors/${c.id}`;
+    const [update, ...deletes] = await Promise.all([
+      call('PATCH', path, { key: keys.editor, body: { intervalMs: 1_800_000 } }),
+      call('DELETE', path, { key: keys.editor }),
+      call('DELETE', path, { key: keys.editor }),
+    ]);
+    expect([200, 404]).toContain(update.status);
+    expect(deletes.map((r) => r.status).sort()).toEqual([204, 404]);
+    expect((await call('GET', path, { key: keys.editor })).status).toBe(404);
+    const trail = await call('GET', `/api/v1/monitoring/audit-logs?resourceId=${c.id}`, {
+      key: keys.admin,
+    });
+    const actions = trail.body.items.map((e: { action: string }) => e.action) as string[];
+    expect(actions.filter((a) => a === 'collector.delete')).toHaveLength(1);
+  });
+
   it('answers 404 for an organization that does not exist', async () => {
     const r = await call('GET', '/api/v1/monitoring/collectors', {
       key: ADMIN,
