@@ -106,6 +106,8 @@ interface Running {
   starts: SeriesStarts;
   /** The stored series are still to be taken up (before the first scrape of the target). */
   resume: boolean;
+  /** The target changed during a scrape: scrape it again as soon as that one has ended. */
+  again: boolean;
   state: ScrapeState;
 }
 
@@ -147,6 +149,7 @@ export class ScrapeScheduler {
         removed: false,
         starts: new SeriesStarts(),
         resume: true,
+        again: false,
         state: NO_SCRAPE,
       };
       this.jobs.set(k, fresh);
@@ -156,11 +159,21 @@ export class ScrapeScheduler {
     if (job.version <= r.job.version) return;
     const before = r.job;
     r.job = job;
-    if (job.url !== before.url) {
-      // Another target: its series start anew, and it is scraped right away.
+    if (job.url !== before.url || job.serviceName !== before.serviceName) {
+      // Another target, or its series under another service: they start anew, as series
+      // first seen now, rather than going on from where the old ones were.
       r.starts = new SeriesStarts();
       r.resume = false;
+    }
+    if (job.url !== before.url) {
+      // Another target is scraped right away; a scrape of the old one still running is
+      // given up (nothing of it is stored) and the new one follows as soon as it has ended.
       r.dueAt = now;
+      if (r.inFlight) {
+        r.again = true;
+        r.abort?.abort(new Error('collector changed'));
+        return;
+      }
     } else {
       r.dueAt = Math.max(now, r.dueAt - before.intervalMs + job.intervalMs);
     }
@@ -233,6 +246,11 @@ export class ScrapeScheduler {
     }
     r.inFlight = this.scrape(r).finally(() => {
       r.inFlight = null;
+      if (r.again && !r.removed) {
+        r.again = false;
+        r.dueAt = this.opts.clock.now();
+        this.arm(r, 0);
+      }
     });
   }
 
@@ -296,8 +314,8 @@ export class ScrapeScheduler {
         starts,
       );
       timers.clear(timeout);
-      // A collector deleted while its target answered stores nothing.
-      if (r.removed) return;
+      // A collector deleted, or pointed elsewhere, while its target answered stores nothing.
+      if (r.removed || r.job.url !== job.url) return;
       const stored = await this.opts.sink(job.org, request).catch((err: unknown) => {
         throw new ScrapeError(`storing failed: ${toAppError(err).message}`);
       });
@@ -311,7 +329,7 @@ export class ScrapeScheduler {
       timers.clear(timeout);
       r.abort = null;
     }
-    if (r.removed) return;
+    if (r.removed || r.job.url !== job.url) return;
     r.state = {
       lastScrapeAt: started,
       lastSuccessAt: error === null ? started : r.state.lastSuccessAt,

@@ -338,6 +338,26 @@ describe('ScrapeScheduler', () => {
     expect(t.calls).toHaveLength(4);
   });
 
+  it('gives up a scrape of the old URL still running and scrapes the new one once it has ended', async () => {
+    const t = fakeTarget((url, init) => (url.includes('slow') ? hang(url, init) : ok()));
+    const { timers, written, scheduler } = setup(t.fetch);
+    scheduler.upsert(job({ url: 'http://slow.example/metrics', timeoutMs: 5_000 }));
+    await timers.advance(1_000);
+    expect(t.calls).toHaveLength(1);
+    scheduler.upsert(job({ version: 2, url: 'http://fast.example/metrics', timeoutMs: 5_000 }));
+    await timers.advance(0);
+    expect(t.calls.map((c) => c.url)).toEqual([
+      'http://slow.example/metrics',
+      'http://fast.example/metrics',
+    ]);
+    expect(written).toHaveLength(1);
+    // The state is the new target's, not the given-up scrape's.
+    expect(scheduler.state('acme', job().id)).toMatchObject({ error: null, samples: 2 });
+    // It goes on every interval from then.
+    await timers.advance(10_000);
+    expect(t.calls).toHaveLength(3);
+  });
+
   it('carries on the stored series of a collector it starts, read once per target', async () => {
     const t = fakeTarget(ok);
     const asked: ScrapeJob[] = [];
@@ -386,6 +406,15 @@ describe('ScrapeScheduler', () => {
     expect(asked).toHaveLength(2);
     expect(written).toHaveLength(4);
     expect(starts(3)).toEqual([String((T0 + 10_000) * 1e6)]);
+    // Under another service name the series are others too: they start at their first
+    // point rather than going on from where the old ones were.
+    await timers.advance(10_000);
+    expect(starts(5)).toEqual([String((T0 + 10_000) * 1e6)]);
+    scheduler.upsert(
+      job({ version: 3, url: 'http://other.example/metrics', serviceName: 'renamed' }),
+    );
+    await timers.advance(10_000);
+    expect(starts(7)).toEqual([String((T0 + 30_000) * 1e6)]);
   });
 
   it('keeps one timer per collector, and stops all of them (aborting scrapes) on stop()', async () => {
