@@ -159,6 +159,7 @@ class LineReader {
     const labels: Record<string, string> = Object.create(null) as Record<string, string>;
     if (this.text[this.pos] !== '{') return labels;
     this.pos++;
+    const names = new Set<string>();
     for (;;) {
       this.blanks();
       if (this.text[this.pos] === '}') break;
@@ -167,8 +168,10 @@ class LineReader {
       this.expect('=');
       this.blanks();
       const value = this.quoted();
-      if (Object.hasOwn(labels, name)) this.fail(`label ${name} repeated`);
-      labels[name] = value;
+      if (names.has(name)) this.fail(`label ${name} repeated`);
+      names.add(name);
+      // An empty value is no label, as Prometheus has it: `a{x=""}` and `a` are one series.
+      if (value !== '') labels[name] = value;
       this.blanks();
       if (this.text[this.pos] === ',') this.pos++;
       else if (this.text[this.pos] !== '}')

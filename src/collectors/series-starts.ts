@@ -24,6 +24,20 @@ export function seriesKey(
 export class SeriesStarts {
   private seen = new Map<string, Seen>();
   private next = new Map<string, Seen>();
+  /** The newest own timestamp of each sample that carried one, as at the last scrape. */
+  private times = new Map<string, number>();
+  private nextTimes = new Map<string, number>();
+
+  /**
+   * Whether a sample with its own timestamp is newer than the last one of its series (by
+   * `key`, its name and labels) that this collector stored; remembered from the scrape on.
+   */
+  fresh(key: string, timestampMs: number): boolean {
+    const last = this.nextTimes.get(key) ?? this.times.get(key);
+    const newer = last === undefined || timestampMs > last;
+    this.nextTimes.set(key, newer ? timestampMs : last);
+    return newer;
+  }
 
   /** The start, in milliseconds, of a series' point at `timeMs` with `value`. */
   start(key: string, timeMs: number, value: number): number {
@@ -40,6 +54,8 @@ export class SeriesStarts {
   commit(): void {
     this.seen = this.next;
     this.next = new Map();
+    this.times = this.nextTimes;
+    this.nextTimes = new Map();
   }
 
   /** Remembers series as a last scrape left them, unless they are remembered already. */

@@ -69,7 +69,13 @@ function attributes(
   const out = new Map<string, string>();
   for (const [k, v] of Object.entries(labels)) {
     if (k === omit) continue;
-    out.set(Object.hasOwn(extra, k) ? `exported_${k}` : k, v);
+    // A scraped label that a collector label takes the name of is kept as exported_<name>,
+    // prefixed again while that name is taken too, as Prometheus keeps it.
+    let name = k;
+    while (Object.hasOwn(extra, name) || (name !== k && Object.hasOwn(labels, name))) {
+      name = `exported_${name}`;
+    }
+    out.set(name, v);
   }
   for (const [k, v] of Object.entries(extra)) out.set(k, v);
   return [...out.entries()]
@@ -130,7 +136,15 @@ class Converter {
   }
 
   add(family: MetricFamily): void {
-    const f = { ...family, samples: firstOfEach(family.samples) };
+    // A sample with a time of its own is stored once: served again with that time (or an
+    // older one), as an exporter does until it has a newer value, it is left out, as
+    // Prometheus leaves out a sample no newer than its series' last.
+    const samples = firstOfEach(family.samples).filter(
+      (s) =>
+        s.timestampMs === undefined ||
+        this.starts.fresh(JSON.stringify([s.name, sortedLabels(s.labels)]), s.timestampMs),
+    );
+    const f = { ...family, samples };
     switch (f.type) {
       case 'counter':
         return this.counter(f);

@@ -63,7 +63,7 @@ describe('sample lines', () => {
     ['an unknown escape, kept', 'm{re="\\d+"} 1', { re: '\\d+' }, 1, undefined],
     ['braces, commas and # in a value', 'm{v="{a=1,b} # x"} 1', { v: '{a=1,b} # x' }, 1, undefined],
     ['UTF-8 in a value', 'm{city="Zürich 東京"} 1', { city: 'Zürich 東京' }, 1, undefined],
-    ['an empty value', 'm{a=""} 1', { a: '' }, 1, undefined],
+    ['an empty value as no label', 'm{a="",b="x"} 1', { b: 'x' }, 1, undefined],
     ['a timestamp in milliseconds', 'm 1 1395066363000', {}, 1, 1395066363000],
     ['a negative timestamp', 'm 1 -1000', {}, 1, -1000],
     ['tabs between fields', 'm\t7\t1000', {}, 7, 1000],

@@ -106,6 +106,55 @@ describe('scrape to OTLP', () => {
       method: 'FROM-COLLECTOR',
       zone: 'z',
     });
+    // exported_method taken by a scraped label too: prefixed again, no series merged.
+    const both = convert(
+      'm{method="GET",exported_method="Y"} 1\nm{method="POST",exported_method="Y"} 2\n',
+    );
+    expect(both.metric('m').gauge.dataPoints.map((p: any) => attrs(p.attributes))).toEqual([
+      {
+        env: 'prod',
+        method: 'FROM-COLLECTOR',
+        exported_method: 'Y',
+        exported_exported_method: 'GET',
+      },
+      {
+        env: 'prod',
+        method: 'FROM-COLLECTOR',
+        exported_method: 'Y',
+        exported_exported_method: 'POST',
+      },
+    ]);
+  });
+
+  it('takes an empty label value for no label, as Prometheus does', () => {
+    const { metric } = convert('el{a=""} 1\nel 2\nel2{a="",b="x"} 3\n');
+    expect(
+      metric('el').gauge.dataPoints.map((p: any) => [attrs(p.attributes), p.asDouble]),
+    ).toEqual([[{ env: 'prod', method: 'FROM-COLLECTOR' }, 1]]);
+    expect(attrs(metric('el2').gauge.dataPoints[0].attributes)).toEqual({
+      env: 'prod',
+      method: 'FROM-COLLECTOR',
+      b: 'x',
+    });
+  });
+
+  it('stores a sample with its own timestamp once, not again on later scrapes', () => {
+    const starts = new SeriesStarts();
+    const at = T0 - 30_000;
+    const text = `ts_g 5 ${at}\nts_g{a="1"} 6 ${at}\nplain 1\n`;
+    const first = convert(text, 'prometheus', starts);
+    expect(first.r.points).toBe(3);
+    const again = convert(text, 'prometheus', starts, T0 + 15_000);
+    expect(again.r.points).toBe(1);
+    expect(again.metric('ts_g')).toBeUndefined();
+    // A newer time is stored; an older one is not.
+    const newer = convert(
+      `ts_g 7 ${at + 10_000}\nts_g{a="1"} 6 ${at - 1}\n`,
+      'prometheus',
+      starts,
+      T0 + 30_000,
+    );
+    expect(newer.metric('ts_g').gauge.dataPoints.map((p: any) => p.asDouble)).toEqual([7]);
   });
 
   it('makes counters monotonic cumulative sums that start when first seen', () => {
