@@ -361,6 +361,7 @@ export async function startGridscope(
           maxRangeMs: config.queryMaxRangeDays * 86_400_000,
           sqlMaxRows: config.sqlMaxRows,
           sqlMaxBytes: config.sqlMaxResultBytes,
+          sqlMaxMemoryBytes: config.sqlMaxMemoryBytes,
         },
       },
       auth: config.auth,

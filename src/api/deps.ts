@@ -27,6 +27,7 @@ export interface QueryLimits {
   /** Most rows and bytes of one answer of the SQL endpoint. */
   sqlMaxRows: number;
   sqlMaxBytes: number;
+  sqlMaxMemoryBytes: number;
 }
 
 /** What the REST API's routes use. */

@@ -178,6 +178,11 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '16MiB',
   },
   {
+    name: 'sql-max-memory-bytes',
+    help: 'most memory the engine may use for one statement of the SQL endpoint',
+    default: '512MiB',
+  },
+  {
     name: 'max-request-bytes',
     help: 'largest OTLP request, after decompression (413 / RESOURCE_EXHAUSTED)',
     default: '64MiB',
@@ -297,6 +302,7 @@ export const Config = z
     queryMaxRangeDays: positive,
     sqlMaxRows: positive,
     sqlMaxResultBytes: size,
+    sqlMaxMemoryBytes: size,
     maxRequestBytes: size,
     queueMaxBytes: size,
     batchMaxRows: positive,

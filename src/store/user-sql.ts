@@ -11,6 +11,8 @@ export interface UserSqlLimits {
   timeoutMs: number;
   maxRows: number;
   maxBytes: number;
+  /** The engine's memory for the statement (max_memory_usage); 0 for no limit of its own. */
+  maxMemoryBytes: number;
 }
 
 export interface UserSqlResult {
@@ -169,6 +171,10 @@ export class UserSql {
       // is given up.
       max_result_bytes: String(READ_FACTOR * limits.maxBytes + READ_SLACK),
       result_overflow_mode: 'throw',
+      // The embedded engine hands over a whole answer at once, however large, before the
+      // byte limit can be checked here (one statement of long values took the process past
+      // 2 GiB): the memory the statement may use bounds that too.
+      max_memory_usage: String(limits.maxMemoryBytes),
       os_thread_priority: String(this.nice),
     });
     const embedded = this.backend.kind === 'embedded';

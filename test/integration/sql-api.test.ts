@@ -31,6 +31,7 @@ beforeAll(async () => {
     'query-timeout-ms': '1500',
     'sql-max-rows': '10',
     'sql-max-result-bytes': '100000',
+    'sql-max-memory-bytes': '64MiB',
   });
   call = apiClient(urls(gs).ops);
   await ingest('billing', 7);
@@ -239,6 +240,16 @@ describe('read-only SQL', () => {
     // The engine stops an answer only where Gridscope gives it up (four times the limit
     // and 64 KiB): the limit itself is measured on the rows as sent.
     expect(Number(settings.body.rows[0].b)).toBe(4 * 100_000 + 65_536);
+    // A statement that would hold more memory than allowed is stopped by the engine, so
+    // that neither it nor an answer it builds (handed over whole by the embedded engine)
+    // can take the process's memory: here 300 values of 1 MB held at once.
+    const mem = await sql(
+      "SELECT length(groupArray(repeat('x', 1000000))) AS n FROM (SELECT arrayJoin(range(300)))",
+    );
+    expect(mem.status, mem.text).toBe(413);
+    expect(mem.body.error.details[0].clickhouseCode).toBe('241');
+    const limit = await sql("SELECT getSetting('max_memory_usage') AS m");
+    expect(Number(limit.body.rows[0].m)).toBe(64 * 1024 * 1024);
     // A statement after one stopped at a limit answers with its own result.
     await sql('SELECT Body FROM otel_logs');
     const next = await sql('SELECT 42 AS answer');

@@ -860,7 +860,7 @@ describe('reads', () => {
       const probe = await niced.query('storetest', 'SELECT n FROM {db:Identifier}.nice_probe');
       expect(probe).toEqual([{ n: 10 }]);
       // The SQL endpoint's reads, and the platform, audit and collector reads (Db), too.
-      const limits = { timeoutMs: 5000, maxRows: 10, maxBytes: 1 << 20 };
+      const limits = { timeoutMs: 5000, maxRows: 10, maxBytes: 1 << 20, maxMemoryBytes: 0 };
       const user = await niced.runUserSql(
         'storetest',
         "SELECT getSetting('os_thread_priority') AS n",

@@ -53,7 +53,7 @@ const sqlRoute = route('viewer', {
   tags: ['query'],
   summary: 'Run read-only SQL',
   description:
-    "One SELECT over the organization's tables (otel_traces, otel_logs, otel_metrics_*, ...; name them without a database), with {name:Type} parameters bound from `params`. Other statements, other databases, table functions, SETTINGS, FORMAT and INTO OUTFILE are refused. The statement is stopped after --query-timeout-ms, and answers are limited to --sql-max-rows and --sql-max-result-bytes (413 LIMIT_EXCEEDED beyond them).",
+    "One SELECT over the organization's tables (otel_traces, otel_logs, otel_metrics_*, ...; name them without a database), with {name:Type} parameters bound from `params`. Other statements, other databases, table functions, SETTINGS, FORMAT and INTO OUTFILE are refused. The statement is stopped after --query-timeout-ms, and answers are limited to --sql-max-rows and --sql-max-result-bytes, and the engine's memory for it to --sql-max-memory-bytes (413 LIMIT_EXCEEDED beyond them).",
   request: { body: { required: true, content: { 'application/json': { schema: SqlRequest } } } },
   responses: {
     200: { description: 'the result', content: { 'application/json': { schema: SqlResult } } },
@@ -67,6 +67,7 @@ export function registerQuerySql(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void 
       timeoutMs: deps.queryLimits.timeoutMs,
       maxRows: deps.queryLimits.sqlMaxRows,
       maxBytes: deps.queryLimits.sqlMaxBytes,
+      maxMemoryBytes: deps.queryLimits.sqlMaxMemoryBytes,
     });
     return c.json(result, 200);
   });
