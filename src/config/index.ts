@@ -22,7 +22,9 @@ export function parseSize(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
   if (!m || unit === undefined)
-    throw new Error(`not a size: ${JSON.stringify(text)} (use bytes or KiB, MiB, GiB)`);
+    throw new Error(
+      `not a size: ${JSON.stringify(text)} (use bytes, or KB, MB, GB, KiB, MiB, GiB)`,
+    );
   return Math.floor(Number(m[1]) * unit);
 }
 
@@ -40,8 +42,31 @@ const size = z.union([z.number(), z.string()]).transform((v, ctx) => {
   }
   return n;
 });
-const count = z.coerce.number().int().min(0);
-const positive = z.coerce.number().int().positive();
+/**
+ * A whole number from min to max, written in decimal digits: `z.coerce.number()` would
+ * take a blank value for 0 and `0x10` for 16.
+ */
+function whole(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return z
+    .union([z.number(), z.string()])
+    .transform((v, ctx) => {
+      const n = typeof v === 'number' ? v : /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
+      if (!Number.isSafeInteger(n)) {
+        ctx.addIssue({ code: 'custom', message: `not a whole number: ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return n;
+    })
+    .pipe(z.number().min(min).max(max));
+}
+const count = whole(0);
+const positive = whole(1);
+
+/** An origin as browsers send it (`https://app.example:8443`), or `*`. */
+function isOrigin(o: string): boolean {
+  if (o === '*') return true;
+  return URL.canParse(o) && /^https?:$/.test(new URL(o).protocol) && new URL(o).origin === o;
+}
 /** The host (IPv6 without its brackets) and port of a listen address `host:port`. */
 export function splitAddr(addr: string): { host: string; port: number } {
   const i = addr.lastIndexOf(':');
@@ -292,12 +317,19 @@ export const Config = z
     corsOrigins: z
       .string()
       .optional()
-      .transform((s) =>
-        (s ?? '')
+      .transform((s, ctx) => {
+        const origins = (s ?? '')
           .split(',')
           .map((o) => o.trim())
-          .filter(Boolean),
-      ),
+          .filter(Boolean);
+        for (const o of origins.filter((o) => !isOrigin(o))) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `not an origin: ${JSON.stringify(o)} (scheme://host[:port], no path or trailing /, or *)`,
+          });
+        }
+        return origins;
+      }),
     queryTimeoutMs: positive,
     queryMaxRangeDays: positive,
     sqlMaxRows: positive,
@@ -311,14 +343,14 @@ export const Config = z
     batchMinIntervalMs: count,
     insertRetries: count,
     insertConnections: positive,
-    readConnections: z.coerce.number().int().min(1).max(16),
-    writeNice: z.coerce.number().int().min(0).max(19),
+    readConnections: whole(1, 16),
+    writeNice: whole(0, 19),
     shutdownTimeoutMs: positive,
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
-    collectorMinIntervalMs: z.coerce.number().int().min(100).max(3_600_000),
-    serviceMapDelayMs: z.coerce.number().int().min(60_000).max(86_400_000),
-    metricTypesTtlMs: z.coerce.number().int().min(0).max(3_600_000),
-    histogramQuarterMarginMs: z.coerce.number().int().min(1000).max(3_600_000),
+    collectorMinIntervalMs: whole(100, 3_600_000),
+    serviceMapDelayMs: whole(60_000, 86_400_000),
+    metricTypesTtlMs: whole(0, 3_600_000),
+    histogramQuarterMarginMs: whole(1000, 3_600_000),
   })
   .superRefine((c, ctx) => {
     const listeners = [

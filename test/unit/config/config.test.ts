@@ -88,6 +88,30 @@ describe('configuration', () => {
     );
   });
 
+  it('takes whole numbers in decimal digits only, and CORS origins as browsers send them', () => {
+    const problems = (flags: Record<string, string>) => {
+      try {
+        loadConfig(flags, {});
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(
+      problems({ 'api-rate-limit': ' ', 'api-rate-burst': '0x10', 'batch-max-rows': '1e3' }),
+    ).toMatch(
+      /--api-rate-limit: not a whole number: " "[\s\S]*--api-rate-burst: not a whole number: "0x10"[\s\S]*--batch-max-rows: not a whole number: "1e3"/,
+    );
+    expect(loadConfig({ 'api-rate-limit': ' 25 ' }, {}).apiRateLimit).toBe(25);
+    expect(problems({ 'api-max-body-bytes': '10XB' })).toMatch(/use bytes, or KB, MB, GB, KiB/);
+    expect(problems({ 'cors-origins': 'https://a.example/,notaurl,ftp://f.example' })).toMatch(
+      /not an origin: "https:\/\/a.example\/"[\s\S]*not an origin: "notaurl"[\s\S]*not an origin: "ftp:\/\/f.example"/,
+    );
+    expect(
+      loadConfig({ 'cors-origins': 'https://a.example, http://localhost:3000,*' }, {}).corsOrigins,
+    ).toEqual(['https://a.example', 'http://localhost:3000', '*']);
+  });
+
   it('refuses a cluster without a ClickHouse server', () => {
     expect(() => loadConfig({ 'clickhouse-cluster': 'c1' }, {})).toThrow(
       /--clickhouse-cluster: needs --clickhouse-url/,
