@@ -91,7 +91,7 @@ export class ApiKeys {
   ): Promise<CreatedApiKey> {
     await this.requireOrg(org, true);
     const now = this.clock.now();
-    const expiresAt = input.expiresAt === undefined ? null : Date.parse(input.expiresAt);
+    const expiresAt = input.expiresAt == null ? null : Date.parse(input.expiresAt);
     if (expiresAt !== null && expiresAt <= now) {
       throw fieldError('expiresAt', 'must be in the future', 'body');
     }

@@ -24,7 +24,14 @@ export const CreateApiKey = z
   .object({
     name: DisplayName,
     role: Role,
-    expiresAt: z.iso.datetime({ offset: true }).optional().describe('RFC 3339; never when absent'),
+    expiresAt: z
+      .string()
+      // RFC 3339 lets the T and the Z be written in lower case.
+      .transform((t) => t.toUpperCase())
+      .pipe(z.iso.datetime({ offset: true }))
+      .nullable()
+      .optional()
+      .describe('RFC 3339; never when absent or null'),
   })
   .strict();
 export type CreateApiKey = z.infer<typeof CreateApiKey>;

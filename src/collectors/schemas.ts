@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DisplayName } from '../orgs/schemas.js';
 
 /** Collector ids: `col_` and 16 hex digits. */
 export const COLLECTOR_ID = /^col_[0-9a-f]{16}$/;
@@ -51,7 +52,7 @@ const Labels = z
   .refine((l) => Object.keys(l).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`)
   .describe('added to every scraped point as attributes');
 
-const Name = z.string().trim().min(1).max(200).describe('service.name of the scraped metrics');
+const Name = DisplayName.describe('service.name of the scraped metrics');
 
 /** A collector as the API shows it. Times are RFC 3339. */
 export const CollectorStatus = z.object({

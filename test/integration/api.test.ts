@@ -367,6 +367,19 @@ describe('organizations and keys', () => {
     expect(past.body.error.details).toEqual([
       { location: 'body', field: 'expiresAt', message: 'must be in the future' },
     ]);
+    // null is never, as keys show it; RFC 3339 allows a lower-case t and z.
+    const never = await call('POST', '/api/v1/orgs/alpha/api-keys', {
+      key: keys.admin,
+      body: { name: 'never', role: 'viewer', expiresAt: null },
+    });
+    expect(never.status, never.text).toBe(201);
+    expect(never.body.expiresAt).toBeNull();
+    const lower = await call('POST', '/api/v1/orgs/alpha/api-keys', {
+      key: keys.admin,
+      body: { name: 'lower', role: 'viewer', expiresAt: '2099-01-01t10:00:00z' },
+    });
+    expect(lower.status, lower.text).toBe(201);
+    expect(lower.body.expiresAt).toBe('2099-01-01T10:00:00.000Z');
   });
 
   it('deleting an organization stops its keys and keeps its id taken', async () => {

@@ -533,6 +533,7 @@ describe('changing collectors', () => {
       [{ url: 'http://x.example/metrics', intervalMs: 1000, timeoutMs: 2000 }, 'timeoutMs'],
       [{ url: 'http://x.example/metrics' }, 'intervalMs'],
       [{ url: 'http://x.example/metrics', intervalMs: 1000, name: '' }, 'name'],
+      [{ url: 'http://x.example/metrics', intervalMs: 1000, name: 'bad\u0000name' }, 'name'],
     ];
     for (const [body, field] of cases) {
       const bad = await call('POST', '/api/v1/monitoring/collectors', { key: keys.editor, body });
