@@ -315,6 +315,7 @@ export async function startGridscope(
       fetch: (url, init) => fetch(url, init),
       sink: pipelineSink(pipeline, store),
       storedSeries: storedSeriesReader(store, clock),
+      oldestMs: () => pipeline.expiredBeforeSec('metrics') * 1000,
       log: log.child({ module: 'collectors' }),
       userAgent: `Gridscope/${version}`,
     }),

@@ -93,6 +93,12 @@ export interface SchedulerOptions {
    * first scrape of a collector in this process, so that their start times carry on.
    */
   storedSeries?: (job: ScrapeJob) => Promise<StoredSeries[]>;
+  /**
+   * Unix ms before which a sample's own timestamp is out of bounds (the retention of
+   * metrics): such samples are left out, as Prometheus leaves them out, rather than
+   * refused by the store and reported as a failed scrape.
+   */
+  oldestMs?: () => number;
 }
 
 interface Running {
@@ -312,6 +318,7 @@ export class ScrapeScheduler {
         },
         started,
         starts,
+        this.opts.oldestMs?.() ?? 0,
       );
       timers.clear(timeout);
       // A collector deleted, or pointed elsewhere, while its target answered stores nothing.

@@ -107,6 +107,7 @@ class Converter {
     private readonly target: ScrapeTarget,
     private readonly scrapeMs: number,
     private readonly starts: SeriesStarts,
+    private readonly oldestMs: number,
   ) {}
 
   private timeOf(s: Sample): number {
@@ -138,11 +139,13 @@ class Converter {
   add(family: MetricFamily): void {
     // A sample with a time of its own is stored once: served again with that time (or an
     // older one), as an exporter does until it has a newer value, it is left out, as
-    // Prometheus leaves out a sample no newer than its series' last.
+    // Prometheus leaves out a sample no newer than its series' last; and so is one older
+    // than `oldestMs`, out of bounds.
     const samples = firstOfEach(family.samples).filter(
       (s) =>
         s.timestampMs === undefined ||
-        this.starts.fresh(JSON.stringify([s.name, sortedLabels(s.labels)]), s.timestampMs),
+        (s.timestampMs >= this.oldestMs &&
+          this.starts.fresh(JSON.stringify([s.name, sortedLabels(s.labels)]), s.timestampMs)),
     );
     const f = { ...family, samples };
     switch (f.type) {
@@ -337,16 +340,18 @@ function whole(n: number): number {
 /**
  * Converts a scrape into an ExportMetricsServiceRequest: counters become monotonic
  * cumulative sums, gauges and untyped samples gauges, histograms explicit-bounds
- * histograms, summaries summaries. Points without a timestamp take `scrapeMs`. The series
- * seen are committed to `starts`.
+ * histograms, summaries summaries. Points without a timestamp take `scrapeMs`; samples
+ * whose own timestamp is before `oldestMs` are left out. The series seen are committed to
+ * `starts`.
  */
 export function toMetricsRequest(
   exposition: Exposition,
   target: ScrapeTarget,
   scrapeMs: number,
   starts: SeriesStarts,
+  oldestMs = 0,
 ): ScrapeRequest {
-  const c = new Converter(target, scrapeMs, starts);
+  const c = new Converter(target, scrapeMs, starts, oldestMs);
   for (const f of exposition.families) c.add(f);
   starts.commit();
   version ??= packageVersion();

@@ -54,11 +54,18 @@ export class OtlpPipeline {
       : body;
   }
 
+  /**
+   * Unix seconds before which items of `signal` are refused (0: none): retention would
+   * drop them at once, so they are reported instead.
+   */
+  expiredBeforeSec(signal: Signal, nowSec = splitNanos(this.now()).sec): number {
+    const days = this.retention[signal];
+    return days > 0 ? nowSec - days * 86_400 : 0;
+  }
+
   convert(signal: Signal, request: Uint8Array): Converted {
     const now = splitNanos(this.now());
-    const days = this.retention[signal];
-    // Items that retention would drop at once are refused and reported instead.
-    const expiredBefore = days > 0 ? now.sec - days * 86_400 : 0;
+    const expiredBefore = this.expiredBeforeSec(signal, now.sec);
     switch (signal) {
       case 'traces':
         return tracesToRows(request, expiredBefore);

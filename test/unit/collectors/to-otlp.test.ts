@@ -157,6 +157,23 @@ describe('scrape to OTLP', () => {
     expect(newer.metric('ts_g').gauge.dataPoints.map((p: any) => p.asDouble)).toEqual([7]);
   });
 
+  it('leaves out a sample whose own timestamp is older than the oldest kept', () => {
+    const text = `old_g 5 ${T0 - 40 * 86_400_000}\nnew_g 6 ${T0 - 1000}\nplain 1\n`;
+    const r = toMetricsRequest(
+      parseExposition(text, 'prometheus'),
+      target,
+      T0,
+      new SeriesStarts(),
+      T0 - 30 * 86_400_000,
+    );
+    expect(r.points).toBe(2);
+    const names = REQUEST_TYPES.metrics
+      .decode(r.request)
+      .toJSON()
+      .resourceMetrics[0].scopeMetrics[0].metrics.map((m: { name: string }) => m.name);
+    expect(names.sort()).toEqual(['new_g', 'plain']);
+  });
+
   it('makes counters monotonic cumulative sums that start when first seen', () => {
     const starts = new SeriesStarts();
     const text = (v: number) =>
