@@ -131,6 +131,17 @@ export function apiApp(opts: ApiAppOptions): OpenAPIHono<ApiEnv> {
   app.doc31(OPENAPI_PATH, docConfig);
   app.get('/docs', (c) => c.html(renderDocs(app.getOpenAPI31Document(docConfig), OPENAPI_PATH)));
 
+  app.use('/api/v1/*', async (c, next) => {
+    // Bodies are read as they come: a compressed one would read as malformed JSON.
+    const coding = c.req.header('content-encoding');
+    if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+      const message = `${coding.slice(0, 32)} is not taken: send the body uncompressed`;
+      throw new AppError('VALIDATION', `content-encoding: ${message}`, {
+        details: [{ location: 'header', field: 'content-encoding', message }],
+      });
+    }
+    await next();
+  });
   app.use(
     '/api/v1/*',
     bodyLimit({

@@ -38,7 +38,8 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
  * to 366 d. `field` names the parameter in the error.
  */
 export function stepSeconds(text: string, field = 'step'): number {
-  const m = /^(\d{1,8})([smhd]?)$/.exec(text.trim());
+  // `60.0` is 60 as in a JSON body; other fractions are not steps.
+  const m = /^(\d{1,8})(?:\.0*)?([smhd]?)$/.exec(text.trim());
   const seconds = m ? Number(m[1]) * UNIT_SECONDS[m[2] || 's']! : Number.NaN;
   if (!(seconds >= 1 && seconds <= MAX_STEP_SECONDS)) {
     throw new AppError(

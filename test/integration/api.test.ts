@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENAPI_PATH, ROLE_EXTENSION } from '../../src/api/index.js';
 import type { Gridscope } from '../../src/main.js';
@@ -218,6 +219,24 @@ describe('API conventions', () => {
     });
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('LIMIT_EXCEEDED');
+    // A compressed body is refused for its encoding, not read as malformed JSON.
+    const zipped = await fetch(`${urls(gs).ops}/api/v1/orgs`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${ADMIN}`,
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
+      body: gzipSync(JSON.stringify({ id: 'zipped', name: 'Z' })),
+    });
+    expect(zipped.status).toBe(400);
+    expect(((await zipped.json()) as { error: { details: unknown } }).error.details).toEqual([
+      {
+        location: 'header',
+        field: 'content-encoding',
+        message: 'gzip is not taken: send the body uncompressed',
+      },
+    ]);
     const after = await call('GET', '/api/v1/orgs', { key: ADMIN });
     expect(after.body).toEqual(before.body);
   });

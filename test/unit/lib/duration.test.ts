@@ -29,6 +29,7 @@ describe('parseStepSeconds', () => {
     [undefined, 24 * hour, 900],
     ['5m', hour, 300],
     ['90', hour, 90],
+    ['60.0', hour, 60],
     ['1h', 24 * hour, 3600],
   ] as const)('%s over %d ms is %d s', (text, range, want) => {
     expect(parseStepSeconds(text, range, opts)).toBe(want);
@@ -38,6 +39,7 @@ describe('parseStepSeconds', () => {
     expect(() => parseStepSeconds('1s', 24 * hour, opts)).toThrow(/step: 86400 buckets/);
     expect(() => parseStepSeconds('0s', hour, opts)).toThrow(/step: "0s" is not a step/);
     expect(() => parseStepSeconds('soon', hour, opts)).toThrow(/step: "soon" is not a step/);
+    expect(() => parseStepSeconds('60.5', hour, opts)).toThrow(/step: "60.5" is not a step/);
     expect(() => parseStepSeconds('367d', 400 * 24 * hour, opts)).toThrow(/1s to 366d/);
   });
 });
