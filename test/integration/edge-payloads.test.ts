@@ -133,9 +133,12 @@ describe('OTLP/HTTP JSON', () => {
         name: 'root',
         startTimeUnixNano: start,
         endTimeUnixNano: (BigInt(start) + 1000n).toString(),
+        links: [{ traceId: zeroTrace, spanId: zeroSpan }],
       },
     ]);
-    expect((await postOtlp(gs, 'traces', JSON.stringify(spans), JSON_CT)).status).toBe(200);
+    const sent = await postOtlp(gs, 'traces', JSON.stringify(spans), JSON_CT);
+    expect(sent.status).toBe(200);
+    expect(await sent.json()).toEqual({});
     const logs = logRequest('zero-ids', [
       {
         timeUnixNano: start,
@@ -148,9 +151,10 @@ describe('OTLP/HTTP JSON', () => {
     expect(
       await rows(
         gs,
-        `SELECT ParentSpanId FROM {db:Identifier}.otel_traces WHERE ServiceName = 'zero-ids'`,
+        `SELECT ParentSpanId, Links.TraceId AS lt, Links.SpanId AS ls FROM {db:Identifier}.otel_traces
+        WHERE ServiceName = 'zero-ids'`,
       ),
-    ).toEqual([{ ParentSpanId: '' }]);
+    ).toEqual([{ ParentSpanId: '', lt: [''], ls: [''] }]);
     expect(
       await rows(
         gs,

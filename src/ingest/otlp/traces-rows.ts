@@ -252,8 +252,10 @@ function spanProblem(
   if (!inRange(f.end)) return 'span end_time_unix_nano is out of range';
   if (diffNanos(f.end, f.start) < 0) return 'span end_time_unix_nano is before its start';
   if (f.start.sec < expiredBeforeSec) return 'span start time is older than the retention period';
+  // A link's ids of all zeros (or none) are kept as none, as the Collector keeps them:
+  // the span is not refused for a link that names no span.
   for (const l of links) {
-    if (!validId(buf, l.traceId, 16, false) || !validId(buf, l.spanId, 8, false))
+    if (!validId(buf, l.traceId, 16, true) || !validId(buf, l.spanId, 8, true))
       return 'span link ids must be 16 and 8 bytes';
   }
   for (const e of events) if (!inRange(e.time)) return 'span event time is out of range';
