@@ -27,7 +27,11 @@ export function redactSecrets(value: unknown): unknown {
   return out;
 }
 
-function redactUrl(text: string): string {
+/**
+ * An http(s) URL with its password and the values of credential-like query and fragment
+ * parameters replaced; any other text as it is.
+ */
+export function redactUrl(text: string): string {
   if (!/^https?:\/\//i.test(text) || !URL.canParse(text)) return text;
   const url = new URL(text);
   let changed = false;

@@ -1,4 +1,4 @@
-import type { AuditLog, ChangeContext } from '../audit/index.js';
+import { redactUrl, type AuditLog, type ChangeContext } from '../audit/index.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { newId, Versions } from '../lib/ids.js';
@@ -227,6 +227,9 @@ export class Collectors {
     const s: ScrapeState = this.scheduler.state(org, r.id);
     return {
       ...definition(r),
+      // A credential in the URL (?token=...) is for scraping, not for every reader of the
+      // organization; it is shown redacted, as in the audit trail, and kept as it was.
+      url: redactUrl(r.url),
       status: {
         lastScrapeAt: iso(s.lastScrapeAt),
         lastSuccessAt: iso(s.lastSuccessAt),

@@ -17,6 +17,8 @@ let fixture: Server;
 let fixtureUrl: string;
 /** Request headers of the fixture's last request. */
 let fixtureHeaders: IncomingHttpHeaders = {};
+/** Paths (with query) the fixture was asked for. */
+const fixturePaths: string[] = [];
 /** Keys by name: alpha's editor, viewer and admin, and beta's viewer. */
 const keys: Record<string, string> = {};
 const FLAGS = { 'bootstrap-admin-key': ADMIN, 'collector-min-interval-ms': '500' };
@@ -95,6 +97,7 @@ beforeAll(async () => {
 
   fixture = createServer((req, res) => {
     fixtureHeaders = req.headers;
+    fixturePaths.push(req.url ?? '');
     if (req.url === '/openmetrics') {
       res.writeHead(200, {
         'content-type': 'application/openmetrics-text; version=1.0.0; charset=utf-8',
@@ -654,6 +657,34 @@ describe('changing collectors', () => {
     const last = await lastScrapeMs(c.id);
     expect(last).toBeGreaterThan(0);
     expect(last).toBeLessThan(deletedAt);
+  });
+
+  it('shows a credential in the URL redacted, and scrapes with it', async () => {
+    const c = await create({
+      url: `${fixtureUrl}/metrics?module=m&token=s3cr3t-scrape`,
+      intervalMs: 3_600_000,
+    });
+    const shown = `${fixtureUrl}/metrics?module=m&token=redacted`;
+    expect(c.url).toBe(shown);
+    const read = await call('GET', `/api/v1/monitoring/collectors/${c.id}`, { key: keys.viewer });
+    expect(read.body.url).toBe(shown);
+    await until('a scrape', () =>
+      Promise.resolve(fixturePaths.includes('/metrics?module=m&token=s3cr3t-scrape') || undefined),
+    );
+    // A change of something else keeps the stored URL, credential included.
+    const patched = await call('PATCH', `/api/v1/monitoring/collectors/${c.id}`, {
+      key: keys.editor,
+      body: { labels: { team: 'x' } },
+    });
+    expect(patched.body.url).toBe(shown);
+    const stored = await rows<{ Url: string }>(
+      gs,
+      `SELECT argMax(Url, Version) AS Url FROM {db:Identifier}.gridscope_collectors WHERE Id = {id:String}`,
+      { id: c.id },
+      'alpha',
+    );
+    expect(stored).toEqual([{ Url: `${fixtureUrl}/metrics?module=m&token=s3cr3t-scrape` }]);
+    await call('DELETE', `/api/v1/monitoring/collectors/${c.id}`, { key: keys.editor });
   });
 
   it('makes changes sent at the same moment one after another', async () => {
