@@ -384,15 +384,20 @@ export type Config = z.infer<typeof Config>;
 /**
  * Whether two listen addresses would take the same port (port 0 picks a free one each):
  * the same host, or a wildcard of the other's family (`0.0.0.0` for IPv4, `::` for both,
- * as Linux binds it).
+ * as Linux binds it). `localhost` may resolve to 127.0.0.1 or ::1, so it is taken for both.
  */
 function sameListener(a: string, b: string): boolean {
   const x = splitAddr(a);
   const y = splitAddr(b);
   if (x.port === 0 || x.port !== y.port) return false;
-  if (x.host === y.host || x.host === '::' || y.host === '::') return true;
+  const hosts = (host: string) => (host === 'localhost' ? ['127.0.0.1', '::1'] : [host]);
+  return hosts(x.host).some((h) => hosts(y.host).some((k) => sameHost(h, k)));
+}
+
+function sameHost(x: string, y: string): boolean {
+  if (x === y || x === '::' || y === '::') return true;
   const ipv4 = (host: string) => !host.includes(':');
-  return (x.host === '0.0.0.0' && ipv4(y.host)) || (y.host === '0.0.0.0' && ipv4(x.host));
+  return (x === '0.0.0.0' && ipv4(y)) || (y === '0.0.0.0' && ipv4(x));
 }
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

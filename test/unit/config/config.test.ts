@@ -75,6 +75,15 @@ describe('configuration', () => {
     // Port 0 takes a free port for each, and other hosts on one port do not meet, nor an
     // IPv4 wildcard and an IPv6 address.
     expect(problems({ 'http-addr': '[::1]:4318' })).toMatch(/^$/);
+    // localhost may resolve to 127.0.0.1 or ::1, so it meets both.
+    for (const other of ['127.0.0.1:7001', '[::1]:7001', 'localhost:7001']) {
+      expect(problems({ 'otlp-http-addr': 'localhost:7001', 'http-addr': other }), other).toMatch(
+        /--http-addr: .* is also the address of --otlp-http-addr/,
+      );
+    }
+    expect(problems({ 'otlp-http-addr': 'localhost:7001', 'http-addr': '127.0.0.2:7001' })).toMatch(
+      /^$/,
+    );
     expect(
       problems({
         'otlp-grpc-addr': '127.0.0.1:0',
