@@ -289,6 +289,8 @@ export class ScrapeScheduler {
     if (r.resume) await this.resume(r);
     const job = r.job;
     const starts = r.starts;
+    // A collector deleted, or pointed elsewhere, while its target answered keeps nothing.
+    const stale = () => r.removed || r.job.url !== job.url;
     const { clock, timers } = this.opts;
     const started = clock.now();
     const abort = new AbortController();
@@ -321,8 +323,7 @@ export class ScrapeScheduler {
         this.opts.oldestMs?.() ?? 0,
       );
       timers.clear(timeout);
-      // A collector deleted, or pointed elsewhere, while its target answered stores nothing.
-      if (r.removed || r.job.url !== job.url) return;
+      if (stale()) return;
       const stored = await this.opts.sink(job.org, request).catch((err: unknown) => {
         throw new ScrapeError(`storing failed: ${toAppError(err).message}`);
       });
@@ -336,7 +337,7 @@ export class ScrapeScheduler {
       timers.clear(timeout);
       r.abort = null;
     }
-    if (r.removed || r.job.url !== job.url) return;
+    if (stale()) return;
     r.state = {
       lastScrapeAt: started,
       lastSuccessAt: error === null ? started : r.state.lastSuccessAt,

@@ -65,7 +65,9 @@ const positive = whole(1);
 /** An origin as browsers send it (`https://app.example:8443`), or `*`. */
 function isOrigin(o: string): boolean {
   if (o === '*') return true;
-  return URL.canParse(o) && /^https?:$/.test(new URL(o).protocol) && new URL(o).origin === o;
+  if (!URL.canParse(o)) return false;
+  const url = new URL(o);
+  return /^https?:$/.test(url.protocol) && url.origin === o;
 }
 /** The host (IPv6 without its brackets) and port of a listen address `host:port`. */
 export function splitAddr(addr: string): { host: string; port: number } {

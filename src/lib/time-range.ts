@@ -38,9 +38,11 @@ export function parseTime(text: string, nowMs: number, field: string): number {
  * Returns Unix nanoseconds.
  */
 export function parseTimeNanos(text: string, nowMs: number, field: string): bigint {
-  const t = parseTimeExact(text, nowMs, field);
-  return BigInt(t.ms) * 1_000_000n + BigInt(t.subMsNanos);
+  return nanosOf(parseTimeExact(text, nowMs, field));
 }
+
+const nanosOf = (t: { ms: number; subMsNanos: number }): bigint =>
+  BigInt(t.ms) * 1_000_000n + BigInt(t.subMsNanos);
 
 /**
  * parseTime, with the nanoseconds an RFC 3339 time gives after its milliseconds
@@ -96,8 +98,8 @@ export function parseTimeRange(
     from === undefined
       ? { ms: toAt.ms - opts.defaultSpanMs, subMsNanos: 0 }
       : parseTimeExact(from, opts.nowMs, 'from');
-  const fromNs = BigInt(fromAt.ms) * 1_000_000n + BigInt(fromAt.subMsNanos);
-  const toNs = BigInt(toAt.ms) * 1_000_000n + BigInt(toAt.subMsNanos);
+  const fromNs = nanosOf(fromAt);
+  const toNs = nanosOf(toAt);
   if (fromNs >= toNs) throw fieldError('from', 'must be before to');
   const fromMs = fromAt.ms;
   const toMs = toAt.subMsNanos > 0 ? toAt.ms + 1 : toAt.ms;

@@ -68,9 +68,7 @@ export class Organizations {
 
   /** An organization, also a deleted one (`deleted` says so). */
   async get(id: string): Promise<Organization> {
-    const r = await this.storage.platform().organization(id);
-    requireOrgState(id, orgStateOf(r), false);
-    return view(r!);
+    return view(await this.row(id, false));
   }
 
   /** Whether an organization exists, was deleted (its data is kept), or never existed. */
@@ -128,7 +126,7 @@ export class Organizations {
     input: UpdateOrganization,
     ctx: ChangeContext,
   ): Promise<Organization> {
-    const before = await this.live(id);
+    const before = await this.row(id, true);
     if (input.name === before.name) return view(before);
     const now = this.clock.now();
     const row: OrgRow = {
@@ -155,7 +153,7 @@ export class Organizations {
 
   private async deleteNow(id: string, ctx: ChangeContext): Promise<void> {
     // One deleted already is gone (404), configured or not.
-    const before = await this.live(id);
+    const before = await this.row(id, true);
     if (this.pinned.has(id)) {
       throw new AppError(
         'CONFLICT',
@@ -178,9 +176,10 @@ export class Organizations {
     });
   }
 
-  private async live(id: string): Promise<OrgRow> {
+  /** An organization's row; for a change, one not deleted (requireOrgState). */
+  private async row(id: string, change: boolean): Promise<OrgRow> {
     const r = await this.storage.platform().organization(id);
-    requireOrgState(id, orgStateOf(r), true);
+    requireOrgState(id, orgStateOf(r), change);
     return r!;
   }
 }
