@@ -9,7 +9,7 @@ import type { OrgState } from '../orgs/index.js';
 import type { Logger } from '../lib/logger.js';
 import { opsApp, type OpsAppOptions } from './app.js';
 import type { ApiDeps } from './deps.js';
-import { renderDocs } from './docs.js';
+import { DOCS_STYLE_SOURCE, renderDocs } from './docs.js';
 import type { ApiEnv } from './env.js';
 import { errorResponse, validationError } from './errors.js';
 import { authenticate } from './middleware/auth.js';
@@ -83,7 +83,20 @@ export function apiApp(opts: ApiAppOptions): OpenAPIHono<ApiEnv> {
     },
   });
   app.use('*', requestId());
-  app.use('*', secureHeaders());
+  // Answers are JSON or the /docs page, which needs its own style sheet and nothing else:
+  // no script, frame, form or other source may load from anything Gridscope serves.
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: [DOCS_STYLE_SOURCE],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  );
   if (opts.corsOrigins.length > 0) {
     const any = opts.corsOrigins.includes('*');
     app.use(

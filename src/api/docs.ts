@@ -3,6 +3,8 @@
  * fetched from elsewhere, so it works where the server has no internet.
  */
 
+import { createHash } from 'node:crypto';
+
 interface Operation {
   summary?: string;
   description?: string;
@@ -23,6 +25,19 @@ interface Document {
   info: { title: string; version: string; description?: string };
   paths?: object;
 }
+
+/** The page's one style sheet; the Content-Security-Policy allows it by its hash. */
+const STYLE = `
+body{font:15px/1.45 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
+section{border-top:1px solid #d0d7de;padding:.5rem 0}
+pre{background:#f6f8fa;padding:.5rem;overflow:auto;font-size:13px}
+table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:.2rem .5rem;text-align:left}
+.m{font-weight:700;padding:0 .3rem;border-radius:3px;background:#ddf4ff}.d{color:#57606a}
+.post{background:#dafbe1}.delete{background:#ffebe9}.patch,.put{background:#fff8c5}
+`;
+
+/** The `style-src` source that admits the /docs style sheet and nothing else. */
+export const DOCS_STYLE_SOURCE = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
@@ -68,14 +83,7 @@ export function renderDocs(doc: Document, specPath: string): string {
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(doc.info.title)}</title>
-<style>
-body{font:15px/1.45 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
-section{border-top:1px solid #d0d7de;padding:.5rem 0}
-pre{background:#f6f8fa;padding:.5rem;overflow:auto;font-size:13px}
-table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:.2rem .5rem;text-align:left}
-.m{font-weight:700;padding:0 .3rem;border-radius:3px;background:#ddf4ff}.d{color:#57606a}
-.post{background:#dafbe1}.delete{background:#ffebe9}.patch,.put{background:#fff8c5}
-</style></head><body>
+<style>${STYLE}</style></head><body>
 <h1>${escape(doc.info.title)} <small>${escape(doc.info.version)}</small></h1>
 <p>${escape(doc.info.description ?? '')}</p>
 <p>Machine-readable document: <a href="${escape(specPath)}">${escape(specPath)}</a></p>

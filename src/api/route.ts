@@ -58,6 +58,18 @@ const ROLE_TEXT: Record<RouteRole, string> = {
 };
 
 /**
+ * A route's query parameters, refusing any it does not take: a misspelt filter
+ * (`?servce=api`) would otherwise be dropped and the answer cover everything.
+ */
+function strictQuery<T extends RouteConfig>(config: T): T {
+  const query = config.request?.query;
+  if (query !== undefined && !(query instanceof z.ZodObject))
+    throw new Error(`${config.path}: its query parameters must be one object schema`);
+  const strict = query === undefined ? z.object({}).strict() : query.strict();
+  return { ...config, request: { ...config.request, query: strict } };
+}
+
+/**
  * Declares a route with the role it needs: the role check runs before validation and
  * the handler, and the OpenAPI document states the role and the common error answers.
  */
@@ -65,16 +77,22 @@ export function route<const R extends Omit<RouteConfig, 'middleware'>>(role: Rou
   const inOrg = role !== 'platform';
   // Routes under /orgs/{org} take the organization from their path.
   const byHeader = inOrg && !config.path.includes('{org}');
-  return createRoute({
-    ...config,
-    description:
-      `${config.description ?? config.summary ?? ''}\n\nNeeds ${ROLE_TEXT[role]}.`.trim(),
-    security: [{ bearer: [] }],
-    [ROLE_EXTENSION]: role,
-    middleware: [requireRole(role)] as const,
-    ...(byHeader ? { parameters: [ORG_PARAMETER] } : {}),
-    responses: { ...COMMON_ERRORS, ...(inOrg ? { 404: ORG_NOT_FOUND } : {}), ...config.responses },
-  });
+  return createRoute(
+    strictQuery({
+      ...config,
+      description:
+        `${config.description ?? config.summary ?? ''}\n\nNeeds ${ROLE_TEXT[role]}.`.trim(),
+      security: [{ bearer: [] }],
+      [ROLE_EXTENSION]: role,
+      middleware: [requireRole(role)] as const,
+      ...(byHeader ? { parameters: [ORG_PARAMETER] } : {}),
+      responses: {
+        ...COMMON_ERRORS,
+        ...(inOrg ? { 404: ORG_NOT_FOUND } : {}),
+        ...config.responses,
+      },
+    }),
+  );
 }
 
 export { z };

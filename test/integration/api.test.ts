@@ -241,10 +241,57 @@ describe('API conventions', () => {
     expect(after.body).toEqual(before.body);
   });
 
+  it('refuses a query parameter the route does not take, naming it', async () => {
+    // A misspelt filter would otherwise be dropped and the answer cover every service.
+    const typo = await call('GET', '/api/v1/monitoring/logs?servce=api&limit=5', { key: ADMIN });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error.message).toBe('query servce: unknown field');
+    expect(typo.body.error.details).toEqual([
+      { location: 'query', field: 'servce', message: 'unknown field' },
+    ]);
+    // Routes that take no parameters at all, reads and changes alike.
+    const health = await call('GET', '/api/v1/monitoring/health-check?verbose=1', { key: ADMIN });
+    expect(health.status).toBe(400);
+    expect(health.body.error.details).toEqual([
+      { location: 'query', field: 'verbose', message: 'unknown field' },
+    ]);
+    const before = await call('GET', '/api/v1/orgs', { key: ADMIN });
+    const create = await call('POST', '/api/v1/orgs?dryRun=true', {
+      key: ADMIN,
+      body: { id: 'query_param', name: 'Q' },
+    });
+    expect(create.status).toBe(400);
+    expect(create.body.error.details).toEqual([
+      { location: 'query', field: 'dryRun', message: 'unknown field' },
+    ]);
+    expect((await call('GET', '/api/v1/orgs', { key: ADMIN })).body).toEqual(before.body);
+    // The parameters a route does take still work.
+    const ok = await call('GET', '/api/v1/monitoring/logs?service=api&limit=5', { key: ADMIN });
+    expect(ok.status).toBe(200);
+  });
+
   it('sets secure default headers', async () => {
     const r = await call('GET', '/api/v1/orgs', { key: ADMIN });
     expect(r.headers.get('x-content-type-options')).toBe('nosniff');
     expect(r.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    const policy = (res: { headers: Headers }) =>
+      new Map(
+        (res.headers.get('content-security-policy') ?? '').split(';').map((d) => {
+          const [name = '', ...sources] = d.trim().split(/\s+/);
+          return [name, sources.join(' ')];
+        }),
+      );
+    const api = policy(r);
+    expect(api.get('default-src')).toBe("'none'");
+    expect(api.get('frame-ancestors')).toBe("'none'");
+    // The docs page's one style sheet is allowed by its hash, and nothing else loads.
+    const docs = await call('GET', '/docs');
+    const style = /<style>([\s\S]*?)<\/style>/.exec(docs.text)?.[1];
+    expect(style).toBeDefined();
+    const hash = createHash('sha256').update(style!).digest('base64');
+    expect(policy(docs).get('style-src')).toBe(`'sha256-${hash}'`);
+    expect(policy(docs).get('default-src')).toBe("'none'");
+    expect(docs.text).not.toMatch(/<script|style="/);
   });
 });
 
