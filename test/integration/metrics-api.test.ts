@@ -1331,6 +1331,24 @@ describe('plain JSON push', () => {
     );
     const chosen = await series({ metric: 'types.both', type: 'gauge', ...RANGE });
     expect(values(chosen)).toEqual({ [iso(T0)]: 1 });
+
+    // A type the metric has never had is refused, naming those it has; one it has had
+    // answers a range without its points empty, with that type.
+    const never = await series({ metric: 'types.both', type: 'histogram', ...RANGE });
+    expect(never.status).toBe(400);
+    expect(never.body.error.message).toBe(
+      'query type: metric types.both has no histogram points (its points are gauge, sum)',
+    );
+    const quiet = await series({
+      metric: 'types.changing',
+      type: 'sum',
+      from: String(at(600)),
+      to: String(at(720)),
+    });
+    expect(quiet.status).toBe(200);
+    expect(quiet.body).toMatchObject({ type: 'sum', aggregation: 'rate', series: [] });
+    const unknown = await series({ metric: 'types.none', type: 'sum', ...RANGE });
+    expect(unknown.body).toMatchObject({ type: null, series: [] });
   });
 
   it('refuses an invalid point by index and field, and writes none of the request', async () => {

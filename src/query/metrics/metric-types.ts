@@ -40,11 +40,18 @@ export class MetricTypes {
     this.clock = opts.clock ?? systemClock;
   }
 
-  async lookup(store: Store, org: string, metric: string, opts: QueryOptions): Promise<KnownTypes> {
+  /** The metric's types, from memory unless `fresh` (then read, and kept again). */
+  async lookup(
+    store: Store,
+    org: string,
+    metric: string,
+    opts: QueryOptions,
+    fresh = false,
+  ): Promise<KnownTypes> {
     const key = JSON.stringify([org, metric]);
     const hit = this.entries.get(key);
     const now = this.clock.now();
-    if (hit && now - hit.at < this.ttlMs) return { kinds: hit.kinds, cached: true };
+    if (hit && !fresh && now - hit.at < this.ttlMs) return { kinds: hit.kinds, cached: true };
     const kinds = await metricKinds(store, org, { metric, ...ALL_TIME }, opts);
     this.entries.delete(key);
     if (kinds.length > 0 && this.ttlMs > 0) {

@@ -102,6 +102,29 @@ function aggregationFor(type: MetricType | null, monotonic: boolean, req: Series
 }
 
 /**
+ * The asked-for type of a metric without points of it in the range: as any range without
+ * points, it answers empty with its type and unit when the metric has had points of that
+ * type; one it has never had is refused, naming those it has (an empty answer would read
+ * as a quiet range).
+ */
+async function typeOutsideRange(
+  types: MetricTypes,
+  store: Store,
+  org: string,
+  req: SeriesRequest & { type: MetricType },
+  opts: QueryOptions,
+): Promise<MetricKindRow | undefined> {
+  const all = (await types.lookup(store, org, req.metric, opts, true)).kinds;
+  const k = all.find((x) => x.type === req.type);
+  if (all.length === 0 || k !== undefined) return k;
+  const has = [...new Set(all.map((x) => x.type))].join(', ');
+  throw fieldError(
+    'type',
+    `metric ${req.metric} has no ${req.type} points (its points are ${has})`,
+  );
+}
+
+/**
  * The point type of the metric in the range, with its unit; null without points. A metric
  * of one type (as `types` knows it) has that type in any range; otherwise the range's
  * points say.
@@ -139,7 +162,11 @@ async function resolveType(
       `metric ${req.metric} has points of several types (${kinds.map((k) => k.type).join(', ')}); choose one with type`,
     );
   }
-  const k = kinds[0];
+  const k =
+    kinds[0] ??
+    (req.type === undefined
+      ? undefined
+      : await typeOutsideRange(types, store, org, { ...req, type: req.type }, opts));
   return k ? { type: k.type, unit: k.unit, monotonic: k.monotonic === 1 } : null;
 }
 
