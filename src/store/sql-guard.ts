@@ -7,16 +7,25 @@ import { fieldError } from '../lib/errors.js';
  * caller's database, with no table functions and no functions that reach outside it.
  */
 
-/** Scalar functions that read other tables, files, dictionaries or the host. */
+/**
+ * Scalar functions that read other tables, files, dictionaries, or tell of the host, its
+ * users, settings and configuration. A name is also checked as what it is an alias of
+ * (`fullHostName` of `FQDN`, `current_user` of `currentUser`): see checkSelectAst.
+ */
 const FORBIDDEN_FUNCTIONS =
-  /^(file|url|s3|s3cluster|gcs|hdfs|azureblobstorage|remote|remotesecure|cluster|clusterallreplicas|mysql|postgresql|jdbc|odbc|sqlite|mongodb|redis|executable|input|joinget|joingetornull|hascolumnintable|getmacro|getserverport|getserversetting|serveruuid|tcpport|fqdn|hostname|displayname|getoskernelversion|buildid|currentuser|user|shardnum|shardcount|globalvariable|filesystemavailable|filesystemcapacity|filesystemunreserved|dictget\w*|dicthas|dictisin|dictgethierarchy|dictgetchildren|dictgetdescendants)$/i;
+  /^(file|url|s3|s3cluster|gcs|hdfs|azureblobstorage|remote|remotesecure|cluster|clusterallreplicas|mysql|postgresql|jdbc|odbc|sqlite|mongodb|redis|executable|input|joinget|joingetornull|hascolumnintable|getmacro|getserverport|getserversetting|getmergetreesetting|serveruuid|tcpport|fqdn|fullhostname|hostname|displayname|getoskernelversion|buildid|uptime|zookeepersessionuptime|currentuser|user|authenticateduser|authuser|currentroles|enabledroles|defaultroles|currentprofiles|enabledprofiles|defaultprofiles|getclienthttpheader|shardnum|shardcount|globalvariable|filesystemavailable|filesystemcapacity|filesystemunreserved|dictget\w*|dicthas|dictisin|dictgethierarchy|dictgetchildren|dictgetdescendants)$/i;
 
 /**
  * Tables of an organization's database that its SQL may not read, with where they are
- * read instead: the audit trail is for administrators, through its own routes.
+ * read instead: the audit trail is for administrators, and a collector's URL may hold a
+ * credential that its routes show redacted.
  */
 const PRIVATE_TABLES: ReadonlyMap<string, string> = new Map([
   ['gridscope_audit_log', 'the audit trail; read it with GET /api/v1/monitoring/audit-logs'],
+  [
+    'gridscope_collectors',
+    'the collectors, whose URLs may hold credentials; read them with GET /api/v1/monitoring/collectors',
+  ],
 ]);
 
 /** IN-family functions, whose right side may name a table. */
@@ -80,9 +89,14 @@ function refuse(message: string): never {
 
 /**
  * Checks ClickHouse's parse of a statement (EXPLAIN AST lines) for the read-only SQL
- * endpoint, given the database the statement runs in.
+ * endpoint, given the database the statement runs in and the engine's function aliases
+ * (a name, lower-cased, to the function it stands for).
  */
-export function checkSelectAst(lines: readonly string[], database: string): void {
+export function checkSelectAst(
+  lines: readonly string[],
+  database: string,
+  aliasOf: (name: string) => string | undefined = () => undefined,
+): void {
   const tree = parseAstLines(lines);
   const top = tree.children;
   if (top.length !== 1 || !/^Select(WithUnion|IntersectExcept)Query$/.test(kind(top[0]!))) {
@@ -112,7 +126,9 @@ export function checkSelectAst(lines: readonly string[], database: string): void
       if (n.parent && kind(n.parent) === 'TableExpression') {
         refuse(`table functions are not allowed: ${name}()`);
       }
-      if (FORBIDDEN_FUNCTIONS.test(name)) refuse(`function ${name} is not allowed`);
+      if (FORBIDDEN_FUNCTIONS.test(name) || FORBIDDEN_FUNCTIONS.test(aliasOf(name) ?? '')) {
+        refuse(`function ${name} is not allowed`);
+      }
       if (IN_FUNCTIONS.test(name)) {
         const args = n.children[0]?.children ?? [];
         if (args[1] && kind(args[1]) === 'Identifier') {

@@ -129,6 +129,15 @@ describe('read-only SQL', () => {
       ],
       ["SELECT file('/etc/passwd')", /function file is not allowed/],
       ["SELECT dictGet('d', 'a', toUInt64(1))", /function dictGet is not allowed/],
+      // Functions that tell of the host, also under another of their names.
+      ['SELECT hostName()', /function hostName is not allowed/],
+      ['SELECT fullHostName()', /function fullHostName is not allowed/],
+      ['SELECT current_user()', /function current_user is not allowed/],
+      ['SELECT SESSION_USER()', /function SESSION_USER is not allowed/],
+      ['SELECT currentProfiles()', /function currentProfiles is not allowed/],
+      ['SELECT uptime()', /function uptime is not allowed/],
+      // A collector's URL may hold a credential its routes show redacted.
+      ['SELECT Url FROM gridscope_collectors', /gridscope_collectors is not readable here/],
       ['SELECT 1 WHERE 1 IN otel_traces', /use a subquery/],
       ['SELECT 1 FORMAT CSV', /FORMAT and INTO OUTFILE/],
       ["SELECT 1 INTO OUTFILE '/tmp/gridscope-sql-test'", /FORMAT and INTO OUTFILE/],
