@@ -119,6 +119,111 @@ describe('OTLP/HTTP JSON', () => {
     ]);
   });
 
+  it("takes fields by their proto names too, as protobuf's JSON mapping does", async () => {
+    const start = nanosAgo(30, 7);
+    const spans = {
+      resource_spans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { string_value: 'snake' } }] },
+          scope_spans: [
+            {
+              scope: { name: 'snake-scope' },
+              spans: [
+                {
+                  trace_id: TRACE_ID,
+                  span_id: SPAN_ID,
+                  parent_span_id: '',
+                  name: 'snake-op',
+                  kind: 'SPAN_KIND_SERVER',
+                  start_time_unix_nano: start,
+                  end_time_unix_nano: (BigInt(start) + 1500n).toString(),
+                  attributes: [{ key: 'n', value: { int_value: '7' } }],
+                  status: { code: 2, message: 'failed' },
+                  // Both names of one field: the lowerCamelCase one wins.
+                  dropped_events_count: 5,
+                  droppedEventsCount: 3,
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const sent = await postOtlp(gs, 'traces', JSON.stringify(spans), JSON_CT);
+    expect(sent.status).toBe(200);
+    expect(await sent.json()).toEqual({});
+    expect(
+      await rows(
+        gs,
+        `SELECT TraceId, SpanId, SpanName, SpanKind, ScopeName, SpanAttributes, StatusCode,
+           StatusMessage, Duration, DroppedEventsCount
+         FROM {db:Identifier}.otel_traces WHERE ServiceName = 'snake'`,
+      ),
+    ).toEqual([
+      {
+        TraceId: TRACE_ID,
+        SpanId: SPAN_ID,
+        SpanName: 'snake-op',
+        SpanKind: 'SPAN_KIND_SERVER',
+        ScopeName: 'snake-scope',
+        SpanAttributes: { n: '7' },
+        StatusCode: 'STATUS_CODE_ERROR',
+        StatusMessage: 'failed',
+        Duration: 1500,
+        DroppedEventsCount: 3,
+      },
+    ]);
+    const logs = logRequest('snake', [
+      {
+        time_unix_nano: start,
+        observed_time_unix_nano: start,
+        severity_number: 17,
+        severity_text: 'ERROR',
+        event_name: 'snake.event',
+        body: { kvlist_value: { values: [{ key: 'k', value: { bool_value: true } }] } },
+      },
+    ]);
+    expect((await postOtlp(gs, 'logs', JSON.stringify(logs), JSON_CT)).status).toBe(200);
+    expect(
+      await rows(
+        gs,
+        `SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS ts, SeverityNumber, SeverityText,
+           EventName, Body
+         FROM {db:Identifier}.otel_logs WHERE ServiceName = 'snake'`,
+      ),
+    ).toEqual([
+      {
+        ts: start,
+        SeverityNumber: 17,
+        SeverityText: 'ERROR',
+        EventName: 'snake.event',
+        Body: '{"k":true}',
+      },
+    ]);
+  });
+
+  it('stores a span kind or status code outside its enum as empty, as the exporter does', async () => {
+    const start = nanosAgo(30, 8);
+    const body = spanRequest('odd-enums', [
+      {
+        traceId: TRACE_ID,
+        spanId: SPAN_ID,
+        name: 'odd',
+        kind: 99,
+        startTimeUnixNano: start,
+        endTimeUnixNano: (BigInt(start) + 1000n).toString(),
+        status: { code: 7 },
+      },
+    ]);
+    expect((await postOtlp(gs, 'traces', JSON.stringify(body), JSON_CT)).status).toBe(200);
+    expect(
+      await rows(
+        gs,
+        `SELECT SpanKind, StatusCode FROM {db:Identifier}.otel_traces WHERE ServiceName = 'odd-enums'`,
+      ),
+    ).toEqual([{ SpanKind: '', StatusCode: '' }]);
+  });
+
   it('stores optional ids of all zeros as absent, as the exporter does', async () => {
     // OTLP takes an id of all zeros for none: a parent span id of zeros is a root span, a
     // log record's zero trace and span ids are no trace.

@@ -8,7 +8,7 @@ const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
 /**
  * Turns an OTLP/JSON export request into the protobuf encoding the converters read:
- * lowerCamelCase names, hex trace and span ids, enums as integers (names also accepted),
+ * lowerCamelCase names (proto names also accepted), hex trace and span ids, enums as integers (names also accepted),
  * 64-bit integers as strings or numbers, unknown fields ignored. Every value must have
  * its field's type under protobuf's JSON mapping (checkMessage); one that has not fails the
  * whole request, as undecodable input does.
@@ -138,7 +138,9 @@ function checkMessage(
   obj: Record<string, unknown>,
   path: string,
 ): FieldViolation | null {
-  for (const key of Object.keys(obj)) {
+  for (const name of Object.keys(obj)) {
+    const key = jsonName(type, obj, name);
+    if (key === null) continue;
     const field = type.fields[key];
     const value = obj[key];
     if (field === undefined || value === null) continue;
@@ -160,6 +162,22 @@ function checkMessage(
     }
   }
   return null;
+}
+
+/**
+ * The lowerCamelCase name of a field given by its proto name (`time_unix_nano`), which
+ * protobuf's JSON mapping also accepts, as the Collector does: the value is moved to it.
+ * Null when the object also has the field by its lowerCamelCase name, which then wins.
+ */
+function jsonName(type: protobuf.Type, obj: Record<string, unknown>, name: string): string | null {
+  if (!name.includes('_') || type.fields[name] !== undefined) return name;
+  const camel = name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+  if (camel === name || type.fields[camel] === undefined) return name;
+  const value = obj[name];
+  delete obj[name];
+  if (Object.hasOwn(obj, camel)) return null;
+  obj[camel] = value;
+  return camel;
 }
 
 /** Checks `holder[key]`, a value of `field`, rewriting an integer given as a string. */

@@ -12,7 +12,10 @@ import {
   type Range,
 } from './wire.js';
 
-/** The stored names of span kinds and status codes, by number, encoded once. */
+/**
+ * The stored names of span kinds and status codes, by number, encoded once. A number
+ * outside the enum is stored as '', as the Collector's exporter writes it.
+ */
 const SPAN_KINDS = [
   'SPAN_KIND_UNSPECIFIED',
   'SPAN_KIND_INTERNAL',
@@ -24,6 +27,8 @@ const SPAN_KINDS = [
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'].map((c) =>
   renderString((s) => s.text(c)),
 );
+
+const EMPTY_STRING = renderString((s) => s.text(''));
 
 // Span field numbers.
 const EVENTS = 11;
@@ -293,14 +298,14 @@ export function tracesToRows(body: Uint8Array, expiredBeforeSec = 0): Converted 
     w.id(buf, f.parentId.start, f.parentId.end);
     w.string(buf, f.traceState.start, f.traceState.end);
     w.string(buf, f.name.start, f.name.end);
-    w.encoded(SPAN_KINDS[f.kind] ?? SPAN_KINDS[0]!);
+    w.encoded(SPAN_KINDS[f.kind] ?? EMPTY_STRING);
     w.encoded(res.serviceName);
     w.mapCell(res.attributes);
     w.encoded(scope.name);
     w.encoded(scope.version);
     writeAttributes(w.next(), r, s.start, s.end, 9);
     w.u64n(diffNanos(f.end, f.start));
-    w.encoded(STATUS_CODES[f.statusCode] ?? STATUS_CODES[0]!);
+    w.encoded(STATUS_CODES[f.statusCode] ?? EMPTY_STRING);
     w.string(buf, f.statusMessage.start, f.statusMessage.end);
     let c = w.next(); // Events.Timestamp
     for (const e of events) c.item().dt64(e.time.sec, e.time.nanos);
