@@ -81,16 +81,21 @@ const addr = z
   .refine((a) => splitAddr(a).port <= 65535, 'the port must be 0 to 65535');
 const orgId = z.string().regex(ORG_ID, 'lower-case letters, digits and _');
 
-/** Parses `TOKEN=ORG,TOKEN=ORG`. */
+/**
+ * Parses `TOKEN=ORG,TOKEN=ORG`. Errors name an entry by its place in the list, never by any
+ * part of its token.
+ */
 export function parseTokens(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const pair of text
+  const place = new Map<string, number>();
+  const entries = text
     .split(',')
     .map((s) => s.trim())
-    .filter(Boolean)) {
+    .filter(Boolean);
+  entries.forEach((pair, n) => {
     const i = pair.lastIndexOf('=');
     if (i <= 0 || i === pair.length - 1)
-      throw new Error(`ingest token entry must be TOKEN=ORG: ${pair.slice(0, 4)}…`);
+      throw new Error(`ingest token entry ${n + 1} of ${entries.length} must be TOKEN=ORG`);
     const org = pair.slice(i + 1);
     if (!orgId.safeParse(org).success)
       throw new Error(`invalid organization id in ingest tokens: ${JSON.stringify(org)}`);
@@ -98,11 +103,12 @@ export function parseTokens(text: string): Map<string, string> {
     const before = out.get(token);
     if (before !== undefined && before !== org) {
       throw new Error(
-        `ingest token ${token.slice(0, 4)}… is given for two organizations, ${before} and ${org}`,
+        `ingest token entries ${place.get(token)! + 1} and ${n + 1} give one token to two organizations, ${before} and ${org}`,
       );
     }
     out.set(token, org);
-  }
+    place.set(token, n);
+  });
   return out;
 }
 
@@ -392,7 +398,11 @@ function sameListener(a: string, b: string): boolean {
   const x = splitAddr(a);
   const y = splitAddr(b);
   if (x.port === 0 || x.port !== y.port) return false;
-  const hosts = (host: string) => (host === 'localhost' ? ['127.0.0.1', '::1'] : [host]);
+  // Host names are the same in any case (LOCALHOST).
+  const hosts = (host: string) => {
+    const h = host.toLowerCase();
+    return h === 'localhost' ? ['127.0.0.1', '::1'] : [h];
+  };
   return hosts(x.host).some((h) => hosts(y.host).some((k) => sameHost(h, k)));
 }
 
