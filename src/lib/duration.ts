@@ -25,8 +25,15 @@ export function parseDurationNanos(text: string, field: string): bigint {
   const unit = UNIT_NS[m[3] ?? 'ms']!;
   const whole = BigInt(m[1]!) * unit;
   const frac = m[2] ? (BigInt(m[2].padEnd(9, '0')) * unit) / 1_000_000_000n : 0n;
+  // Bound as a 64-bit integer, a longer one would wrap round to a short one.
+  if (whole + frac > MAX_DURATION_NS) {
+    throw fieldError(field, `${text.trim()} is longer than 2^63-1 ns (about 292 years)`);
+  }
   return whole + frac;
 }
+
+/** The longest duration a span can have, in nanoseconds: 2^63-1. */
+const MAX_DURATION_NS = 2n ** 63n - 1n;
 
 /** The longest step a series or histogram may have: one year. */
 export const MAX_STEP_SECONDS = 366 * 86_400;

@@ -59,7 +59,7 @@ function parseTimeExact(
     return { ms: rel[1] ? nowMs - Number(rel[1]) * UNIT_MS[rel[2]!]! : nowMs, subMsNanos: 0 };
   refuseUnixSeconds(t, field);
   if (/^\d{1,16}$/.test(t)) return { ms: Number(t), subMsNanos: 0 };
-  if (RFC3339.test(t)) {
+  if (RFC3339.test(t) && fieldsExist(t)) {
     const ms = Date.parse(t.replace(' ', 'T'));
     const fraction = /\.(\d+)/.exec(t)?.[1] ?? '';
     if (Number.isFinite(ms)) return { ms, subMsNanos: Number(fraction.slice(3).padEnd(6, '0')) };
@@ -67,6 +67,28 @@ function parseTimeExact(
   throw fieldError(
     field,
     `not a time: ${JSON.stringify(text.slice(0, 64))} (use RFC 3339, Unix milliseconds or now-1h)`,
+  );
+}
+
+/**
+ * Whether an RFC 3339 time's fields name a time that exists (February 30 and hour 24 do
+ * not): Date.parse would roll them over into another day and read another range.
+ */
+function fieldsExist(t: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2}).(\d{2}):(\d{2})(?::(\d{2}))?/.exec(t);
+  const offset = /([+-])(\d{2}):(\d{2})$/.exec(t);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1).map((v) => Number(v ?? 0));
+  const daysInMonth = new Date(Date.UTC(year!, month, 0)).getUTCDate();
+  return (
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    day! <= daysInMonth &&
+    hour! <= 23 &&
+    minute! <= 59 &&
+    second! <= 59 &&
+    (offset === null || (Number(offset[2]) <= 23 && Number(offset[3]) <= 59))
   );
 }
 

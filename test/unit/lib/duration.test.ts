@@ -17,6 +17,16 @@ describe('parseDurationNanos', () => {
   it.each(['', 'abc', '1y', '-5ms', '1e3ms'])('refuses %j', (text) => {
     expect(() => parseDurationNanos(text, 'minDuration')).toThrow(/^minDuration: not a duration/);
   });
+
+  it('refuses a duration a 64-bit integer cannot hold, in any unit', () => {
+    // 2^63 ns is 2562047.79 h; bound as an integer, more would wrap round to a short one.
+    expect(parseDurationNanos('2562047h', 'd')).toBe(2562047n * 3_600_000_000_000n);
+    for (const text of ['2562048h', '5124096h', '307445735m', '18446744074s']) {
+      expect(() => parseDurationNanos(text, 'minDuration'), text).toThrow(
+        `minDuration: ${text} is longer than 2^63-1 ns (about 292 years)`,
+      );
+    }
+  });
 });
 
 describe('parseStepSeconds', () => {

@@ -15,24 +15,39 @@ describe('parseTime', () => {
     ['1795860000000', 1795860000000],
     ['2026-11-28T10:00:00Z', Date.parse('2026-11-28T10:00:00Z')],
     ['2026-11-28T10:00:00.250+01:00', Date.parse('2026-11-28T09:00:00.250Z')],
+    ['2024-02-29T23:59:59Z', Date.parse('2024-02-29T23:59:59Z')],
+    ['2026-11-28 10:00Z', Date.parse('2026-11-28T10:00:00Z')],
   ])('reads %s', (text, want) => {
     expect(parseTime(text, NOW, 'from')).toBe(want);
   });
 
-  it.each(['yesterday', 'now-1y', 'now+1h', "2026-11-28'; DROP", '', '2026-13-45T99:00:00Z'])(
-    'refuses %j naming the field',
-    (text) => {
-      let err: unknown;
-      try {
-        parseTime(text, NOW, 'from');
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(AppError);
-      expect((err as AppError).code).toBe('VALIDATION');
-      expect((err as AppError).message).toMatch(/^from: /);
-    },
-  );
+  it.each([
+    'yesterday',
+    'now-1y',
+    'now+1h',
+    "2026-11-28'; DROP",
+    '',
+    '2026-13-45T99:00:00Z',
+    // Times that do not exist, which Date.parse would roll over into another day.
+    '2026-02-30T00:00:00Z',
+    '2026-02-29T00:00:00Z',
+    '2026-09-31T00:00:00Z',
+    '2026-11-28T24:00:00Z',
+    '2026-11-28T10:60:00Z',
+    '2026-11-28T10:00:60Z',
+    '2026-11-00T10:00:00Z',
+    '2026-11-28T10:00:00+24:00',
+  ])('refuses %j naming the field', (text) => {
+    let err: unknown;
+    try {
+      parseTime(text, NOW, 'from');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('VALIDATION');
+    expect((err as AppError).message).toMatch(/^from: /);
+  });
 });
 
 describe('Unix seconds', () => {
