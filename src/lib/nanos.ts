@@ -121,3 +121,11 @@ export function nanosToIso(ns: string): string {
   const base = new Date(sec * 1000).toISOString().slice(0, 19);
   return `${base}.${String(nanos).padStart(9, '0')}Z`;
 }
+
+/**
+ * Milliseconds of a duration in nanoseconds, to the whole nanosecond: a latency of a few
+ * microseconds keeps its digits (2,400 ns is 0.0024 ms, not 0.002).
+ */
+export function nanosToMs(ns: number): number {
+  return Math.round(ns) / 1e6;
+}

@@ -1,9 +1,11 @@
+import { nanosToMs } from '../../lib/nanos.js';
+
 /** Rate, errors and duration of a set of calls, as the API shows them. */
 export function red(
   row: { calls: number; errors: number; quantiles: readonly number[] },
   seconds: number,
 ) {
-  const ms = (ns: number | undefined) => Math.round(((ns ?? 0) / 1e6) * 1000) / 1000;
+  const ms = (ns: number | undefined) => nanosToMs(ns ?? 0);
   const [p50, p95, p99] = row.quantiles;
   return {
     calls: row.calls,

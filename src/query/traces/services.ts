@@ -1,3 +1,4 @@
+import { nanosToMs } from '../../lib/nanos.js';
 import type { QueryOptions, Store } from '../../store/index.js';
 import { serviceEdges } from '../../store/queries/service-edges.js';
 import {
@@ -92,7 +93,7 @@ export async function serviceMap(
       calls: e.calls,
       errors: e.errors,
       errorRate: e.calls > 0 ? e.errors / e.calls : 0,
-      p95Ms: Math.round((e.p95 / 1e6) * 1000) / 1000,
+      p95Ms: nanosToMs(e.p95),
     })),
   };
 }
