@@ -233,33 +233,32 @@ export class TableBatcher {
     return result;
   }
 
+  /**
+   * Answers a batch's requests. A failure is logged once, with the engine's message; the
+   * senders hear what to do, not the engine's text, which can name files and statements.
+   */
   private settle(entries: Entry[], result: WriteResult): void {
+    for (const e of entries) this.budget.give(e.bytes);
+    if (result.status === 'success') {
+      for (const e of entries) e.resolve();
+      return;
+    }
+    const retryable = result.status === 'retryable';
+    this.log.error(
+      { table: this.table, requests: entries.length, err: result.error.message },
+      retryable ? 'insert failed after retries' : 'rows could not be stored',
+    );
     for (const e of entries) {
-      this.budget.give(e.bytes);
-      if (result.status === 'success') {
-        e.resolve();
-      } else if (result.status === 'retryable') {
-        this.log.error(
-          { table: this.table, err: result.error.message },
-          'insert failed after retries',
-        );
-        e.reject(
-          new AppError('UNAVAILABLE', `storage is unavailable: ${result.error.message}`, {
-            cause: result.error,
-            retryAfterSeconds: 5,
-          }),
-        );
-      } else {
-        this.log.error(
-          { table: this.table, err: result.error.message },
-          'rows could not be stored',
-        );
-        e.reject(
-          new AppError('INTERNAL', `rows could not be stored: ${result.error.message}`, {
-            cause: result.error,
-          }),
-        );
-      }
+      e.reject(
+        retryable
+          ? new AppError('UNAVAILABLE', 'storage is unavailable; retry later', {
+              cause: result.error,
+              retryAfterSeconds: 5,
+            })
+          : new AppError('INTERNAL', "rows could not be stored; Gridscope's log says why", {
+              cause: result.error,
+            }),
+      );
     }
   }
 }

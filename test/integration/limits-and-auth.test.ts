@@ -233,8 +233,15 @@ describe('storage failure', () => {
     const res = await postOtlp(gs, 'logs', logsBytes('lost-table', 5), { ...PROTO, ...auth });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
+    // The sender hears what to do; the engine's message, which names the table and
+    // Gridscope's files, stays in the log.
+    const status = StatusType.decode(new Uint8Array(await res.arrayBuffer())) as unknown as {
+      message: string;
+    };
+    expect(status.message).toBe('storage is unavailable; retry later');
     const reply = await grpcExport(urls(gs).grpc, 'logs', logsBytes('lost-table', 5), auth);
     expect(reply.error?.code).toBe(14);
+    expect(reply.error?.details).toBe('storage is unavailable; retry later');
     expect(gs.store.budget.bytes).toBe(0);
   });
 });
