@@ -5,6 +5,7 @@
  * SDK cannot produce).
  */
 import { gzipSync } from 'node:zlib';
+import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gridscope } from '../../src/main.js';
 import {
@@ -347,6 +348,53 @@ describe('OTLP/HTTP JSON', () => {
 });
 
 describe('OTLP/HTTP protobuf', () => {
+  it('merges a resource or scope given twice in one group, as protobuf does', async () => {
+    // Protobuf merges a message field that comes more than once: a group's resource (or
+    // scope) sent in two pieces is one resource with what both hold.
+    const logs = REQUEST_TYPES.logs;
+    const ResourceLogs = logs.lookupType('opentelemetry.proto.logs.v1.ResourceLogs');
+    const ScopeLogs = logs.lookupType('opentelemetry.proto.logs.v1.ScopeLogs');
+    const encode = (type: protobuf.Type, value: object) =>
+      type.encode(type.fromObject(value)).finish();
+    const text = (key: string, v: string) => ({ key, value: { stringValue: v } });
+    const scope = Buffer.concat([
+      encode(ScopeLogs, {
+        scope: { name: 'merged-scope' },
+        logRecords: [{ timeUnixNano: nanosAgo(30), body: { stringValue: 'one' } }],
+      }),
+      encode(ScopeLogs, { scope: { version: '2.0' } }),
+    ]);
+    const group = Buffer.concat([
+      encode(ResourceLogs, { resource: { attributes: [text('service.name', 'merged')] } }),
+      protobuf.Writer.create()
+        .uint32((2 << 3) | 2)
+        .bytes(scope)
+        .finish(),
+      encode(ResourceLogs, { resource: { attributes: [text('region', 'eu')] } }),
+    ]);
+    const request = protobuf.Writer.create()
+      .uint32((1 << 3) | 2)
+      .bytes(group)
+      .finish();
+    const sent = await postOtlp(gs, 'logs', request, PROTO);
+    expect(sent.status).toBe(200);
+    expect(
+      await rows(
+        gs,
+        `SELECT ServiceName, ResourceAttributes, ScopeName, ScopeVersion, Body
+         FROM {db:Identifier}.otel_logs WHERE ResourceAttributes['region'] = 'eu'`,
+      ),
+    ).toEqual([
+      {
+        ServiceName: 'merged',
+        ResourceAttributes: { 'service.name': 'merged', region: 'eu' },
+        ScopeName: 'merged-scope',
+        ScopeVersion: '2.0',
+        Body: 'one',
+      },
+    ]);
+  });
+
   it('accepts a gzip-compressed body', async () => {
     const req = REQUEST_TYPES.logs.fromObject(
       logRequest('gzip-proto', [{ timeUnixNano: nanosAgo(10), body: { stringValue: 'zipped' } }]),

@@ -8,7 +8,7 @@ import {
   type TableRows,
 } from '../../store/index.js';
 import { findServiceName, writeAnyValue, writeAttributes } from './wire-values.js';
-import { expectWire, WIRE_LEN, WIRE_VARINT, type Range, type WireReader } from './wire.js';
+import { expectWire, WIRE_LEN, WIRE_VARINT, type Range, WireReader } from './wire.js';
 
 /** The result of turning one export request into rows. */
 export interface Converted {
@@ -98,13 +98,14 @@ export interface ScopeText {
  * Encoders write schema_url after the children, so the group is scanned before use.
  */
 export interface Group {
-  head: Range | null;
+  /** Field 1 as often as it came: protobuf merges a message field given more than once. */
+  heads: Range[];
   children: Range[];
   schemaUrl: Range;
 }
 
 export function scanGroup(r: WireReader, start: number, end: number): Group {
-  const group: Group = { head: null, children: [], schemaUrl: { start: 0, end: 0 } };
+  const group: Group = { heads: [], children: [], schemaUrl: { start: 0, end: 0 } };
   r.at(start, end);
   while (r.more()) {
     const t = r.tag();
@@ -112,7 +113,7 @@ export function scanGroup(r: WireReader, start: number, end: number): Group {
     if (f >= 1 && f <= 3) {
       expectWire(t, WIRE_LEN);
       const range = r.range();
-      if (f === 1) group.head = range;
+      if (f === 1) group.heads.push(range);
       else if (f === 2) group.children.push(range);
       else group.schemaUrl = range;
     } else {
@@ -160,12 +161,25 @@ export function forEachItem(
   }
 }
 
+/**
+ * The group's resource or scope with a reader over it. Given more than once, the messages
+ * merge as protobuf merges them, which for these (scalars, where the last counts, and
+ * repeated attributes) is reading their bytes one after another.
+ */
+function headOf(r: WireReader, group: Group): { r: WireReader; head: Range } | null {
+  const [first, ...more] = group.heads;
+  if (first === undefined) return null;
+  if (more.length === 0) return { r, head: first };
+  const merged = Buffer.concat(group.heads.map((h) => r.buf.subarray(h.start, h.end)));
+  return { r: new WireReader(merged), head: { start: 0, end: merged.length } };
+}
+
 /** Renders a Resource (attributes = 1, dropped_attributes_count = 2). */
-export function resourceText(r: WireReader, group: Group): ResourceText {
-  const buf = r.buf;
-  const url = renderString((s) => s.str(buf, group.schemaUrl.start, group.schemaUrl.end));
-  const head = group.head;
-  if (!head) return { serviceName: EMPTY, attributes: EMPTY_MAP, schemaUrl: url, dropped: 0 };
+export function resourceText(reader: WireReader, group: Group): ResourceText {
+  const url = renderString((s) => s.str(reader.buf, group.schemaUrl.start, group.schemaUrl.end));
+  const found = headOf(reader, group);
+  if (!found) return { serviceName: EMPTY, attributes: EMPTY_MAP, schemaUrl: url, dropped: 0 };
+  const { r, head } = found;
   const service = findServiceName(r, head.start, head.end, 1);
   return {
     serviceName: service ? renderString((s) => writeAnyValue(s, r, service[0], service[1])) : EMPTY,
@@ -176,13 +190,14 @@ export function resourceText(r: WireReader, group: Group): ResourceText {
 }
 
 /** Renders an InstrumentationScope (name 1, version 2, attributes 3, dropped 4). */
-export function scopeText(r: WireReader, group: Group): ScopeText {
-  const buf = r.buf;
-  const url = renderString((s) => s.str(buf, group.schemaUrl.start, group.schemaUrl.end));
-  const head = group.head;
-  if (!head) {
+export function scopeText(reader: WireReader, group: Group): ScopeText {
+  const url = renderString((s) => s.str(reader.buf, group.schemaUrl.start, group.schemaUrl.end));
+  const found = headOf(reader, group);
+  if (!found) {
     return { name: EMPTY, version: EMPTY, attributes: EMPTY_MAP, schemaUrl: url, dropped: 0 };
   }
+  const { r, head } = found;
+  const buf = r.buf;
   const name = bytesField(r, head, 1);
   const version = bytesField(r, head, 2);
   return {
