@@ -463,7 +463,13 @@ describe('OTLP/HTTP protobuf', () => {
       const res = await fetch(`${urls(gs).http}/v1/traces`, { method });
       expect(res.status, method).toBe(405);
       expect(res.headers.get('allow')).toBe('POST');
+      expect(res.headers.get('content-type')).toBe('application/x-protobuf');
     }
+    // A request that says it is JSON hears in JSON, as every other answer does.
+    const json = await fetch(`${urls(gs).http}/v1/metrics`, { method: 'PUT', headers: JSON_CT });
+    expect(json.status).toBe(405);
+    expect(json.headers.get('content-type')).toBe('application/json');
+    expect(await json.json()).toMatchObject({ code: 3, message: 'PUT is not allowed; use POST' });
   });
 
   it('answers in the media type of the request', async () => {

@@ -143,9 +143,11 @@ export function otlpHttpApp(opts: OtlpHttpOptions): Hono {
     // Any other method on an export path is known but not allowed (RFC 9110, 405).
     app.all(`/v1/${signal}`, (c) => {
       const e = new AppError('VALIDATION', `${c.req.method} is not allowed; use POST`);
-      return c.body(Buffer.from(statusProto(e)), 405, {
+      const { type, encoding } = encodingOf(c.req.header('content-type'));
+      const json = encoding === 'json';
+      return c.body(json ? statusJson(e) : Buffer.from(statusProto(e)), 405, {
         allow: 'POST',
-        'content-type': 'application/x-protobuf',
+        'content-type': json ? type : 'application/x-protobuf',
       });
     });
   }
