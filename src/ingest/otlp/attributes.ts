@@ -1,11 +1,15 @@
 import { int64Text, int64Number } from '../../lib/nanos.js';
 import type { AnyValue } from './model.js';
 
-/** A double as attribute text: shortest decimal form, or NaN, +Inf, -Inf. */
+/**
+ * A double as attribute text: the shortest decimal form, as JavaScript and the Collector
+ * write it (negative zero keeping its sign), or NaN, +Inf, -Inf.
+ */
 export function doubleText(d: number): string {
   if (Number.isNaN(d)) return 'NaN';
   if (d === Infinity) return '+Inf';
   if (d === -Infinity) return '-Inf';
+  if (Object.is(d, -0)) return '-0';
   return String(d);
 }
 

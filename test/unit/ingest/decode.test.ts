@@ -193,6 +193,8 @@ describe('values', () => {
       { key: 'b', value: { boolValue: true } },
       { key: 'i', value: { intValue: '-9223372036854775808' } },
       { key: 'd', value: { doubleValue: 1.5 } },
+      { key: 'z', value: { doubleValue: '-0' } },
+      { key: 'e', value: { doubleValue: 1e21 } },
       { key: 'y', value: { bytesValue: Buffer.from('hi').toString('base64') } },
       { key: 'a', value: { arrayValue: { values: [{ intValue: 1 }, { stringValue: 'a' }] } } },
       { key: 'm', value: { kvlistValue: { values: [{ key: 'k', value: { boolValue: false } }] } } },
@@ -202,7 +204,7 @@ describe('values', () => {
       logsToRows(logs([{ timeUnixNano: '1700000000000000000', attributes: attrs }]), NOW),
     );
     expect(row![14]).toBe(
-      "{'s':'it's\ta\\b','b':'true','i':'-9223372036854775808','d':'1.5','y':'aGk=','a':'[1,\"a\"]','m':'{\"k\":false}','none':''}",
+      "{'s':'it's\ta\\b','b':'true','i':'-9223372036854775808','d':'1.5','z':'-0','e':'1e+21','y':'aGk=','a':'[1,\"a\"]','m':'{\"k\":false}','none':''}",
     );
   });
 
