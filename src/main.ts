@@ -371,6 +371,7 @@ export async function startGridscope(
       maxBodyBytes: config.apiMaxBodyBytes,
       corsOrigins: config.corsOrigins,
       log: log.child({ module: 'api' }),
+      stopping: () => stopping,
     }),
     config.httpAddr,
   );
@@ -432,15 +433,16 @@ export async function startGridscope(
         await edgeRoller.stop();
         await quarterRoller.stop();
         await deletedPrepared;
-        // Stop taking requests; those in flight still get their answer once their rows commit.
+        // Stop taking requests; those in flight still get their answer once their rows
+        // commit, and the store closes only once every listener has answered its last.
         const stopped = Promise.all([
           closeHttp(httpServer),
           closeGrpc(grpcServer, config.shutdownTimeoutMs),
+          closeHttp(opsServer),
         ]);
         await store.drain();
         await stopped;
         await store.close();
-        await closeHttp(opsServer);
         log.info('gridscope stopped');
       })();
       return closing;

@@ -48,7 +48,12 @@ export interface ApiAppOptions {
   /** Origins allowed by CORS; empty for none, `*` for any. */
   corsOrigins: readonly string[];
   log: Logger;
+  /** True once Gridscope is stopping: API calls are refused and connections closed. */
+  stopping?: () => boolean;
 }
+
+/** Seconds a client is told to wait before calling again while Gridscope stops. */
+const STOPPING_RETRY_SECONDS = 5;
 
 /** Every route, in the order they are matched. */
 const ROUTES: readonly RouteRegistrar[] = [
@@ -97,6 +102,22 @@ export function apiApp(opts: ApiAppOptions): OpenAPIHono<ApiEnv> {
       },
     }),
   );
+  // While Gridscope stops, API calls are refused (the store is closing under them) and
+  // every answer closes its connection: a client keeping one busy would otherwise hold the
+  // shutdown up. Health and metrics still answer (/readyz: not ready).
+  const stopping = opts.stopping ?? (() => false);
+  app.use('*', async (c, next) => {
+    await next();
+    if (stopping()) c.res.headers.set('connection', 'close');
+  });
+  app.use('/api/*', async (_c, next) => {
+    if (stopping()) {
+      throw new AppError('UNAVAILABLE', 'Gridscope is stopping; send again later', {
+        retryAfterSeconds: STOPPING_RETRY_SECONDS,
+      });
+    }
+    await next();
+  });
   if (opts.corsOrigins.length > 0) {
     const any = opts.corsOrigins.includes('*');
     app.use(

@@ -117,12 +117,12 @@ function post(port: number, body: Uint8Array): Promise<number> {
 }
 
 /** Counts stored rows per service by opening the directory in this process. */
-async function storedCounts(): Promise<Map<string, number>> {
+async function storedCounts(table = 'otel_logs'): Promise<Map<string, number>> {
   const gs = await startTestServer(dir);
   try {
     const r = await rows<{ s: string; c: number }>(
       gs,
-      'SELECT ServiceName AS s, toUInt32(count()) AS c FROM {db:Identifier}.otel_logs GROUP BY s',
+      `SELECT ServiceName AS s, toUInt32(count()) AS c FROM {db:Identifier}.${table} GROUP BY s`,
     );
     return new Map(r.map((x) => [x.s, x.c]));
   } finally {
@@ -222,6 +222,54 @@ describe('durability', () => {
     // Answered, refused while stopping (503 with Retry-After), or no connection any more.
     expect([...statuses].filter((s) => ![200, 503, 0].includes(s))).toEqual([]);
     expect((await storedCounts()).get('busy')).toBe(acknowledged);
+  });
+
+  it('stops on SIGTERM while API clients keep their connections busy, refusing what comes after', async () => {
+    // The REST API takes writes too (points pushed as JSON); its clients must no more hold
+    // the shutdown up than OTLP senders, nor reach the store once it closes.
+    const child = await startChild(dir, { 'shutdown-timeout-ms': '20000', auth: 'off' });
+    let acknowledged = 0;
+    const statuses = new Set<number>();
+    let exited = false;
+    const push = (w: number, i: number) =>
+      fetch(`http://127.0.0.1:${child.ports.http}/api/v1/monitoring/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          points: [{ name: 'busy.api', value: i, service: 'busy-api', attributes: { w, i } }],
+        }),
+      }).then(
+        (r) => r.status,
+        () => 0,
+      );
+    const sender = async (w: number) => {
+      for (let i = 0; !exited; i++) {
+        const status = await push(w, i);
+        statuses.add(status);
+        if (status === 200) acknowledged += 1;
+        else await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const senders = [0, 1, 2, 3].map(sender);
+    await until(
+      'some answers',
+      () => Promise.resolve(acknowledged >= 20 ? true : undefined),
+      20_000,
+      20,
+    );
+    const started = Date.now();
+    child.proc.kill('SIGTERM');
+    const exit = await child.exited;
+    const took = Date.now() - started;
+    exited = true;
+    await Promise.all(senders);
+    expect(exit.code).toBe(0);
+    expect(took).toBeLessThan(10_000);
+    // Answered, refused while stopping (503 with Retry-After), or no connection any more;
+    // never an error from a store closed under the request.
+    expect([...statuses].filter((s) => ![200, 503, 0].includes(s))).toEqual([]);
+    expect(child.logs.join('\n')).not.toMatch(/is closed/);
+    expect((await storedCounts('otel_metrics_gauge')).get('busy-api')).toBe(acknowledged);
   });
 
   it('exits on SIGTERM when nothing reads its output any more', async () => {
