@@ -5,6 +5,7 @@ import { newId, Versions } from '../lib/ids.js';
 import type { Serial } from '../lib/serial.js';
 import type { Logger } from '../lib/logger.js';
 import { requireOrgState, type OrgState } from '../orgs/index.js';
+import { isNameText } from '../query/attribute-filter.js';
 import type { CollectorRepo, CollectorRow, PlatformRepo } from '../store/index.js';
 import type { ScrapeJob, ScrapeScheduler, ScrapeState } from './scheduler.js';
 import {
@@ -108,7 +109,7 @@ export class Collectors {
     const now = this.clock.now();
     const row: CollectorRow = {
       id: newId('col'),
-      name: input.name ?? input.labels.job ?? instanceOf(input.url),
+      name: input.name ?? defaultName(input.labels.job, input.url),
       url: input.url,
       intervalMs: input.intervalMs,
       timeoutMs: input.timeoutMs ?? 0,
@@ -252,4 +253,12 @@ export class Collectors {
     if (!r || r.deleted) throw new AppError('NOT_FOUND', `collector ${id} not found`);
     return r;
   }
+}
+
+/**
+ * A collector's name when none is given: its `job` label, as Prometheus names a target's
+ * job, if that is a name reads take as a service; else the target's host:port.
+ */
+function defaultName(job: string | undefined, url: string): string {
+  return job !== undefined && isNameText(job) ? job : instanceOf(url);
 }

@@ -100,10 +100,13 @@ export function parseValue(text: string): number | undefined {
   return undefined;
 }
 
-/** Undoes `\\`, `\n` and `\"`; other escapes are kept as they are, as Prometheus keeps them. */
-function unescape(text: string): string {
+/**
+ * Undoes `\\`, `\n` and, where the format has it, `\"`; other escapes are kept as they are,
+ * as Prometheus keeps them. The Prometheus text format escapes no quote in HELP text.
+ */
+function unescape(text: string, quote = true): string {
   return text.replace(/\\(.)/g, (all, c: string) =>
-    c === 'n' ? '\n' : c === '\\' ? '\\' : c === '"' ? '"' : all,
+    c === 'n' ? '\n' : c === '\\' ? '\\' : c === '"' && quote ? '"' : all,
   );
 }
 
@@ -284,7 +287,7 @@ export function parseExposition(text: string, format: ExpositionFormat): Exposit
       const rest = m[3] ?? '';
       const f = family(name, lineNo);
       current = f;
-      if (keyword === 'HELP') f.help = unescape(rest);
+      if (keyword === 'HELP') f.help = unescape(rest, format === 'openmetrics');
       else if (keyword === 'UNIT') f.unit = rest.trim();
       else {
         const type = rest.trim() as MetricType;

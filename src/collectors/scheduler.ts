@@ -323,10 +323,16 @@ export class ScrapeScheduler {
         this.opts.oldestMs?.() ?? 0,
       );
       timers.clear(timeout);
-      if (stale()) return;
+      if (stale()) {
+        starts.rollback();
+        return;
+      }
       const stored = await this.opts.sink(job.org, request).catch((err: unknown) => {
+        // Nothing of the scrape is stored: the next one sends its samples again.
+        starts.rollback();
         throw new ScrapeError(`storing failed: ${toAppError(err).message}`);
       });
+      starts.commit();
       if (stored.rejected > 0) {
         error = `${stored.rejected} of ${stored.accepted + stored.rejected} points refused: ${stored.message}`;
       }

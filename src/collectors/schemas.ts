@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DisplayName } from '../orgs/schemas.js';
+import { isNameText, nameRule } from '../query/attribute-filter.js';
 
 /** Collector ids: `col_` and 16 hex digits. */
 export const COLLECTOR_ID = /^col_[0-9a-f]{16}$/;
@@ -47,12 +48,19 @@ const Labels = z
       .string()
       .regex(LABEL_NAME, 'label names are letters, digits and _, not starting with a digit')
       .refine((k) => !k.startsWith('__'), 'label names starting with __ are reserved'),
-    z.string().max(1024),
+    z
+      .string()
+      .min(1, 'an empty value is no label (as in Prometheus): leave the label out')
+      .max(1024),
   )
   .refine((l) => Object.keys(l).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`)
   .describe('added to every scraped point as attributes');
 
-const Name = DisplayName.describe('service.name of the scraped metrics');
+/** The scraped metrics' service.name, so a name every read takes as a service. */
+const Name = DisplayName.refine(
+  (s) => isNameText(s),
+  `must be a service name (${nameRule()})`,
+).describe('service.name of the scraped metrics');
 
 /** A collector as the API shows it. Times are RFC 3339. */
 export const CollectorStatus = z.object({

@@ -50,11 +50,30 @@ export class SeriesStarts {
     return startMs;
   }
 
-  /** Ends a scrape: its series are remembered, the others forgotten. */
+  /**
+   * A series whose point this scrape leaves out (served again with its own, unchanged
+   * timestamp) is still there: it stays where it was, rather than being forgotten.
+   */
+  keep(key: string): void {
+    const prev = this.seen.get(key);
+    if (prev !== undefined && !this.next.has(key)) this.next.set(key, prev);
+  }
+
+  /** Ends a scrape whose points were stored: its series are remembered, the others forgotten. */
   commit(): void {
     this.seen = this.next;
     this.next = new Map();
     this.times = this.nextTimes;
+    this.nextTimes = new Map();
+  }
+
+  /**
+   * Ends a scrape whose points were not stored (it could not be converted, or storing
+   * failed): everything stays as the last stored scrape left it, so the next scrape sends
+   * its samples again.
+   */
+  rollback(): void {
+    this.next = new Map();
     this.nextTimes = new Map();
   }
 

@@ -54,30 +54,46 @@ export function instanceOf(url: string): string {
   return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
 }
 
+/** The largest value of OTLP's fixed64 times. */
+const MAX_NANOS = 2n ** 64n - 1n;
+
+/**
+ * Nanoseconds of a time in milliseconds. One past what 64 bits hold is given as their
+ * largest value, which the receiver refuses as out of range (the scrape says so), rather
+ * than wrapping round to another date.
+ */
 function nanos(ms: number): string {
-  return (BigInt(Math.max(0, Math.trunc(ms))) * 1_000_000n).toString();
+  const ns = BigInt(Math.max(0, Math.trunc(ms))) * 1_000_000n;
+  return (ns > MAX_NANOS ? MAX_NANOS : ns).toString();
 }
 
 const kv = (key: string, value: string): KeyValue => ({ key, value: { stringValue: value } });
 
-/** A point's attributes, sorted by name so that a series always has the same map. */
+/**
+ * A point's attributes, sorted by name so that a series always has the same map: the
+ * scraped labels and the collector's (`extra`, an empty one being no label). A scraped
+ * label that a collector label takes the name of is kept as exported_<name>, prefixed
+ * again while that name is taken, shorter names placed first, as Prometheus resolves them.
+ */
 function attributes(
   labels: Record<string, string>,
   omit: string | undefined,
   extra: Readonly<Record<string, string>>,
 ): KeyValue[] {
   const out = new Map<string, string>();
+  const clashing: [string, string][] = [];
   for (const [k, v] of Object.entries(labels)) {
     if (k === omit) continue;
-    // A scraped label that a collector label takes the name of is kept as exported_<name>,
-    // prefixed again while that name is taken too, as Prometheus keeps it.
-    let name = k;
-    while (Object.hasOwn(extra, name) || (name !== k && Object.hasOwn(labels, name))) {
-      name = `exported_${name}`;
-    }
+    if (Object.hasOwn(extra, k) && extra[k] !== '') clashing.push([k, v]);
+    else out.set(k, v);
+  }
+  for (const [k, v] of Object.entries(extra)) if (v !== '') out.set(k, v);
+  clashing.sort(([a], [b]) => a.length - b.length);
+  for (const [k, v] of clashing) {
+    let name = `exported_${k}`;
+    while (out.has(name)) name = `exported_${name}`;
     out.set(name, v);
   }
-  for (const [k, v] of Object.entries(extra)) out.set(k, v);
   return [...out.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => kv(k, v));
@@ -110,8 +126,18 @@ class Converter {
     private readonly oldestMs: number,
   ) {}
 
-  private timeOf(s: Sample): number {
-    return s.timestampMs ?? this.scrapeMs;
+  /**
+   * Whether a point goes in. A point with its own timestamp is stored once: served again
+   * with that time (or an older one), as an exporter does until it has a newer value, it is
+   * left out, as Prometheus leaves out a sample no newer than its series' last, and so is one
+   * older than `oldestMs`, out of bounds; its cumulative series (`startKey`) stays where it
+   * was rather than being forgotten.
+   */
+  private takes(freshKey: string, timestampMs: number | undefined, startKey?: string): boolean {
+    if (timestampMs === undefined) return true;
+    if (timestampMs >= this.oldestMs && this.starts.fresh(freshKey, timestampMs)) return true;
+    if (startKey !== undefined) this.starts.keep(startKey);
+    return false;
   }
 
   private metric(f: MetricFamily, name: string): Metric {
@@ -120,16 +146,11 @@ class Converter {
 
   /** The start of a cumulative point: the `_created` sample's time, or as the series goes. */
   private startOf(
-    name: string,
-    attrs: KeyValue[],
+    key: string,
     timeMs: number,
     value: number,
     createdSec: number | undefined,
   ): string {
-    const key = seriesKey(
-      name,
-      attrs.map((a) => [a.key, a.value.stringValue] as const),
-    );
     const started = this.starts.start(key, timeMs, value);
     return nanos(
       createdSec !== undefined && createdSec * 1000 <= timeMs ? createdSec * 1000 : started,
@@ -137,17 +158,7 @@ class Converter {
   }
 
   add(family: MetricFamily): void {
-    // A sample with a time of its own is stored once: served again with that time (or an
-    // older one), as an exporter does until it has a newer value, it is left out, as
-    // Prometheus leaves out a sample no newer than its series' last; and so is one older
-    // than `oldestMs`, out of bounds.
-    const samples = firstOfEach(family.samples).filter(
-      (s) =>
-        s.timestampMs === undefined ||
-        (s.timestampMs >= this.oldestMs &&
-          this.starts.fresh(JSON.stringify([s.name, sortedLabels(s.labels)]), s.timestampMs)),
-    );
-    const f = { ...family, samples };
+    const f = { ...family, samples: firstOfEach(family.samples) };
     switch (f.type) {
       case 'counter':
         return this.counter(f);
@@ -165,6 +176,7 @@ class Converter {
   private gauges(f: MetricFamily): void {
     const byName = new Map<string, Metric & { gauge: { dataPoints: object[] } }>();
     for (const s of f.samples) {
+      if (!this.takes(sampleKey(s), s.timestampMs)) continue;
       let m = byName.get(s.name);
       if (!m) {
         m = { ...this.metric(f, s.name), gauge: { dataPoints: [] } };
@@ -173,7 +185,7 @@ class Converter {
       }
       m.gauge.dataPoints.push({
         attributes: attributes(s.labels, undefined, this.target.labels),
-        timeUnixNano: nanos(this.timeOf(s)),
+        timeUnixNano: nanos(s.timestampMs ?? this.scrapeMs),
         asDouble: s.value,
       });
       this.points++;
@@ -189,6 +201,9 @@ class Converter {
     const byName = new Map<string, Metric & { sum: { dataPoints: object[] } }>();
     for (const s of f.samples) {
       if (s.name === createdName) continue;
+      const attrs = attributes(s.labels, undefined, this.target.labels);
+      const key = startKey(s.name, attrs);
+      if (!this.takes(sampleKey(s), s.timestampMs, key)) continue;
       let m = byName.get(s.name);
       if (!m) {
         m = {
@@ -198,12 +213,11 @@ class Converter {
         byName.set(s.name, m);
         this.metrics.push(m);
       }
-      const attrs = attributes(s.labels, undefined, this.target.labels);
-      const time = this.timeOf(s);
+      const time = s.timestampMs ?? this.scrapeMs;
       const createdSec = created.get(JSON.stringify(sortedLabels(s.labels)));
       m.sum.dataPoints.push({
         attributes: attrs,
-        startTimeUnixNano: this.startOf(s.name, attrs, time, s.value, createdSec),
+        startTimeUnixNano: this.startOf(key, time, s.value, createdSec),
         timeUnixNano: nanos(time),
         asDouble: s.value,
       });
@@ -217,6 +231,11 @@ class Converter {
       histogram: { dataPoints: [], aggregationTemporality: CUMULATIVE },
     };
     for (const group of series(f.samples, 'le').values()) {
+      const first = group[0]!;
+      const attrs = attributes(first.labels, 'le', this.target.labels);
+      const key = startKey(f.name, attrs);
+      const own = pointTimestamp(group);
+      if (!this.takes(pointKey(f.name, first, 'le'), own, key)) continue;
       const buckets: { le: number; count: number }[] = [];
       let sum: number | undefined;
       let count: number | undefined;
@@ -245,13 +264,11 @@ class Converter {
         below = Math.max(below, b.count);
       }
       bucketCounts.push(whole(total - below));
-      const first = group[0]!;
-      const attrs = attributes(first.labels, 'le', this.target.labels);
-      const time = this.timeOf(first);
+      const time = own ?? this.scrapeMs;
       const pointCount = whole(count ?? total);
       m.histogram!.dataPoints.push({
         attributes: attrs,
-        startTimeUnixNano: this.startOf(f.name, attrs, time, pointCount, createdSec),
+        startTimeUnixNano: this.startOf(key, time, pointCount, createdSec),
         timeUnixNano: nanos(time),
         count: String(pointCount),
         ...(sum === undefined ? {} : { sum }),
@@ -266,6 +283,11 @@ class Converter {
   private summary(f: MetricFamily): void {
     const m: Metric = { ...this.metric(f, f.name), summary: { dataPoints: [] } };
     for (const group of series(f.samples, 'quantile').values()) {
+      const first = group[0]!;
+      const attrs = attributes(first.labels, 'quantile', this.target.labels);
+      const key = startKey(f.name, attrs);
+      const own = pointTimestamp(group);
+      if (!this.takes(pointKey(f.name, first, 'quantile'), own, key)) continue;
       const quantiles: { quantile: number; value: number }[] = [];
       let sum = 0;
       let count = 0;
@@ -282,12 +304,10 @@ class Converter {
         else if (suffix === '_created') createdSec = s.value;
       }
       quantiles.sort((a, b) => a.quantile - b.quantile);
-      const first = group[0]!;
-      const attrs = attributes(first.labels, 'quantile', this.target.labels);
-      const time = this.timeOf(first);
+      const time = own ?? this.scrapeMs;
       m.summary!.dataPoints.push({
         attributes: attrs,
-        startTimeUnixNano: this.startOf(f.name, attrs, time, count, createdSec),
+        startTimeUnixNano: this.startOf(key, time, count, createdSec),
         timeUnixNano: nanos(time),
         count: String(whole(count)),
         sum,
@@ -320,6 +340,36 @@ function firstOfEach(samples: readonly Sample[]): Sample[] {
   return out;
 }
 
+/** A cumulative series' key in SeriesStarts: its metric name and its point's attributes. */
+function startKey(name: string, attrs: readonly KeyValue[]): string {
+  return seriesKey(
+    name,
+    attrs.map((a) => [a.key, a.value.stringValue] as const),
+  );
+}
+
+/** Whose timestamps SeriesStarts compares for a sample stored as a point of its own. */
+function sampleKey(s: Sample): string {
+  return JSON.stringify([s.name, sortedLabels(s.labels)]);
+}
+
+/** The same for a histogram's or summary's point: its family and labels, less `omit`. */
+function pointKey(family: string, first: Sample, omit: string): string {
+  return JSON.stringify([family, sortedLabels(first.labels).filter(([k]) => k !== omit)]);
+}
+
+/**
+ * A histogram's or summary's own timestamp: the latest its samples carry (an exposition
+ * gives them all one), or none. The point is stored or left out whole, never split.
+ */
+function pointTimestamp(group: readonly Sample[]): number | undefined {
+  let ts: number | undefined;
+  for (const s of group) {
+    if (s.timestampMs !== undefined && (ts === undefined || s.timestampMs > ts)) ts = s.timestampMs;
+  }
+  return ts;
+}
+
 function sortedLabels(labels: Record<string, string>): [string, string][] {
   return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
@@ -341,8 +391,9 @@ function whole(n: number): number {
  * Converts a scrape into an ExportMetricsServiceRequest: counters become monotonic
  * cumulative sums, gauges and untyped samples gauges, histograms explicit-bounds
  * histograms, summaries summaries. Points without a timestamp take `scrapeMs`; samples
- * whose own timestamp is before `oldestMs` are left out. The series seen are committed to
- * `starts`.
+ * whose own timestamp is before `oldestMs` are left out. The caller ends the scrape in
+ * `starts`: commit() once the request is stored, rollback() if it is not (a scrape that
+ * cannot be converted is rolled back here).
  */
 export function toMetricsRequest(
   exposition: Exposition,
@@ -352,8 +403,12 @@ export function toMetricsRequest(
   oldestMs = 0,
 ): ScrapeRequest {
   const c = new Converter(target, scrapeMs, starts, oldestMs);
-  for (const f of exposition.families) c.add(f);
-  starts.commit();
+  try {
+    for (const f of exposition.families) c.add(f);
+  } catch (err) {
+    starts.rollback();
+    throw err;
+  }
   version ??= packageVersion();
   const request = REQUEST_TYPES.metrics.fromObject({
     resourceMetrics: [

@@ -537,12 +537,27 @@ describe('changing collectors', () => {
       [{ url: 'http://x.example/metrics' }, 'intervalMs'],
       [{ url: 'http://x.example/metrics', intervalMs: 1000, name: '' }, 'name'],
       [{ url: 'http://x.example/metrics', intervalMs: 1000, name: 'bad\u0000name' }, 'name'],
+      // The name is the metrics' service, so it follows the rule every read has for one.
+      [{ url: 'http://x.example/metrics', intervalMs: 1000, name: 'we"ird;svc' }, 'name'],
+      // An empty value is no label, as in Prometheus.
+      [{ url: 'http://x.example/metrics', intervalMs: 1000, labels: { a: '' } }, 'labels.a'],
     ];
     for (const [body, field] of cases) {
       const bad = await call('POST', '/api/v1/monitoring/collectors', { key: keys.editor, body });
       expect(bad.status, JSON.stringify(body)).toBe(400);
       expect(bad.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
     }
+    // Without a name, a job label that is no service name gives way to the host:port.
+    const unnamed = await call('POST', '/api/v1/monitoring/collectors', {
+      key: keys.editor,
+      body: { url: 'http://x.example/metrics', intervalMs: 60_000, labels: { job: 'a"b' } },
+    });
+    expect(unnamed.status).toBe(201);
+    expect(unnamed.body.name).toBe('x.example:80');
+    const gone = await call('DELETE', `/api/v1/monitoring/collectors/${unnamed.body.id}`, {
+      key: keys.editor,
+    });
+    expect(gone.status).toBe(204);
   });
 
   it('lets viewers read but not change', async () => {

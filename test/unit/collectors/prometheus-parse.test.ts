@@ -153,8 +153,9 @@ describe('comments, HELP and TYPE (Prometheus text format)', () => {
     expect(byName.only_help!.help).toBe('Help but no type.');
   });
 
-  it('undoes \\\\ and \\n in help text and keeps other escapes', () => {
-    expect(byName.help_escapes!.help).toBe('A backslash \\ and a newline \n, kept " as is.');
+  it('undoes \\\\ and \\n in help text and keeps other escapes, \\" among them', () => {
+    // The Prometheus text format escapes no quote in HELP (OpenMetrics does).
+    expect(byName.help_escapes!.help).toBe('A backslash \\ and a newline \n, kept \\" as is.');
   });
 
   it('makes a sample without a TYPE line an untyped family', () => {
@@ -235,6 +236,11 @@ describe('OpenMetrics text', () => {
     );
     expect(parseExposition('a 1\n# EOF\n', 'openmetrics').samples).toBe(1);
     expect(parseExposition('a 1\n# EOF', 'openmetrics').samples).toBe(1);
+  });
+
+  it('undoes \\" in help text, which OpenMetrics escapes', () => {
+    const e = parseExposition('# HELP q A \\"quoted\\" word.\nq 1\n# EOF\n', 'openmetrics');
+    expect(e.families[0]!.help).toBe('A "quoted" word.');
   });
 
   it('puts foo_total and foo_created under the counter family foo', () => {

@@ -86,7 +86,7 @@ function setup(
   fetch: FetchFn,
   opts: {
     maxResponseBytes?: number;
-    sinkFails?: boolean;
+    sinkFails?: boolean | (() => boolean);
     storedSeries?: SchedulerOptions['storedSeries'];
   } = {},
 ) {
@@ -98,7 +98,8 @@ function setup(
     timers,
     fetch,
     sink: (org, request): Promise<SinkResult> => {
-      if (opts.sinkFails) return Promise.reject(new Error('ingest queue is full; retry later'));
+      const fails = typeof opts.sinkFails === 'function' ? opts.sinkFails() : opts.sinkFails;
+      if (fails) return Promise.reject(new Error('ingest queue is full; retry later'));
       written.push({ org, request, at: clock.now() });
       return Promise.resolve({ accepted: 2, rejected: 0, message: '' });
     },
@@ -277,6 +278,24 @@ describe('ScrapeScheduler', () => {
       samples: 2,
       error: 'storing failed: ingest queue is full; retry later',
     });
+  });
+
+  it('sends a timestamped sample again after a scrape that could not be stored', async () => {
+    const text = `# TYPE tsg gauge\ntsg 5 ${T0 - 1000}\n`;
+    const served = () =>
+      Promise.resolve(new Response(text, { headers: { 'content-type': 'text/plain' } }));
+    let fail = true;
+    const { timers, written, scheduler } = setup(served, { sinkFails: () => fail });
+    scheduler.upsert(job());
+    await timers.advance(0);
+    expect(written).toHaveLength(0);
+    fail = false;
+    await timers.advance(10_000);
+    expect(written).toHaveLength(1);
+    const req = REQUEST_TYPES.metrics.toObject(REQUEST_TYPES.metrics.decode(written[0]!.request));
+    expect(
+      req.resourceMetrics[0].scopeMetrics[0].metrics.map((m: { name: string }) => m.name),
+    ).toEqual(['tsg']);
   });
 
   it('clears the error once a scrape succeeds again, keeping the last success', async () => {

@@ -37,12 +37,14 @@ function convert(
   at = T0,
 ) {
   const r = toMetricsRequest(parseExposition(text, format), target, at, starts);
+  // As the scheduler does once the request is stored.
+  starts.commit();
   const decoded = REQUEST_TYPES.metrics.toObject(REQUEST_TYPES.metrics.decode(r.request), {
     longs: String,
     defaults: false,
   }) as any;
   const rm = decoded.resourceMetrics[0];
-  const metrics = rm.scopeMetrics[0].metrics as any[];
+  const metrics = (rm.scopeMetrics[0].metrics ?? []) as any[];
   const metric = (name: string) => metrics.find((m) => m.name === name);
   return { r, rm, metrics, metric };
 }
@@ -126,6 +128,37 @@ describe('scrape to OTLP', () => {
     ]);
   });
 
+  it("places scraped labels clashing with the collector's on names still free, shorter first", () => {
+    const both = { ...target, labels: { env: 'prod', exported_env: 'p2' } };
+    const r = toMetricsRequest(
+      parseExposition('coll{env="a",exported_env="b"} 1\n', 'prometheus'),
+      both,
+      T0,
+      new SeriesStarts(),
+    );
+    const point = REQUEST_TYPES.metrics.decode(r.request).toJSON().resourceMetrics[0]
+      .scopeMetrics[0].metrics[0].gauge.dataPoints[0];
+    expect(attrs(point.attributes)).toEqual({
+      env: 'prod',
+      exported_env: 'p2',
+      exported_exported_env: 'a',
+      exported_exported_exported_env: 'b',
+    });
+  });
+
+  it('takes a collector label with an empty value for no label, as Prometheus does', () => {
+    const empty = { ...target, labels: { a: '', env: 'prod' } };
+    const r = toMetricsRequest(
+      parseExposition('u{a="1"} 1\n', 'prometheus'),
+      empty,
+      T0,
+      new SeriesStarts(),
+    );
+    const point = REQUEST_TYPES.metrics.decode(r.request).toJSON().resourceMetrics[0]
+      .scopeMetrics[0].metrics[0].gauge.dataPoints[0];
+    expect(attrs(point.attributes)).toEqual({ a: '1', env: 'prod' });
+  });
+
   it('takes an empty label value for no label, as Prometheus does', () => {
     const { metric } = convert('el{a=""} 1\nel 2\nel2{a="",b="x"} 3\n');
     expect(
@@ -155,6 +188,74 @@ describe('scrape to OTLP', () => {
       T0 + 30_000,
     );
     expect(newer.metric('ts_g').gauge.dataPoints.map((p: any) => p.asDouble)).toEqual([7]);
+  });
+
+  it('keeps a counter served again with its timestamp where it was, so it still grows', () => {
+    // An exporter serves a sample with its time until it has a new value; the repeats are
+    // left out, but the series is still there and keeps its start.
+    const starts = new SeriesStarts();
+    const t1 = T0 - 60_000;
+    const t2 = T0 - 30_000;
+    const text = (v: number, t: number) => `# TYPE c counter\nc_total ${v} ${t}\n`;
+    const first = convert(text(5, t1), 'prometheus', starts, T0);
+    expect(first.metric('c_total').sum.dataPoints[0].startTimeUnixNano).toBe(NS(t1));
+    expect(
+      convert(text(5, t1), 'prometheus', starts, T0 + 15_000).metric('c_total'),
+    ).toBeUndefined();
+    const grown = convert(text(10, t2), 'prometheus', starts, T0 + 30_000).metric('c_total');
+    expect(grown.sum.dataPoints[0]).toMatchObject({
+      startTimeUnixNano: NS(t1),
+      timeUnixNano: NS(t2),
+      asDouble: 10,
+    });
+  });
+
+  it('stores or leaves out a histogram point whole, by the latest of its timestamps', () => {
+    const starts = new SeriesStarts();
+    const at = T0 - 30_000;
+    // One bucket without a timestamp, the rest with one: one point, at that time.
+    const text = [
+      '# TYPE ex histogram',
+      'ex_bucket{le="0.5"} 1',
+      `ex_bucket{le="+Inf"} 2 ${at}`,
+      `ex_count 2 ${at}`,
+      `ex_sum 1.2 ${at}`,
+      '',
+    ].join('\n');
+    const first = convert(text, 'prometheus', starts, T0).metric('ex');
+    expect(first.histogram.dataPoints).toHaveLength(1);
+    expect(first.histogram.dataPoints[0]).toMatchObject({
+      timeUnixNano: NS(at),
+      count: '2',
+      bucketCounts: ['1', '1'],
+    });
+    // Served again: left out whole, not a part of it stored as a new point.
+    const again = convert(text, 'prometheus', starts, T0 + 15_000);
+    expect(again.metric('ex')).toBeUndefined();
+    expect(again.r.points).toBe(0);
+  });
+
+  it('rolls a scrape that cannot be converted back, so its samples are sent again', () => {
+    const starts = new SeriesStarts();
+    const at = T0 - 30_000;
+    const bad = `tsg 5 ${at}\n# TYPE h histogram\nh_bucket{le="abc"} 1\nh_count 1\n`;
+    expect(() => toMetricsRequest(parseExposition(bad, 'prometheus'), target, T0, starts)).toThrow(
+      ConversionError,
+    );
+    const good = convert(`tsg 5 ${at}\n`, 'prometheus', starts, T0 + 15_000);
+    expect(good.metric('tsg').gauge.dataPoints[0]).toMatchObject({
+      timeUnixNano: NS(at),
+      asDouble: 5,
+    });
+    // A scrape converted but not stored is rolled back by its caller the same way.
+    toMetricsRequest(parseExposition(`tsg 6 ${at + 1}\n`, 'prometheus'), target, T0, starts);
+    starts.rollback();
+    expect(convert(`tsg 6 ${at + 1}\n`, 'prometheus', starts, T0).metric('tsg')).toBeDefined();
+  });
+
+  it('gives a time past what 64 bits of nanoseconds hold as their largest, not another date', () => {
+    const { metric } = convert('far 1 99999999999999\n');
+    expect(metric('far').gauge.dataPoints[0].timeUnixNano).toBe('18446744073709551615');
   });
 
   it('leaves out a sample whose own timestamp is older than the oldest kept', () => {
