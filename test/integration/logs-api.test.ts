@@ -82,8 +82,9 @@ const BODIES = [
   'cache miss on key user:42',
   "literal ' OR 1=1 -- text",
   'heartbeat',
+  'ΣΦΑΛΜΑ ΣΥΝΔΕΣΗΣ: ΜΗ ΕΓΚΥΡΟ ΑΙΤΗΜΑ',
 ];
-const MARKETS = ['EPEX', 'NordPool', undefined, 'epex-spot'];
+const MARKETS = ['EPEX', 'NordPool', undefined, 'epex-spot', 'ΜΗΤΡΩΟ', 'NordPool', undefined];
 
 /** 40 varied records, a group of 7 with one timestamp, and 3 identical records. */
 function makeData(): Sent[] {
@@ -437,6 +438,11 @@ describe('GET /api/v1/monitoring/logs', () => {
     ['über', (b: string) => b.includes('ÜBER')],
     ['ärger', (b: string) => b.includes('Ärger')],
     ["can't", (b: string) => b.includes("can't")],
+    // Letters with more than two case forms (ι, μ; σ and the final ς) among others.
+    ['αιτημα', (b: string) => b.includes('ΑΙΤΗΜΑ')],
+    ['μη εγκυρο', (b: string) => b.includes('ΜΗ ΕΓΚΥΡΟ')],
+    ['συνδεσης', (b: string) => b.includes('ΣΥΝΔΕΣΗΣ')],
+    ['σφαλμα σ', (b: string) => b.includes('ΣΦΑΛΜΑ Σ')],
     ["' OR 1=1 --", (b: string) => b.includes("' OR 1=1 --")],
     ['user:42', (b: string) => b.includes('user:42')],
     ['%', () => false],
@@ -457,6 +463,7 @@ describe('GET /api/v1/monitoring/logs', () => {
     ['market=EPEX', (r: Sent) => r.attrs.market === 'EPEX'],
     ['market!=EPEX', (r: Sent) => r.attrs.market !== 'EPEX'],
     ['market~=epex', (r: Sent) => (r.attrs.market ?? '').toLowerCase().includes('epex')],
+    ['market~=μητρ', (r: Sent) => r.attrs.market === 'ΜΗΤΡΩΟ'],
     ['retries', (r: Sent) => 'retries' in r.attrs],
     ['retries=0', (r: Sent) => r.attrs.retries === '0'],
     [

@@ -34,18 +34,35 @@ export function attributeConditions(
       return;
     }
     params[v] = c.value;
-    parts.push(comparison(`${col}[{${k}:String}]`, c.op, v));
+    parts.push(comparison(`${col}[{${k}:String}]`, c.op, v, c.value));
   });
   return { sql: parts.join(' AND '), params };
 }
 
-/** `expr` compared with the string bound as `param` by an `=`, `!=` or `~=` condition. */
+/** `expr` compared with `value`, bound as `param`, by an `=`, `!=` or `~=` condition. */
 export function comparison(
   expr: string,
   op: Exclude<AttributeCondition['op'], 'exists'>,
   param: string,
+  value: string,
 ): string {
   if (op === 'eq') return `${expr} = {${param}:String}`;
   if (op === 'ne') return `${expr} != {${param}:String}`;
-  return `positionCaseInsensitiveUTF8(${expr}, {${param}:String}) > 0`;
+  return containsText(expr, param, value);
 }
+
+/**
+ * Whether `expr` contains `text`, bound as `param`, in any case. The engine's
+ * positionCaseInsensitiveUTF8 misses letters with more than two case forms (Greek ι and μ:
+ * ΣΟΦΙΑ is not found for σοφια) once it has read a few dozen bytes, so a text with any
+ * character beyond ASCII is matched as a regular expression of itself whose case folding
+ * (re2's, which knows those forms, ς and σ among them) is Unicode's.
+ */
+export function containsText(expr: string, param: string, text: string): string {
+  return ASCII.test(text)
+    ? `positionCaseInsensitiveUTF8(${expr}, {${param}:String}) > 0`
+    : `match(${expr}, concat('(?i)', regexpQuoteMeta({${param}:String})))`;
+}
+
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;

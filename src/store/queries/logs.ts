@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { QueryOptions, Store } from '../store.js';
 import { exactBounds } from './exact-bounds.js';
-import { attributeConditions, type AttributeCondition } from './attribute-sql.js';
+import { attributeConditions, containsText, type AttributeCondition } from './attribute-sql.js';
 
 /**
  * Severity texts, lower-case, that count as a severity number for records whose
@@ -140,7 +140,7 @@ function recordConditions(f: LogFilter): {
     params.minSeverity = f.minSeverity;
   }
   if (f.text !== undefined) {
-    conditions.push('positionCaseInsensitiveUTF8(Body, {text:String}) > 0');
+    conditions.push(containsText('Body', 'text', f.text));
     params.text = f.text;
   }
   if (f.traceId !== undefined) {

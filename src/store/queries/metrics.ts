@@ -3,6 +3,7 @@ import type { QueryOptions, Store } from '../store.js';
 import {
   attributeConditions,
   comparison,
+  containsText,
   type AttributeCondition,
   type SqlFragment,
 } from './attribute-sql.js';
@@ -93,7 +94,7 @@ export function pointConditions(
       return;
     }
     params[`svc${i}`] = a.value;
-    parts.push(comparison('ServiceName', a.op, `svc${i}`));
+    parts.push(comparison('ServiceName', a.op, `svc${i}`, a.value));
   });
   const attributes = s.attributes.filter((a) => !isService(a));
   if (attributes.length > 0) {
@@ -182,7 +183,7 @@ export async function metricNames(
     params.service = s.service;
   }
   if (s.contains !== undefined) {
-    where.push('positionCaseInsensitiveUTF8(MetricName, {contains:String}) > 0');
+    where.push(containsText('MetricName', 'contains', s.contains));
     params.contains = s.contains;
   }
   if (s.after !== undefined) {
