@@ -53,6 +53,20 @@ function parseTimeExact(
   nowMs: number,
   field: string,
 ): { ms: number; subMsNanos: number } {
+  const at = readTime(text, nowMs, field);
+  // Roll-ups keep whole seconds in 32 bits, which end in 2106; before 1970 nothing is kept.
+  if (at.ms < 0 || at.ms >= LAST_TIME_MS) {
+    throw fieldError(field, `must be from ${FIRST_TIME} to before ${LAST_TIME}`);
+  }
+  return at;
+}
+
+/** The times a read may name: [1970-01-01, 2106-02-07T06:28:16Z), Unix seconds in 32 bits. */
+const LAST_TIME_MS = 2 ** 32 * 1000;
+const FIRST_TIME = '1970-01-01T00:00:00Z';
+const LAST_TIME = new Date(LAST_TIME_MS).toISOString().replace('.000', '');
+
+function readTime(text: string, nowMs: number, field: string): { ms: number; subMsNanos: number } {
   const t = text.trim();
   const rel = /^now(?:-(\d{1,9})([smhdw]))?$/.exec(t);
   if (rel)
@@ -118,7 +132,7 @@ export function parseTimeRange(
     to === undefined ? { ms: opts.nowMs, subMsNanos: 0 } : parseTimeExact(to, opts.nowMs, 'to');
   const fromAt =
     from === undefined
-      ? { ms: toAt.ms - opts.defaultSpanMs, subMsNanos: 0 }
+      ? { ms: Math.max(0, toAt.ms - opts.defaultSpanMs), subMsNanos: 0 }
       : parseTimeExact(from, opts.nowMs, 'from');
   const fromNs = nanosOf(fromAt);
   const toNs = nanosOf(toAt);

@@ -270,6 +270,47 @@ describe('API conventions', () => {
     expect(ok.status).toBe(200);
   });
 
+  it('answers a read at either end of the times it takes, and refuses times beyond them', async () => {
+    const reads = [
+      '/api/v1/monitoring/logs',
+      '/api/v1/monitoring/logs/histogram',
+      '/api/v1/monitoring/traces',
+      '/api/v1/monitoring/services',
+      '/api/v1/monitoring/services/map',
+      '/api/v1/monitoring/service-metrics/api',
+      '/api/v1/monitoring/dashboard',
+      '/api/v1/monitoring/metrics/names',
+      '/api/v1/monitoring/metrics?metric=m',
+      '/api/v1/monitoring/audit-logs',
+    ];
+    const ranges = [
+      ['1970-01-01T00:00:00Z', '1970-01-01T00:30:00Z'],
+      ['2106-02-07T05:28:15Z', '2106-02-07T06:28:15.999Z'],
+    ];
+    for (const path of reads) {
+      const sep = path.includes('?') ? '&' : '?';
+      for (const [from, to] of ranges) {
+        const r = await call('GET', `${path}${sep}from=${from}&to=${to}`, { key: ADMIN });
+        expect(r.status, `${path} ${from}`).toBe(200);
+      }
+      // A `to` near 1970 whose default `from` would fall before it.
+      const early = await call('GET', `${path}${sep}to=1970-01-01T00:10:00Z`, { key: ADMIN });
+      expect(early.status, `${path} early`).toBe(200);
+      for (const [field, at] of [
+        ['from', '1969-12-31T23:00:00Z'],
+        ['to', '2106-02-07T06:28:16Z'],
+        ['to', '2262-04-12T00:00:00Z'],
+      ] as const) {
+        const range = field === 'from' ? `from=${at}` : `from=2106-02-07T05:00:00Z&to=${at}`;
+        const r = await call('GET', `${path}${sep}${range}`, { key: ADMIN });
+        expect(r.status, `${path} ${field}=${at}`).toBe(400);
+        expect(r.body.error.message).toBe(
+          `query ${field}: must be from 1970-01-01T00:00:00Z to before 2106-02-07T06:28:16Z`,
+        );
+      }
+    }
+  });
+
   it('sets secure default headers', async () => {
     const r = await call('GET', '/api/v1/orgs', { key: ADMIN });
     expect(r.headers.get('x-content-type-options')).toBe('nosniff');
