@@ -34,11 +34,12 @@ export function parseTime(text: string, nowMs: number, field: string): number {
 }
 
 /**
- * parseTime to the nanosecond: an RFC 3339 time keeps up to nine fractional digits.
+ * A time as written, to the nanosecond (an RFC 3339 time keeps up to nine fractional
+ * digits), without the bounds of a read: a stored point's time has bounds of its own.
  * Returns Unix nanoseconds.
  */
 export function parseTimeNanos(text: string, nowMs: number, field: string): bigint {
-  return nanosOf(parseTimeExact(text, nowMs, field));
+  return nanosOf(readTime(text, nowMs, field));
 }
 
 const nanosOf = (t: { ms: number; subMsNanos: number }): bigint =>
