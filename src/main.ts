@@ -360,6 +360,7 @@ export async function startGridscope(
         queryLimits: {
           timeoutMs: config.queryTimeoutMs,
           maxRangeMs: config.queryMaxRangeDays * 86_400_000,
+          logsMaxPageBytes: config.logsMaxPageBytes,
           sqlMaxRows: config.sqlMaxRows,
           sqlMaxBytes: config.sqlMaxResultBytes,
           sqlMaxMemoryBytes: config.sqlMaxMemoryBytes,

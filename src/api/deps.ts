@@ -24,6 +24,8 @@ export interface QueryLimits {
   timeoutMs: number;
   /** The longest time range a read may cover. */
   maxRangeMs: number;
+  /** Most bytes of records in one page of the logs search (see selectLogs). */
+  logsMaxPageBytes: number;
   /** Most rows and bytes of one answer of the SQL endpoint. */
   sqlMaxRows: number;
   sqlMaxBytes: number;

@@ -201,6 +201,11 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '31',
   },
   {
+    name: 'logs-max-page-bytes',
+    help: 'most bytes of records one page of the logs search holds; a page reaching it ends early, with a cursor to the rest',
+    default: '32MiB',
+  },
+  {
     name: 'sql-max-rows',
     help: 'most rows one answer of the SQL endpoint may have',
     default: '10000',
@@ -340,6 +345,7 @@ export const Config = z
       }),
     queryTimeoutMs: positive,
     queryMaxRangeDays: positive,
+    logsMaxPageBytes: size,
     sqlMaxRows: positive,
     sqlMaxResultBytes: size,
     sqlMaxMemoryBytes: size,

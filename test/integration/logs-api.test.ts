@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
 import { nanosToIso } from '../../src/lib/nanos.js';
+import { searchLogs } from '../../src/query/logs/search-logs.js';
+import type { LogPage } from '../../src/query/logs/schemas.js';
 import type { Gridscope } from '../../src/main.js';
 import { apiClient } from './api-client.js';
 import { openClient } from '../../src/store/client.js';
@@ -365,6 +367,34 @@ describe('GET /api/v1/monitoring/logs', () => {
       expect(items.filter((i) => i.attributes.seq === 'dup')).toHaveLength(3);
     },
   );
+
+  it('ends a page at its byte limit, with a cursor to the rest', async () => {
+    const WHOLE = { range: { fromMs: FROM_MS, toMs: TO_MS }, services: [], attributes: [] };
+    // Pages of at most a few records' bytes, through the equal-timestamp group and the
+    // identical duplicates too: every record once, in order.
+    const items: LogPage['items'] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page: LogPage = await searchLogs(
+        gs.store,
+        'acme',
+        { ...WHOLE, limit: 1000, cursor, maxBytes: 600 },
+        {},
+      );
+      expect(page.items.length).toBeGreaterThan(0);
+      expect(page.items.length).toBeLessThan(20);
+      items.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor !== undefined && pages < 200);
+    expect(pages).toBeGreaterThan(3);
+    expectRecords(items, data.filter(inRange));
+    // A record larger than the limit is a page of its own, not a page without records.
+    const one = await searchLogs(gs.store, 'acme', { ...WHOLE, limit: 1000, maxBytes: 1 }, {});
+    expect(one.items).toHaveLength(1);
+    expect(one.nextCursor).not.toBeNull();
+  });
 
   it('pages within the equal-timestamp group alone', async () => {
     const tie = data.filter((r) => r.nanos === TIE_NANOS);

@@ -26,6 +26,8 @@ type LogCursor = z.infer<typeof LogCursor>;
 
 export interface LogSearch extends LogFilterInput {
   limit: number;
+  /** Most bytes of records in the page (see selectLogs); none by default. */
+  maxBytes?: number | undefined;
   /** The `nextCursor` of the previous page. */
   cursor?: string | undefined;
 }
@@ -44,13 +46,14 @@ export async function searchLogs(
   const cursor: LogCursor | undefined =
     search.cursor === undefined ? undefined : decodeCursor(CURSOR_KIND, search.cursor, LogCursor);
   const skip = cursor?.n ?? 0;
-  const rows = await selectLogs(
+  const { rows, cut } = await selectLogs(
     store,
     org,
     filter,
     {
       after: cursor && { timeUnixNano: cursor.t, hash: cursor.h },
       limit: skip + search.limit + 1,
+      maxBytes: search.maxBytes,
     },
     opts,
   );
@@ -63,7 +66,8 @@ export async function searchLogs(
   const page = seen.slice(shown);
   const last = page.at(-1);
   let nextCursor: string | null = null;
-  if (last && rows.length > shown + search.limit) {
+  // More follow the page when a record beyond it was read, or the byte limit ended it.
+  if (last && (rows.length > shown + search.limit || cut)) {
     const at = { t: last.timeUnixNano, h: last.hash };
     const n = seen.filter((r) => samePosition(r, at)).length;
     nextCursor = encodeCursor(CURSOR_KIND, { ...at, n });

@@ -202,9 +202,9 @@ export async function selectLogs(
   store: Store,
   org: string,
   f: LogFilter,
-  page: { after?: LogPosition | undefined; limit: number },
+  page: { after?: LogPosition | undefined; limit: number; maxBytes?: number | undefined },
   opts: QueryOptions,
-): Promise<LogRow[]> {
+): Promise<{ rows: LogRow[]; cut: boolean }> {
   const { conditions, params } = filterConditions(f);
   params.limit = page.limit;
   const older = [...conditions];
@@ -270,22 +270,38 @@ export async function selectLogs(
   // a superset of the page; the hash is computed only for them. Computed in the same read
   // as the filter, it cost a hash over every record of the granules read (about half the
   // time of a page).
-  const rows = await store.query(
+  //
+  // The page ends before a record that would take its records past `maxBytes` (their
+  // bodies and attributes as the engine holds them), the first record always kept: a page
+  // of large records would otherwise be built whole in memory, however large.
+  params.maxBytes = page.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  const rows = (await store.query(
     org,
-    `SELECT ${LOG_COLUMNS}
-     FROM (
-       SELECT *
-       FROM {db:Identifier}.otel_logs
-       WHERE ${where.join('\n         AND ')}
-       ORDER BY Timestamp DESC
-       LIMIT {limit:UInt32} WITH TIES
+    `SELECT * FROM (
+       SELECT *, sum(size) OVER (ORDER BY sortTime DESC, rowHash DESC
+         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before,
+         count() OVER () AS total
+       FROM (
+         SELECT ${LOG_COLUMNS}, Timestamp AS sortTime,
+           byteSize(Body, LogAttributes, ResourceAttributes, ScopeAttributes) AS size
+         FROM (
+           SELECT *
+           FROM {db:Identifier}.otel_logs
+           WHERE ${where.join('\n             AND ')}
+           ORDER BY Timestamp DESC
+           LIMIT {limit:UInt32} WITH TIES
+         )
+         ORDER BY Timestamp DESC, rowHash DESC
+         LIMIT {limit:UInt32}
+       )
      )
-     ORDER BY Timestamp DESC, rowHash DESC
-     LIMIT {limit:UInt32}`,
+     WHERE before < {maxBytes:UInt64}
+     ORDER BY sortTime DESC, rowHash DESC`,
     params,
     opts,
-  );
-  return z.array(LogRow).parse(rows);
+  )) as { total?: unknown }[];
+  const total = Number(rows[0]?.total ?? 0);
+  return { rows: z.array(LogRow).parse(rows), cut: rows.length < total };
 }
 
 /** Records in one time bucket with one effective severity number. */

@@ -43,7 +43,12 @@ export function registerListLogs(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void 
     const page = await searchLogs(
       deps.store,
       orgOf(c),
-      { ...logFilterInput(deps, q), limit: q.limit, cursor: q.cursor },
+      {
+        ...logFilterInput(deps, q),
+        limit: q.limit,
+        cursor: q.cursor,
+        maxBytes: deps.queryLimits.logsMaxPageBytes,
+      },
       { timeoutMs: deps.queryLimits.timeoutMs },
     );
     return c.json(page, 200);
