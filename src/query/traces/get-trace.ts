@@ -58,34 +58,48 @@ function toSpan(r: SpanRow, traceStartNs: string, depth: number, missingParent: 
 /**
  * Orders spans for a waterfall: each root (or span whose parent is missing) in start
  * order, each followed by its subtree, siblings in start order. Rows arrive in start order.
+ * Copies of one span (a sender that sent it twice) come one after another, at one depth,
+ * with the subtree after them, placed by the first copy's parent. Spans of a malformed
+ * cycle are walked from the earliest of them, as if it were a root.
  */
 export function waterfall(
   rows: readonly SpanRow[],
 ): { row: SpanRow; depth: number; missingParent: boolean }[] {
-  const ids = new Set(rows.map((r) => r.spanId));
-  const children = new Map<string, SpanRow[]>();
-  const roots: SpanRow[] = [];
+  const copies = new Map<string, SpanRow[]>();
   for (const r of rows) {
-    if (r.parentSpanId !== '' && ids.has(r.parentSpanId) && r.parentSpanId !== r.spanId) {
-      const list = children.get(r.parentSpanId) ?? [];
-      list.push(r);
-      children.set(r.parentSpanId, list);
-    } else roots.push(r);
+    const list = copies.get(r.spanId);
+    if (list) list.push(r);
+    else copies.set(r.spanId, [r]);
+  }
+  const children = new Map<string, string[]>();
+  const roots: string[] = [];
+  for (const [id, [first]] of copies) {
+    const parent = first!.parentSpanId;
+    if (parent !== '' && parent !== id && copies.has(parent)) {
+      const list = children.get(parent) ?? [];
+      list.push(id);
+      children.set(parent, list);
+    } else roots.push(id);
   }
   const out: { row: SpanRow; depth: number; missingParent: boolean }[] = [];
-  const seen = new Set<SpanRow>();
+  const seen = new Set<string>();
   // Iterative depth-first walk; `seen` guards against cycles in malformed data.
-  const stack = [...roots].reverse().map((row) => ({ row, depth: 0 }));
-  while (stack.length > 0) {
-    const { row, depth } = stack.pop()!;
-    if (seen.has(row)) continue;
-    seen.add(row);
-    out.push({ row, depth, missingParent: row.parentSpanId !== '' && !ids.has(row.parentSpanId) });
-    const kids = children.get(row.spanId) ?? [];
-    for (let i = kids.length - 1; i >= 0; i--) stack.push({ row: kids[i]!, depth: depth + 1 });
-  }
-  // Spans only reachable through a cycle are appended as roots.
-  for (const r of rows) if (!seen.has(r)) out.push({ row: r, depth: 0, missingParent: false });
+  const walk = (root: string) => {
+    const stack = [{ id: root, depth: 0 }];
+    while (stack.length > 0) {
+      const { id, depth } = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      for (const row of copies.get(id)!) {
+        const missingParent = row.parentSpanId !== '' && !copies.has(row.parentSpanId);
+        out.push({ row, depth, missingParent });
+      }
+      const kids = children.get(id) ?? [];
+      for (let i = kids.length - 1; i >= 0; i--) stack.push({ id: kids[i]!, depth: depth + 1 });
+    }
+  };
+  for (const id of roots) walk(id);
+  for (const id of copies.keys()) if (!seen.has(id)) walk(id);
   return out;
 }
 

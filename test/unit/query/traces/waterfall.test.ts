@@ -44,10 +44,20 @@ describe('waterfall', () => {
     expect(order(rows)).toEqual(['0:a', '0:x!', '1:y']);
   });
 
-  it('keeps every span of a malformed cycle exactly once', () => {
-    const rows = [span('a', 'b', 1), span('b', 'a', 2)];
-    const out = order(rows);
-    expect(out).toHaveLength(2);
-    expect(out.map((s) => s.slice(2)).sort()).toEqual(['a', 'b']);
+  it('keeps every span of a malformed cycle exactly once, walked from the earliest', () => {
+    const rows = [span('a', 'b', 1), span('b', 'a', 2), span('c', 'b', 3)];
+    expect(order(rows)).toEqual(['0:a', '1:b', '2:c']);
+  });
+
+  it('puts copies of a span one after another, with the subtree after them', () => {
+    // A trace sent twice: each span stored twice, rows in start order.
+    const rows = [
+      span('root', '', 1),
+      span('root', '', 1),
+      span('child', 'root', 2),
+      span('child', 'root', 2),
+      span('other', 'gone', 3),
+    ];
+    expect(order(rows)).toEqual(['0:root', '0:root', '1:child', '1:child', '0:other!']);
   });
 });
