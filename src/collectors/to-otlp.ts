@@ -166,26 +166,46 @@ class Converter {
         return this.histogram(f);
       case 'summary':
         return this.summary(f);
+      case 'info':
+      case 'stateset':
+        // Counts to be summed when labels are aggregated away (an info's 1, a state's 0 or
+        // 1): non-monotonic sums, as OpenTelemetry's Prometheus compatibility has them.
+        return this.samples(f, true);
+      case 'gaugehistogram':
+        // Left out, as OpenTelemetry's Prometheus compatibility drops them.
+        return;
       default:
-        // gauge, untyped and unknown; OpenMetrics' gaugehistogram, stateset and info too,
-        // sample by sample.
-        return this.gauges(f);
+        // gauge, untyped and unknown, sample by sample.
+        return this.samples(f, false);
     }
   }
 
-  private gauges(f: MetricFamily): void {
-    const byName = new Map<string, Metric & { gauge: { dataPoints: object[] } }>();
+  /** Each sample a point of its own: of a gauge, or of a non-monotonic cumulative sum. */
+  private samples(f: MetricFamily, asSum: boolean): void {
+    const byName = new Map<string, object[]>();
     for (const s of f.samples) {
-      if (!this.takes(sampleKey(s), s.timestampMs)) continue;
-      let m = byName.get(s.name);
-      if (!m) {
-        m = { ...this.metric(f, s.name), gauge: { dataPoints: [] } };
-        byName.set(s.name, m);
-        this.metrics.push(m);
+      const attrs = attributes(s.labels, undefined, this.target.labels);
+      const key = startKey(s.name, attrs);
+      if (!this.takes(sampleKey(s), s.timestampMs, asSum ? key : undefined)) continue;
+      let points = byName.get(s.name);
+      if (!points) {
+        points = [];
+        byName.set(s.name, points);
+        this.metrics.push({
+          ...this.metric(f, s.name),
+          ...(asSum
+            ? {
+                sum: { dataPoints: points, aggregationTemporality: CUMULATIVE, isMonotonic: false },
+              }
+            : { gauge: { dataPoints: points } }),
+        });
       }
-      m.gauge.dataPoints.push({
-        attributes: attributes(s.labels, undefined, this.target.labels),
-        timeUnixNano: nanos(s.timestampMs ?? this.scrapeMs),
+      const time = s.timestampMs ?? this.scrapeMs;
+      points.push({
+        attributes: attrs,
+        // A value going down is no reset here: the start is when the series was first seen.
+        ...(asSum ? { startTimeUnixNano: this.startOf(key, time, 0, undefined) } : {}),
+        timeUnixNano: nanos(time),
         asDouble: s.value,
       });
       this.points++;

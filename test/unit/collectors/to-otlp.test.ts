@@ -339,6 +339,41 @@ requests_total{code="500"} 2
     expect(failed.startTimeUnixNano).toBe(NS(T0));
   });
 
+  it('makes info and stateset non-monotonic sums and leaves gaugehistograms out', () => {
+    // As OpenTelemetry's Prometheus and OpenMetrics compatibility converts them.
+    const starts = new SeriesStarts();
+    const text = (a: number, b: number) => `# TYPE build info
+build_info{version="1.2"} 1
+# TYPE state stateset
+state{state="a"} ${a}
+state{state="b"} ${b}
+# TYPE gh gaugehistogram
+gh_bucket{le="+Inf"} 2
+gh_gcount 2
+gh_gsum 3
+loose 1
+# EOF
+`;
+    const first = convert(text(1, 0), 'openmetrics', starts, T0);
+    expect(first.metrics.map((m) => m.name)).toEqual(['build_info', 'state', 'loose']);
+    const info = first.metric('build_info').sum;
+    expect(info).toMatchObject({ aggregationTemporality: 2 });
+    expect(info.isMonotonic).toBeFalsy();
+    expect(info.dataPoints[0]).toMatchObject({
+      startTimeUnixNano: NS(T0),
+      timeUnixNano: NS(T0),
+      asDouble: 1,
+    });
+    expect(first.metric('state').sum.dataPoints.map((p: any) => p.asDouble)).toEqual([1, 0]);
+    expect(first.metric('loose').gauge.dataPoints[0].asDouble).toBe(1);
+    // A state going from 1 to 0 is no reset: the series keeps its start.
+    const second = convert(text(0, 1), 'openmetrics', starts, T0 + 15_000).metric('state');
+    expect(second.sum.dataPoints.map((p: any) => [p.startTimeUnixNano, p.asDouble])).toEqual([
+      [NS(T0), 0],
+      [NS(T0), 1],
+    ]);
+  });
+
   it('turns cumulative buckets into per-bucket counts with explicit bounds', () => {
     const { metric } = convert(HISTOGRAM);
     const h = metric('http_request_duration_seconds');
