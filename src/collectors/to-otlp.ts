@@ -272,6 +272,12 @@ class Converter {
         else if (suffix === '_count') count = s.value;
         else if (suffix === '_created') createdSec = s.value;
       }
+      if (count === undefined) {
+        // Without its count a histogram is left out, as OpenTelemetry's Prometheus
+        // compatibility has it; its series stays where it was.
+        this.starts.keep(key);
+        continue;
+      }
       buckets.sort((a, b) => a.le - b.le);
       const finite = buckets.filter((b) => b.le !== Infinity);
       const inf = buckets.find((b) => b.le === Infinity)?.count;
@@ -310,7 +316,7 @@ class Converter {
       if (!this.takes(pointKey(f.name, first, 'quantile'), own, key)) continue;
       const quantiles: { quantile: number; value: number }[] = [];
       let sum = 0;
-      let count = 0;
+      let count: number | undefined;
       let createdSec: number | undefined;
       for (const s of group) {
         const suffix = s.name.slice(f.name.length);
@@ -322,6 +328,11 @@ class Converter {
         } else if (suffix === '_sum') sum = s.value;
         else if (suffix === '_count') count = s.value;
         else if (suffix === '_created') createdSec = s.value;
+      }
+      if (count === undefined) {
+        // As a histogram without its count.
+        this.starts.keep(key);
+        continue;
       }
       quantiles.sort((a, b) => a.quantile - b.quantile);
       const time = own ?? this.scrapeMs;

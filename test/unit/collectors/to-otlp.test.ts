@@ -339,6 +339,21 @@ requests_total{code="500"} 2
     expect(failed.startTimeUnixNano).toBe(NS(T0));
   });
 
+  it('leaves out a histogram or summary without its _count, as OpenTelemetry does', () => {
+    const { metrics } = convert(`# TYPE h histogram
+h_bucket{le="1"} 1
+h_bucket{le="+Inf"} 2
+h_sum 3
+# TYPE s summary
+s{quantile="0.5"} 1
+s_sum 4
+# TYPE full histogram
+full_bucket{le="+Inf"} 2
+full_count 2
+`);
+    expect(metrics.map((m) => m.name)).toEqual(['full']);
+  });
+
   it('makes info and stateset non-monotonic sums and leaves gaugehistograms out', () => {
     // As OpenTelemetry's Prometheus and OpenMetrics compatibility converts them.
     const starts = new SeriesStarts();
