@@ -99,6 +99,13 @@ function attributes(
     .map(([k, v]) => kv(k, v));
 }
 
+/**
+ * The metric a target describes itself with (OpenMetrics' `target` info, or the
+ * `target_info` gauge of the Prometheus text format): its labels become resource
+ * attributes of every metric of the scrape, and it is no metric itself.
+ */
+const TARGET_INFO = 'target_info';
+
 /** Samples of a family grouped into series by their labels without `omit` (le, quantile). */
 function series(samples: readonly Sample[], omit: string | undefined): Map<string, Sample[]> {
   const groups = new Map<string, Sample[]>();
@@ -117,6 +124,8 @@ function series(samples: readonly Sample[], omit: string | undefined): Map<strin
 /** Turns one scrape into OTLP metrics and tracks where it is in each cumulative series. */
 class Converter {
   readonly metrics: Metric[] = [];
+  /** Resource attributes the target describes itself with (its `target_info` labels). */
+  readonly resource = new Map<string, string>();
   points = 0;
 
   constructor(
@@ -159,6 +168,15 @@ class Converter {
 
   add(family: MetricFamily): void {
     const f = { ...family, samples: firstOfEach(family.samples) };
+    if (f.samples.length > 0 && f.samples.every((s) => s.name === TARGET_INFO)) {
+      // The target's own description: its labels are the resource's, not a metric's.
+      for (const s of f.samples) {
+        for (const [k, v] of Object.entries(s.labels)) {
+          if (k !== 'job' && k !== 'instance') this.resource.set(k, v);
+        }
+      }
+      return;
+    }
     switch (f.type) {
       case 'counter':
         return this.counter(f);
@@ -444,16 +462,28 @@ export function toMetricsRequest(
   const request = REQUEST_TYPES.metrics.fromObject({
     resourceMetrics: [
       {
-        resource: {
-          attributes: [
-            kv('service.name', target.serviceName),
-            kv('service.instance.id', target.instance),
-            kv('gridscope.collector.id', target.collectorId),
-          ],
-        },
+        resource: { attributes: resourceAttributes(target, c.resource) },
         scopeMetrics: [{ scope: { name: SCOPE_NAME, version }, metrics: c.metrics }],
       },
     ],
   });
   return { request: REQUEST_TYPES.metrics.encode(request).finish(), points: c.points };
+}
+
+/**
+ * The scrape's resource: the service, the target's host:port and the collector, then what
+ * the target says of itself (`target_info`), which cannot take the names of those three.
+ */
+function resourceAttributes(target: ScrapeTarget, own: ReadonlyMap<string, string>): KeyValue[] {
+  const fixed = [
+    kv('service.name', target.serviceName),
+    kv('service.instance.id', target.instance),
+    kv('gridscope.collector.id', target.collectorId),
+  ];
+  const taken = new Set(fixed.map((a) => a.key));
+  const described = [...own]
+    .filter(([k]) => !taken.has(k))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => kv(k, v));
+  return [...fixed, ...described];
 }

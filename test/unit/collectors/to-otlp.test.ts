@@ -76,6 +76,31 @@ describe('scrape to OTLP', () => {
     expect(rm.scopeMetrics[0].scope.name).toBe('gridscope.collector');
   });
 
+  it("takes target_info's labels as the resource's, and stores no target_info metric", () => {
+    for (const [text, format] of [
+      [
+        '# TYPE target info\ntarget_info{env="prod",region="eu",job="x",service_name="s"} 1\nup 1\n# EOF\n',
+        'openmetrics',
+      ],
+      [
+        '# TYPE target_info gauge\ntarget_info{env="prod",region="eu",job="x",service_name="s"} 1\nup 1\n',
+        'prometheus',
+      ],
+    ] as const) {
+      const { rm, metrics } = convert(text, format);
+      expect(metrics.map((m) => m.name)).toEqual(['up']);
+      // job and instance name the service and the target already; ours are kept.
+      expect(attrs(rm.resource.attributes)).toEqual({
+        'service.name': 'node',
+        'service.instance.id': 'host.example:9100',
+        'gridscope.collector.id': 'col_0123456789abcdef',
+        env: 'prod',
+        region: 'eu',
+        service_name: 's',
+      });
+    }
+  });
+
   it('makes gauges and untyped samples gauges, at the scrape time unless they carry one', () => {
     const { metric, r } = convert(
       '# TYPE temp gauge\n# HELP temp Degrees.\ntemp{room="a"} 21.5\nloose 3 1764316800000\n',
