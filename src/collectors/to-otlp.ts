@@ -2,6 +2,7 @@ import { REQUEST_TYPES } from '../ingest/otlp/proto.js';
 import { packageVersion } from '../lib/paths.js';
 import type { Exposition, MetricFamily, Sample } from './prometheus-parse.js';
 import { seriesKey, type SeriesStarts } from './series-starts.js';
+import { otelUnit } from './units.js';
 
 /** The instrumentation scope of every scraped metric. */
 export const SCOPE_NAME = 'gridscope.collector';
@@ -150,7 +151,7 @@ class Converter {
   }
 
   private metric(f: MetricFamily, name: string): Metric {
-    return { name, description: f.help, unit: f.unit };
+    return { name, description: f.help, unit: otelUnit(f.unit) };
   }
 
   /** The start of a cumulative point: the `_created` sample's time, or as the series goes. */

@@ -379,6 +379,15 @@ full_count 2
     expect(metrics.map((m) => m.name)).toEqual(['full']);
   });
 
+  it("gives an OpenMetrics UNIT as OpenTelemetry's unit", () => {
+    const { metric } = convert(
+      '# TYPE t gauge\n# UNIT t seconds\nt 1\n# TYPE r gauge\n# UNIT r bytes_per_second\nr 2\n# EOF\n',
+      'openmetrics',
+    );
+    expect(metric('t').unit).toBe('s');
+    expect(metric('r').unit).toBe('By/s');
+  });
+
   it('makes info and stateset non-monotonic sums and leaves gaugehistograms out', () => {
     // As OpenTelemetry's Prometheus and OpenMetrics compatibility converts them.
     const starts = new SeriesStarts();
