@@ -435,6 +435,54 @@ describe('OTLP/HTTP protobuf', () => {
     expect(await count(gs, 'otel_traces')).toBe(before);
   });
 
+  it('answers a packed field that is not a whole number of items with 400', async () => {
+    // A histogram point whose packed bucket counts hold half a fixed64, followed by a field
+    // of its own: read on, the counts would take that field's bytes.
+    const W = () => protobuf.Writer.create();
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const point = W()
+      .uint32((3 << 3) | 1)
+      .fixed64(now.toString())
+      .uint32((4 << 3) | 1)
+      .fixed64(1)
+      .uint32((6 << 3) | 2)
+      .bytes(Uint8Array.of(1, 0, 0, 0))
+      // Four bytes, as the rest of a fixed64 would be: tag 15 and a varint of three.
+      .uint32((15 << 3) | 0)
+      .uint32(16384)
+      .finish();
+    const histogram = W()
+      .uint32((1 << 3) | 2)
+      .bytes(point)
+      .finish();
+    const metric = W()
+      .uint32((1 << 3) | 2)
+      .string('packed.half')
+      .uint32((9 << 3) | 2)
+      .bytes(histogram)
+      .finish();
+    const scope = W()
+      .uint32((2 << 3) | 2)
+      .bytes(metric)
+      .finish();
+    const resource = W()
+      .uint32((2 << 3) | 2)
+      .bytes(scope)
+      .finish();
+    const request = W()
+      .uint32((1 << 3) | 2)
+      .bytes(resource)
+      .finish();
+    const before = await count(gs, 'otel_metrics_histogram');
+    const res = await postOtlp(gs, 'metrics', request, PROTO);
+    expect(res.status).toBe(400);
+    const status = StatusType.decode(new Uint8Array(await res.arrayBuffer())) as unknown as {
+      message: string;
+    };
+    expect(status.message).toMatch(/not a valid OTLP protobuf message: truncated fixed32/);
+    expect(await count(gs, 'otel_metrics_histogram')).toBe(before);
+  });
+
   it('answers a body that claims gzip but is not with 400', async () => {
     const res = await postOtlp(gs, 'logs', Buffer.from('plain'), {
       ...PROTO,

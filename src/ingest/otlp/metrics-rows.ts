@@ -62,21 +62,30 @@ function readUint64s(r: WireReader, tag: number, itemWire: number, into: number[
     else r.varint64();
     into.push(r.lo, r.hi);
   };
-  if ((tag & 7) === WIRE_LEN) {
-    const end = r.len();
-    while (r.pos < end) one();
-  } else {
+  if ((tag & 7) === WIRE_LEN) packed(r, one);
+  else {
     expectWire(tag, itemWire);
     one();
   }
 }
 
+/**
+ * Reads the items of a packed field, each by `one`, within the field's own length: an item
+ * running past it (a length that is not a whole number of items) is malformed, not read
+ * on into the fields after it.
+ */
+function packed(r: WireReader, one: () => void): void {
+  const end = r.len();
+  const outer = r.end;
+  r.end = end;
+  while (r.pos < end) one();
+  r.end = outer;
+}
+
 /** Reads a repeated double field occurrence, packed or not. */
 function readDoubles(r: WireReader, tag: number, into: number[]): void {
-  if ((tag & 7) === WIRE_LEN) {
-    const end = r.len();
-    while (r.pos < end) into.push(r.double());
-  } else {
+  if ((tag & 7) === WIRE_LEN) packed(r, () => into.push(r.double()));
+  else {
     expectWire(tag, WIRE_I64);
     into.push(r.double());
   }
