@@ -311,6 +311,28 @@ describe('OTLP/HTTP JSON', () => {
     expect(await count(gs, 'otel_logs')).toBe(before);
   });
 
+  it('answers JSON nested deeper than it reads with 400, writing nothing', async () => {
+    const before = await count(gs, 'otel_logs');
+    const deep = (n: number) =>
+      '{"arrayValue":{"values":['.repeat(n) + '{"stringValue":"x"}' + ']}}'.repeat(n);
+    const unknown = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    const bodies = [
+      JSON.stringify(logRequest('deep-json', [{ timeUnixNano: nanosAgo(10) }])).replace(
+        '"timeUnixNano"',
+        `"body":${deep(20_000)},"timeUnixNano"`,
+      ),
+      `{"zz":${unknown(100_000)},"resourceLogs":[]}`,
+    ];
+    for (const body of bodies) {
+      const res = await postOtlp(gs, 'logs', body, JSON_CT);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toMatch(
+        /nested too deeply|max depth exceeded/,
+      );
+    }
+    expect(await count(gs, 'otel_logs')).toBe(before);
+  });
+
   it('answers a value its field cannot hold with 400 naming it, writing nothing', async () => {
     const before = await count(gs, 'otel_logs');
     const t = nanosAgo(10);
@@ -481,6 +503,67 @@ describe('OTLP/HTTP protobuf', () => {
     };
     expect(status.message).toMatch(/not a valid OTLP protobuf message: truncated fixed32/);
     expect(await count(gs, 'otel_metrics_histogram')).toBe(before);
+  });
+
+  it('answers an array or map value nested too deeply, or not UTF-8, with 400', async () => {
+    const W = () => protobuf.Writer.create();
+    // An AnyValue holding `inner` in an array, `levels` times over.
+    const nest = (inner: Uint8Array, levels: number) => {
+      let v = inner;
+      for (let i = 0; i < levels; i++) {
+        const array = W()
+          .uint32((1 << 3) | 2)
+          .bytes(v)
+          .finish();
+        v = W()
+          .uint32((5 << 3) | 2)
+          .bytes(array)
+          .finish();
+      }
+      return v;
+    };
+    const text = (bytes: Uint8Array) =>
+      W()
+        .uint32((1 << 3) | 2)
+        .bytes(bytes)
+        .finish();
+    const logWithBody = (body: Uint8Array) => {
+      const record = W()
+        .uint32((1 << 3) | 1)
+        .fixed64(nanosAgo(20))
+        .uint32((5 << 3) | 2)
+        .bytes(body)
+        .finish();
+      const scope = W()
+        .uint32((2 << 3) | 2)
+        .bytes(record)
+        .finish();
+      const resource = W()
+        .uint32((2 << 3) | 2)
+        .bytes(scope)
+        .finish();
+      return W()
+        .uint32((1 << 3) | 2)
+        .bytes(resource)
+        .finish();
+    };
+    const before = await count(gs, 'otel_logs');
+    const cases: [Uint8Array, RegExp][] = [
+      [nest(text(Buffer.from('deep')), 60), /an array or map value: max depth exceeded/],
+      [nest(text(Uint8Array.of(0x61, 0xff, 0xfe)), 2), /an array or map value: /],
+    ];
+    for (const [body, message] of cases) {
+      const res = await postOtlp(gs, 'logs', logWithBody(body), PROTO);
+      expect(res.status).toBe(400);
+      const status = StatusType.decode(new Uint8Array(await res.arrayBuffer())) as unknown as {
+        message: string;
+      };
+      expect(status.message).toMatch(message);
+    }
+    // Nested as deep as protobuf reads, it is stored.
+    const ok = await postOtlp(gs, 'logs', logWithBody(nest(text(Buffer.from('ok')), 40)), PROTO);
+    expect(ok.status).toBe(200);
+    expect(await count(gs, 'otel_logs')).toBe(before + 1);
   });
 
   it('answers a body that claims gzip but is not with 400', async () => {

@@ -14,6 +14,19 @@ const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId']);
  * whole request, as undecodable input does.
  */
 export function jsonToProtobuf(signal: Signal, text: string): Uint8Array {
+  try {
+    return jsonRequest(signal, text);
+  } catch (err) {
+    // The checks walk the request recursively; one nested deeper than the stack holds
+    // (protobuf stops at 100 messages, and unknown fields are walked too) is refused.
+    if (err instanceof RangeError) {
+      throw new AppError('VALIDATION', 'request body is nested too deeply', { cause: err });
+    }
+    throw err;
+  }
+}
+
+function jsonRequest(signal: Signal, text: string): Uint8Array {
   let parsed: unknown;
   try {
     parsed = JSON.parse(quoteWideNumbers(text));

@@ -3,6 +3,7 @@
  * Collector's exporter stores them: strings as they are, booleans and numbers in their usual
  * text, bytes in base64, arrays and maps as JSON.
  */
+import { AppError } from '../../lib/errors.js';
 import { int64Text } from '../../lib/nanos.js';
 import type { ByteSink, MapTarget } from '../../store/index.js';
 import { anyValueJson, doubleText } from './attributes.js';
@@ -89,8 +90,7 @@ export function writeAnyValue(w: ByteSink, r: WireReader, start: number, end: nu
     case 'array':
     case 'map': {
       // Nested values are rare; decode them as objects and write JSON.
-      const value = AnyValueType.decode(buf.subarray(start, end)) as unknown as AnyValue;
-      w.text(JSON.stringify(anyValueJson(value)));
+      w.text(JSON.stringify(anyValueJson(nestedValue(buf.subarray(start, end)))));
       break;
     }
     default:
@@ -350,4 +350,20 @@ export function findServiceName(
   }
   r.at(savePos, saveEnd);
   return found;
+}
+
+/**
+ * An AnyValue holding arrays or maps, decoded. One that cannot be (malformed, a string that
+ * is not UTF-8, or nested past protobuf's limit of 100 messages, about 50 levels of arrays
+ * or maps) makes the request malformed, as the rest of its encoding would.
+ */
+function nestedValue(bytes: Uint8Array): AnyValue {
+  try {
+    return AnyValueType.decode(bytes) as unknown as AnyValue;
+  } catch (err) {
+    throw new AppError(
+      'VALIDATION',
+      `request body is not a valid OTLP protobuf message: an array or map value: ${(err as Error).message}`,
+    );
+  }
 }
