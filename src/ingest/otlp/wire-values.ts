@@ -163,14 +163,16 @@ function writeInOrder(m: MapTarget, r: WireReader, field: number): void {
       }
     }
     if (n * 4 + 4 > found.length) growFound();
-    // Keys are compared only when one before had the same length and last byte.
-    const bit = 1 << ((keyEnd - keyStart + (keyEnd > keyStart ? buf[keyEnd - 1]! : 0)) & 31);
-    if ((seen & bit) !== 0) {
-      for (let k = 0; k < n && !repeated; k++) {
-        repeated = sameRange(buf, found[k * 4]!, found[k * 4 + 1]!, keyStart, keyEnd);
+    if (n < FEW_KEYS) {
+      // Keys are compared only when one before had the same length and last byte.
+      const bit = 1 << ((keyEnd - keyStart + (keyEnd > keyStart ? buf[keyEnd - 1]! : 0)) & 31);
+      if ((seen & bit) !== 0) {
+        for (let k = 0; k < n && !repeated; k++) {
+          repeated = sameRange(buf, found[k * 4]!, found[k * 4 + 1]!, keyStart, keyEnd);
+        }
       }
+      seen |= bit;
     }
-    seen |= bit;
     const at = n * 4;
     found[at] = keyStart;
     found[at + 1] = keyEnd;
@@ -178,9 +180,37 @@ function writeInOrder(m: MapTarget, r: WireReader, field: number): void {
     found[at + 3] = valueEnd;
     n++;
   }
+  if (n > FEW_KEYS) {
+    writeLastOfEach(m, r, n);
+    return;
+  }
   for (let k = 0; k < n; k++) {
     const at = k * 4;
     if (repeated && keyAgain(buf, at, (k + 1) * 4, n * 4)) continue;
+    writeEntry(m, r, found[at]!, found[at + 1]!, found[at + 2]!, found[at + 3]!);
+  }
+}
+
+/**
+ * Up to this many keys, repeats are found by comparing keys pairwise (few compare at all);
+ * beyond it, by a map of the keys, so that many attributes cost linear, not square, time.
+ */
+const FEW_KEYS = 64;
+
+/** Writes the `n` entries of `found`, each key's last one only, in their order. */
+function writeLastOfEach(m: MapTarget, r: WireReader, n: number): void {
+  const buf = r.buf;
+  const key = (k: number) =>
+    Buffer.from(
+      buf.buffer,
+      buf.byteOffset + found[k * 4]!,
+      found[k * 4 + 1]! - found[k * 4]!,
+    ).toString('latin1');
+  const last = new Map<string, number>();
+  for (let k = 0; k < n; k++) last.set(key(k), k);
+  for (let k = 0; k < n; k++) {
+    const at = k * 4;
+    if (last.size < n && last.get(key(k)) !== k) continue;
     writeEntry(m, r, found[at]!, found[at + 1]!, found[at + 2]!, found[at + 3]!);
   }
 }
@@ -275,15 +305,27 @@ function writeSorted(m: MapTarget, r: WireReader, field: number): void {
     found[at + 1] = kv[1];
     found[at + 2] = kv[2];
     found[at + 3] = kv[3];
-    let i = n;
-    while (i > 0) {
-      const prev = order[i - 1]!;
-      if (compareRanges(buf, found[prev]!, found[prev + 1]!, kv[0], kv[1]) <= 0) break;
-      order[i] = prev;
-      i--;
+    if (n < FEW_KEYS) {
+      // Insertion: the usual handful of keys, often sent in order already.
+      let i = n;
+      while (i > 0) {
+        const prev = order[i - 1]!;
+        if (compareRanges(buf, found[prev]!, found[prev + 1]!, kv[0], kv[1]) <= 0) break;
+        order[i] = prev;
+        i--;
+      }
+      order[i] = at;
+    } else {
+      order[n] = at;
     }
-    order[i] = at;
     n++;
+  }
+  if (n > FEW_KEYS) {
+    // Many keys: a stable sort of them all, not insertion in square time.
+    const sorted = Array.from(order.subarray(0, n)).sort((a, b) =>
+      compareRanges(buf, found[a]!, found[a + 1]!, found[b]!, found[b + 1]!),
+    );
+    order.set(sorted);
   }
   for (let k = 0; k < n; k++) {
     const at = order[k]!;

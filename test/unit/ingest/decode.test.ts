@@ -187,6 +187,23 @@ describe('reading the wire', () => {
 });
 
 describe('values', () => {
+  it('keeps the last of a repeated key among many attributes, sorted or as sent', () => {
+    // Past a few dozen keys repeats are found by a map and resource keys sorted in one go;
+    // the answer is the one the handful of keys gets.
+    const keys = Array.from({ length: 300 }, (_, i) => `k${String(299 - i).padStart(3, '0')}`);
+    const attrs = [
+      ...keys.map((key) => ({ key, value: { stringValue: key } })),
+      { key: 'k150', value: { stringValue: 'last' } },
+    ];
+    const [row] = rowsOf(
+      logsToRows(logs([{ timeUnixNano: '1700000000000000000', attributes: attrs }], attrs), NOW),
+    );
+    const map = (entries: string[]) =>
+      `{${entries.map((k) => `'${k}':'${k === 'k150' ? 'last' : k}'`).join(',')}}`;
+    expect(row![9]).toBe(map([...keys].sort()));
+    expect(row![14]).toBe(map([...keys.filter((k) => k !== 'k150'), 'k150']));
+  });
+
   it('writes every AnyValue type as the exporter schema stores it', () => {
     const attrs = [
       { key: 's', value: { stringValue: "it's\ta\\b" } },
