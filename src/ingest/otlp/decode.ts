@@ -88,11 +88,44 @@ function hexIdsToBytes(node: unknown): void {
  */
 function quoteWideNumbers(text: string): string {
   if (!/\d{16}|\d[eE]/.test(text)) return text;
-  return text.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (token) => {
-    if (token.startsWith('"')) return token;
-    return /[eE]/.test(token) || /\d{16}/.test(token) ? `"${token}"` : token;
-  });
+  // One pass over the text, strings skipped: a regular expression of strings and numbers
+  // backtracked in square time over a string left open (`"\\\\...`).
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+      i++;
+      continue;
+    }
+    NUMBER.lastIndex = i;
+    const token = c === MINUS || (c >= ZERO && c <= NINE) ? NUMBER.exec(text)?.[0] : undefined;
+    if (token === undefined) {
+      i++;
+      continue;
+    }
+    if (/[eE]/.test(token) || /\d{16}/.test(token)) {
+      out += `${text.slice(copied, i)}"${token}"`;
+      copied = i + token.length;
+    }
+    i += token.length;
+  }
+  return out + text.slice(copied);
 }
+
+/** A JSON number, matched where it starts (sticky). */
+const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const MINUS = 0x2d;
+const ZERO = 0x30;
+const NINE = 0x39;
 
 const INTEGER_RANGES: Record<string, readonly [bigint, bigint]> = {
   int32: [-(2n ** 31n), 2n ** 31n - 1n],

@@ -152,6 +152,18 @@ describe('OTLP/JSON', () => {
       "{'big':'9007199254740993','exp':'1000','neg':'-1200','d':'0.25','inf':'-Inf'}",
     );
   });
+
+  it('leaves numbers inside strings as they are, escaped quotes and backslashes too', () => {
+    const body = 'id \\" 12345678901234567 1e5 \\\\';
+    const text = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":1.7e18,"body":{"stringValue":"${body}"},"attributes":[{"key":"n","value":{"intValue":9007199254740993}}]}]}]}]}`;
+    const [row] = rowsOf(logsToRows(jsonToProtobuf('logs', text), NOW));
+    expect(row![0]).toBe('1700000000.000000000');
+    expect(row![7]).toBe(JSON.parse(`"${body}"`));
+    expect(row![14]).toBe("{'n':'9007199254740993'}");
+    // A string left open is not JSON, however it ends.
+    const open = `{"x":1e5,"y":"${'\\\\'.repeat(10_000)}`;
+    expect(() => jsonToProtobuf('logs', open)).toThrow(/request body is not valid JSON/);
+  });
 });
 
 describe('reading the wire', () => {
