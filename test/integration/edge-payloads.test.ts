@@ -723,6 +723,33 @@ describe('OTLP/HTTP protobuf', () => {
                     ],
                   },
                 },
+                {
+                  name: 'pc.exp',
+                  exponentialHistogram: {
+                    aggregationTemporality: 1,
+                    dataPoints: [
+                      point({ count: '1', scale: 21, positive: { bucketCounts: ['1'] } }),
+                      // Indexes 2147483646 to 2147483649: past 32 bits.
+                      point({
+                        count: '4',
+                        positive: { offset: 2147483646, bucketCounts: ['1', '1', '1', '1'] },
+                      }),
+                      point({
+                        count: '2',
+                        positive: { offset: 2147483646, bucketCounts: ['1', '1'] },
+                      }),
+                    ],
+                  },
+                },
+                {
+                  name: 'pc.summary',
+                  summary: {
+                    dataPoints: [
+                      point({ count: '1', sum: 1, quantileValues: [{ quantile: 7, value: 1 }] }),
+                      point({ count: '1', sum: 1, quantileValues: [{ quantile: 0.5, value: 1 }] }),
+                    ],
+                  },
+                },
               ],
             },
           ],
@@ -734,7 +761,27 @@ describe('OTLP/HTTP protobuf', () => {
     const answer = (await res.json()) as {
       partialSuccess: { rejectedDataPoints: string; errorMessage: string };
     };
-    expect(answer.partialSuccess.rejectedDataPoints).toBe('5');
+    expect(answer.partialSuccess.rejectedDataPoints).toBe('8');
+    for (const why of [
+      'exponential histogram scale must be -10 to 20 (1 item)',
+      'exponential histogram bucket indexes (offset and counts) must fit in 32 bits (1 item)',
+      // The sixth kind, the summary's quantile, is past the five a message names.
+      'and 1 more kinds',
+    ]) {
+      expect(answer.partialSuccess.errorMessage).toContain(why);
+    }
+    const kept = await rows(
+      gs,
+      `SELECT PositiveOffset AS o, length(PositiveBucketCounts) AS n
+       FROM {db:Identifier}.otel_metrics_exponential_histogram WHERE ServiceName = 'point-checks'`,
+    );
+    expect(kept).toEqual([{ o: 2147483646, n: 2 }]);
+    const summaries = await rows(
+      gs,
+      `SELECT ValueAtQuantiles.Quantile AS q
+       FROM {db:Identifier}.otel_metrics_summary WHERE ServiceName = 'point-checks'`,
+    );
+    expect(summaries).toEqual([{ q: [0.5] }]);
     expect(answer.partialSuccess.errorMessage).toContain(
       'metric data point has no value (as_double or as_int) (2 items)',
     );

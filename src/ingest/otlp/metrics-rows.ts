@@ -237,23 +237,77 @@ function histogramBucketsProblem(counts: number, bounds: readonly number[]): str
   return undefined;
 }
 
-/** Writes an exponential histogram's Buckets (offset 1, bucket_counts 2) as two columns. */
-function writeBuckets(w: NativeWriter, r: WireReader, b: Range | null): void {
-  let offset = 0;
-  const counts: number[] = [];
-  if (b) {
-    r.at(b.start, b.end);
-    while (r.more()) {
-      const t = r.tag();
-      if (t >>> 3 === 1) {
-        expectWire(t, WIRE_VARINT);
-        offset = zigzag32(r.varint32());
-      } else if (t >>> 3 === 2) readUint64s(r, t, WIRE_VARINT, counts);
-      else r.skip(t);
+/** An exponential histogram's Buckets: offset (field 1) and counts (field 2, as halves). */
+interface Buckets {
+  offset: number;
+  counts: number[];
+}
+
+function readBuckets(r: WireReader, b: Range | null): Buckets {
+  const out: Buckets = { offset: 0, counts: [] };
+  if (!b) return out;
+  r.at(b.start, b.end);
+  while (r.more()) {
+    const t = r.tag();
+    if (t >>> 3 === 1) {
+      expectWire(t, WIRE_VARINT);
+      out.offset = zigzag32(r.varint32());
+    } else if (t >>> 3 === 2) readUint64s(r, t, WIRE_VARINT, out.counts);
+    else r.skip(t);
+  }
+  return out;
+}
+
+const NO_BUCKETS: Buckets = { offset: 0, counts: [] };
+const NO_QUANTILES = { q: [] as number[], v: [] as number[] };
+
+/** OTLP's range of exponential histogram scales. */
+const MIN_SCALE = -10;
+const MAX_SCALE = 20;
+const MAX_INT32 = 2 ** 31 - 1;
+
+/**
+ * Why an exponential histogram point cannot be read, if it cannot: a scale outside OTLP's
+ * range, or buckets whose indexes (offset, offset + 1, ...) pass what 32 bits hold.
+ */
+function exponentialProblem(scale: number, sides: readonly Buckets[]): string | undefined {
+  if (scale < MIN_SCALE || scale > MAX_SCALE) {
+    return `exponential histogram scale must be ${MIN_SCALE} to ${MAX_SCALE}`;
+  }
+  for (const b of sides) {
+    if (b.counts.length > 0 && b.offset + b.counts.length / 2 - 1 > MAX_INT32) {
+      return 'exponential histogram bucket indexes (offset and counts) must fit in 32 bits';
     }
   }
-  w.i32(offset);
-  writeUint64Array(w, counts);
+  return undefined;
+}
+
+/** Writes an exponential histogram's Buckets as two columns: offset and counts. */
+function writeBuckets(w: NativeWriter, b: Buckets): void {
+  w.i32(b.offset);
+  writeUint64Array(w, b.counts);
+}
+
+/** A summary's quantiles and their values (ValueAtQuantile: quantile 1, value 2). */
+function readQuantiles(r: WireReader, ranges: readonly Range[]): { q: number[]; v: number[] } {
+  const q: number[] = [];
+  const v: number[] = [];
+  for (const qr of ranges) {
+    let quantile = 0;
+    let value = 0;
+    r.at(qr.start, qr.end);
+    while (r.more()) {
+      const t = r.tag();
+      if (t >>> 3 === 1 || t >>> 3 === 2) {
+        expectWire(t, WIRE_I64);
+        if (t >>> 3 === 1) quantile = r.double();
+        else value = r.double();
+      } else r.skip(t);
+    }
+    q.push(quantile);
+    v.push(value);
+  }
+  return { q, v };
 }
 
 /** An Array(UInt64) value from (low, high) halves. */
@@ -482,6 +536,20 @@ function convertMetric(
         continue;
       }
     }
+    const positive = kind === 'exponentialHistogram' ? readBuckets(r, pt.positive) : NO_BUCKETS;
+    const negative = kind === 'exponentialHistogram' ? readBuckets(r, pt.negative) : NO_BUCKETS;
+    if (kind === 'exponentialHistogram') {
+      const why = exponentialProblem(pt.scale, [positive, negative]);
+      if (why !== undefined) {
+        out.reject(why);
+        continue;
+      }
+    }
+    const quantiles = kind === 'summary' ? readQuantiles(r, pt.quantiles) : NO_QUANTILES;
+    if (quantiles.q.some((q) => !(q >= 0 && q <= 1))) {
+      out.reject('summary quantile must be 0 to 1');
+      continue;
+    }
 
     const w = out.writer(table);
     writeHead(w, res, scope, text);
@@ -514,38 +582,20 @@ function convertMetric(
         w.f64(pt.sum);
         w.i32(pt.scale);
         w.u64(pt.zeroCount[0], pt.zeroCount[1]);
-        writeBuckets(w, r, pt.positive);
-        writeBuckets(w, r, pt.negative);
+        writeBuckets(w, positive);
+        writeBuckets(w, negative);
         writeExemplars(w, r, exemplars);
         w.f64(pt.min);
         w.f64(pt.max);
         w.i32(temporality);
         w.f64(pt.zeroThreshold);
         break;
-      case 'summary': {
+      case 'summary':
         w.u64(pt.count[0], pt.count[1]);
         w.f64(pt.sum);
-        const q: number[] = [];
-        const v: number[] = [];
-        for (const qr of pt.quantiles) {
-          let quantile = 0;
-          let value = 0;
-          r.at(qr.start, qr.end);
-          while (r.more()) {
-            const t = r.tag();
-            if (t >>> 3 === 1 || t >>> 3 === 2) {
-              expectWire(t, WIRE_I64);
-              if (t >>> 3 === 1) quantile = r.double();
-              else value = r.double();
-            } else r.skip(t);
-          }
-          q.push(quantile);
-          v.push(value);
-        }
-        writeFloat64Array(w, q);
-        writeFloat64Array(w, v);
+        writeFloat64Array(w, quantiles.q);
+        writeFloat64Array(w, quantiles.v);
         break;
-      }
     }
     out.commit(table);
   }
