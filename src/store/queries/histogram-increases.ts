@@ -55,12 +55,18 @@ export function expTermEntries(t: Term, target: string): { keys: string; counts:
   };
 }
 
-/** An explicit-bounds group's increase in one form: its terms' counts summed bucket by bucket. */
+/**
+ * An explicit-bounds group's increase in one form: its terms' counts summed bucket by
+ * bucket, each brought to the group's number of buckets (a point whose counts do not match
+ * its bounds holds none). The lambda takes the count arrays as its arguments: indexing
+ * them inside it (`c[i]` over a range) had the engine copy each for every bucket, square
+ * memory in the buckets (a point of 1,000,000 buckets asked for 25 GiB).
+ */
 function bucketIncrease(terms: readonly Term[]): string {
-  const signed = terms.map(
-    (t) => `${t.sign < 0 ? '-' : '+'} if(${t.when}, toInt64(${t.point}.4[i]), 0)`,
-  );
-  return `arrayMap(i -> toInt64(0) ${signed.join(' ')}, range(1, length(eb) + 2))`;
+  const args = terms.map((_, i) => `c${i}`).join(', ');
+  const signed = terms.map((t, i) => `${t.sign < 0 ? '-' : '+'} if(${t.when}, toInt64(c${i}), 0)`);
+  const counts = terms.map((t) => `arrayResize(${t.point}.4, length(eb) + 1, 0)`).join(', ');
+  return `arrayMap((${args}) -> toInt64(0) ${signed.join(' ')}, ${counts})`;
 }
 
 /**
