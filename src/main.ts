@@ -44,16 +44,33 @@ export interface Gridscope {
   close(): Promise<void>;
 }
 
+/**
+ * Serves `app` on `addr`. A request whose headers and body have not all arrived within
+ * `requestTimeoutMs` is answered 408 and its connection closed, so a sender that trickles
+ * (or never ends) its body holds a connection no longer than that.
+ */
 function listen(
   app: { fetch: (req: Request) => Response | Promise<Response> },
   addr: string,
+  requestTimeoutMs: number,
 ): Promise<ServerType> {
   const { host, port } = splitAddr(addr);
+  const serverOptions = {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(requestTimeoutMs, HEADERS_TIMEOUT_MS),
+    // How often Node looks for requests past their time (its default is 30 s).
+    connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs),
+  };
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
+    const server = serve({ fetch: app.fetch, hostname: host, port, serverOptions }, () =>
+      resolve(server),
+    );
     server.once('error', reject);
   });
 }
+
+/** The longest a request's headers may take to arrive (Node's default), or the whole request if shorter. */
+const HEADERS_TIMEOUT_MS = 60_000;
 
 function portOf(server: ServerType): number {
   return (server.address() as AddressInfo).port;
@@ -375,6 +392,7 @@ export async function startGridscope(
       stopping: () => stopping,
     }),
     config.httpAddr,
+    config.httpRequestTimeoutMs,
   );
   // Migrations must finish before the receivers listen: nothing is accepted that cannot be stored.
   await migrations;
@@ -391,6 +409,7 @@ export async function startGridscope(
       stopping: () => stopping,
     }),
     config.otlpHttpAddr,
+    config.httpRequestTimeoutMs,
   );
   const grpcServer = otlpGrpcServer({
     pipeline,

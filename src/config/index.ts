@@ -221,6 +221,11 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '512MiB',
   },
   {
+    name: 'http-request-timeout-ms',
+    help: 'longest an HTTP request (OTLP/HTTP or REST API) may take to arrive, headers and body; a slower one is answered 408 and closed',
+    default: '60000',
+  },
+  {
     name: 'max-request-bytes',
     help: 'largest OTLP request, after decompression (413 / RESOURCE_EXHAUSTED)',
     default: '64MiB',
@@ -349,6 +354,7 @@ export const Config = z
     sqlMaxRows: positive,
     sqlMaxResultBytes: size,
     sqlMaxMemoryBytes: size,
+    httpRequestTimeoutMs: positive,
     maxRequestBytes: size,
     queueMaxBytes: size,
     batchMaxRows: positive,

@@ -2,6 +2,7 @@
  * Size limits, the bounded queue and ingest tokens, over both transports. Servers run one
  * after another on one data directory (the embedded engine binds one per process).
  */
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
@@ -216,6 +217,45 @@ describe('ingest tokens', () => {
       expect.arrayContaining(['gridscope_alpha', 'gridscope_beta']),
     );
   });
+});
+
+describe('slow requests', () => {
+  let gs: Gridscope;
+  beforeAll(async () => {
+    // Auth off, so that the REST API reads the body (a call without a key is answered at once).
+    gs = await startTestServer(dir, { 'http-request-timeout-ms': '1500', auth: 'off' });
+  });
+  afterAll(() => gs.close());
+
+  /** What a sender that stops halfway through its body hears, and when the connection ends. */
+  function trickle(port: number, path: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(
+          `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+            'Content-Length: 1000\r\n\r\n{"resourceLogs"',
+        );
+      });
+      let heard = '';
+      socket.on('data', (d: Buffer) => (heard += d.toString()));
+      socket.on('close', () => resolve(heard));
+      socket.on('error', reject);
+    });
+  }
+
+  it('answers a request whose body does not all arrive in time with 408 and closes it', async () => {
+    const { http, ops } = urls(gs);
+    for (const [base, path] of [
+      [http, '/v1/logs'],
+      [ops, '/api/v1/monitoring/query/sql'],
+    ] as const) {
+      const heard = await trickle(Number(new URL(base).port), path);
+      expect(heard, path).toMatch(/^HTTP\/1\.1 408/);
+    }
+    // The server goes on answering.
+    const res = await postOtlp(gs, 'logs', logsBytes('after-slow', 1), PROTO);
+    expect(res.status).toBe(200);
+  }, 20_000);
 });
 
 describe('storage failure', () => {
