@@ -56,14 +56,25 @@ export class PassLoop {
   }
 }
 
+/** What an organization has left to roll up after a pass. */
+export interface Left {
+  /** Ready now: the next pass follows at once. */
+  due: number;
+  /** Due or not yet due (written too recently): what is reported as pending. */
+  waiting: number;
+}
+
 /**
  * A background roll-up over every organization, in passes of a PassLoop: each pass asks
  * each organization's roll-up (rollOrg) to do a pass's share and keeps what it has left.
  */
 export abstract class OrgRoller {
   private readonly loop: PassLoop;
-  /** What each organization had left after its last pass. */
-  private readonly left = new Map<string, number>();
+  /**
+   * What each organization had left after its last pass: due now (another pass follows at
+   * once), and waiting in all (due, or not yet due), which `pending` reports.
+   */
+  private readonly left = new Map<string, Left>();
   private passes = 0;
 
   protected constructor(
@@ -77,8 +88,11 @@ export abstract class OrgRoller {
     this.loop = new PassLoop(timers, log, `${what} pass failed`, intervalMs, () => this.pass());
   }
 
-  /** Rolls up what one organization has pending, a pass's share; returns what is left. */
-  protected abstract rollOrg(org: string): Promise<number>;
+  /**
+   * Rolls up what one organization has pending, a pass's share; returns what is left, as a
+   * number when all of it is due.
+   */
+  protected abstract rollOrg(org: string): Promise<number | Left>;
 
   /** Drops what is kept for organizations no longer listed. */
   protected forget(orgs: readonly string[]): void {
@@ -103,7 +117,7 @@ export abstract class OrgRoller {
   get pending(): number {
     if (this.passes === 0) return NaN;
     let n = 0;
-    for (const v of this.left.values()) n += v;
+    for (const v of this.left.values()) n += v.waiting;
     return n;
   }
 
@@ -114,12 +128,15 @@ export abstract class OrgRoller {
     for (const org of orgs) {
       if (this.loop.stopped) break;
       try {
-        this.left.set(org, await this.rollOrg(org));
+        const left = await this.rollOrg(org);
+        this.left.set(org, typeof left === 'number' ? { due: left, waiting: left } : left);
       } catch (err) {
         this.log.warn({ err, org }, `${this.what} failed; retrying later`);
       }
     }
     this.passes++;
-    return this.pending > 0;
+    let due = 0;
+    for (const v of this.left.values()) due += v.due;
+    return due > 0;
   }
 }
