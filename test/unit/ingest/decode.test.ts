@@ -153,6 +153,30 @@ describe('OTLP/JSON', () => {
     );
   });
 
+  it('reads a lone surrogate as U+FFFD, in values and keys, pairs as they are', () => {
+    const text = JSON.stringify({
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                {
+                  timeUnixNano: '1700000000000000000',
+                  body: { stringValue: 'a \ud800 b \udfff c \ud83d\ude00' },
+                  attributes: [{ key: 'k\udc00', value: { stringValue: 'v' } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(text).toContain('\\ud800');
+    const [row] = rowsOf(logsToRows(jsonToProtobuf('logs', text), NOW));
+    expect(row![7]).toBe('a \ufffd b \ufffd c \u{1f600}');
+    expect(row![14]).toBe("{'k\ufffd':'v'}");
+  });
+
   it('leaves numbers inside strings as they are, escaped quotes and backslashes too', () => {
     const body = 'id \\" 12345678901234567 1e5 \\\\';
     const text = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":1.7e18,"body":{"stringValue":"${body}"},"attributes":[{"key":"n","value":{"intValue":9007199254740993}}]}]}]}]}`;
