@@ -97,8 +97,12 @@ export function parseTokens(text: string): Map<string, string> {
     if (i <= 0 || i === pair.length - 1)
       throw new Error(`ingest token entry ${n + 1} of ${entries.length} must be TOKEN=ORG`);
     const org = pair.slice(i + 1);
-    if (!orgId.safeParse(org).success)
-      throw new Error(`invalid organization id in ingest tokens: ${JSON.stringify(org)}`);
+    // Written the wrong way round (ORG=TOKEN), the text after = is the token: not shown.
+    if (!orgId.safeParse(org).success) {
+      throw new Error(
+        `ingest token entry ${n + 1} of ${entries.length}: what follows its last = is no organization id (lower-case letters, digits and _)`,
+      );
+    }
     const token = pair.slice(0, i);
     const before = out.get(token);
     if (before !== undefined && before !== org) {

@@ -275,6 +275,11 @@ export async function selectLogs(
   // bodies and attributes as the engine holds them), the first record always kept: a page
   // of large records would otherwise be built whole in memory, however large.
   params.maxBytes = page.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  // The records at the cursor's position were on the page before (the caller passes over
+  // them): they count for nothing, so the page's first new record is always kept.
+  const atCursor = page.after
+    ? 'Timestamp = fromUnixTimestamp64Nano({afterNanos:Int64}) AND rowHash = {afterHash:UInt64}'
+    : '0';
   const rows = (await store.query(
     org,
     `SELECT * FROM (
@@ -283,7 +288,7 @@ export async function selectLogs(
          count() OVER () AS total
        FROM (
          SELECT ${LOG_COLUMNS}, Timestamp AS sortTime,
-           byteSize(Body, LogAttributes, ResourceAttributes, ScopeAttributes) AS size
+           if(${atCursor}, 0, byteSize(Body, LogAttributes, ResourceAttributes, ScopeAttributes)) AS size
          FROM (
            SELECT *
            FROM {db:Identifier}.otel_logs

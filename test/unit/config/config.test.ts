@@ -149,7 +149,11 @@ describe('configuration', () => {
       }
     };
     expect(message('a=org1,verysecret')).toBe('ingest token entry 2 of 2 must be TOKEN=ORG');
-    expect(() => parseTokens('t=Bad-Org')).toThrow(/invalid organization id/);
+    // An entry written the wrong way round (ORG=TOKEN) does not show the token either.
+    expect(message('t=Bad-Org')).toBe(
+      'ingest token entry 1 of 1: what follows its last = is no organization id (lower-case letters, digits and _)',
+    );
+    expect(message('acme=Sup3rSecretTok')).not.toMatch(/Sup3r/);
     expect(parseTokens('t=with=equals=org_1').get('t=with=equals')).toBe('org_1');
     const twice = message('secret1=org1,other=org1,secret1=org2');
     expect(twice).toBe(
