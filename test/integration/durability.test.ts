@@ -18,7 +18,7 @@ import {
   tempDataDir,
   until,
 } from './harness.js';
-import { startChild } from './child.js';
+import { startChild, type ChildServer } from './child.js';
 
 const dir = tempDataDir('durability');
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -131,6 +131,47 @@ async function storedCounts(table = 'otel_logs'): Promise<Map<string, number>> {
   }
 }
 
+/**
+ * Four senders, each sending again as soon as it has its answer (over kept-alive
+ * connections), until `child` has exited on a SIGTERM sent once `enough` items were
+ * acknowledged. Checks it exited at once with status 0, and that every answer was a
+ * success, a refusal while stopping (503 with Retry-After) or no connection any more.
+ */
+async function busyUntilStopped(
+  child: ChildServer,
+  enough: number,
+  send: (sender: number, i: number) => Promise<{ status: number; items: number }>,
+): Promise<{ acknowledged: number }> {
+  let acknowledged = 0;
+  const statuses = new Set<number>();
+  let exited = false;
+  const sender = async (w: number) => {
+    for (let i = 0; !exited; i++) {
+      const { status, items } = await send(w, i);
+      statuses.add(status);
+      if (status === 200) acknowledged += items;
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const senders = [0, 1, 2, 3].map(sender);
+  await until(
+    'some answers',
+    () => Promise.resolve(acknowledged >= enough ? true : undefined),
+    20_000,
+    20,
+  );
+  const started = Date.now();
+  child.proc.kill('SIGTERM');
+  const exit = await child.exited;
+  const took = Date.now() - started;
+  exited = true;
+  await Promise.all(senders);
+  expect(exit.code).toBe(0);
+  expect(took).toBeLessThan(10_000);
+  expect([...statuses].filter((s) => ![200, 503, 0].includes(s))).toEqual([]);
+  return { acknowledged };
+}
+
 describe('durability', () => {
   it('keeps every acknowledged record after kill -9 right behind the acknowledgements', async () => {
     const child = await startChild(dir, { 'batch-max-delay-ms': '50' });
@@ -192,47 +233,19 @@ describe('durability', () => {
 
   it('stops on SIGTERM while senders keep their connections busy, refusing what comes after', async () => {
     const child = await startChild(dir, { 'shutdown-timeout-ms': '20000' });
-    let acknowledged = 0;
-    const statuses = new Set<number>();
-    let exited = false;
-    // Four senders, each sending as soon as it has its answer, over kept-alive connections.
-    const sender = async (w: number) => {
-      for (let i = 0; !exited; i++) {
-        const status = await post(child.ports.otlpHttp, logsBytes('busy', w * 1_000_000 + i, 5));
-        statuses.add(status);
-        if (status === 200) acknowledged += 5;
-        else await new Promise((r) => setTimeout(r, 20));
-      }
-    };
-    const senders = [0, 1, 2, 3].map(sender);
-    await until(
-      'some answers',
-      () => Promise.resolve(acknowledged >= 100 ? true : undefined),
-      20_000,
-      20,
-    );
-    const started = Date.now();
-    child.proc.kill('SIGTERM');
-    const exit = await child.exited;
-    const took = Date.now() - started;
-    exited = true;
-    await Promise.all(senders);
-    expect(exit.code).toBe(0);
-    expect(took).toBeLessThan(10_000);
-    // Answered, refused while stopping (503 with Retry-After), or no connection any more.
-    expect([...statuses].filter((s) => ![200, 503, 0].includes(s))).toEqual([]);
-    expect((await storedCounts()).get('busy')).toBe(acknowledged);
+    const run = await busyUntilStopped(child, 100, async (w, i) => {
+      const status = await post(child.ports.otlpHttp, logsBytes('busy', w * 1_000_000 + i, 5));
+      return { status, items: 5 };
+    });
+    expect((await storedCounts()).get('busy')).toBe(run.acknowledged);
   });
 
   it('stops on SIGTERM while API clients keep their connections busy, refusing what comes after', async () => {
     // The REST API takes writes too (points pushed as JSON); its clients must no more hold
     // the shutdown up than OTLP senders, nor reach the store once it closes.
     const child = await startChild(dir, { 'shutdown-timeout-ms': '20000', auth: 'off' });
-    let acknowledged = 0;
-    const statuses = new Set<number>();
-    let exited = false;
-    const push = (w: number, i: number) =>
-      fetch(`http://127.0.0.1:${child.ports.http}/api/v1/monitoring/metrics`, {
+    const run = await busyUntilStopped(child, 20, async (w, i) => {
+      const status = await fetch(`http://127.0.0.1:${child.ports.http}/api/v1/monitoring/metrics`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -242,34 +255,11 @@ describe('durability', () => {
         (r) => r.status,
         () => 0,
       );
-    const sender = async (w: number) => {
-      for (let i = 0; !exited; i++) {
-        const status = await push(w, i);
-        statuses.add(status);
-        if (status === 200) acknowledged += 1;
-        else await new Promise((r) => setTimeout(r, 20));
-      }
-    };
-    const senders = [0, 1, 2, 3].map(sender);
-    await until(
-      'some answers',
-      () => Promise.resolve(acknowledged >= 20 ? true : undefined),
-      20_000,
-      20,
-    );
-    const started = Date.now();
-    child.proc.kill('SIGTERM');
-    const exit = await child.exited;
-    const took = Date.now() - started;
-    exited = true;
-    await Promise.all(senders);
-    expect(exit.code).toBe(0);
-    expect(took).toBeLessThan(10_000);
-    // Answered, refused while stopping (503 with Retry-After), or no connection any more;
-    // never an error from a store closed under the request.
-    expect([...statuses].filter((s) => ![200, 503, 0].includes(s))).toEqual([]);
+      return { status, items: 1 };
+    });
+    // Never an error from a store closed under the request.
     expect(child.logs.join('\n')).not.toMatch(/is closed/);
-    expect((await storedCounts('otel_metrics_gauge')).get('busy-api')).toBe(acknowledged);
+    expect((await storedCounts('otel_metrics_gauge')).get('busy-api')).toBe(run.acknowledged);
   });
 
   it('exits on SIGTERM when nothing reads its output any more', async () => {

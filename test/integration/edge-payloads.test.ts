@@ -37,6 +37,19 @@ afterAll(async () => {
 });
 
 const PROTO = { 'content-type': 'application/x-protobuf' };
+
+/** A message of one length-delimited field `field` holding `bytes`, encoded by hand. */
+const lenField = (field: number, bytes: Uint8Array) =>
+  protobuf.Writer.create()
+    .uint32((field << 3) | 2)
+    .bytes(bytes)
+    .finish();
+
+/**
+ * An export request of one resource group holding one scope group holding `item` (a span,
+ * log record or metric: field 2 of each group, the groups field 1 of the request).
+ */
+const oneItemRequest = (item: Uint8Array) => lenField(1, lenField(2, lenField(2, item)));
 const JSON_CT = { 'content-type': 'application/json' };
 
 function logRequest(service: string, records: Record<string, unknown>[]) {
@@ -473,28 +486,13 @@ describe('OTLP/HTTP protobuf', () => {
       .uint32((15 << 3) | 0)
       .uint32(16384)
       .finish();
-    const histogram = W()
-      .uint32((1 << 3) | 2)
-      .bytes(point)
-      .finish();
     const metric = W()
       .uint32((1 << 3) | 2)
       .string('packed.half')
       .uint32((9 << 3) | 2)
-      .bytes(histogram)
+      .bytes(lenField(1, point))
       .finish();
-    const scope = W()
-      .uint32((2 << 3) | 2)
-      .bytes(metric)
-      .finish();
-    const resource = W()
-      .uint32((2 << 3) | 2)
-      .bytes(scope)
-      .finish();
-    const request = W()
-      .uint32((1 << 3) | 2)
-      .bytes(resource)
-      .finish();
+    const request = oneItemRequest(metric);
     const before = await count(gs, 'otel_metrics_histogram');
     const res = await postOtlp(gs, 'metrics', request, PROTO);
     expect(res.status).toBe(400);
@@ -506,47 +504,22 @@ describe('OTLP/HTTP protobuf', () => {
   });
 
   it('answers an array or map value nested too deeply, or not UTF-8, with 400', async () => {
-    const W = () => protobuf.Writer.create();
-    // An AnyValue holding `inner` in an array, `levels` times over.
+    // An AnyValue holding `inner` in an array (AnyValue 5, ArrayValue 1), `levels` times over.
     const nest = (inner: Uint8Array, levels: number) => {
       let v = inner;
-      for (let i = 0; i < levels; i++) {
-        const array = W()
-          .uint32((1 << 3) | 2)
-          .bytes(v)
-          .finish();
-        v = W()
-          .uint32((5 << 3) | 2)
-          .bytes(array)
-          .finish();
-      }
+      for (let i = 0; i < levels; i++) v = lenField(5, lenField(1, v));
       return v;
     };
-    const text = (bytes: Uint8Array) =>
-      W()
-        .uint32((1 << 3) | 2)
-        .bytes(bytes)
-        .finish();
-    const logWithBody = (body: Uint8Array) => {
-      const record = W()
-        .uint32((1 << 3) | 1)
-        .fixed64(nanosAgo(20))
-        .uint32((5 << 3) | 2)
-        .bytes(body)
-        .finish();
-      const scope = W()
-        .uint32((2 << 3) | 2)
-        .bytes(record)
-        .finish();
-      const resource = W()
-        .uint32((2 << 3) | 2)
-        .bytes(scope)
-        .finish();
-      return W()
-        .uint32((1 << 3) | 2)
-        .bytes(resource)
-        .finish();
-    };
+    const text = (bytes: Uint8Array) => lenField(1, bytes);
+    const logWithBody = (body: Uint8Array) =>
+      oneItemRequest(
+        protobuf.Writer.create()
+          .uint32((1 << 3) | 1)
+          .fixed64(nanosAgo(20))
+          .uint32((5 << 3) | 2)
+          .bytes(body)
+          .finish(),
+      );
     const before = await count(gs, 'otel_logs');
     const cases: [Uint8Array, RegExp][] = [
       [nest(text(Buffer.from('deep')), 60), /an array or map value: max depth exceeded/],
