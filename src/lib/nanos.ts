@@ -20,8 +20,12 @@ export interface SecNanos {
 const ZERO: SecNanos = { sec: 0, nanos: 0 };
 const TWO32 = 4294967296;
 const BILLION = 1_000_000_000;
-/** DateTime64(9) cannot hold times after 2262-04-11; later values are rejected, not clamped. */
-export const MAX_DATETIME64_9_SEC = 9_214_646_400;
+/**
+ * Times are stored before 2106-02-07T06:28:16Z: the roll-ups and the trace-id table keep
+ * whole seconds in 32 bits (DateTime), and a later time would wrap round to an earlier one
+ * there (DateTime64(9) alone would hold up to 2262). Later values are rejected, not clamped.
+ */
+export const LAST_STORED_SEC = 2 ** 32;
 
 /** Splits an unsigned 64-bit nanosecond count into seconds and nanoseconds, exactly. */
 export function splitNanos(v: Uint64Input): SecNanos {
@@ -64,9 +68,9 @@ export function isZero(t: SecNanos): boolean {
   return t.sec === 0 && t.nanos === 0;
 }
 
-/** True when the time fits DateTime64(9). */
+/** True when the time can be stored (see LAST_STORED_SEC). */
 export function inRange(t: SecNanos): boolean {
-  return Number.isFinite(t.sec) && t.sec >= 0 && t.sec < MAX_DATETIME64_9_SEC;
+  return Number.isFinite(t.sec) && t.sec >= 0 && t.sec < LAST_STORED_SEC;
 }
 
 /** Nanoseconds between two times, as a number (exact for spans shorter than ~104 days). */

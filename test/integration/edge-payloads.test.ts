@@ -238,6 +238,33 @@ describe('OTLP/HTTP JSON', () => {
     ).toEqual([{ SpanKind: '', StatusCode: '' }]);
   });
 
+  it('rejects times from 2106-02-07 on, which the roll-ups would wrap round', async () => {
+    const y2200 = '7258118400000000000';
+    const spans = spanRequest('far-future', [
+      {
+        traceId: TRACE_ID,
+        spanId: SPAN_ID,
+        name: 'later',
+        startTimeUnixNano: y2200,
+        endTimeUnixNano: y2200,
+      },
+    ]);
+    const sent = await postOtlp(gs, 'traces', JSON.stringify(spans), JSON_CT);
+    expect(((await sent.json()) as { partialSuccess: unknown }).partialSuccess).toEqual({
+      rejectedSpans: '1',
+      errorMessage: 'span start_time_unix_nano is missing or out of range (1 item)',
+    });
+    const logs = logRequest('far-future', [{ timeUnixNano: y2200, body: { stringValue: 'x' } }]);
+    const logged = await postOtlp(gs, 'logs', JSON.stringify(logs), JSON_CT);
+    expect(((await logged.json()) as { partialSuccess: unknown }).partialSuccess).toEqual({
+      rejectedLogRecords: '1',
+      errorMessage: 'log record time_unix_nano is out of range (1 item)',
+    });
+    expect(
+      await rows(gs, `SELECT 1 FROM {db:Identifier}.otel_traces WHERE ServiceName = 'far-future'`),
+    ).toEqual([]);
+  });
+
   it('stores optional ids of all zeros as absent, as the exporter does', async () => {
     // OTLP takes an id of all zeros for none: a parent span id of zeros is a root span, a
     // log record's zero trace and span ids are no trace.

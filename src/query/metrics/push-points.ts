@@ -1,5 +1,5 @@
 import { fieldError } from '../../lib/errors.js';
-import { MAX_DATETIME64_9_SEC } from '../../lib/nanos.js';
+import { LAST_STORED_SEC } from '../../lib/nanos.js';
 import { parseTimeNanos, refuseUnixSeconds } from '../../lib/time-range.js';
 import type { Store, TableRows } from '../../store/index.js';
 import type { PushPoint, PushResult } from './schemas.js';
@@ -85,8 +85,8 @@ function pointTimeNanos(p: PushPoint, index: number, { nowMs, retentionDays }: P
         ? BigInt(p.time) * 1_000_000n
         : parseTimeNanos(p.time, nowMs, field);
   const ms = Number(ns / 1_000_000n);
-  if (!(ns > 0n && ms < MAX_DATETIME64_9_SEC * 1000)) {
-    throw fieldError(field, 'out of range (1970 to 2262)', 'body');
+  if (!(ns > 0n && ms < LAST_STORED_SEC * 1000)) {
+    throw fieldError(field, 'out of range (1970 to 2106-02-07)', 'body');
   }
   if (retentionDays > 0 && ms < nowMs - retentionDays * 86_400_000) {
     throw fieldError(field, `older than the metrics retention (${retentionDays} days)`, 'body');
