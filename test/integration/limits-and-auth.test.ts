@@ -6,7 +6,8 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
-import type { Gridscope } from '../../src/main.js';
+import { pino } from 'pino';
+import { startGridscope, type Gridscope } from '../../src/main.js';
 import { openClient } from '../../src/store/client.js';
 import {
   count,
@@ -19,6 +20,7 @@ import {
   startTestServer,
   StatusType,
   tempDataDir,
+  testConfig,
   until,
   urls,
 } from './harness.js';
@@ -223,8 +225,10 @@ describe('slow requests', () => {
   let gs: Gridscope;
   beforeAll(async () => {
     // Auth off, so that the REST API reads the body (a call without a key is answered at once).
-    gs = await startTestServer(dir, { 'http-request-timeout-ms': '1500', auth: 'off' });
+    const config = testConfig(dir, { 'http-request-timeout-ms': '1500', auth: 'off' });
+    gs = await startGridscope(config, pino({ level: 'info' }, { write: (l) => logged.push(l) }));
   });
+  const logged: string[] = [];
   afterAll(() => gs.close());
 
   /** What a sender that stops halfway through its body hears, and when the connection ends. */
@@ -252,9 +256,11 @@ describe('slow requests', () => {
       const heard = await trickle(Number(new URL(base).port), path);
       expect(heard, path).toMatch(/^HTTP\/1\.1 408/);
     }
-    // The server goes on answering.
+    // The server goes on answering, and a sender that was too slow is no error of its own.
     const res = await postOtlp(gs, 'logs', logsBytes('after-slow', 1), PROTO);
     expect(res.status).toBe(200);
+    const errors = logged.filter((l) => (JSON.parse(l) as { level: number }).level >= 50);
+    expect(errors).toEqual([]);
   }, 20_000);
 });
 

@@ -55,10 +55,17 @@ async function readBody(c: Context, limit: number): Promise<Buffer> {
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    // The sender went away, or took longer than --http-request-timeout-ms to send its body
+    // (Node has answered it 408): nothing of it is stored, and it is no failure of ours.
+    throw new AppError('VALIDATION', 'the request body did not arrive whole', { cause: err });
   }
   return Buffer.concat(chunks, size);
 }
