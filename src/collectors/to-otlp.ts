@@ -95,9 +95,7 @@ function attributes(
     while (out.has(name)) name = `exported_${name}`;
     out.set(name, v);
   }
-  return [...out.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => kv(k, v));
+  return [...out.entries()].sort(byName).map(([k, v]) => kv(k, v));
 }
 
 /**
@@ -113,7 +111,7 @@ function series(samples: readonly Sample[], omit: string | undefined): Map<strin
   for (const s of samples) {
     const labels = Object.entries(s.labels)
       .filter(([k]) => k !== omit)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      .sort(byName);
     const key = JSON.stringify(labels);
     const g = groups.get(key);
     if (g) g.push(s);
@@ -204,8 +202,8 @@ class Converter {
     const byName = new Map<string, object[]>();
     for (const s of f.samples) {
       const attrs = attributes(s.labels, undefined, this.target.labels);
-      const key = startKey(s.name, attrs);
-      if (!this.takes(sampleKey(s), s.timestampMs, asSum ? key : undefined)) continue;
+      const key = asSum ? startKey(s.name, attrs) : undefined;
+      if (!this.takes(sampleKey(s), s.timestampMs, key)) continue;
       let points = byName.get(s.name);
       if (!points) {
         points = [];
@@ -223,7 +221,7 @@ class Converter {
       points.push({
         attributes: attrs,
         // A value going down is no reset here: the start is when the series was first seen.
-        ...(asSum ? { startTimeUnixNano: this.startOf(key, time, 0, undefined) } : {}),
+        ...(key === undefined ? {} : { startTimeUnixNano: this.startOf(key, time, 0, undefined) }),
         timeUnixNano: nanos(time),
         asDouble: s.value,
       });
@@ -420,8 +418,13 @@ function pointTimestamp(group: readonly Sample[]): number | undefined {
   return ts;
 }
 
+/** Orders [name, value] pairs by name, as code units compare. */
+function byName([a]: readonly [string, unknown], [b]: readonly [string, unknown]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function sortedLabels(labels: Record<string, string>): [string, string][] {
-  return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.entries(labels).sort(byName);
 }
 
 /** `le` and `quantile` values as numbers: `+Inf`, `0.5`, `1e-3`. */
@@ -484,7 +487,7 @@ function resourceAttributes(target: ScrapeTarget, own: ReadonlyMap<string, strin
   const taken = new Set(fixed.map((a) => a.key));
   const described = [...own]
     .filter(([k]) => !taken.has(k))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(byName)
     .map(([k, v]) => kv(k, v));
   return [...fixed, ...described];
 }

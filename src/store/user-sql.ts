@@ -269,9 +269,11 @@ export class UserSql {
       });
       const rows = await rs.json<{ name: string; of: string }>();
       return new Map(rows.map((r) => [r.name, r.of]));
-    })();
-    // A failed read is tried again by the next statement.
-    this.aliases.catch(() => (this.aliases = undefined));
+    })().catch((err: unknown) => {
+      // A failed read is tried again by the next statement.
+      this.aliases = undefined;
+      throw err;
+    });
     return this.aliases;
   }
 

@@ -139,7 +139,7 @@ export function scanRequest(r: WireReader): Range[] {
 }
 
 /** An empty String value: its length, zero. */
-const EMPTY = Uint8Array.of(0);
+export const EMPTY = Uint8Array.of(0);
 const EMPTY_MAP: MapCell = { count: 0, keys: new Uint8Array(0), values: new Uint8Array(0) };
 
 /**

@@ -140,10 +140,7 @@ const INTEGER_RANGES: Record<string, readonly [bigint, bigint]> = {
   fixed64: [0n, 2n ** 64n - 1n],
 };
 
-const LONE_SURROGATE_SOURCE =
-  '[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
-const LONE_SURROGATE = new RegExp(LONE_SURROGATE_SOURCE);
-const LONE_SURROGATE_ALL = new RegExp(LONE_SURROGATE_SOURCE, 'g');
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const DECIMAL = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,3}))?$/;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
@@ -278,7 +275,7 @@ function checkValue(
     case 'string':
       if (typeof value !== 'string') return problem(at, value, `is not a string`);
       // A lone surrogate (`\ud800`) has no UTF-8; it reads as U+FFFD, as Go's JSON reads it.
-      if (LONE_SURROGATE.test(value)) holder[key] = value.replace(LONE_SURROGATE_ALL, '\ufffd');
+      holder[key] = value.replace(LONE_SURROGATE, '\ufffd');
       return null;
     case 'bytes':
       // Ids are hex (see hexIdsToBytes), other bytes base64.

@@ -1,6 +1,6 @@
 import { diffNanos, inRange, isZero, splitNanos, type SecNanos } from '../../lib/nanos.js';
 import { renderString } from '../../store/index.js';
-import { RowCollector, forEachItem, validId, type Converted } from './convert-common.js';
+import { EMPTY, RowCollector, forEachItem, validId, type Converted } from './convert-common.js';
 import { writeAttributes } from './wire-values.js';
 import {
   expectWire,
@@ -27,8 +27,6 @@ const SPAN_KINDS = [
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'].map((c) =>
   renderString((s) => s.text(c)),
 );
-
-const EMPTY_STRING = renderString((s) => s.text(''));
 
 // Span field numbers.
 const EVENTS = 11;
@@ -298,14 +296,14 @@ export function tracesToRows(body: Uint8Array, expiredBeforeSec = 0): Converted 
     w.id(buf, f.parentId.start, f.parentId.end);
     w.string(buf, f.traceState.start, f.traceState.end);
     w.string(buf, f.name.start, f.name.end);
-    w.encoded(SPAN_KINDS[f.kind] ?? EMPTY_STRING);
+    w.encoded(SPAN_KINDS[f.kind] ?? EMPTY);
     w.encoded(res.serviceName);
     w.mapCell(res.attributes);
     w.encoded(scope.name);
     w.encoded(scope.version);
     writeAttributes(w.next(), r, s.start, s.end, 9);
     w.u64n(diffNanos(f.end, f.start));
-    w.encoded(STATUS_CODES[f.statusCode] ?? EMPTY_STRING);
+    w.encoded(STATUS_CODES[f.statusCode] ?? EMPTY);
     w.string(buf, f.statusMessage.start, f.statusMessage.end);
     let c = w.next(); // Events.Timestamp
     for (const e of events) c.item().dt64(e.time.sec, e.time.nanos);

@@ -200,17 +200,17 @@ const FEW_KEYS = 64;
 /** Writes the `n` entries of `found`, each key's last one only, in their order. */
 function writeLastOfEach(m: MapTarget, r: WireReader, n: number): void {
   const buf = r.buf;
-  const key = (k: number) =>
-    Buffer.from(
-      buf.buffer,
-      buf.byteOffset + found[k * 4]!,
-      found[k * 4 + 1]! - found[k * 4]!,
-    ).toString('latin1');
+  const keys: string[] = [];
   const last = new Map<string, number>();
-  for (let k = 0; k < n; k++) last.set(key(k), k);
+  for (let k = 0; k < n; k++) {
+    const start = found[k * 4]!;
+    const key = Buffer.from(buf.buffer, buf.byteOffset + start, found[k * 4 + 1]! - start);
+    keys.push(key.toString('latin1'));
+    last.set(keys[k]!, k);
+  }
   for (let k = 0; k < n; k++) {
     const at = k * 4;
-    if (last.size < n && last.get(key(k)) !== k) continue;
+    if (last.size < n && last.get(keys[k]!) !== k) continue;
     writeEntry(m, r, found[at]!, found[at + 1]!, found[at + 2]!, found[at + 3]!);
   }
 }
